@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine with Python 3.11+ and make:
+#   make demo   installs into .venv, builds the demo plan and serves it on http://127.0.0.1:8000
+#   make test   installs into .venv (with dev tools) and runs lint, types and the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/canvass demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/bench_routing.py
+
+clean:
+	rm -rf $(VENV) canvass-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Canvass Planner application layer: pipeline, outputs, maps, web server and CLI."""

@@ -1,0 +1,226 @@
+"""The ``canvass`` command: demo, plan, route and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+
+from app.pipeline import PlanRequest, run_plan
+from geo._errors import InputError
+from routing._errors import SnappingError, StreetDataError
+from routing.turfs import TurfSize
+from segments._errors import FilterError
+
+logger = logging.getLogger("canvass")
+console = Console(stderr=True)
+
+DEFAULT_WORKSPACE = Path("canvass-data")
+DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat_text, lon_text = text.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LAT,LON like 60.1699,24.9384, got {text!r}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid LAT,LON")
+    return lat, lon
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+
+    return parse
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="canvass", description="Plan door-to-door canvassing on real streets."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="build a whole plan from the embedded sample")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_WORKSPACE / "demo",
+        help="plan folder to write (default: canvass-data/demo)",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="build the plan, do not serve it")
+    _add_serve_options(demo)
+
+    plan = commands.add_parser("plan", help="run the whole pipeline on your own files")
+    plan.add_argument("--voters", type=Path, required=True, help="voter file (CSV/TSV/Parquet/...)")
+    plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
+    plan.add_argument("--precinct-id", help="column of the precinct file holding the ids")
+    plan.add_argument("--streets", type=Path, required=True, help="OSM extract (.osm.pbf/.osm)")
+    plan.add_argument("--target", help='who to contact, e.g. "party in (DEM, UNA) and age >= 25"')
+    size = plan.add_mutually_exclusive_group()
+    size.add_argument(
+        "--turf-minutes", type=_positive(float), help="turf size in minutes (default 120)"
+    )
+    size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
+    plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
+    plan.add_argument("--out", type=Path, required=True, help="folder to write the plan into")
+
+    route = commands.add_parser("route", help="order a CSV of stops along the streets")
+    route.add_argument("--streets", type=Path, required=True, help="OSM extract (.osm.pbf/.osm)")
+    route.add_argument("--stops", type=Path, required=True, help="CSV with id,lat,lon columns")
+    route.add_argument("--start", type=_latlon, help="start point LAT,LON")
+    route.add_argument("--loop", action="store_true", help="return to the start at the end")
+    route.add_argument("--out", type=Path, required=True, help="JSON file to write")
+
+    serve = commands.add_parser("serve", help="serve plans in a workspace folder")
+    serve.add_argument(
+        "--workspace",
+        type=Path,
+        default=DEFAULT_WORKSPACE,
+        help="folder of plan folders, or one plan folder (default: canvass-data)",
+    )
+    _add_serve_options(serve)
+    return parser
+
+
+def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
+    from app.outputs import write_plan
+
+    started = time.perf_counter()
+    with console.status("starting…") as status:
+
+        def on_stage(name: str) -> None:
+            status.update(f"[bold]{name.replace('_', ' ')}[/bold] …")
+            logger.debug("stage %s", name)
+
+        plan = run_plan(request, on_stage=on_stage)
+        status.update("[bold]writing walk lists and maps[/bold] …")
+        document = write_plan(plan, out)
+    voters = plan.counts["voters"]
+    target = plan.counts["target"]
+    console.print(
+        f"[green]Plan written[/green] in {time.perf_counter() - started:.1f} s: "
+        f"{voters['accepted']:,} of {voters['total']:,} voters accepted "
+        f"({voters['rejected']:,} rejected, see rejected.csv); "
+        f"{target['voters']:,} targeted at {target['stops']:,} stops; "
+        f"{len(plan.turfs)} turfs."
+    )
+    console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
+    return document
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from geo.sample import write_demo_inputs
+
+    inputs = write_demo_inputs(args.out.with_name(f"{args.out.name}-inputs"))
+    console.print(
+        f"Demo inputs (synthetic voters on real Helsinki addresses): {inputs.voters.parent}"
+    )
+    request = PlanRequest(
+        voters=inputs.voters, precincts=inputs.precincts, streets=inputs.streets, target=DEMO_TARGET
+    )
+    _run_and_write(request, args.out)
+    if not args.no_serve:
+        return _serve(args.out.parent, host=args.host, port=args.port)
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    size = (
+        TurfSize(minutes=None, doors=args.turf_doors)
+        if args.turf_doors
+        else TurfSize(minutes=args.turf_minutes or 120.0)
+    )
+    request = PlanRequest(
+        voters=args.voters,
+        precincts=args.precincts,
+        streets=args.streets,
+        target=args.target,
+        size=size,
+        start_latlon=args.start,
+        precinct_id_column=args.precinct_id,
+    )
+    _run_and_write(request, args.out)
+    return 0
+
+
+def _cmd_route(args: argparse.Namespace) -> int:
+    from app.route_command import route_stops_file
+
+    result = route_stops_file(args.streets, args.stops, start_latlon=args.start, loop=args.loop)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    tmp.replace(args.out)
+    console.print(
+        f"Ordered {len(result['order'])} stops: {result['walk_m']:.0f} m, "
+        f"{result['minutes']:.0f} min. Written to [bold]{args.out}[/bold]"
+    )
+    return 0
+
+
+def _serve(workspace: Path, *, host: str, port: int) -> int:
+    import uvicorn
+
+    from app.server import create_app
+
+    app = create_app(workspace)
+    console.print(
+        f"Serving [bold]{workspace.resolve()}[/bold] at [bold]http://{host}:{port}/[/bold]"
+        " (Ctrl-C to stop)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``canvass`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+    )
+    # pyogrio logs every file it writes at INFO; that is noise on the console.
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    handlers = {
+        "demo": _cmd_demo,
+        "plan": _cmd_plan,
+        "route": _cmd_route,
+        "serve": lambda a: _serve(a.workspace, host=a.host, port=a.port),
+    }
+    try:
+        return int(handlers[args.command](args))
+    except (InputError, StreetDataError, SnappingError, FilterError) as exc:
+        logger.debug("details", exc_info=exc)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

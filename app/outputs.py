@@ -1,0 +1,171 @@
+"""Writing a plan to disk: summary, rejected rows, turfs, routes, walk lists and maps.
+
+Everything is written into a fresh folder beside the destination and swapped into place at
+the end, so a failed run never leaves a half-written plan behind.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from app.assets import copy_assets
+from app.maps import write_maps
+from app.pipeline import Plan
+from app.walklists import walklist_rows, write_walklist_html
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+# How far around its route and stops a turf's outline reaches.
+TURF_OUTLINE_BUFFER_M = 30.0
+
+
+def turf_table(plan: Plan) -> gpd.GeoDataFrame:
+    """One row per turf with its counts, walk and an outline polygon (EPSG:4326)."""
+    records: list[dict[str, Any]] = []
+    outlines = []
+    for turf in plan.turfs:
+        members = plan.stops.loc[turf.route.stops]
+        target = plan.voters.loc[plan.voters["target"] & (plan.voters["turf"] == turf.turf_id)]
+        sx, sy = plan.graph.to_metric(members.geometry.x.to_numpy(), members.geometry.y.to_numpy())
+        shapes = [shapely.points(sx, sy)]
+        if len(turf.route.line_xy) >= 2:
+            shapes.append(np.array([shapely.linestrings(turf.route.line_xy)]))
+        outline = shapely.buffer(shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M)
+        outlines.append(outline)
+        hull_area = shapely.area(shapely.convex_hull(outline))
+        records.append(
+            {
+                "turf": turf.turf_id,
+                "precinct": turf.precinct,
+                "stops": len(turf.route.stops),
+                "doors": int(members["doors"].sum()),
+                "voters": len(target),
+                "walk_m": round(turf.route.walk_m, 1),
+                "minutes": round(turf.route.minutes, 1),
+                # Share of its hull the outline fills: near 1 for a compact turf.
+                "compactness": round(float(shapely.area(outline) / hull_area), 3)
+                if hull_area
+                else 1.0,
+            }
+        )
+    frame = gpd.GeoDataFrame(records, geometry=outlines, crs=plan.graph.crs)
+    return frame.to_crs(4326)
+
+
+def route_lines(plan: Plan) -> gpd.GeoDataFrame:
+    """The walk of each turf as a LineString along the streets (EPSG:4326)."""
+    lines = [
+        shapely.linestrings(t.route.line_xy)
+        if len(t.route.line_xy) >= 2
+        else shapely.points(t.route.line_xy[0])
+        for t in plan.turfs
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "turf": [t.turf_id for t in plan.turfs],
+            "walk_m": [round(t.route.walk_m, 1) for t in plan.turfs],
+            "minutes": [round(t.route.minutes, 1) for t in plan.turfs],
+            "stops": [len(t.route.stops) for t in plan.turfs],
+        },
+        geometry=lines,
+        crs=plan.graph.crs,
+    )
+    return frame.to_crs(4326)
+
+
+def write_gpx(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
+    """One track per turf and a waypoint per stop, numbered in walking order."""
+    ET.register_namespace("", GPX_NS)
+    root = ET.Element(f"{{{GPX_NS}}}gpx", version="1.1", creator="Canvass Planner")
+    for turf in plan.turfs:
+        members = plan.stops.loc[turf.route.stops]
+        for seq, stop in enumerate(members.itertuples(), start=1):
+            wpt = ET.SubElement(
+                root, f"{{{GPX_NS}}}wpt", lat=f"{stop.geometry.y:.7f}", lon=f"{stop.geometry.x:.7f}"
+            )
+            ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = f"{turf.turf_id} #{seq}"
+            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = f"{stop.address} ({stop.doors} doors)"
+    for row in routes.itertuples():
+        trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
+        ET.SubElement(trk, f"{{{GPX_NS}}}name").text = str(row.turf)
+        segment = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
+        for lon, lat in shapely.get_coordinates(row.geometry):
+            ET.SubElement(segment, f"{{{GPX_NS}}}trkpt", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The ``summary.json`` document: counts at every stage, per-turf figures, timings."""
+    document: dict[str, Any] = dict(plan.counts)
+    document["inputs"] = {
+        "voters": str(plan.request.voters),
+        "precincts": None if plan.request.precincts is None else str(plan.request.precincts),
+        "streets": str(plan.request.streets),
+    }
+    size = plan.request.size
+    document["turf_size"] = (
+        {"minutes": size.minutes} if size.minutes is not None else {"doors": size.doors}
+    )
+    document["walk_model"] = {
+        "speed_mps": plan.request.model.speed_mps,
+        "minutes_per_door": plan.request.model.minutes_per_door,
+        "minutes_per_stop": plan.request.model.minutes_per_stop,
+    }
+    document["turfs"] = [
+        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        for row in pd.DataFrame(turfs.drop(columns="geometry")).to_dict(orient="records")
+    ]
+    document["timings_s"] = plan.timings_s
+    return document
+
+
+def write_plan(plan: Plan, out: str | Path) -> dict[str, Any]:
+    """Write every output of ``plan`` into ``out`` (replacing a previous plan there)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        document = _write_all(plan, staging)
+        if out.exists():
+            previous = out.with_name(f".{out.name}.previous")
+            shutil.rmtree(previous, ignore_errors=True)
+            out.rename(previous)
+            staging.rename(out)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return document
+
+
+def _write_all(plan: Plan, folder: Path) -> dict[str, Any]:
+    turfs = turf_table(plan)
+    routes = route_lines(plan)
+    rejected = plan.rejected.sort_values("row", kind="stable")
+    rejected.to_csv(folder / "rejected.csv", index=False)
+    turfs.to_file(folder / "turfs.geojson", driver="GeoJSON")
+    routes.to_file(folder / "routes.geojson", driver="GeoJSON")
+    write_gpx(plan, routes, folder / "routes.gpx")
+    copy_assets(folder / "assets")
+    (folder / "walklists").mkdir()
+    for turf in plan.turfs:
+        rows = walklist_rows(plan, turf)
+        rows.to_csv(folder / "walklists" / f"{turf.turf_id}.csv", index=False)
+        write_walklist_html(plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.html")
+    write_maps(plan, turfs, routes, folder / "maps")
+    document = summary(plan, turfs)
+    (folder / "summary.json").write_text(
+        json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    return document

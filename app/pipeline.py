@@ -1,0 +1,275 @@
+"""One plan, end to end: inputs -> voters, households, stops -> target -> turfs -> walk lists.
+
+Each stage is a call into geo/, segments/ or routing/; this module only sequences them,
+times them and keeps the books so that every input row is accounted for.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.households import assign_households, summarise_stops
+from geo.join import assign_precincts, looks_swapped
+from geo.precincts import PrecinctLayer, read_precincts
+from geo.voters import VoterTable, read_voters, reject_rows
+from routing._errors import SnappingError
+from routing.snap import snap_points
+from routing.streets import StreetGraph, load_walk_graph
+from routing.turfs import (
+    TurfRoute,
+    TurfSize,
+    WalkModel,
+    cut_group,
+    group_walks,
+    route_turf,
+    split_large_groups,
+)
+from segments.filter import select
+
+logger = logging.getLogger(__name__)
+
+StageCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """Everything a plan is made from."""
+
+    voters: Path
+    streets: Path
+    precincts: Path | None = None
+    target: str | None = None
+    size: TurfSize = field(default_factory=TurfSize)
+    start_latlon: tuple[float, float] | None = None
+    model: WalkModel = field(default_factory=WalkModel)
+    max_snap_m: float = 150.0
+    precinct_id_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Turf:
+    """One turf: its id, its stops' rows in the stops table and its walk."""
+
+    turf_id: str
+    precinct: str
+    route: TurfRoute
+
+
+@dataclass
+class Plan:
+    """The result of a plan run, ready to be written out."""
+
+    request: PlanRequest
+    voters: gpd.GeoDataFrame
+    """Accepted voters with ``precinct``, ``household_id``, ``stop_id`` and ``target``."""
+    rejected: pd.DataFrame
+    total_rows: int
+    stops: gpd.GeoDataFrame
+    """Target stops (EPSG:4326) with ``doors`` and ``voters`` counting target households/voters,
+    ``turf`` and ``sequence`` once cut."""
+    turfs: list[Turf]
+    graph: StreetGraph
+    precincts: gpd.GeoDataFrame | None
+    counts: dict[str, Any]
+    timings_s: dict[str, float]
+
+
+class _Stages:
+    def __init__(self, on_stage: StageCallback | None) -> None:
+        self.timings: dict[str, float] = {}
+        self._on_stage = on_stage
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self._on_stage is not None:
+            self._on_stage(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - started, 3)
+
+
+def _join_precincts(
+    table: VoterTable, layer: PrecinctLayer | None
+) -> tuple[VoterTable, dict[str, Any]]:
+    if layer is None:
+        table.accepted["precinct"] = ""
+        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
+    precinct = assign_precincts(table.accepted, layer.polygons)
+    outside = precinct.isna()
+    table.accepted["precinct"] = precinct.fillna("")
+    reason = pd.Series(
+        "outside every precinct polygon (check the coordinates, or that the precinct file "
+        "covers this area)",
+        index=table.accepted.index,
+    )
+    swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
+    reason.loc[swapped.index[swapped]] = (
+        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
+    )
+    joined = reject_rows(table, outside, reason)
+    return joined, {
+        "precincts": len(layer.polygons),
+        "matched": int((~outside).sum()),
+        "outside": int(outside.sum()),
+        "repaired_geometries": layer.repaired,
+        "dropped_empty_geometries": layer.dropped_empty,
+        "id_column": layer.id_column,
+    }
+
+
+def _target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
+    if not expression or not expression.strip():
+        return pd.Series(True, index=voters.index, name="target")
+    return select(voters, expression, household_column="household_id")
+
+
+def _turf_ids(precincts: list[str], centroids_x: list[float], with_precincts: bool) -> list[str]:
+    """Stable human ids: by precinct, then west to east (``P03-02``), or ``T01`` without."""
+    order = sorted(range(len(precincts)), key=lambda i: (precincts[i], centroids_x[i]))
+    ids = [""] * len(precincts)
+    counters: dict[str, int] = {}
+    for i in order:
+        key = precincts[i] if with_precincts else ""
+        counters[key] = counters.get(key, 0) + 1
+        ids[i] = f"{key}-{counters[key]:02d}" if with_precincts else f"T{counters[key]:02d}"
+    return ids
+
+
+def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
+    """Run every stage of a plan in memory; see ``app.outputs.write_plan`` to save it."""
+    stages = _Stages(on_stage)
+    with stages.stage("read_voters"):
+        table = read_voters(request.voters)
+    layer = None
+    with stages.stage("read_precincts"):
+        if request.precincts is not None:
+            layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
+    with stages.stage("precinct_join"):
+        table, join_counts = _join_precincts(table, layer)
+    with stages.stage("households"):
+        voters = table.accepted.copy()
+        voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
+    with stages.stage("target"):
+        voters["target"] = _target_mask(voters, request.target).to_numpy()
+    with stages.stage("street_graph"):
+        graph = load_walk_graph(request.streets)
+
+    with stages.stage("snap"):
+        target_voters = voters.loc[voters["target"]]
+        stops = summarise_stops(target_voters)
+        x, y = graph.to_metric(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
+        snapped = snap_points(graph, x, y, max_distance_m=request.max_snap_m)
+        far_stops = set(stops.loc[snapped.too_far, "stop_id"])
+        if far_stops:
+            far_voters = voters["stop_id"].isin(far_stops) & voters["target"]
+            table = reject_rows(
+                replace(table, accepted=voters),
+                far_voters,
+                f"address more than {request.max_snap_m:.0f} m from any walkable street in the "
+                "street data (is the OSM extract large enough?)",
+            )
+            voters = table.accepted
+            keep = ~snapped.too_far
+            stops = stops.loc[keep].reset_index(drop=True)
+            snapped = snapped.subset(np.flatnonzero(keep))
+            x, y = x[keep], y[keep]
+        start = None
+        if request.start_latlon is not None:
+            sx, sy = graph.to_metric(
+                np.array([request.start_latlon[1]]), np.array([request.start_latlon[0]])
+            )
+            start = snap_points(graph, sx, sy, max_distance_m=request.max_snap_m)
+            if bool(start.too_far[0]):
+                raise SnappingError(
+                    f"the start point {request.start_latlon} is more than "
+                    f"{request.max_snap_m:.0f} m from any walkable street"
+                )
+
+    turfs: list[Turf] = []
+    with stages.stage("cut_turfs"):
+        groups = split_large_groups(stops["precinct"].fillna(""), x, y)
+        walks = group_walks(graph, snapped, groups, start=start)
+        doors = stops["doors"].to_numpy()
+        pieces: list[tuple[str, np.ndarray]] = []
+        for key, group in walks.items():
+            precinct = key.split("~")[0]
+            pieces += [
+                (precinct, members)
+                for members in cut_group(group, doors, size=request.size, model=request.model)
+            ]
+    with stages.stage("route_turfs"):
+        group_of = groups.to_numpy()
+        routes = [
+            route_turf(graph, walks[group_of[members[0]]], members, doors, model=request.model)
+            for _, members in pieces
+        ]
+        ids = _turf_ids(
+            [p for p, _ in pieces],
+            [float(x[members].mean()) for _, members in pieces],
+            with_precincts=layer is not None,
+        )
+        turfs = sorted(
+            (
+                Turf(turf_id=i, precinct=p, route=r)
+                for i, (p, _), r in zip(ids, pieces, routes, strict=True)
+            ),
+            key=lambda t: t.turf_id,
+        )
+        stops["turf"] = ""
+        stops["sequence"] = 0
+        stops["leg_m"] = 0.0
+        for turf in turfs:
+            positions = np.asarray(turf.route.stops)
+            stops.loc[positions, "turf"] = turf.turf_id
+            stops.loc[positions, "sequence"] = np.arange(1, len(positions) + 1)
+            stops.loc[positions, "leg_m"] = np.round(turf.route.legs_m, 1)
+        voters = voters.merge(
+            stops[["stop_id", "turf", "sequence"]], on="stop_id", how="left"
+        ).set_index(voters.index)
+        voters.loc[~voters["target"], ["turf", "sequence"]] = [None, None]
+
+    counts = {
+        "voters": {
+            "total": table.total,
+            "accepted": len(table.accepted),
+            "rejected": len(table.rejected),
+        },
+        "households": int(voters["household_id"].nunique()),
+        "stops": int(voters["stop_id"].nunique()),
+        "precinct_join": join_counts,
+        "target": {
+            "expression": request.target or "",
+            "voters": int(voters["target"].sum()),
+            "households": int(voters.loc[voters["target"], "household_id"].nunique()),
+            "stops": len(stops),
+        },
+        "street_graph": {
+            "source": graph.source,
+            "nodes": graph.node_count,
+            "edges": len(graph.edges),
+            "disconnected_edges_dropped": graph.dropped_edges,
+            "crs": graph.crs.to_string(),
+        },
+    }
+    return Plan(
+        request=request,
+        voters=voters,
+        rejected=table.rejected,
+        total_rows=table.total,
+        stops=stops,
+        turfs=turfs,
+        graph=graph,
+        precincts=None if layer is None else layer.polygons,
+        counts=counts,
+        timings_s=stages.timings,
+    )

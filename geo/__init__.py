@@ -1,0 +1,1 @@
+"""Reading, validating and shaping voter and precinct data (no web, no database)."""

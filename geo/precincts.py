@@ -1,0 +1,172 @@
+"""Precinct polygons: read any common format and CRS, repair geometry, pick the id column."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geo._errors import InputError
+
+ID_COLUMN_HINTS = (
+    "precinct_id",
+    "precinct",
+    "prec_id",
+    "precinctid",
+    "vtd",
+    "vtdst",
+    "geoid10",
+    "geoid",
+    "id",
+    "name",
+)
+
+
+@dataclass(frozen=True)
+class PrecinctLayer:
+    """Precinct polygons in EPSG:4326 with a unique string ``precinct`` column."""
+
+    polygons: gpd.GeoDataFrame
+    id_column: str
+    """The column of the file the ids came from."""
+    repaired: int
+    """How many invalid geometries were repaired with ``make_valid``."""
+    dropped_empty: int
+    """How many features had no usable polygon (null, empty, or not areal) and were left out."""
+
+
+def _read_layer(path: Path) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise InputError("file not found", path=path)
+    suffix = path.suffix.lower()
+    if suffix in {".json", ".geojson"}:
+        text = path.read_bytes()
+        if not text.strip():
+            raise InputError("the file is empty", path=path)
+        head = text.lstrip()[:1]
+        if head == b"[":
+            # Some newsroom files are a bare JSON array of Features, not a FeatureCollection.
+            try:
+                features = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"is not valid JSON ({exc})", path=path) from exc
+            return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile as exc:
+            raise InputError("is not a readable zip archive", path=path) from exc
+        shapefiles = [n for n in names if n.lower().endswith(".shp")]
+        jsons = [n for n in names if n.lower().endswith((".json", ".geojson"))]
+        if jsons and not shapefiles:
+            with zipfile.ZipFile(path) as archive:
+                inner = path.with_name(Path(jsons[0]).name)
+                data = archive.read(jsons[0])
+            return _read_json_bytes(data, path=f"{path}!{jsons[0]}", name=inner.name)
+        if not shapefiles:
+            raise InputError("the zip holds no .shp, .json or .geojson layer", path=path)
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several error types for unreadable files
+        raise InputError(f"cannot be read as a polygon layer ({exc})", path=path) from exc
+
+
+def _read_json_bytes(data: bytes, *, path: str, name: str) -> gpd.GeoDataFrame:
+    try:
+        parsed = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"is not valid JSON ({exc})", path=path) from exc
+    features = parsed if isinstance(parsed, list) else parsed.get("features")
+    if not isinstance(features, list):
+        raise InputError("is neither a FeatureCollection nor an array of Features", path=path)
+    return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+
+
+def _choose_id_column(frame: pd.DataFrame, *, path: Path) -> str:
+    candidates = [c for c in frame.columns if c != frame.geometry.name]
+    lowered = {re.sub(r"[\s_]+", "_", str(c).strip().lower()): c for c in candidates}
+    for hint in ID_COLUMN_HINTS:
+        column = lowered.get(hint)
+        if column is not None and frame[column].notna().all() and frame[column].is_unique:
+            return str(column)
+    for column in candidates:
+        values = frame[column]
+        if values.notna().all() and values.is_unique and values.dtype == object:
+            return str(column)
+    raise InputError(
+        f"no column with a unique id per precinct found among {candidates}; "
+        "name one with --precinct-id",
+        path=path,
+    )
+
+
+def read_precincts(path: str | Path, *, id_column: str | None = None) -> PrecinctLayer:
+    """Read precinct polygons, reproject to EPSG:4326 and repair invalid geometries.
+
+    Parameters
+    ----------
+    path
+        GeoJSON (also a bare array of Features), GeoPackage or Shapefile (also zipped).
+    id_column
+        The column holding precinct ids; chosen automatically when not given.
+    """
+    path = Path(path)
+    layer = _read_layer(path)
+    if layer.empty:
+        raise InputError("the layer has no features", path=path)
+    if layer.crs is None:
+        raise InputError(
+            "the layer has no CRS (a shapefile without its .prj?); add the .prj or save it as "
+            "GeoJSON in EPSG:4326",
+            path=path,
+        )
+    if id_column is None:
+        id_column = _choose_id_column(layer, path=path)
+    elif id_column not in layer.columns:
+        raise InputError(
+            f"precinct id column not found; columns present: {list(layer.columns)}",
+            path=path,
+            column=id_column,
+        )
+    elif not layer[id_column].is_unique:
+        dupes = layer[id_column][layer[id_column].duplicated()].astype(str).unique()[:5]
+        raise InputError(f"precinct ids repeat (e.g. {list(dupes)})", path=path, column=id_column)
+
+    geometry = layer.geometry.to_numpy()
+    present = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    invalid = present & ~shapely.is_valid(geometry)
+    repaired = geometry.copy()
+    # make_valid may return collections with stray lines; keep only the areal parts.
+    repaired[invalid] = shapely.make_valid(geometry[invalid])
+    areal = [_polygonal_part(g) if ok else None for g, ok in zip(repaired, present, strict=True)]
+    polygons = gpd.GeoDataFrame(
+        {"precinct": layer[id_column].astype(str).str.strip().to_numpy()},
+        geometry=gpd.GeoSeries(areal, crs=layer.crs),
+    )
+    usable = ~(polygons.geometry.isna() | polygons.geometry.is_empty)
+    polygons = polygons.loc[usable].to_crs(4326).reset_index(drop=True)
+    if polygons.empty:
+        raise InputError("no feature has a polygon geometry", path=path)
+    return PrecinctLayer(
+        polygons=polygons,
+        id_column=id_column,
+        repaired=int(invalid.sum()),
+        dropped_empty=int((~usable).sum()),
+    )
+
+
+def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry | None:
+    if isinstance(geometry, shapely.Polygon | shapely.MultiPolygon):
+        return geometry
+    if isinstance(geometry, shapely.GeometryCollection):
+        parts = [g for g in geometry.geoms if isinstance(g, shapely.Polygon | shapely.MultiPolygon)]
+        if parts:
+            return shapely.union_all(parts)
+    return None

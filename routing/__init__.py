@@ -1,0 +1,1 @@
+"""Street graph, snapping, stop-to-stop distances, walk order and turf cutting."""

@@ -1,0 +1,122 @@
+"""Walking distances between stops along the street graph, and the paths behind them."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+from shapely.ops import substring
+
+from routing.snap import Snapped
+from routing.streets import StreetGraph
+
+# Multi-source Dijkstra rows are (sources x nodes); bound the block to keep memory small.
+_SOURCE_BLOCK = 256
+SAME_EDGE = 4
+
+
+@dataclass(frozen=True)
+class StopDistances:
+    """Door-to-door walking metres between snapped stops, including the way along each edge."""
+
+    metres: np.ndarray
+    """(n, n) symmetric matrix of walking metres."""
+    via: np.ndarray
+    """(n, n) which ends of the two edges the shortest walk leaves and enters by:
+    ``2 * a + b`` with ``a``/``b`` 0 for the edge's ``u`` end and 1 for ``v``; ``SAME_EDGE``
+    when walking straight along a shared edge is shortest."""
+    end_nodes: np.ndarray
+    """(n, 2) node indices of the ``u`` and ``v`` ends of each stop's edge."""
+    end_cost_m: np.ndarray
+    """(n, 2) metres from each stop along its edge to its ``u`` and ``v`` ends."""
+    snapped: Snapped
+
+
+def stop_distances(graph: StreetGraph, snapped: Snapped) -> StopDistances:
+    """Compute all stop-to-stop walking distances with one Dijkstra pass per distinct end node.
+
+    Only nodes at the ends of the stops' own edges are sources, so the work grows with the
+    number of stops, not with the size of the city.
+    """
+    edges = graph.edges
+    u = edges["u"].to_numpy()[snapped.edge]
+    v = edges["v"].to_numpy()[snapped.edge]
+    length = edges["length_m"].to_numpy()[snapped.edge]
+    end_nodes = np.column_stack([u, v])
+    end_cost = np.column_stack([snapped.position_m, length - snapped.position_m])
+    sources, where = np.unique(end_nodes.ravel(), return_inverse=True)
+    where = where.reshape(-1, 2)
+    between = np.empty((len(sources), len(sources)))
+    for start in range(0, len(sources), _SOURCE_BLOCK):
+        block = sources[start : start + _SOURCE_BLOCK]
+        rows = dijkstra(graph.matrix, directed=False, indices=block)
+        between[start : start + len(block)] = rows[:, sources]
+
+    n = len(snapped.edge)
+    candidates = np.empty((5, n, n))
+    for a in (0, 1):
+        for b in (0, 1):
+            candidates[2 * a + b] = (
+                end_cost[:, a][:, None]
+                + between[np.ix_(where[:, a], where[:, b])]
+                + end_cost[:, b][None, :]
+            )
+    same_edge = snapped.edge[:, None] == snapped.edge[None, :]
+    along = np.abs(snapped.position_m[:, None] - snapped.position_m[None, :])
+    candidates[SAME_EDGE] = np.where(same_edge, along, np.inf)
+    via = candidates.argmin(axis=0).astype(np.int8)
+    metres = np.take_along_axis(candidates, via[None].astype(np.intp), axis=0)[0]
+    np.fill_diagonal(metres, 0.0)
+    np.fill_diagonal(via, SAME_EDGE)
+    # The 2x2 end choices are mirror images; average float noise away so it stays symmetric.
+    metres = np.minimum(metres, metres.T)
+    return StopDistances(
+        metres=metres, via=via, end_nodes=end_nodes, end_cost_m=end_cost, snapped=snapped
+    )
+
+
+def _node_path(graph: StreetGraph, source: int, target: int) -> list[int]:
+    if source == target:
+        return [source]
+    _, predecessors = dijkstra(
+        graph.matrix, directed=False, indices=source, return_predecessors=True
+    )
+    path = [target]
+    while path[-1] != source:
+        previous = int(predecessors[path[-1]])
+        if previous < 0:
+            raise ValueError(f"nodes {source} and {target} are not connected")
+        path.append(previous)
+    return path[::-1]
+
+
+def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np.ndarray:
+    """Coordinates (metric CRS) of the walk from stop ``i`` to stop ``j`` along the streets."""
+    snapped = distances.snapped
+    geometry = graph.edges.geometry.to_numpy()
+    edge_i, edge_j = int(snapped.edge[i]), int(snapped.edge[j])
+    pos_i, pos_j = float(snapped.position_m[i]), float(snapped.position_m[j])
+    via = int(distances.via[i, j])
+    if via == SAME_EDGE:
+        return np.asarray(substring(geometry[edge_i], pos_i, pos_j).coords)
+    a, b = divmod(via, 2)
+    length_i = float(graph.edges["length_m"].iat[edge_i])
+    length_j = float(graph.edges["length_m"].iat[edge_j])
+    pieces = [np.asarray(substring(geometry[edge_i], pos_i, 0.0 if a == 0 else length_i).coords)]
+    nodes = _node_path(graph, int(distances.end_nodes[i, a]), int(distances.end_nodes[j, b]))
+    u_column = graph.edges["u"].to_numpy()
+    for p, q in itertools.pairwise(nodes):
+        edge = graph.edge_between(p, q)
+        coords = shapely.get_coordinates(geometry[edge])
+        pieces.append(coords if u_column[edge] == p else coords[::-1])
+    pieces.append(
+        np.asarray(substring(geometry[edge_j], 0.0 if b == 0 else length_j, pos_j).coords)
+    )
+    line = np.vstack([p.reshape(-1, 2) for p in pieces if len(p)])
+    # Drop repeated vertices where the pieces meet.
+    keep = np.ones(len(line), dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(line, axis=0)) > 1e-9, axis=1)
+    return line[keep]

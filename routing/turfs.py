@@ -1,0 +1,214 @@
+"""Cutting stops into turfs: one long walk per precinct, split into shift-sized pieces.
+
+"Route first, cluster second": the stops of each precinct are ordered into one near-optimal
+walk along the streets, and that walk is cut into consecutive pieces of about equal effort.
+Measured on real streets this walks about a third less in total than k-means on coordinates
+(see ../shared/BENCHMARKS.md); stops are never split, so a building stays in one turf.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+
+from routing.distances import StopDistances, leg_line, stop_distances
+from routing.order import order_stops, path_length_m
+from routing.snap import Snapped
+from routing.streets import StreetGraph
+
+# Above this many stops in one group, the full distance matrix gets heavy: pre-split spatially.
+MAX_GROUP_STOPS = 2500
+
+
+@dataclass(frozen=True)
+class WalkModel:
+    """How long canvassing takes: walking plus time at each stop and each door."""
+
+    speed_mps: float = 1.2
+    minutes_per_door: float = 1.5
+    minutes_per_stop: float = 0.5
+
+    def minutes(self, walk_m: float, *, doors: int, stops: int) -> float:
+        """Estimated minutes for a walk of ``walk_m`` metres visiting ``stops`` and ``doors``."""
+        return (
+            walk_m / self.speed_mps / 60.0
+            + doors * self.minutes_per_door
+            + stops * self.minutes_per_stop
+        )
+
+
+@dataclass(frozen=True)
+class TurfSize:
+    """Target size of one turf: minutes of canvassing, or a number of doors."""
+
+    minutes: float | None = 120.0
+    doors: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.minutes is None) == (self.doors is None):
+            raise ValueError("give exactly one of minutes or doors as the turf size")
+        if (self.minutes is not None and self.minutes <= 0) or (
+            self.doors is not None and self.doors <= 0
+        ):
+            raise ValueError("the turf size must be positive")
+
+
+@dataclass(frozen=True)
+class TurfRoute:
+    """The walk of one turf."""
+
+    stops: list[int]
+    """Positions (into the caller's stop table) in walking order."""
+    legs_m: list[float]
+    """Walk to each stop from the previous one (from the start point for the first)."""
+    walk_m: float
+    minutes: float
+    line_xy: np.ndarray
+    """(k, 2) route coordinates in the graph's metric CRS, along the streets."""
+
+
+@dataclass(frozen=True)
+class GroupWalks:
+    """Stops of one group with their distances; the start point, if any, is the last row."""
+
+    positions: np.ndarray
+    distances: StopDistances
+    has_start: bool
+
+
+def group_walks(
+    graph: StreetGraph,
+    snapped: Snapped,
+    groups: pd.Series,
+    *,
+    start: Snapped | None = None,
+) -> dict[str, GroupWalks]:
+    """Distances within each group of stops (a precinct, or a spatial piece of a large one)."""
+    result: dict[str, GroupWalks] = {}
+    keys = groups.astype(str).to_numpy()
+    for key in sorted(set(keys)):
+        positions = np.flatnonzero(keys == key)
+        part = snapped.subset(positions)
+        if start is not None:
+            part = _append(part, start)
+        result[key] = GroupWalks(
+            positions=positions,
+            distances=stop_distances(graph, part),
+            has_start=start is not None,
+        )
+    return result
+
+
+def _append(snapped: Snapped, extra: Snapped) -> Snapped:
+    return Snapped(
+        edge=np.concatenate([snapped.edge, extra.edge]),
+        position_m=np.concatenate([snapped.position_m, extra.position_m]),
+        offset_m=np.concatenate([snapped.offset_m, extra.offset_m]),
+        side=np.concatenate([snapped.side, extra.side]),
+        too_far=np.concatenate([snapped.too_far, extra.too_far]),
+    )
+
+
+def split_large_groups(
+    groups: pd.Series, x: np.ndarray, y: np.ndarray, *, max_stops: int = MAX_GROUP_STOPS
+) -> pd.Series:
+    """Split groups of more than ``max_stops`` stops into spatial pieces (k-means, seeded)."""
+    out = groups.astype(str).copy()
+    for key, size in groups.astype(str).value_counts().items():
+        if size <= max_stops:
+            continue
+        mask = (groups.astype(str) == key).to_numpy()
+        pieces = math.ceil(size / max_stops)
+        labels = KMeans(n_clusters=pieces, n_init=4, random_state=0).fit_predict(
+            np.column_stack([x[mask], y[mask]])
+        )
+        out.loc[mask] = np.array([f"{key}~{label}" for label in labels], dtype=object)
+    return out
+
+
+def _effort(
+    order: list[int], metres: np.ndarray, doors: np.ndarray, size: TurfSize, model: WalkModel
+) -> np.ndarray:
+    """Effort of each stop along ``order``: the walk to it plus the time (or doors) there."""
+    if size.doors is not None:
+        return doors[order].astype(float)
+    legs = np.concatenate([[0.0], metres[order[:-1], order[1:]]])
+    return (
+        legs / model.speed_mps / 60.0
+        + doors[order] * model.minutes_per_door
+        + model.minutes_per_stop
+    )
+
+
+def cut_group(
+    walks: GroupWalks, doors: np.ndarray, *, size: TurfSize, model: WalkModel
+) -> list[np.ndarray]:
+    """Cut one group into turfs; returns positions (into the caller's stops) per turf."""
+    n = len(walks.positions)
+    metres = walks.distances.metres[:n, :n]
+    group_doors = doors[walks.positions]
+    order = order_stops(metres)
+    effort = _effort(order, metres, group_doors, size, model)
+    target = size.doors if size.doors is not None else size.minutes
+    assert target is not None
+    pieces = max(1, round(float(effort.sum()) / target))
+    cumulative = np.cumsum(effort)
+    # Cut where the running effort passes each equal share; every piece keeps at least a stop.
+    bounds = [0]
+    for k in range(1, pieces):
+        cut = int(np.searchsorted(cumulative, cumulative[-1] * k / pieces)) + 1
+        bounds.append(min(max(cut, bounds[-1] + 1), n - (pieces - k)))
+    bounds.append(n)
+    ordered = walks.positions[np.asarray(order)]
+    return [ordered[a:b] for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def route_turf(
+    graph: StreetGraph,
+    walks: GroupWalks,
+    members: np.ndarray,
+    doors: np.ndarray,
+    *,
+    model: WalkModel,
+    loop: bool = False,
+) -> TurfRoute:
+    """Order one turf's stops (positions into the caller's stops) and trace the walk."""
+    local = np.searchsorted(walks.positions, members)
+    if walks.has_start:
+        local = np.append(local, len(walks.positions))
+    metres = walks.distances.metres[np.ix_(local, local)]
+    start = len(local) - 1 if walks.has_start else None
+    order = order_stops(metres, start=start, loop=loop)
+    sequence = [int(local[i]) for i in order]
+    if loop and len(sequence) > 1:
+        sequence.append(sequence[0])
+    walk_m = path_length_m(walks.distances.metres, sequence)
+    legs = [0.0] + [float(walks.distances.metres[a, b]) for a, b in itertools.pairwise(sequence)]
+    lines = [leg_line(graph, walks.distances, a, b) for a, b in itertools.pairwise(sequence)]
+    line_xy = np.vstack(lines) if lines else _stop_point(graph, walks.distances, sequence[0])
+    stop_sequence = [i for i in sequence if i < len(walks.positions)]
+    if loop and len(stop_sequence) > 1 and stop_sequence[0] == stop_sequence[-1]:
+        stop_sequence.pop()
+    if walks.has_start:
+        legs = legs[1:]
+    stop_positions = [int(walks.positions[i]) for i in stop_sequence]
+    stop_legs = legs[: len(stop_positions)]
+    total_doors = int(doors[stop_positions].sum())
+    return TurfRoute(
+        stops=stop_positions,
+        legs_m=stop_legs,
+        walk_m=walk_m,
+        minutes=model.minutes(walk_m, doors=total_doors, stops=len(stop_positions)),
+        line_xy=line_xy,
+    )
+
+
+def _stop_point(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
+    line = graph.edges.geometry.iat[int(distances.snapped.edge[i])]
+    point = line.interpolate(float(distances.snapped.position_m[i]))
+    return np.array([[point.x, point.y]])

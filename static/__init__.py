@@ -1,0 +1,1 @@
+"""Static files (CSS) shipped with the app; a package so that it installs with it."""

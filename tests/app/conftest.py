@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.outputs import write_plan
+from app.pipeline import Plan, PlanRequest, run_plan
+from geo.sample import DemoInputs, write_demo_inputs
+
+DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
+
+
+@dataclass(frozen=True)
+class BuiltPlan:
+    inputs: DemoInputs
+    plan: Plan
+    out: Path
+    summary: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def demo_plan(tmp_path_factory: pytest.TempPathFactory) -> BuiltPlan:
+    """The demo plan built once for the session, through the same code as `canvass demo`."""
+    root = tmp_path_factory.mktemp("workspace")
+    inputs = write_demo_inputs(root / "demo-inputs")
+    plan = run_plan(
+        PlanRequest(
+            voters=inputs.voters,
+            precincts=inputs.precincts,
+            streets=inputs.streets,
+            target=DEMO_TARGET,
+        )
+    )
+    out = root / "demo"
+    summary = write_plan(plan, out)
+    return BuiltPlan(inputs=inputs, plan=plan, out=out, summary=summary)
