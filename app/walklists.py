@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,18 +80,22 @@ def walklist_context(plan: Plan, turf: Turf, rows: pd.DataFrame) -> dict[str, ob
     """What the walk list template shows: stops, each with its households and voters."""
     stops = []
     legs = dict(zip(plan.stops["stop_id"], plan.stops["leg_m"], strict=True))
-    for _, at_stop in rows.groupby("sequence", sort=True):
-        first = at_stop.iloc[0]
+    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    # rows are already in walking order, units in natural order within a stop.
+    for sequence, at_stop in itertools.groupby(records, key=lambda r: r["sequence"]):
+        voters = list(at_stop)
         households = [
-            {"unit": group["unit"].iloc[0], "voters": group.to_dict(orient="records")}
-            for _, group in at_stop.groupby("household_id", sort=False)
+            {"unit": group[0]["unit"], "voters": group}
+            for group in (
+                list(g) for _, g in itertools.groupby(voters, key=lambda r: r["household_id"])
+            )
         ]
         stops.append(
             {
-                "sequence": int(first["sequence"]),
-                "address": first["address"],
+                "sequence": int(sequence),
+                "address": voters[0]["address"],
                 "doors": len(households),
-                "leg_m": round(float(legs[first["stop_id"]])),
+                "leg_m": round(float(legs[voters[0]["stop_id"]])),
                 "households": households,
             }
         )

@@ -34,8 +34,9 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
 def assign_households(voters: gpd.GeoDataFrame) -> pd.DataFrame:
     """Give every voter a ``stop_id`` (building) and ``household_id`` (building + unit).
 
-    Voters with a street address share a stop when house number and street agree after
-    normalisation; voters without one share a stop when their points agree to ~1 m.
+    Voters with a street address share a stop when house number, street and ZIP code (where
+    given) agree after normalisation, so "12 Main St" in two towns stays two stops; voters
+    without one share a stop when their points agree to ~1 m.
     Ids are stable for the same input: they derive from the sorted address keys.
     """
     street = normalise_text(voters["street"])
@@ -46,7 +47,9 @@ def assign_households(voters: gpd.GeoDataFrame) -> pd.DataFrame:
     lat_text = voters.geometry.y.round(5).astype(str)
     lon_text = voters.geometry.x.round(5).astype(str)
     point_key = lat_text.str.cat(lon_text, sep=",")
-    building_key = np.where(has_address, number + " " + street, "@" + point_key)
+    postcode = normalise_text(voters["zip"]) if "zip" in voters else pd.Series("", voters.index)
+    address_key = number + " " + street + " " + postcode
+    building_key = np.where(has_address, address_key, "@" + point_key)
     building = pd.Series(building_key, index=voters.index, dtype=object)
     household = building.str.cat(unit, sep="|")
     stop_codes = _stable_codes(building)
@@ -64,6 +67,13 @@ def assign_households(voters: gpd.GeoDataFrame) -> pd.DataFrame:
 def _stable_codes(keys: pd.Series) -> pd.Series:
     codes, _ = pd.factorize(keys, sort=True)
     return pd.Series(codes + 1, index=keys.index)
+
+
+def _most_common(work: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Per stop, the most frequent combination of ``columns`` (ties: the smallest values)."""
+    counts = work.groupby(["stop_id", *columns], sort=True).size().rename("n").reset_index()
+    counts = counts.sort_values(["stop_id", "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates("stop_id").set_index("stop_id")[columns]
 
 
 def summarise_stops(voters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -94,16 +104,19 @@ def summarise_stops(voters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     grouped = work.groupby("stop_id", sort=True)
     stops = pd.DataFrame(
         {
-            "lon": grouped["lon"].median(),
-            "lat": grouped["lat"].median(),
             "address": grouped["address"].first(),
             "street": grouped["street"].first(),
             "house_number": grouped["house_number"].first(),
-            "precinct": grouped["precinct"].agg(lambda s: s.mode().iloc[0] if len(s) else ""),
             "doors": grouped["household_id"].nunique(),
             "voters": grouped.size(),
         }
     )
+    point = _most_common(work, ["lon", "lat"])
+    stops["lon"] = point["lon"]
+    stops["lat"] = point["lat"]
+    stops["precinct"] = _most_common(
+        work.assign(precinct=work["precinct"].fillna("")), ["precinct"]
+    )["precinct"]
     stops.loc[stops["address"] == "", "address"] = "(no street address)"
     return gpd.GeoDataFrame(
         stops.reset_index(),

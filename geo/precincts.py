@@ -72,6 +72,13 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
             return _read_json_bytes(data, path=f"{path}!{jsons[0]}", name=inner.name)
         if not shapefiles:
             raise InputError("the zip holds no .shp, .json or .geojson layer", path=path)
+        if len(shapefiles) > 1:
+            raise InputError(f"the zip holds several shapefiles {shapefiles}; keep one", path=path)
+        # County downloads often keep the shapefile in a folder inside the zip.
+        try:
+            return gpd.read_file(f"/vsizip/{path.resolve()}/{shapefiles[0]}")
+        except Exception as exc:  # pyogrio raises several error types for unreadable files
+            raise InputError(f"cannot be read as a polygon layer ({exc})", path=path) from exc
     try:
         return gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
@@ -98,7 +105,8 @@ def _choose_id_column(frame: pd.DataFrame, *, path: Path) -> str:
             return str(column)
     for column in candidates:
         values = frame[column]
-        if values.notna().all() and values.is_unique and values.dtype == object:
+        textual = pd.api.types.is_string_dtype(values) or values.dtype == object
+        if values.notna().all() and values.is_unique and textual:
             return str(column)
     raise InputError(
         f"no column with a unique id per precinct found among {candidates}; "

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from geo._errors import InputError
 
@@ -83,7 +85,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in TEXT_SUFFIXES:
         return read_text_table(path.read_bytes(), path=path)
     if suffix == ".parquet":
-        frame = pd.read_parquet(path)
+        try:
+            frame = pd.read_parquet(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"cannot be read as Parquet ({exc})", path=path) from exc
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame
     if suffix in SPATIAL_SUFFIXES:
@@ -114,7 +119,13 @@ def _read_zipped_table(path: Path) -> pd.DataFrame:
                 path=path,
             )
         # VAN report exports name tab-separated UTF-16 text ".xls"; it is still text.
-        return read_text_table(archive.read(members[0]), path=f"{path}!{members[0]}")
+        try:
+            data = archive.read(members[0])
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise InputError(
+                f"the zip is damaged ({exc}); download or export it again", path=path
+            ) from exc
+        return read_text_table(data, path=f"{path}!{members[0]}")
 
 
 def _read_point_layer(path: Path) -> pd.DataFrame:

@@ -132,7 +132,7 @@ def read_voters(path: str | Path, *, columns: dict[str, str] | None = None) -> V
         frame[field] = raw[column]
     if "voter_id" not in frame:
         frame["voter_id"] = frame["row"].map(lambda r: f"row-{r}")
-    frame["voter_id"] = frame["voter_id"].astype(str).str.strip()
+    frame["voter_id"] = frame["voter_id"].fillna("").astype(str).str.strip()
     for field in (
         "first_name",
         "last_name",
@@ -150,7 +150,7 @@ def read_voters(path: str | Path, *, columns: dict[str, str] | None = None) -> V
         frame[field] = pd.to_numeric(frame[field], errors="coerce") if field in frame else np.nan
 
     reason = _coordinate_problems(frame["latitude"], frame["longitude"])
-    blank_id = frame["voter_id"].isin(["", "nan"])
+    blank_id = frame["voter_id"] == ""
     reason.loc[blank_id & (reason == "")] = "blank voter id"
     duplicate = frame["voter_id"].duplicated(keep="first") & ~blank_id
     first_row = frame.groupby("voter_id")["row"].transform("first")

@@ -23,6 +23,85 @@ def _integer_matrix(metres: np.ndarray, headroom: int) -> np.ndarray:
     return np.rint(metres * scale).astype(np.int64)
 
 
+def _tie_breaker(n: int) -> np.ndarray:
+    """A tiny symmetric cost per pair of stops that depends only on their indices.
+
+    Walks on a street network tie often (stops on a dead end can be visited in either
+    order for the same metres); this term makes one of them strictly best, so the same
+    input always prints the same walk list.
+    """
+    noise = np.random.default_rng(20_261_123).random((n, n))
+    return (noise + noise.T) * 5e-7
+
+
+def _polish(path: list[int], cost: np.ndarray, *, fixed_start: bool) -> list[int]:
+    """Deterministic 2-opt and or-opt (segments of 1-3 stops) to a local optimum of ``cost``."""
+    order = np.asarray(path)
+    first = 1 if fixed_start else 0
+    improved = True
+    while improved:
+        improved = _two_opt(order, cost, first)
+        for length in (1, 2, 3):
+            moved = _or_opt(order, cost, first, length)
+            if moved is not None:
+                order = moved
+                improved = True
+    return [int(i) for i in order]
+
+
+def _two_opt(order: np.ndarray, cost: np.ndarray, first: int) -> bool:
+    """Reverse ``order[i..j]`` wherever that shortens the open path; True if anything moved."""
+    n = len(order)
+    changed = False
+    for i in range(first, n - 1):
+        j = np.arange(i + 1, n)
+        after = np.minimum(j + 1, n - 1)
+        has_next = j < n - 1
+        old = np.where(has_next, cost[order[j], order[after]], 0.0)
+        new = np.where(has_next, cost[order[i], order[after]], 0.0)
+        if i > 0:
+            old = old + cost[order[i - 1], order[i]]
+            new = new + cost[order[i - 1], order[j]]
+        delta = new - old
+        best = int(np.argmin(delta))
+        if delta[best] < -1e-9:
+            order[i : j[best] + 1] = order[i : j[best] + 1][::-1].copy()
+            changed = True
+    return changed
+
+
+def _or_opt(order: np.ndarray, cost: np.ndarray, first: int, length: int) -> np.ndarray | None:
+    """Move one segment of ``length`` stops (either way round) to where it walks shortest."""
+    n = len(order)
+    for k in range(first, n - length + 1):
+        segment = order[k : k + length]
+        rest = np.concatenate([order[:k], order[k + length :]])
+        m = len(rest)
+        gain = 0.0
+        if k > 0:
+            gain += cost[order[k - 1], segment[0]]
+        if k + length < n:
+            gain += cost[segment[-1], order[k + length]]
+        if k > 0 and k + length < n:
+            gain -= cost[order[k - 1], order[k + length]]
+        spots = np.arange(first, m + 1)
+        prev = rest[np.maximum(spots - 1, 0)]
+        nxt = rest[np.minimum(spots, m - 1)]
+        inner = (spots > 0) & (spots < m)
+        base = np.where(inner, cost[prev, nxt], 0.0)
+        for piece in (segment, segment[::-1]):
+            added = (
+                np.where(spots > 0, cost[prev, piece[0]], 0.0)
+                + np.where(spots < m, cost[piece[-1], nxt], 0.0)
+                - base
+            )
+            delta = added - gain
+            best = int(np.argmin(delta))
+            if delta[best] < -1e-9:
+                return np.concatenate([rest[: spots[best]], piece, rest[spots[best] :]])
+    return None
+
+
 def order_stops(
     metres: np.ndarray,
     *,
@@ -70,7 +149,8 @@ def order_stops(
     path = tour[at + 1 :] + tour[:at]
     if start is not None and path[0] != start:
         path.reverse()
-    elif start is None and path[0] > path[-1]:
+    path = _polish(path, metres + _tie_breaker(n), fixed_start=start is not None)
+    if start is None and path[0] > path[-1]:
         # Either direction walks the same; pick one by a rule so reruns print the same list.
         path.reverse()
     return path

@@ -1,0 +1,142 @@
+"""The `canvass` command as a user runs it: outputs on success, clear errors on bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.cli import main
+from tests.app.conftest import BuiltPlan
+
+
+def _small_voter_file(demo_plan: BuiltPlan, folder: Path, rows: int = 400) -> Path:
+    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
+    # Whole buildings from one corner of the map, so the plan is small but real.
+    voters = voters.sort_values(["street", "house_number"]).head(rows)
+    path = folder / "voters.csv"
+    voters.to_csv(path, index=False)
+    return path
+
+
+def test_plan_by_doors_with_a_start_point(
+    demo_plan: BuiltPlan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    voters = _small_voter_file(demo_plan, tmp_path)
+    out = tmp_path / "plan"
+    code = main(
+        [
+            "plan", "--voters", str(voters), "--precincts", str(demo_plan.inputs.precincts),
+            "--streets", str(demo_plan.inputs.streets), "--target", "age >= 30",
+            "--turf-doors", "25", "--start", "60.1699,24.9384", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["turf_size"] == {"doors": 25}
+    assert summary["voters"]["total"] == 400
+    assert summary["voters"]["accepted"] + summary["voters"]["rejected"] == 400
+    doors = [t["doors"] for t in summary["turfs"]]
+    assert sum(doors) == summary["target"]["households"]
+    # Turfs are cut near the door target (stops are never split, so not exactly).
+    assert sum(doors) / len(doors) == pytest.approx(25, rel=0.35)
+    assert "Outputs:" in capsys.readouterr().err
+
+
+def test_plan_reports_a_bad_target_expression(
+    demo_plan: BuiltPlan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    voters = _small_voter_file(demo_plan, tmp_path, rows=50)
+    out = tmp_path / "plan"
+    code = main(
+        [
+            "plan", "--voters", str(voters), "--streets", str(demo_plan.inputs.streets),
+            "--target", "partyy = DEM", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "partyy" in err and "party" in err
+    assert not out.exists()  # nothing half-written
+
+
+def test_plan_names_the_file_when_coordinates_are_missing(
+    demo_plan: BuiltPlan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    voters = tmp_path / "no-coordinates.csv"
+    voters.write_text("voter_id,last_name\n1,Smith\n", encoding="utf-8")
+    code = main(
+        ["plan", "--voters", str(voters), "--streets", str(demo_plan.inputs.streets),
+         "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no-coordinates.csv" in err and "latitude" in err
+
+
+def test_failed_replan_keeps_the_previous_plan(demo_plan: BuiltPlan, tmp_path: Path) -> None:
+    voters = _small_voter_file(demo_plan, tmp_path, rows=60)
+    out = tmp_path / "plan"
+    args = ["plan", "--voters", str(voters), "--streets", str(demo_plan.inputs.streets),
+            "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    before = (out / "summary.json").read_text(encoding="utf-8")
+    assert main([*args[:-2], "--target", "age >>= 3", "--out", str(out)]) == 2
+    assert (out / "summary.json").read_text(encoding="utf-8") == before
+
+
+def _stops_csv(demo_plan: BuiltPlan, path: Path, count: int) -> pd.DataFrame:
+    stops = demo_plan.plan.stops.head(count)
+    frame = pd.DataFrame({"id": stops["stop_id"], "lat": stops.geometry.y, "lon": stops.geometry.x})
+    frame.to_csv(path, index=False)
+    return frame
+
+
+def test_route_orders_a_stops_file(demo_plan: BuiltPlan, tmp_path: Path) -> None:
+    stops = _stops_csv(demo_plan, tmp_path / "stops.csv", 15)
+    out = tmp_path / "route.json"
+    code = main(
+        ["route", "--streets", str(demo_plan.inputs.streets), "--stops",
+         str(tmp_path / "stops.csv"), "--start", "60.1675,24.9430", "--loop", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert sorted(result["order"]) == sorted(stops["id"])
+    assert result["walk_m"] > 0 and result["minutes"] > result["walk_m"] / 1.2 / 60
+    line = result["geometry"]["coordinates"]
+    assert result["geometry"]["type"] == "LineString" and len(line) > len(stops)
+    # A loop from the start point comes back to it.
+    assert line[0] == pytest.approx(line[-1], abs=1e-6)
+
+
+def test_route_rejects_bad_stop_files(
+    demo_plan: BuiltPlan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    streets = str(demo_plan.inputs.streets)
+    missing = tmp_path / "missing-lon.csv"
+    missing.write_text("id,lat\na,60.17\n", encoding="utf-8")
+    assert main(["route", "--streets", streets, "--stops", str(missing), "--out",
+                 str(tmp_path / "r.json")]) == 2  # fmt: skip
+    assert "lon" in capsys.readouterr().err
+    faraway = tmp_path / "faraway.csv"
+    faraway.write_text("id,lat,lon\na,60.17,24.94\nb,33.75,-84.39\n", encoding="utf-8")
+    assert main(["route", "--streets", streets, "--stops", str(faraway), "--out",
+                 str(tmp_path / "r.json")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "more than" in err and "'b'" in err
+    blank = tmp_path / "blank.csv"
+    blank.write_text("id,lat,lon\na,60.17,24.94\nb,,24.95\n", encoding="utf-8")
+    assert main(["route", "--streets", streets, "--stops", str(blank), "--out",
+                 str(tmp_path / "r.json")]) == 2  # fmt: skip
+    assert "row 2" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_demo_command_builds_the_plan_without_serving(tmp_path: Path) -> None:
+    out = tmp_path / "workspace" / "demo"
+    assert main(["demo", "--no-serve", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["voters"]["total"] > 5000
+    assert len(summary["turfs"]) == len(list((out / "walklists").glob("*.html")))
