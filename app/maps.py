@@ -146,6 +146,13 @@ def turf_map(
         style_function=lambda _: {"color": colour, "weight": 4},
     ).add_to(fmap)
     stops = plan.stops.loc[turf.route.stops]
+    for stop in stops.itertuples():
+        folium.PolyLine(
+            [[stop.geometry.y, stop.geometry.x], [stop.street_lat, stop.street_lon]],
+            color=colour,
+            weight=1.5,
+            dash_array="3 4",
+        ).add_to(fmap)
     for seq, stop in enumerate(stops.itertuples(), start=1):
         folium.Marker(
             [stop.geometry.y, stop.geometry.x],

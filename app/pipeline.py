@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.households import assign_households, summarise_stops
 from geo.join import assign_precincts, looks_swapped
@@ -183,6 +184,13 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             stops = stops.loc[keep].reset_index(drop=True)
             snapped = snapped.subset(np.flatnonzero(keep))
             x, y = x[keep], y[keep]
+        # Where each stop meets the street: maps draw a short connector from the door to it.
+        foot = shapely.get_coordinates(
+            shapely.line_interpolate_point(
+                graph.edges.geometry.to_numpy()[snapped.edge], snapped.position_m
+            )
+        )
+        stops["street_lon"], stops["street_lat"] = graph.to_lonlat(foot[:, 0], foot[:, 1])
         start = None
         if request.start_latlon is not None:
             sx, sy = graph.to_metric(
