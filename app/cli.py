@@ -17,7 +17,8 @@ from rich.markup import escape
 from app.pipeline import PlanRequest, run_plan
 from geo._errors import InputError
 from routing._errors import SnappingError, StreetDataError
-from routing.turfs import TurfSize
+from routing.graph_cache import default_cache_dir
+from routing.turfs import TurfSize, WalkModel
 from segments._errors import FilterError
 
 logger = logging.getLogger("canvass")
@@ -53,6 +54,38 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     return parse
 
 
+def _add_walk_options(parser: argparse.ArgumentParser) -> None:
+    defaults = WalkModel()
+    parser.add_argument(
+        "--walk-speed",
+        type=_positive(float),
+        default=defaults.speed_mps,
+        help=f"walking speed in m/s (default {defaults.speed_mps})",
+    )
+    parser.add_argument(
+        "--minutes-per-door",
+        type=float,
+        default=defaults.minutes_per_door,
+        help=f"minutes at each door (default {defaults.minutes_per_door})",
+    )
+    parser.add_argument(
+        "--minutes-per-stop",
+        type=float,
+        default=defaults.minutes_per_stop,
+        help=f"minutes at each building or house (default {defaults.minutes_per_stop})",
+    )
+
+
+def _walk_model(args: argparse.Namespace) -> WalkModel:
+    if args.minutes_per_door < 0 or args.minutes_per_stop < 0:
+        raise InputError("--minutes-per-door and --minutes-per-stop cannot be negative")
+    return WalkModel(
+        speed_mps=args.walk_speed,
+        minutes_per_door=args.minutes_per_door,
+        minutes_per_stop=args.minutes_per_stop,
+    )
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
@@ -80,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--voters", type=Path, required=True, help="voter file (CSV/TSV/Parquet/...)")
     plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
     plan.add_argument("--precinct-id", help="column of the precinct file holding the ids")
-    plan.add_argument("--streets", type=Path, required=True, help="OSM extract (.osm.pbf/.osm)")
+    plan.add_argument(
+        "--streets",
+        type=Path,
+        required=True,
+        help="streets: .osm.pbf/.osm/.osm.bz2, osmnx .graphml, or place:NAME (online)",
+    )
     plan.add_argument("--target", help='who to contact, e.g. "party in (DEM, UNA) and age >= 25"')
     size = plan.add_mutually_exclusive_group()
     size.add_argument(
@@ -89,13 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
     plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
     plan.add_argument("--out", type=Path, required=True, help="folder to write the plan into")
+    _add_walk_options(plan)
 
     route = commands.add_parser("route", help="order a CSV of stops along the streets")
-    route.add_argument("--streets", type=Path, required=True, help="OSM extract (.osm.pbf/.osm)")
+    route.add_argument(
+        "--streets",
+        type=Path,
+        required=True,
+        help="streets: .osm.pbf/.osm/.osm.bz2, osmnx .graphml, or place:NAME (online)",
+    )
     route.add_argument("--stops", type=Path, required=True, help="CSV with id,lat,lon columns")
     route.add_argument("--start", type=_latlon, help="start point LAT,LON")
     route.add_argument("--loop", action="store_true", help="return to the start at the end")
     route.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    _add_walk_options(route)
 
     serve = commands.add_parser("serve", help="serve plans in a workspace folder")
     serve.add_argument(
@@ -142,7 +187,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         f"Demo inputs (synthetic voters on real Helsinki addresses): {inputs.voters.parent}"
     )
     request = PlanRequest(
-        voters=inputs.voters, precincts=inputs.precincts, streets=inputs.streets, target=DEMO_TARGET
+        voters=inputs.voters,
+        precincts=inputs.precincts,
+        streets=inputs.streets,
+        target=DEMO_TARGET,
+        graph_cache_dir=default_cache_dir(),
     )
     _run_and_write(request, args.out)
     if not args.no_serve:
@@ -164,6 +213,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         size=size,
         start_latlon=args.start,
         precinct_id_column=args.precinct_id,
+        model=_walk_model(args),
+        graph_cache_dir=default_cache_dir(),
     )
     _run_and_write(request, args.out)
     return 0
@@ -172,7 +223,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_route(args: argparse.Namespace) -> int:
     from app.route_command import route_stops_file
 
-    result = route_stops_file(args.streets, args.stops, start_latlon=args.start, loop=args.loop)
+    result = route_stops_file(
+        args.streets,
+        args.stops,
+        start_latlon=args.start,
+        loop=args.loop,
+        model=_walk_model(args),
+        graph_cache_dir=default_cache_dir(),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")

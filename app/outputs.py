@@ -51,6 +51,7 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
                 "voters": len(target),
                 "walk_m": round(turf.route.walk_m, 1),
                 "minutes": round(turf.route.minutes, 1),
+                "barrier_crossings": turf.route.barrier_crossings,
                 # Share of its hull the outline fills: near 1 for a compact turf.
                 "compactness": round(float(shapely.area(outline) / hull_area), 3)
                 if hull_area

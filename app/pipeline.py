@@ -54,6 +54,7 @@ class PlanRequest:
     start_latlon: tuple[float, float] | None = None
     model: WalkModel = field(default_factory=WalkModel)
     max_snap_m: float = 150.0
+    graph_cache_dir: Path | None = None
     precinct_id_column: str | None = None
 
 
@@ -163,13 +164,22 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
     with stages.stage("target"):
         voters["target"] = _target_mask(voters, request.target).to_numpy()
     with stages.stage("street_graph"):
-        graph = load_walk_graph(request.streets)
+        graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
 
     with stages.stage("snap"):
         target_voters = voters.loc[voters["target"]]
         stops = summarise_stops(target_voters)
         x, y = graph.to_metric(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
         snapped = snap_points(graph, x, y, max_distance_m=request.max_snap_m)
+        island_stops = stops.loc[snapped.on_island & ~snapped.too_far]
+        snap_counts = {
+            "stops": len(stops),
+            "too_far": int(snapped.too_far.sum()),
+            "median_offset_m": round(float(np.median(snapped.offset_m)), 1) if len(stops) else 0,
+            # Snapped to the main network, but a disconnected street lies closer: check them.
+            "nearest_street_disconnected": len(island_stops),
+            "nearest_street_disconnected_examples": list(island_stops["address"].head(10)),
+        }
         far_stops = set(stops.loc[snapped.too_far, "stop_id"])
         if far_stops:
             far_voters = voters["stop_id"].isin(far_stops) & voters["target"]
@@ -261,6 +271,7 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             "households": int(voters.loc[voters["target"], "household_id"].nunique()),
             "stops": len(stops),
         },
+        "snap": snap_counts,
         "street_graph": {
             "source": graph.source,
             "nodes": graph.node_count,

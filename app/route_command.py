@@ -70,11 +70,12 @@ def route_stops_file(
     loop: bool = False,
     max_snap_m: float = 150.0,
     model: WalkModel | None = None,
+    graph_cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Order the stops of ``stops_path``; returns the ``canvass route`` JSON document."""
     model = model or WalkModel()
     stops = read_stops(stops_path)
-    graph = load_walk_graph(streets)
+    graph = load_walk_graph(streets, cache_dir=graph_cache_dir)
     lon = stops["lon"].to_numpy()
     lat = stops["lat"].to_numpy()
     if start_latlon is not None:
@@ -92,7 +93,7 @@ def route_stops_file(
         )
     distances = stop_distances(graph, snapped)
     start = len(stops) if start_latlon is not None else (0 if loop else None)
-    order = order_stops(distances.metres, start=start, loop=loop)
+    order = order_stops(distances.cost, start=start, loop=loop)
     walk_order = [*order, order[0]] if loop else order
     walk_m = path_length_m(distances.metres, walk_order)
     legs = [leg_line(graph, distances, a, b) for a, b in itertools.pairwise(walk_order)]
@@ -109,6 +110,9 @@ def route_stops_file(
         "walk_m": round(walk_m, 1),
         "minutes": round(
             model.minutes(walk_m, doors=int(stops["doors"].sum()), stops=len(stops)), 1
+        ),
+        "barrier_crossings": int(
+            sum(bool(distances.crosses[a, b]) for a, b in itertools.pairwise(walk_order))
         ),
         "geometry": {
             "type": geometry["type"],

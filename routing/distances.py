@@ -33,14 +33,59 @@ class StopDistances:
     end_cost_m: np.ndarray
     """(n, 2) metres from each stop along its edge to its ``u`` and ``v`` ends."""
     snapped: Snapped
+    crosses: np.ndarray
+    """(n, n) True where the two stops face each other across a barrier street, so walking
+    from one to the other means crossing it at an intersection."""
+    crossing_penalty_m: float = 0.0
+
+    @property
+    def cost(self) -> np.ndarray:
+        """What the walk order minimises: metres, plus a penalty per barrier crossing."""
+        return self.metres + self.crosses * self.crossing_penalty_m
 
 
-def stop_distances(graph: StreetGraph, snapped: Snapped) -> StopDistances:
+@dataclass(frozen=True)
+class CrossingRule:
+    """How crossing a street between two doors is costed.
+
+    Quiet streets (and footways) are crossed freely, so both sides are worked in one
+    zig-zag pass. Barrier streets (see ``routing.streets``) are never crossed mid-block:
+    doors facing each other across one are joined through an intersection, and each such
+    crossing costs ``penalty_m`` extra metres of walking (waiting at lights, finding a
+    crossing), so a route works one side for a block and comes back on the other.
+    """
+
+    penalty_m: float = 60.0
+
+
+def _opposite_sides_of_a_barrier(graph: StreetGraph, snapped: Snapped) -> np.ndarray:
+    """(n, n) True for stops on opposite sides of the same barrier street."""
+    edges = graph.edges
+    on_barrier = (edges["kind"].to_numpy()[snapped.edge] == "barrier") & (snapped.side != 0)
+    u = edges["u"].to_numpy()[snapped.edge]
+    v = edges["v"].to_numpy()[snapped.edge]
+    direction = graph.node_xy[v] - graph.node_xy[u]
+    names = edges["name"].to_numpy()[snapped.edge].astype(str)
+    ways = edges["way_id"].to_numpy()[snapped.edge].astype(str)
+    street = np.where(names != "", names, "way:" + ways)
+    same_street = street[:, None] == street[None, :]
+    # Sides are relative to each edge's direction; edges of one street may run either way.
+    aligned = np.sign(direction @ direction.T)
+    aligned[aligned == 0] = 1
+    physical = snapped.side[:, None] * snapped.side[None, :] * aligned
+    return on_barrier[:, None] & on_barrier[None, :] & same_street & (physical < 0)
+
+
+def stop_distances(
+    graph: StreetGraph, snapped: Snapped, *, crossing: CrossingRule | None = None
+) -> StopDistances:
     """Compute all stop-to-stop walking distances with one Dijkstra pass per distinct end node.
 
     Only nodes at the ends of the stops' own edges are sources, so the work grows with the
-    number of stops, not with the size of the city.
+    number of stops, not with the size of the city. Doors across a barrier street from each
+    other are joined through an intersection, never straight across (see ``CrossingRule``).
     """
+    crossing = crossing or CrossingRule()
     edges = graph.edges
     u = edges["u"].to_numpy()[snapped.edge]
     v = edges["v"].to_numpy()[snapped.edge]
@@ -64,7 +109,8 @@ def stop_distances(graph: StreetGraph, snapped: Snapped) -> StopDistances:
                 + between[np.ix_(where[:, a], where[:, b])]
                 + end_cost[:, b][None, :]
             )
-    same_edge = snapped.edge[:, None] == snapped.edge[None, :]
+    crosses = _opposite_sides_of_a_barrier(graph, snapped)
+    same_edge = (snapped.edge[:, None] == snapped.edge[None, :]) & ~crosses
     along = np.abs(snapped.position_m[:, None] - snapped.position_m[None, :])
     candidates[SAME_EDGE] = np.where(same_edge, along, np.inf)
     via = candidates.argmin(axis=0).astype(np.int8)
@@ -74,7 +120,13 @@ def stop_distances(graph: StreetGraph, snapped: Snapped) -> StopDistances:
     # The 2x2 end choices are mirror images; average float noise away so it stays symmetric.
     metres = np.minimum(metres, metres.T)
     return StopDistances(
-        metres=metres, via=via, end_nodes=end_nodes, end_cost_m=end_cost, snapped=snapped
+        metres=metres,
+        via=via,
+        end_nodes=end_nodes,
+        end_cost_m=end_cost,
+        snapped=snapped,
+        crosses=crosses,
+        crossing_penalty_m=crossing.penalty_m,
     )
 
 

@@ -24,6 +24,9 @@ class Snapped:
     """+1 when the point is left of the edge direction (u to v), -1 right, 0 on it."""
     too_far: np.ndarray
     """True where the nearest street is farther than the allowed distance."""
+    on_island: np.ndarray
+    """True where a street that is not connected to the main network lies closer than any
+    connected one: the stop is probably only reachable from that disconnected piece."""
 
     def subset(self, index: np.ndarray) -> Snapped:
         """The snapping of the points at ``index``."""
@@ -33,6 +36,7 @@ class Snapped:
             offset_m=self.offset_m[index],
             side=self.side[index],
             too_far=self.too_far[index],
+            on_island=self.on_island[index],
         )
 
 
@@ -59,7 +63,8 @@ def snap_points(
     points = shapely.points(x, y)
     if len(points) == 0:
         empty = np.array([], dtype=float)
-        return Snapped(np.array([], dtype=int), empty, empty, empty, np.array([], dtype=bool))
+        none = np.array([], dtype=bool)
+        return Snapped(np.array([], dtype=int), empty, empty, empty, none, none)
     (point_index, line_index), distance = tree.query_nearest(
         points, return_distance=True, all_matches=False
     )
@@ -76,10 +81,19 @@ def snap_points(
     foot = shapely.get_coordinates(shapely.line_interpolate_point(chosen, position))
     cross = dx * (y - foot[:, 1]) - dy * (x - foot[:, 0])
     side = np.sign(np.where(distance < 0.01, 0.0, cross)).astype(int)
+    on_island = np.zeros(len(points), dtype=bool)
+    if len(graph.islands):
+        islands = shapely.STRtree(graph.islands.geometry.to_numpy())
+        (island_point, _), island_distance = islands.query_nearest(
+            points, return_distance=True, all_matches=False, max_distance=max_distance_m
+        )
+        nearer = island_distance < distance[island_point]
+        on_island[island_point[nearer]] = True
     return Snapped(
         edge=edge,
         position_m=position,
         offset_m=distance,
         side=side,
         too_far=distance > max_distance_m,
+        on_island=on_island,
     )

@@ -26,11 +26,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import osmium
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
@@ -153,6 +151,8 @@ class StreetGraph:
     source: str
     dropped_edges: int
     """Walkable edges left out because they are not connected to the main network."""
+    islands: gpd.GeoDataFrame = field(default_factory=gpd.GeoDataFrame, repr=False)
+    """The left-out edges (metric CRS), so stops nearest to them can be reported."""
     _pair_edge: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)
 
     @property
@@ -178,58 +178,24 @@ class StreetGraph:
 
 
 @dataclass
-class _Way:
+class WayRun:
+    """A run of located nodes of one walkable way, as read from OSM (or osmnx)."""
+
     way_id: int
     node_ids: list[int]
     lonlat: list[tuple[float, float]]
     tags: dict[str, str]
 
 
-def _read_walkable_ways(path: Path) -> list[_Way]:
-    ways: list[_Way] = []
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
-    obj: Any  # osmium yields Node | Way | ...; is_way() narrows it
-    try:
-        for obj in processor:
-            if not obj.is_way():
-                continue
-            tags = {t.k: t.v for t in obj.tags}
-            if not is_walkable(tags):
-                continue
-            # Ways clipped at the extract's edge lose node locations: keep the located runs.
-            run_ids: list[int] = []
-            run_xy: list[tuple[float, float]] = []
-            for node in obj.nodes:
-                if node.location.valid():
-                    run_ids.append(node.ref)
-                    run_xy.append((node.location.lon, node.location.lat))
-                    continue
-                if len(run_ids) >= 2:
-                    ways.append(_Way(obj.id, run_ids, run_xy, tags))
-                run_ids, run_xy = [], []
-            if len(run_ids) >= 2:
-                ways.append(_Way(obj.id, run_ids, run_xy, tags))
-    except RuntimeError as exc:
-        raise StreetDataError(f"{path}: cannot be read as OSM data ({exc})") from exc
-    return ways
+def build_graph(ways: list[WayRun], *, source: str, rules: EdgeRules = EdgeRules()) -> StreetGraph:
+    """Split ways at junctions, project to the local UTM zone, keep the largest component.
 
-
-def load_walk_graph(path: str | Path, *, rules: EdgeRules = EdgeRules()) -> StreetGraph:
-    """Read an OSM extract (``.osm.pbf``, ``.osm``, ``.osm.bz2``) into a walkable graph.
-
-    Ways are split at every junction (a node shared by two ways, or used twice by one),
-    projected to the local UTM zone, and only the largest connected piece is kept.
+    A junction is a node shared by two ways, or used twice by one; way ends always split.
     """
-    path = check_osm_path(path)
-    ways = _read_walkable_ways(path)
     if not ways:
         raise StreetDataError(
-            f"{path}: holds no walkable streets (no ways tagged highway=* with node locations); "
-            "is it the right extract, and was it cut with complete ways?"
+            f"{source}: holds no walkable streets (no ways tagged highway=* with node "
+            "locations); is it the right extract, and was it cut with complete ways?"
         )
     uses = Counter(n for way in ways for n in way.node_ids)
     for way in ways:
@@ -295,6 +261,7 @@ def load_walk_graph(path: str | Path, *, rules: EdgeRules = EdgeRules()) -> Stre
     renumber[keep_nodes] = np.arange(len(keep_nodes))
     keep_edges = labels[edges["u"].to_numpy()] == main_label
     dropped = int((~keep_edges).sum())
+    removed = edges.loc[~keep_edges]
     edges = edges.loc[keep_edges].reset_index(drop=True)
     edges["u"] = renumber[edges["u"]]
     edges["v"] = renumber[edges["v"]]
@@ -331,7 +298,50 @@ def load_walk_graph(path: str | Path, *, rules: EdgeRules = EdgeRules()) -> Stre
         node_xy=node_xy,
         edges=gpd.GeoDataFrame(edges, geometry=geometry, crs=crs),
         matrix=matrix,
-        source=str(path),
+        source=source,
         dropped_edges=dropped,
+        islands=gpd.GeoDataFrame(
+            {"highway": removed["highway"].to_numpy()}, geometry=lines[~keep_edges], crs=crs
+        ),
         _pair_edge=pair_edge,
+    )
+
+
+def load_walk_graph(
+    source: str | Path, *, rules: EdgeRules = EdgeRules(), cache_dir: Path | None = None
+) -> StreetGraph:
+    """Load the walkable street graph from an OSM extract, a saved graph or a place name.
+
+    Parameters
+    ----------
+    source
+        ``.osm.pbf``, ``.osm``, ``.osm.bz2`` (read with libosmium), ``.graphml`` (a graph
+        saved by osmnx), or ``place:NAME`` to fetch the walk network of a place with osmnx
+        (needs the internet; osmnx keeps its own cache).
+    rules
+        How edges are classified into barrier, quiet, path and street.
+    cache_dir
+        Where processed graphs are kept, keyed by the source file's content and the rules,
+        so a second run does not parse the file again. ``None`` disables the cache.
+    """
+    from routing import _sources
+    from routing.graph_cache import cached
+
+    if str(source).startswith("place:"):
+        name = str(source)[len("place:") :]
+        return build_graph(_sources.place_ways(name), source=str(source), rules=rules)
+    path = Path(source)
+    if path.suffix.lower() == ".graphml":
+        return cached(
+            path,
+            rules,
+            cache_dir,
+            lambda: build_graph(_sources.graphml_ways(path), source=str(path), rules=rules),
+        )
+    path = check_osm_path(path)
+    return cached(
+        path,
+        rules,
+        cache_dir,
+        lambda: build_graph(_sources.osm_file_ways(path), source=str(path), rules=rules),
     )

@@ -70,6 +70,8 @@ class TurfRoute:
     minutes: float
     line_xy: np.ndarray
     """(k, 2) route coordinates in the graph's metric CRS, along the streets."""
+    barrier_crossings: int = 0
+    """Legs that cross a barrier street between doors facing each other across it."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,7 @@ def _append(snapped: Snapped, extra: Snapped) -> Snapped:
         offset_m=np.concatenate([snapped.offset_m, extra.offset_m]),
         side=np.concatenate([snapped.side, extra.side]),
         too_far=np.concatenate([snapped.too_far, extra.too_far]),
+        on_island=np.concatenate([snapped.on_island, extra.on_island]),
     )
 
 
@@ -152,7 +155,7 @@ def cut_group(
     n = len(walks.positions)
     metres = walks.distances.metres[:n, :n]
     group_doors = doors[walks.positions]
-    order = order_stops(metres)
+    order = order_stops(walks.distances.cost[:n, :n])
     effort = _effort(order, metres, group_doors, size, model)
     target = size.doors if size.doors is not None else size.minutes
     assert target is not None
@@ -181,9 +184,9 @@ def route_turf(
     local = np.searchsorted(walks.positions, members)
     if walks.has_start:
         local = np.append(local, len(walks.positions))
-    metres = walks.distances.metres[np.ix_(local, local)]
+    cost = walks.distances.cost[np.ix_(local, local)]
     start = len(local) - 1 if walks.has_start else None
-    order = order_stops(metres, start=start, loop=loop)
+    order = order_stops(cost, start=start, loop=loop)
     sequence = [int(local[i]) for i in order]
     if loop and len(sequence) > 1:
         sequence.append(sequence[0])
@@ -199,12 +202,14 @@ def route_turf(
     stop_positions = [int(walks.positions[i]) for i in stop_sequence]
     stop_legs = legs[: len(stop_positions)]
     total_doors = int(doors[stop_positions].sum())
+    crossings = sum(bool(walks.distances.crosses[a, b]) for a, b in itertools.pairwise(sequence))
     return TurfRoute(
         stops=stop_positions,
         legs_m=stop_legs,
         walk_m=walk_m,
         minutes=model.minutes(walk_m, doors=total_doors, stops=len(stop_positions)),
         line_xy=line_xy,
+        barrier_crossings=crossings,
     )
 
 

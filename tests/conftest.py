@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from geo.sample import demo_osm_path
 from routing.streets import StreetGraph, load_walk_graph
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _graph_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the street-graph cache of CLI runs out of the user's home during tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CANVASS_CACHE_DIR", str(tmp_path_factory.mktemp("graph-cache")))
+        yield
 
 
 @pytest.fixture(scope="session")

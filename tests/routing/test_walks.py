@@ -107,6 +107,7 @@ def test_two_doors_on_one_street_piece_walk_straight_along_it(
         offset_m=np.zeros(2),
         side=np.zeros(2, dtype=int),
         too_far=np.zeros(2, dtype=bool),
+        on_island=np.zeros(2, dtype=bool),
     )
     distances = stop_distances(helsinki_graph, snapped)
     assert distances.metres[0, 1] == pytest.approx(0.5 * length)
