@@ -94,11 +94,7 @@ def stop_distances(
     end_cost = np.column_stack([snapped.position_m, length - snapped.position_m])
     sources, where = np.unique(end_nodes.ravel(), return_inverse=True)
     where = where.reshape(-1, 2)
-    between = np.empty((len(sources), len(sources)))
-    for start in range(0, len(sources), _SOURCE_BLOCK):
-        block = sources[start : start + _SOURCE_BLOCK]
-        rows = dijkstra(graph.matrix, directed=False, indices=block)
-        between[start : start + len(block)] = rows[:, sources]
+    between = _node_distances(graph, sources)
 
     n = len(snapped.edge)
     candidates = np.empty((5, n, n))
@@ -128,6 +124,29 @@ def stop_distances(
         crosses=crosses,
         crossing_penalty_m=crossing.penalty_m,
     )
+
+
+def _node_distances(graph: StreetGraph, sources: np.ndarray) -> np.ndarray:
+    """Walking metres between every pair of ``sources`` nodes.
+
+    Each Dijkstra stops at a radius a few times the spread of the sources, so a turf's
+    distances do not cost a search of the whole city; pairs beyond it are searched again
+    without the limit.
+    """
+    xy = graph.node_xy[sources]
+    spread = float(np.hypot(*(xy.max(axis=0) - xy.min(axis=0)))) if len(xy) else 0.0
+    limit = 3.0 * spread + 500.0
+    between = np.empty((len(sources), len(sources)))
+    for start in range(0, len(sources), _SOURCE_BLOCK):
+        block = sources[start : start + _SOURCE_BLOCK]
+        rows = dijkstra(graph.matrix, directed=False, indices=block, limit=limit)
+        between[start : start + len(block)] = rows[:, sources]
+    unreached = np.flatnonzero(~np.isfinite(between).all(axis=1))
+    if len(unreached):
+        rows = dijkstra(graph.matrix, directed=False, indices=sources[unreached])
+        between[unreached] = rows[:, sources]
+        between = np.minimum(between, between.T)
+    return between
 
 
 def _node_path(graph: StreetGraph, source: int, target: int) -> list[int]:

@@ -42,10 +42,8 @@ def _polish(path: list[int], cost: np.ndarray, *, fixed_start: bool) -> list[int
     while improved:
         improved = _two_opt(order, cost, first)
         for length in (1, 2, 3):
-            moved = _or_opt(order, cost, first, length)
-            if moved is not None:
-                order = moved
-                improved = True
+            order, moved = _or_opt(order, cost, first, length)
+            improved |= moved
     return [int(i) for i in order]
 
 
@@ -70,9 +68,15 @@ def _two_opt(order: np.ndarray, cost: np.ndarray, first: int) -> bool:
     return changed
 
 
-def _or_opt(order: np.ndarray, cost: np.ndarray, first: int, length: int) -> np.ndarray | None:
-    """Move one segment of ``length`` stops (either way round) to where it walks shortest."""
+def _or_opt(
+    order: np.ndarray, cost: np.ndarray, first: int, length: int
+) -> tuple[np.ndarray, bool]:
+    """Move segments of ``length`` stops (either way round) to where they walk shortest.
+
+    One sweep over the path, applying each improving move as it is found.
+    """
     n = len(order)
+    moved = False
     for k in range(first, n - length + 1):
         segment = order[k : k + length]
         rest = np.concatenate([order[:k], order[k + length :]])
@@ -98,8 +102,10 @@ def _or_opt(order: np.ndarray, cost: np.ndarray, first: int, length: int) -> np.
             delta = added - gain
             best = int(np.argmin(delta))
             if delta[best] < -1e-9:
-                return np.concatenate([rest[: spots[best]], piece, rest[spots[best] :]])
-    return None
+                order = np.concatenate([rest[: spots[best]], piece, rest[spots[best] :]])
+                moved = True
+                break
+    return order, moved
 
 
 def order_stops(
