@@ -27,8 +27,12 @@ lint: install
 test: lint
 	$(BIN)/python -m pytest
 
+# Benchmarks print figures measured side by side; some use ../shared/data when it is there.
 bench: install
 	$(BIN)/python bench/bench_routing.py
+	$(BIN)/python bench/bench_turfs.py
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_segments.py
 
 clean:
 	rm -rf $(VENV) canvass-data .pytest_cache .mypy_cache .ruff_cache

@@ -111,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan = commands.add_parser("plan", help="run the whole pipeline on your own files")
     plan.add_argument("--voters", type=Path, required=True, help="voter file (CSV/TSV/Parquet/...)")
+    plan.add_argument(
+        "--columns",
+        type=Path,
+        metavar="FILE",
+        help='TOML/JSON file naming the voter file\'s columns, e.g. latitude = "Y"',
+    )
     plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
     plan.add_argument("--precinct-id", help="column of the precinct file holding the ids")
     plan.add_argument(
@@ -213,6 +219,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         size=size,
         start_latlon=args.start,
         precinct_id_column=args.precinct_id,
+        columns_file=args.columns,
         model=_walk_model(args),
         graph_cache_dir=default_cache_dir(),
     )
@@ -276,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handlers[args.command](args))
     except (InputError, StreetDataError, SnappingError, FilterError) as exc:
         logger.debug("details", exc_info=exc)
-        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
 
 

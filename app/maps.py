@@ -145,6 +145,14 @@ def turf_map(
         name="Route",
         style_function=lambda _: {"color": colour, "weight": 4},
     ).add_to(fmap)
+    start = outline.iloc[0]
+    folium.Marker(
+        [start["drop_off_lat"], start["drop_off_lon"]],
+        icon=folium.DivIcon(
+            html='<div class="drop-off">Start</div>', icon_size=(44, 20), icon_anchor=(22, 10)
+        ),
+        tooltip="Drop-off: the street corner where this walk begins",
+    ).add_to(fmap)
     stops = plan.stops.loc[turf.route.stops]
     for stop in stops.itertuples():
         folium.PolyLine(
@@ -166,7 +174,9 @@ def turf_map(
     _add_to_head(
         fmap,
         Element(
-            "<style>.stop-no{color:#fff;border-radius:12px;width:24px;height:24px;"
+            "<style>.drop-off{background:#111;color:#fff;border-radius:4px;"
+            "font:600 11px/20px system-ui,sans-serif;text-align:center}"
+            ".stop-no{color:#fff;border-radius:12px;width:24px;height:24px;"
             "font:600 12px/24px system-ui,sans-serif;text-align:center;"
             "box-shadow:0 0 0 2px #fff}</style>"
         ),

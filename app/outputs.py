@@ -19,8 +19,10 @@ import pandas as pd
 import shapely
 
 from app.assets import copy_assets
+from app.heatmaps import segments_summary, write_heatmap
 from app.maps import write_maps
 from app.pipeline import Plan
+from app.walklist_pdf import write_walklist_pdf
 from app.walklists import walklist_rows, write_walklist_html
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
@@ -42,6 +44,12 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
         outline = shapely.buffer(shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M)
         outlines.append(outline)
         hull_area = shapely.area(shapely.convex_hull(outline))
+        drop_off = turf.route.drop_off_xy
+        drop_lon, drop_lat = (
+            plan.graph.to_lonlat(drop_off[:1], drop_off[1:2])
+            if drop_off is not None
+            else (np.array([np.nan]), np.array([np.nan]))
+        )
         records.append(
             {
                 "turf": turf.turf_id,
@@ -52,6 +60,10 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
                 "walk_m": round(turf.route.walk_m, 1),
                 "minutes": round(turf.route.minutes, 1),
                 "barrier_crossings": turf.route.barrier_crossings,
+                "crosses_barrier_street": turf.crosses_barrier,
+                "size_note": turf.size_note,
+                "drop_off_lat": round(float(drop_lat[0]), 7),
+                "drop_off_lon": round(float(drop_lon[0]), 7),
                 # Share of its hull the outline fills: near 1 for a compact turf.
                 "compactness": round(float(shapely.area(outline) / hull_area), 3)
                 if hull_area
@@ -125,6 +137,7 @@ def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
         {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
         for row in pd.DataFrame(turfs.drop(columns="geometry")).to_dict(orient="records")
     ]
+    document["segments"] = segments_summary(plan)
     document["timings_s"] = plan.timings_s
     return document
 
@@ -135,7 +148,7 @@ def write_plan(plan: Plan, out: str | Path) -> dict[str, Any]:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        document = _write_all(plan, staging)
+        document = _write_all(plan, staging, name=out.name)
         if out.exists():
             previous = out.with_name(f".{out.name}.previous")
             shutil.rmtree(previous, ignore_errors=True)
@@ -150,7 +163,7 @@ def write_plan(plan: Plan, out: str | Path) -> dict[str, Any]:
     return document
 
 
-def _write_all(plan: Plan, folder: Path) -> dict[str, Any]:
+def _write_all(plan: Plan, folder: Path, *, name: str) -> dict[str, Any]:
     turfs = turf_table(plan)
     routes = route_lines(plan)
     rejected = plan.rejected.sort_values("row", kind="stable")
@@ -164,7 +177,11 @@ def _write_all(plan: Plan, folder: Path) -> dict[str, Any]:
         rows = walklist_rows(plan, turf)
         rows.to_csv(folder / "walklists" / f"{turf.turf_id}.csv", index=False)
         write_walklist_html(plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.html")
+        write_walklist_pdf(
+            plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.pdf", plan_name=name
+        )
     write_maps(plan, turfs, routes, folder / "maps")
+    write_heatmap(plan, turfs, folder / "maps" / "heat.html")
     document = summary(plan, turfs)
     (folder / "summary.json").write_text(
         json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8"

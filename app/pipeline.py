@@ -20,21 +20,16 @@ import pandas as pd
 import shapely
 
 from geo.households import assign_households, summarise_stops
-from geo.join import assign_precincts, looks_swapped
+from geo.join import assign_precincts, distance_outside_m, looks_swapped
+from geo.layouts import read_column_mapping
+from geo.osm import OSM_SUFFIXES, read_address_points
 from geo.precincts import PrecinctLayer, read_precincts
 from geo.voters import VoterTable, read_voters, reject_rows
 from routing._errors import SnappingError
+from routing.cutting import cut_turfs, max_doors_per_stop, split_big_buildings
 from routing.snap import snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import (
-    TurfRoute,
-    TurfSize,
-    WalkModel,
-    cut_group,
-    group_walks,
-    route_turf,
-    split_large_groups,
-)
+from routing.turfs import TurfRoute, TurfSize, WalkModel, route_turf
 from segments.filter import select
 
 logger = logging.getLogger(__name__)
@@ -56,6 +51,8 @@ class PlanRequest:
     max_snap_m: float = 150.0
     graph_cache_dir: Path | None = None
     precinct_id_column: str | None = None
+    columns_file: Path | None = None
+    """A TOML/JSON file naming the voter file's columns (see ``geo.layouts``)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,10 @@ class Turf:
     turf_id: str
     precinct: str
     route: TurfRoute
+    crosses_barrier: bool = False
+    """The turf joins stops on both sides of a barrier street (too few doors on one side)."""
+    size_note: str = ""
+    """Why the turf is more than 15 % off the target size, if it is."""
 
 
 @dataclass
@@ -100,33 +101,60 @@ class _Stages:
         self.timings[name] = round(time.perf_counter() - started, 3)
 
 
+# Points farther than this outside the precinct layer's extent are not a near miss but a
+# wrong coordinate (another city or state): they are rejected rather than kept unassigned.
+FAR_OUTSIDE_M = 10_000.0
+
+
 def _join_precincts(
     table: VoterTable, layer: PrecinctLayer | None
 ) -> tuple[VoterTable, dict[str, Any]]:
+    """Assign precincts; voters in none are kept with precinct ``''`` unless they look wrong."""
     if layer is None:
         table.accepted["precinct"] = ""
         return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
     precinct = assign_precincts(table.accepted, layer.polygons)
     outside = precinct.isna()
     table.accepted["precinct"] = precinct.fillna("")
-    reason = pd.Series(
-        "outside every precinct polygon (check the coordinates, or that the precinct file "
-        "covers this area)",
-        index=table.accepted.index,
-    )
+    reason = pd.Series("", index=table.accepted.index, dtype=object)
     swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
     reason.loc[swapped.index[swapped]] = (
         "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
     )
-    joined = reject_rows(table, outside, reason)
+    far_m = distance_outside_m(table.accepted.loc[outside & (reason == "")], layer.polygons)
+    far = far_m.index[far_m > FAR_OUTSIDE_M]
+    reason.loc[far] = (
+        "far outside the precinct file's area ("
+        + (far_m[far] / 1000).round(1).astype(str)
+        + " km beyond it): check the coordinates, or that the precinct file covers this area"
+    )
+    joined = reject_rows(table, reason != "", reason)
+    matched = int((~outside).sum())
+    kept_outside = int((outside & (reason == "")).sum())
     return joined, {
         "precincts": len(layer.polygons),
-        "matched": int((~outside).sum()),
-        "outside": int(outside.sum()),
+        "matched": matched,
+        "outside": kept_outside,
+        "join_rate": round(matched / (matched + kept_outside), 4)
+        if matched + kept_outside
+        else None,
+        "rejected_swapped": int(swapped.sum()),
+        "rejected_far": len(far),
         "repaired_geometries": layer.repaired,
         "dropped_empty_geometries": layer.dropped_empty,
         "id_column": layer.id_column,
     }
+
+
+def _address_points(streets: Path) -> gpd.GeoDataFrame:
+    """OSM address points of the street data, or none when it is not an OSM file."""
+    if str(streets).lower().endswith(OSM_SUFFIXES):
+        return read_address_points(streets)
+    logger.info("%s is not an OSM file: geocoding uses interpolation only", streets)
+    return gpd.GeoDataFrame(
+        {c: [] for c in ("street", "house_number", "postcode", "city")},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+    )
 
 
 def _target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
@@ -136,12 +164,16 @@ def _target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
 
 
 def _turf_ids(precincts: list[str], centroids_x: list[float], with_precincts: bool) -> list[str]:
-    """Stable human ids: by precinct, then west to east (``P03-02``), or ``T01`` without."""
+    """Stable human ids: by precinct, then west to east (``P03-02``), or ``T01`` without.
+
+    Turfs of voters outside every precinct are ``NONE-01``, ``NONE-02``, ...
+    """
     order = sorted(range(len(precincts)), key=lambda i: (precincts[i], centroids_x[i]))
     ids = [""] * len(precincts)
     counters: dict[str, int] = {}
     for i in order:
-        key = precincts[i] if with_precincts else ""
+        # Voters in no precinct still get turfs, named for that: NONE-01, NONE-02, ...
+        key = (precincts[i] or "NONE") if with_precincts else ""
         counters[key] = counters.get(key, 0) + 1
         ids[i] = f"{key}-{counters[key]:02d}" if with_precincts else f"T{counters[key]:02d}"
     return ids
@@ -151,7 +183,15 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
     """Run every stage of a plan in memory; see ``app.outputs.write_plan`` to save it."""
     stages = _Stages(on_stage)
     with stages.stage("read_voters"):
-        table = read_voters(request.voters)
+        columns = None
+        if request.columns_file is not None:
+            columns = read_column_mapping(request.columns_file)
+        # Address points are read (once) only if some row has to be geocoded.
+        table = read_voters(
+            request.voters,
+            columns=columns,
+            address_points=lambda: _address_points(request.streets),
+        )
     layer = None
     with stages.stage("read_precincts"):
         if request.precincts is not None:
@@ -166,7 +206,16 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
     with stages.stage("street_graph"):
         graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
 
+    building_count = int(voters["stop_id"].nunique())
     with stages.stage("snap"):
+        # A building with more target doors than one turf holds becomes parts by units.
+        target = voters["target"].to_numpy()
+        voters.loc[target, "stop_id"] = split_big_buildings(
+            voters.loc[target, "stop_id"],
+            voters.loc[target, "household_id"],
+            voters.loc[target, "unit"],
+            max_doors=max_doors_per_stop(request.size, request.model),
+        ).to_numpy()
         target_voters = voters.loc[voters["target"]]
         stops = summarise_stops(target_voters)
         x, y = graph.to_metric(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
@@ -215,31 +264,46 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
 
     turfs: list[Turf] = []
     with stages.stage("cut_turfs"):
-        groups = split_large_groups(stops["precinct"].fillna(""), x, y)
-        walks = group_walks(graph, snapped, groups, start=start)
         doors = stops["doors"].to_numpy()
-        pieces: list[tuple[str, np.ndarray]] = []
-        for key, group in walks.items():
-            precinct = key.split("~")[0]
-            pieces += [
-                (precinct, members)
-                for members in cut_group(group, doors, size=request.size, model=request.model)
-            ]
+        cut, walks = cut_turfs(
+            graph,
+            snapped,
+            x,
+            y,
+            doors,
+            stops["precinct"].fillna("").astype(str).to_numpy(),
+            size=request.size,
+            model=request.model,
+            keep_precincts=layer is not None,
+            start=start,
+        )
     with stages.stage("route_turfs"):
-        group_of = groups.to_numpy()
+        target_size = float(request.size.doors or request.size.minutes or 0.0)
+
+        def _turf_size(route: TurfRoute, members: np.ndarray) -> float:
+            if request.size.doors is not None:
+                return float(doors[members].sum())
+            return route.minutes
+
         routes = [
-            route_turf(graph, walks[group_of[members[0]]], members, doors, model=request.model)
-            for _, members in pieces
+            route_turf(graph, walks[piece.group], piece.members, doors, model=request.model)
+            for piece in cut
         ]
         ids = _turf_ids(
-            [p for p, _ in pieces],
-            [float(x[members].mean()) for _, members in pieces],
+            [piece.precinct for piece in cut],
+            [float(x[piece.members].mean()) for piece in cut],
             with_precincts=layer is not None,
         )
         turfs = sorted(
             (
-                Turf(turf_id=i, precinct=p, route=r)
-                for i, (p, _), r in zip(ids, pieces, routes, strict=True)
+                Turf(
+                    turf_id=i,
+                    precinct=piece.precinct,
+                    route=r,
+                    crosses_barrier=piece.crosses_barrier,
+                    size_note=piece.size_note(target_size, _turf_size(r, piece.members)),
+                )
+                for i, piece, r in zip(ids, cut, routes, strict=True)
             ),
             key=lambda t: t.turf_id,
         )
@@ -261,9 +325,16 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             "total": table.total,
             "accepted": len(table.accepted),
             "rejected": len(table.rejected),
+            "layout": table.layout,
+            "columns": table.columns,
+            "source": {
+                s: int((table.accepted["source"] == s).sum())
+                for s in ("file", "osm_address", "interpolated")
+            },
         },
+        "geocoding": table.geocoding,
         "households": int(voters["household_id"].nunique()),
-        "stops": int(voters["stop_id"].nunique()),
+        "stops": building_count,
         "precinct_join": join_counts,
         "target": {
             "expression": request.target or "",

@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.address import number_key, street_key, zip_key
+
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[.,#]")
 _UNIT_PREFIX = re.compile(r"^(apt|apartment|unit|ste|suite|no|number|as|asunto)\s*", re.IGNORECASE)
@@ -22,7 +24,11 @@ def normalise_text(values: pd.Series) -> pd.Series:
 
 def normalise_unit(values: pd.Series) -> pd.Series:
     """``"Apt 12"``, ``"#12"`` and ``"12"`` become ``"12"``."""
-    return normalise_text(values).str.replace(_UNIT_PREFIX, "", regex=True).str.strip()
+    text = values.fillna("").astype(str)
+    codes, uniques = pd.factorize(text)
+    units = normalise_text(pd.Series(uniques, dtype=object))
+    done = units.str.replace(_UNIT_PREFIX, "", regex=True).str.strip().to_numpy()
+    return pd.Series(done[codes], index=values.index, dtype=object)
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -35,38 +41,45 @@ def assign_households(voters: gpd.GeoDataFrame) -> pd.DataFrame:
     """Give every voter a ``stop_id`` (building) and ``household_id`` (building + unit).
 
     Voters with a street address share a stop when house number, street and ZIP code (where
-    given) agree after normalisation, so "12 Main St" in two towns stays two stops; voters
-    without one share a stop when their points agree to ~1 m.
+    given) agree after normalisation (``geo.address``: "Main Street" is "Main St", ZIP+4 is
+    its ZIP5), so "12 Main St" in two towns stays two stops; voters without one share a stop
+    when their points agree to ~1 m.
     Ids are stable for the same input: they derive from the sorted address keys.
     """
-    street = normalise_text(voters["street"])
-    number = normalise_text(voters["house_number"])
+    street = street_key(voters["street"])
+    number = number_key(voters["house_number"])
     unit = normalise_unit(voters["unit"])
-    has_address = (street != "") & (number != "")
+    has_address = ((street != "") & (number != "")).to_numpy()
+    postcode = zip_key(voters["zip"]) if "zip" in voters else pd.Series("", voters.index)
     # ~1 m at any latitude: points of one building geocoded identically fall together.
-    lat_text = voters.geometry.y.round(5).astype(str)
-    lon_text = voters.geometry.x.round(5).astype(str)
-    point_key = lat_text.str.cat(lon_text, sep=",")
-    postcode = normalise_text(voters["zip"]) if "zip" in voters else pd.Series("", voters.index)
-    address_key = number + " " + street + " " + postcode
-    building_key = np.where(has_address, address_key, "@" + point_key)
-    building = pd.Series(building_key, index=voters.index, dtype=object)
-    household = building.str.cat(unit, sep="|")
-    stop_codes = _stable_codes(building)
-    household_codes = _stable_codes(household)
+    lat = np.where(has_address, 0.0, voters.geometry.y.round(5).to_numpy())
+    lon = np.where(has_address, 0.0, voters.geometry.x.round(5).to_numpy())
+    by_address = [s.where(has_address, "") for s in (street, number, postcode)]
+    building = _lexical_codes([~has_address, *by_address, lat, lon])
+    household = _lexical_codes([building, unit])
     return pd.DataFrame(
         {
-            "stop_id": "S" + stop_codes.astype(str).str.zfill(5),
-            "household_id": "H" + household_codes.astype(str).str.zfill(6),
+            "stop_id": _labels("S", building, width=5),
+            "household_id": _labels("H", household, width=6),
             "unit_key": unit,
         },
         index=voters.index,
     )
 
 
-def _stable_codes(keys: pd.Series) -> pd.Series:
-    codes, _ = pd.factorize(keys, sort=True)
-    return pd.Series(codes + 1, index=keys.index)
+def _lexical_codes(columns: list[pd.Series | np.ndarray]) -> np.ndarray:
+    """Dense codes (0, 1, ...) of the rows' value tuples, numbered in sorted order."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        rank, uniques = pd.factorize(np.asarray(column), sort=True)
+        code = np.unique(code * (len(uniques) + 1) + rank, return_inverse=True)[1]
+    return code.astype(np.int64).ravel()
+
+
+def _labels(prefix: str, codes: np.ndarray, *, width: int) -> np.ndarray:
+    """``prefix`` + the 1-based code, zero-padded, built once per distinct code."""
+    names = prefix + pd.Series(np.arange(1, codes.max(initial=0) + 2)).astype(str).str.zfill(width)
+    return names.to_numpy(dtype=object)[codes]
 
 
 def _most_common(work: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

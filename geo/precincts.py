@@ -28,6 +28,12 @@ ID_COLUMN_HINTS = (
 )
 
 
+_READABLE = (
+    "give GeoJSON, GeoPackage or a Shapefile (with its .shx, .dbf and .prj; zipped is fine), "
+    "and check the download is complete"
+)
+
+
 @dataclass(frozen=True)
 class PrecinctLayer:
     """Precinct polygons in EPSG:4326 with a unique string ``precinct`` column."""
@@ -71,18 +77,26 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
                 data = archive.read(jsons[0])
             return _read_json_bytes(data, path=f"{path}!{jsons[0]}", name=inner.name)
         if not shapefiles:
-            raise InputError("the zip holds no .shp, .json or .geojson layer", path=path)
+            raise InputError(
+                f"the zip holds no .shp, .json or .geojson layer (found {names[:5]}); zip the "
+                "precinct layer itself (a shapefile with its .shx, .dbf and .prj, or GeoJSON)",
+                path=path,
+            )
         if len(shapefiles) > 1:
             raise InputError(f"the zip holds several shapefiles {shapefiles}; keep one", path=path)
         # County downloads often keep the shapefile in a folder inside the zip.
         try:
             return gpd.read_file(f"/vsizip/{path.resolve()}/{shapefiles[0]}")
         except Exception as exc:  # pyogrio raises several error types for unreadable files
-            raise InputError(f"cannot be read as a polygon layer ({exc})", path=path) from exc
+            raise InputError(
+                f"cannot be read as a polygon layer ({exc}); {_READABLE}", path=path
+            ) from exc
     try:
         return gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
-        raise InputError(f"cannot be read as a polygon layer ({exc})", path=path) from exc
+        raise InputError(
+            f"cannot be read as a polygon layer ({exc}); {_READABLE}", path=path
+        ) from exc
 
 
 def _read_json_bytes(data: bytes, *, path: str, name: str) -> gpd.GeoDataFrame:
@@ -128,24 +142,16 @@ def read_precincts(path: str | Path, *, id_column: str | None = None) -> Precinc
     path = Path(path)
     layer = _read_layer(path)
     if layer.empty:
-        raise InputError("the layer has no features", path=path)
-    if layer.crs is None:
         raise InputError(
-            "the layer has no CRS (a shapefile without its .prj?); add the .prj or save it as "
-            "GeoJSON in EPSG:4326",
+            "the layer has no features; export the precinct polygons again (or pick the file "
+            "that holds them)",
             path=path,
         )
+    _check_crs(layer, path=path)
     if id_column is None:
         id_column = _choose_id_column(layer, path=path)
-    elif id_column not in layer.columns:
-        raise InputError(
-            f"precinct id column not found; columns present: {list(layer.columns)}",
-            path=path,
-            column=id_column,
-        )
-    elif not layer[id_column].is_unique:
-        dupes = layer[id_column][layer[id_column].duplicated()].astype(str).unique()[:5]
-        raise InputError(f"precinct ids repeat (e.g. {list(dupes)})", path=path, column=id_column)
+    else:
+        id_column = _explicit_id_column(layer, id_column, path=path)
 
     geometry = layer.geometry.to_numpy()
     present = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
@@ -159,7 +165,14 @@ def read_precincts(path: str | Path, *, id_column: str | None = None) -> Precinc
         geometry=gpd.GeoSeries(areal, crs=layer.crs),
     )
     usable = ~(polygons.geometry.isna() | polygons.geometry.is_empty)
-    polygons = polygons.loc[usable].to_crs(4326).reset_index(drop=True)
+    try:
+        polygons = polygons.loc[usable].to_crs(4326).reset_index(drop=True)
+    except Exception as exc:  # pyproj raises several error types for unusable CRSs
+        raise InputError(
+            f"cannot be converted from its CRS ({layer.crs.name}) to longitude/latitude "
+            f"({exc}); save the layer in EPSG:4326 or a standard projected CRS",
+            path=path,
+        ) from exc
     if polygons.empty:
         raise InputError("no feature has a polygon geometry", path=path)
     return PrecinctLayer(
@@ -168,6 +181,61 @@ def read_precincts(path: str | Path, *, id_column: str | None = None) -> Precinc
         repaired=int(invalid.sum()),
         dropped_empty=int((~usable).sum()),
     )
+
+
+def _check_crs(layer: gpd.GeoDataFrame, *, path: Path) -> None:
+    """Raise unless the layer has a CRS that its coordinates plausibly are in."""
+    if layer.crs is None:
+        raise InputError(
+            "the layer has no CRS (a shapefile without its .prj?); add the .prj or save it as "
+            "GeoJSON in EPSG:4326",
+            path=path,
+        )
+    if layer.crs.is_geographic:
+        west, south, east, north = layer.total_bounds
+        if min(west, south) < -180.5 or max(east, north) > 180.5 or max(abs(south), north) > 90.5:
+            raise InputError(
+                f"the coordinates (x {west:,.0f} to {east:,.0f}, y {south:,.0f} to {north:,.0f}) "
+                "are not longitude/latitude although the file says they are; the layer is "
+                "projected (e.g. state plane feet) but does not say in which CRS. Save it with "
+                "its CRS (a .prj, or a GeoPackage) or reproject it to EPSG:4326",
+                path=path,
+            )
+
+
+def _explicit_id_column(layer: gpd.GeoDataFrame, id_column: str, *, path: Path) -> str:
+    """The column named by the user (trimmed, any case), checked to hold one id per precinct."""
+    columns = [c for c in layer.columns if c != layer.geometry.name]
+    found = next((c for c in columns if str(c) == id_column), None)
+    if found is None:
+        loose = [c for c in columns if str(c).strip().lower() == id_column.strip().lower()]
+        found = loose[0] if len(loose) == 1 else None
+    if found is None:
+        raise InputError(
+            f"precinct id column not found; columns present: {columns} (use one of them with "
+            "--precinct-id)",
+            path=path,
+            column=id_column,
+        )
+    values = layer[found]
+    blank = values.isna() | (values.astype(str).str.strip() == "")
+    if blank.any():
+        raise InputError(
+            f"{int(blank.sum())} of {len(values)} precincts have no id in this column; fill "
+            "them in or choose another column with --precinct-id",
+            path=path,
+            column=str(found),
+        )
+    ids = values.astype(str).str.strip()
+    if not ids.is_unique:
+        dupes = ids[ids.duplicated()].unique()[:5]
+        raise InputError(
+            f"precinct ids repeat (e.g. {list(dupes)}); choose a column with one id per "
+            "precinct with --precinct-id, or merge the repeated polygons",
+            path=path,
+            column=str(found),
+        )
+    return str(found)
 
 
 def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry | None:

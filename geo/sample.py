@@ -193,14 +193,19 @@ def make_voters(buildings: gpd.GeoDataFrame, *, seed: int = DEMO_SEED) -> pd.Dat
 
 
 def _break_some_rows(voters: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, int]:
-    """Damage a few rows the way real files are damaged; returns the frame and how many."""
+    """Damage a few rows the way real files are damaged; returns the frame and how many.
+
+    Three more rows lose their coordinates but keep their street address: they are geocoded
+    against the extract's OSM address points, as real rows that were never geocoded are.
+    """
     voters = voters.astype({"latitude": object, "longitude": object})
-    picks = rng.choice(len(voters), size=5, replace=False)
-    voters.loc[picks[0], ["latitude", "longitude"]] = ["", ""]
-    voters.loc[picks[1], ["latitude", "longitude"]] = ["", ""]
+    picks = rng.choice(len(voters), size=8, replace=False)
+    # Blank coordinates and no street address: nothing to place the row by.
+    voters.loc[picks[:2], ["latitude", "longitude", "house_number", "street"]] = ""
     voters.loc[picks[2], ["latitude", "longitude"]] = [0, 0]
     lat, lon = voters.loc[picks[3], ["latitude", "longitude"]]
     voters.loc[picks[3], ["latitude", "longitude"]] = [lon, lat]
+    voters.loc[picks[5:], ["latitude", "longitude"]] = ""
     # The same person exported twice: the second copy is reported, the first kept.
     duplicate = voters.loc[[picks[4]]]
     return pd.concat([voters, duplicate], ignore_index=True), 5

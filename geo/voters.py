@@ -6,55 +6,33 @@ reason a person can act on. ``accepted + rejected == total`` always holds.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo._errors import InputError
-from geo.tables import read_table
+from geo.address import ADDRESS_PARTS, parse_address
+from geo.geocode import GeocodeSettings, geocode
+from geo.layouts import COLUMN_ALIASES, detect_columns, resolve_columns
+from geo.tables import numbers, read_table
 
-# Canonical field -> header spellings seen in VAN exports, state files and generic CSVs
-# (compared after lower-casing and dropping spaces, dots, dashes and underscores).
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "voter_id": ("voterid", "voterfilevanid", "vanid", "ncid", "id", "voternumber", "statevoterid"),
-    "first_name": ("firstname", "first", "givenname", "namefirst"),
-    "last_name": ("lastname", "last", "surname", "familyname", "namelast"),
-    "age": ("age", "ageyears"),
-    "party": ("party", "partycd", "partycode", "party affiliation", "partyaffiliation"),
-    "support_score": ("supportscore", "support", "support1to100"),
-    "turnout_score": ("turnoutscore", "turnout", "turnoutpct"),
-    "house_number": ("housenumber", "housenum", "streetnumber", "number", "resstreetnum"),
-    "street": ("street", "streetname", "address street", "resstreetname"),
-    "unit": ("unit", "apt", "apartment", "unitnumber", "unitnum", "aptnumber", "resunitnum"),
-    "city": ("city", "rescityname", "town"),
-    "zip": ("zip", "zipcode", "zip5", "postcode", "postalcode", "rescityzip"),
-    "latitude": ("latitude", "lat", "vaddresslatitude", "y"),
-    "longitude": ("longitude", "lon", "lng", "long", "vaddresslongitude", "x"),
-}
+__all__ = ["COLUMN_ALIASES", "VoterTable", "detect_columns", "read_voters", "reject_rows"]
+
 NUMERIC_FIELDS = ("age", "support_score", "turnout_score")
-
-
-def _header_key(name: str) -> str:
-    return re.sub(r"[\s._\-]+", "", name.strip().lower())
-
-
-def detect_columns(columns: list[str]) -> dict[str, str]:
-    """Map canonical field names to the file's own column names (first alias that matches)."""
-    by_key: dict[str, str] = {}
-    for column in columns:
-        by_key.setdefault(_header_key(column), column)
-    mapping: dict[str, str] = {}
-    for field, aliases in COLUMN_ALIASES.items():
-        for alias in (field, *aliases):
-            found = by_key.get(_header_key(alias))
-            if found is not None and found not in mapping.values():
-                mapping[field] = found
-                break
-    return mapping
+TEXT_FIELDS = ("first_name", "last_name", "party", *ADDRESS_PARTS)
+MISSING = "missing coordinates (blank latitude/longitude)"
+NO_ADDRESS = f"{MISSING} and no street address to geocode"
+NOT_FOUND = (
+    "address not found (blank coordinates; no OSM address point or placed neighbour on the "
+    "same street matches it)"
+)
+AddressPoints: TypeAlias = gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]
+"""OSM address points, or a function that reads them (called only if a row needs them)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +40,8 @@ class VoterTable:
     """The outcome of reading a voter file."""
 
     accepted: gpd.GeoDataFrame
-    """One row per usable voter, EPSG:4326 points; ``row`` is the 1-based data row in the file."""
+    """One row per usable voter, EPSG:4326 points; ``row`` is the 1-based data row in the file
+    and ``source`` says where the point came from (``file``, ``osm_address``, ``interpolated``)."""
     rejected: pd.DataFrame
     """``row``, ``voter_id``, ``reason`` and the row's original fields."""
     total: int
@@ -70,99 +49,161 @@ class VoterTable:
     """Canonical field -> column name found in the file."""
     raw: pd.DataFrame
     """The file as read, so that rows rejected by later stages keep their original fields."""
+    layout: str = "generic"
+    """``van``, ``ncvoter`` or ``generic``, detected from the header."""
+    geocoding: dict[str, Any] = field(default_factory=dict)
+    """How rows without coordinates fared: counts per outcome and the match rate."""
 
 
 def _blank(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.isna()
     return series.isna() | (series.astype(str).str.strip() == "")
 
 
-def _coordinate_problems(lat_text: pd.Series, lon_text: pd.Series) -> pd.Series:
-    """Return a reason per row ('' where the coordinates are usable)."""
-    lat = pd.to_numeric(lat_text, errors="coerce")
-    lon = pd.to_numeric(lon_text, errors="coerce")
+def _coordinate_problems(
+    lat_text: pd.Series, lon_text: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """A reason per row ('' where usable, ``MISSING`` if blank), and latitude and longitude."""
+    lat, lon = numbers(lat_text), numbers(lon_text)
     lat_blank, lon_blank = _blank(lat_text), _blank(lon_text)
     reason = pd.Series("", index=lat_text.index, dtype=object)
 
     def flag(mask: pd.Series, text: str) -> None:
         reason.loc[mask & (reason == "")] = text
 
-    flag(lat_blank | lon_blank, "missing coordinates (blank latitude/longitude)")
+    flag(lat_blank | lon_blank, MISSING)
     flag(lat.isna() | lon.isna(), "coordinates are not numbers")
     flag((lat == 0) & (lon == 0), "coordinates are 0,0 (a geocoder's 'not found' value)")
     swapped = (lat.abs() > 90) & (lon.abs() <= 90) & (lat.abs() <= 180)
     flag(swapped, "latitude and longitude look swapped (latitude outside -90..90)")
     flag((lat.abs() > 90) | (lon.abs() > 180), "coordinates out of range")
-    return reason
+    return reason, lat, lon
 
 
-def read_voters(path: str | Path, *, columns: dict[str, str] | None = None) -> VoterTable:
-    """Read a voter file and split it into accepted voters and rejected rows.
+def _check_location_columns(
+    mapping: dict[str, str], *, path: str | Path, can_geocode: bool
+) -> None:
+    """Raise unless the file has both coordinate columns, or neither and an address to geocode."""
+    has = {f: f in mapping for f in ("latitude", "longitude")}
+    if has["latitude"] and has["longitude"]:
+        return
+    for found, other in (("latitude", "longitude"), ("longitude", "latitude")):
+        if has[found] and not has[other]:
+            raise InputError(
+                f"a {found} column ({mapping[found]!r}) but no {other} column found (looked for "
+                f"{', '.join(COLUMN_ALIASES[other])}); rename the column or name it in a column "
+                "mapping file (--columns)",
+                path=path,
+            )
+    has_address = "address" in mapping or {"street", "house_number"} <= mapping.keys()
+    if not has_address:
+        raise InputError(
+            "no latitude/longitude columns and no address to geocode found (looked for "
+            f"latitude: {', '.join(COLUMN_ALIASES['latitude'])}; address: "
+            f"{', '.join(COLUMN_ALIASES['address'])}; or street and house_number columns); "
+            "rename the columns or name them in a column mapping file (--columns)",
+            path=path,
+        )
+    if not can_geocode:
+        raise InputError(
+            "no latitude/longitude columns: the addresses must be geocoded, which needs the "
+            "street data (an OSM extract with address points, given as --streets)",
+            path=path,
+        )
+
+
+def _canonical_frame(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """The file's columns under canonical names, text trimmed, one-string addresses split."""
+    frame = pd.DataFrame({"row": np.arange(1, len(raw) + 1)}, index=raw.index)
+    for name, column in mapping.items():
+        frame[name] = raw[column]
+    if "voter_id" not in frame:
+        frame["voter_id"] = "row-" + frame["row"].astype(str)
+    frame["voter_id"] = frame["voter_id"].fillna("").astype(str).str.strip()
+    for name in TEXT_FIELDS:
+        if name not in frame:
+            frame[name] = ""
+        frame[name] = frame[name].fillna("").astype(str).str.strip()
+    if "address" in frame:
+        # Separate columns win where filled; the one-string address fills the rest.
+        parsed = parse_address(frame.pop("address"))
+        for name in ADDRESS_PARTS:
+            frame[name] = frame[name].where(frame[name] != "", parsed[name])
+    for name in NUMERIC_FIELDS:
+        frame[name] = numbers(frame[name]) if name in frame else np.nan
+    for name in ("latitude", "longitude"):
+        if name not in frame:
+            frame[name] = ""
+    return frame
+
+
+def read_voters(
+    path: str | Path,
+    *,
+    columns: dict[str, str] | None = None,
+    address_points: AddressPoints | None = None,
+    geocode_settings: GeocodeSettings | None = None,
+) -> VoterTable:
+    """Read a voter file, geocode rows without coordinates, and split accepted from rejected.
 
     Parameters
     ----------
     path
-        CSV/TSV (any common encoding, optionally zipped), Parquet, GeoJSON or GeoPackage.
+        CSV/TSV (any common encoding, optionally zipped), Parquet, GeoJSON or GeoPackage, in
+        a VAN, ncvoter or generic layout.
     columns
         Explicit mapping of canonical field names (see ``COLUMN_ALIASES``) to the file's
         column names; it overrides what is detected.
+    address_points
+        OSM address points (see ``geo.osm.read_address_points``) to geocode against, or a
+        function returning them. Without them, rows with blank coordinates can still be
+        placed by interpolation between the file's own neighbours.
+    geocode_settings
+        How far interpolation may reach.
+
+    Examples
+    --------
+    >>> from geo.osm import read_address_points
+    >>> table = read_voters(  # doctest: +SKIP
+    ...     "voters.csv", address_points=lambda: read_address_points("city.osm.pbf")
+    ... )
+    >>> table.accepted["source"].value_counts()  # file, osm_address, interpolated  # doctest: +SKIP
     """
     raw = read_table(path)
-    total = len(raw)
-    mapping = detect_columns(list(raw.columns))
-    if columns:
-        missing = [c for c in columns.values() if c not in raw.columns]
-        if missing:
-            raise InputError(
-                f"the column mapping names columns that are not in the file: {missing}; "
-                f"columns present: {list(raw.columns)}",
-                path=path,
-            )
-        mapping.update(columns)
-    for required in ("latitude", "longitude"):
-        if required not in mapping:
-            raise InputError(
-                f"no {required} column found (looked for {', '.join(COLUMN_ALIASES[required])}); "
-                "rename the column or pass a column mapping. Files without coordinates need "
-                "geocoding, which this version does not do yet.",
-                path=path,
-            )
+    resolved = resolve_columns(list(raw.columns), explicit=columns, path=path)
+    _check_location_columns(resolved.mapping, path=path, can_geocode=address_points is not None)
+    frame = _canonical_frame(raw, resolved.mapping)
+    reason, lat, lon = _coordinate_problems(frame["latitude"], frame["longitude"])
+    _flag_id_problems(frame, reason)
 
-    frame = pd.DataFrame({"row": np.arange(1, total + 1)}, index=raw.index)
-    for field, column in mapping.items():
-        frame[field] = raw[column]
-    if "voter_id" not in frame:
-        frame["voter_id"] = frame["row"].map(lambda r: f"row-{r}")
-    frame["voter_id"] = frame["voter_id"].fillna("").astype(str).str.strip()
-    for field in (
-        "first_name",
-        "last_name",
-        "party",
-        "street",
-        "house_number",
-        "unit",
-        "city",
-        "zip",
-    ):
-        if field not in frame:
-            frame[field] = ""
-        frame[field] = frame[field].fillna("").astype(str).str.strip()
-    for field in NUMERIC_FIELDS:
-        frame[field] = pd.to_numeric(frame[field], errors="coerce") if field in frame else np.nan
-
-    reason = _coordinate_problems(frame["latitude"], frame["longitude"])
-    blank_id = frame["voter_id"] == ""
-    reason.loc[blank_id & (reason == "")] = "blank voter id"
-    duplicate = frame["voter_id"].duplicated(keep="first") & ~blank_id
-    first_row = frame.groupby("voter_id")["row"].transform("first")
-    dup_reason = "duplicate voter id (first seen on row " + first_row.astype(str) + ")"
-    reason.loc[duplicate & (reason == "")] = dup_reason[duplicate & (reason == "")]
+    source = pd.Series("file", index=frame.index, dtype=object)
+    missing = reason == MISSING
+    wanted = missing & (frame["street"] != "")
+    reason.loc[missing & ~wanted] = NO_ADDRESS
+    stats: dict[str, Any] = {"blank_coordinates": int(missing.sum())}
+    if wanted.any():
+        points = address_points() if callable(address_points) else address_points
+        placed = reason == ""
+        found = geocode(
+            frame.loc[wanted, ["street", "house_number", "zip", "city"]],
+            frame.loc[placed, ["street", "house_number", "zip", "city"]].assign(
+                lon=lon[placed], lat=lat[placed]
+            ),
+            address_points=points,
+            settings=geocode_settings,
+        )
+        lon.loc[found.lon.index], lat.loc[found.lat.index] = found.lon, found.lat
+        source.loc[found.source.index] = found.source
+        reason.loc[found.source.index] = np.where(found.source != "", "", NOT_FOUND)
+        stats["address_points"] = None if points is None else len(points)
+    stats |= _geocoding_counts(source[reason == ""], wanted, missing)
 
     ok = reason == ""
-    accepted_frame = frame.loc[ok].copy()
-    lon = pd.to_numeric(accepted_frame.pop("longitude"), errors="coerce").astype(float)
-    lat = pd.to_numeric(accepted_frame.pop("latitude"), errors="coerce").astype(float)
     accepted = gpd.GeoDataFrame(
-        accepted_frame, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326"
+        frame.loc[ok].drop(columns=["latitude", "longitude"]).assign(source=source[ok]),
+        geometry=gpd.points_from_xy(lon[ok], lat[ok]),
+        crs="EPSG:4326",
     )
     rejected = pd.concat(
         [
@@ -172,7 +213,48 @@ def read_voters(path: str | Path, *, columns: dict[str, str] | None = None) -> V
         ],
         axis=1,
     )
-    return VoterTable(accepted=accepted, rejected=rejected, total=total, columns=mapping, raw=raw)
+    return VoterTable(
+        accepted=accepted,
+        rejected=rejected,
+        total=len(raw),
+        columns=resolved.mapping,
+        raw=raw,
+        layout=resolved.layout,
+        geocoding=stats,
+    )
+
+
+def _flag_id_problems(frame: pd.DataFrame, reason: pd.Series) -> None:
+    """Give blank and repeated voter ids their reason, unless the row already has another.
+
+    Rows with blank coordinates get these reasons first: a duplicate is never geocoded.
+    """
+    open_ = reason.isin(["", MISSING]).to_numpy()
+    blank_id = (frame["voter_id"] == "").to_numpy()
+    reason.loc[blank_id & open_] = "blank voter id"
+    ids, uniques = pd.factorize(frame["voter_id"])
+    position = np.arange(len(frame))
+    first = np.full(len(uniques), len(frame), dtype=np.int64)
+    np.minimum.at(first, ids, position)
+    duplicate = (first[ids] != position) & ~blank_id & open_
+    first_row = pd.Series(frame["row"].to_numpy()[first[ids[duplicate]]]).astype(str)
+    reason.loc[duplicate] = ("duplicate voter id (first seen on row " + first_row + ")").to_numpy()
+
+
+def _geocoding_counts(
+    accepted_source: pd.Series, wanted: pd.Series, missing: pd.Series
+) -> dict[str, Any]:
+    """Counts of rows placed by each source, and the match rate of those tried."""
+    placed = {s: int((accepted_source == s).sum()) for s in ("osm_address", "interpolated")}
+    tried = int(wanted.sum())
+    found = sum(placed.values())
+    return {
+        "with_address": tried,
+        **placed,
+        "not_found": tried - found,
+        "no_address": int((missing & ~wanted).sum()),
+        "match_rate": round(found / tried, 4) if tried else None,
+    }
 
 
 def _original_fields(raw: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
@@ -196,10 +278,8 @@ def reject_rows(table: VoterTable, mask: pd.Series, reason: str | pd.Series) -> 
         ],
         axis=1,
     )
-    return VoterTable(
+    return replace(
+        table,
         accepted=table.accepted.loc[~mask],
         rejected=pd.concat([table.rejected, extra]).sort_values("row", kind="stable"),
-        total=table.total,
-        columns=table.columns,
-        raw=table.raw,
     )

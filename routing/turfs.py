@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from shapely.ops import substring
 from sklearn.cluster import KMeans
 
+from geo.effort import WalkModel
 from routing.distances import StopDistances, leg_line, stop_distances
 from routing.order import order_stops, path_length_m
 from routing.snap import Snapped
@@ -23,23 +25,6 @@ from routing.streets import StreetGraph
 
 # Above this many stops in one group, the full distance matrix gets heavy: pre-split spatially.
 MAX_GROUP_STOPS = 2500
-
-
-@dataclass(frozen=True)
-class WalkModel:
-    """How long canvassing takes: walking plus time at each stop and each door."""
-
-    speed_mps: float = 1.2
-    minutes_per_door: float = 1.5
-    minutes_per_stop: float = 0.5
-
-    def minutes(self, walk_m: float, *, doors: int, stops: int) -> float:
-        """Estimated minutes for a walk of ``walk_m`` metres visiting ``stops`` and ``doors``."""
-        return (
-            walk_m / self.speed_mps / 60.0
-            + doors * self.minutes_per_door
-            + stops * self.minutes_per_stop
-        )
 
 
 @dataclass(frozen=True)
@@ -72,6 +57,9 @@ class TurfRoute:
     """(k, 2) route coordinates in the graph's metric CRS, along the streets."""
     barrier_crossings: int = 0
     """Legs that cross a barrier street between doors facing each other across it."""
+    drop_off_xy: np.ndarray | None = None
+    """Where the walk begins (metric CRS): the given start point, or the street corner
+    nearest to the first stop."""
 
 
 @dataclass(frozen=True)
@@ -134,43 +122,6 @@ def split_large_groups(
     return out
 
 
-def _effort(
-    order: list[int], metres: np.ndarray, doors: np.ndarray, size: TurfSize, model: WalkModel
-) -> np.ndarray:
-    """Effort of each stop along ``order``: the walk to it plus the time (or doors) there."""
-    if size.doors is not None:
-        return doors[order].astype(float)
-    legs = np.concatenate([[0.0], metres[order[:-1], order[1:]]])
-    return (
-        legs / model.speed_mps / 60.0
-        + doors[order] * model.minutes_per_door
-        + model.minutes_per_stop
-    )
-
-
-def cut_group(
-    walks: GroupWalks, doors: np.ndarray, *, size: TurfSize, model: WalkModel
-) -> list[np.ndarray]:
-    """Cut one group into turfs; returns positions (into the caller's stops) per turf."""
-    n = len(walks.positions)
-    metres = walks.distances.metres[:n, :n]
-    group_doors = doors[walks.positions]
-    order = order_stops(walks.distances.cost[:n, :n])
-    effort = _effort(order, metres, group_doors, size, model)
-    target = size.doors if size.doors is not None else size.minutes
-    assert target is not None
-    pieces = max(1, round(float(effort.sum()) / target))
-    cumulative = np.cumsum(effort)
-    # Cut where the running effort passes each equal share; every piece keeps at least a stop.
-    bounds = [0]
-    for k in range(1, pieces):
-        cut = int(np.searchsorted(cumulative, cumulative[-1] * k / pieces)) + 1
-        bounds.append(min(max(cut, bounds[-1] + 1), n - (pieces - k)))
-    bounds.append(n)
-    ordered = walks.positions[np.asarray(order)]
-    return [ordered[a:b] for a, b in itertools.pairwise(bounds) if b > a]
-
-
 def route_turf(
     graph: StreetGraph,
     walks: GroupWalks,
@@ -193,7 +144,17 @@ def route_turf(
     walk_m = path_length_m(walks.distances.metres, sequence)
     legs = [0.0] + [float(walks.distances.metres[a, b]) for a, b in itertools.pairwise(sequence)]
     lines = [leg_line(graph, walks.distances, a, b) for a, b in itertools.pairwise(sequence)]
-    line_xy = np.vstack(lines) if lines else _stop_point(graph, walks.distances, sequence[0])
+    if walks.has_start:
+        drop_off = lines[0][0] if lines else _stop_point(graph, walks.distances, sequence[0])[0]
+    else:
+        # Start at the street corner nearest the first door: a place to meet and park.
+        corner_line = _from_corner(graph, walks.distances, sequence[0])
+        lines.insert(0, corner_line)
+        drop_off = corner_line[0]
+        corner_m = float(np.min(walks.distances.end_cost_m[sequence[0]]))
+        walk_m += corner_m
+        legs[0] = corner_m
+    line_xy = np.vstack(lines)
     stop_sequence = [i for i in sequence if i < len(walks.positions)]
     if loop and len(stop_sequence) > 1 and stop_sequence[0] == stop_sequence[-1]:
         stop_sequence.pop()
@@ -210,7 +171,18 @@ def route_turf(
         minutes=model.minutes(walk_m, doors=total_doors, stops=len(stop_positions)),
         line_xy=line_xy,
         barrier_crossings=crossings,
+        drop_off_xy=np.asarray(drop_off, dtype=float),
     )
+
+
+def _from_corner(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
+    """Coordinates from the nearer end of stop ``i``'s edge along the edge to the stop."""
+    edge = int(distances.snapped.edge[i])
+    line = graph.edges.geometry.iat[edge]
+    position = float(distances.snapped.position_m[i])
+    end = 0.0 if distances.end_cost_m[i, 0] <= distances.end_cost_m[i, 1] else line.length
+    piece = np.asarray(substring(line, end, position).coords).reshape(-1, 2)
+    return piece if len(piece) >= 2 else np.vstack([piece, piece])
 
 
 def _stop_point(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:

@@ -1,8 +1,8 @@
-"""Errors raised by the segment filter language."""
+"""Errors of the segments package: the filter language and the data segments are built from."""
 
 from __future__ import annotations
 
-__all__ = ["FilterError"]
+__all__ = ["FilterError", "SegmentDataError"]
 
 
 class FilterError(ValueError):
@@ -68,3 +68,11 @@ class FilterError(ValueError):
         if self.position is not None:
             lines.append("  " + " " * self.position + "^")
         return "\n".join(lines)
+
+
+class SegmentDataError(ValueError):
+    """A frame given to segments/ lacks a column or holds values it cannot use.
+
+    The message names the frame, the column or values and what to do, so app/ can show it
+    to the organiser as it is.
+    """

@@ -214,3 +214,21 @@ def test_stop_point_is_the_most_common_voter_point() -> None:
     stop = summarise_stops(with_ids(frame)).geometry.iloc[0]
 
     assert (stop.x, stop.y) == pytest.approx(rooftop)
+
+
+def test_street_type_spellings_and_zip_plus_four_give_one_stop() -> None:
+    lon, lat = HERE
+    frame = voters(
+        [
+            ("12", "Peachtree Street NE", "Apt 2", lon, lat),
+            ("12", "PEACHTREE ST. N.E.", "#2", lon, lat),
+            ("12", "Peachtree St Northeast", "Apt 3", lon, lat),
+        ],
+        zip=["30303", "30303-1234", "30303"],
+    )
+
+    result = assign_households(frame)
+
+    assert result["stop_id"].nunique() == 1
+    assert result["household_id"].tolist()[0] == result["household_id"].tolist()[1]
+    assert result["household_id"].nunique() == 2

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.join import assign_precincts, looks_swapped
+from geo.join import assign_precincts, distance_outside_m, looks_swapped
 from geo.precincts import read_precincts
 
 # Four precincts in a 2 x 2 grid over downtown Atlanta, meeting at (-84.39, 33.75).
@@ -122,3 +122,21 @@ def test_looks_swapped_finds_a_point_with_lat_and_lon_exchanged(grid: gpd.GeoDat
 
     assert result.tolist() == [True, False, False]
     assert result.index.equals(voters.index)
+
+
+def test_distance_outside_the_precincts_extent(grid: gpd.GeoDataFrame) -> None:
+    voters = points(
+        (-84.395, 33.755),  # inside
+        (-84.37, 33.75),  # 0.01 degrees east of the grid: ~925 m
+        (-84.40, 33.86),  # 0.1 degrees north: ~11.1 km
+        (-81.4569, 28.5063),  # Orlando: ~640 km
+    )
+    voters.index = [4, 5, 6, 7]
+
+    far_m = distance_outside_m(voters, grid)
+
+    assert far_m.index.tolist() == [4, 5, 6, 7]
+    assert far_m.iloc[0] == 0
+    assert far_m.iloc[1] == pytest.approx(925, rel=0.01)
+    assert far_m.iloc[2] == pytest.approx(11_120, rel=0.01)
+    assert far_m.iloc[3] > 600_000

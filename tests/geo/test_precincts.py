@@ -319,3 +319,87 @@ def test_broken_json_array_raises(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="not valid JSON"):
         read_precincts(path)
+
+
+# --- errors that say what to do ----------------------------------------------------------------
+
+
+def two_precincts(tmp_path: Path, ids: list[Any]) -> Path:
+    return write_json(
+        tmp_path / "precincts.geojson",
+        {
+            "type": "FeatureCollection",
+            "features": [
+                feature({"Pct_Code": ids[0], "NAME": "West"}, square(WEST)),
+                feature({"Pct_Code": ids[1], "NAME": "East"}, square(EAST)),
+            ],
+        },
+    )
+
+
+def test_explicit_id_column_is_matched_ignoring_case_and_spaces(tmp_path: Path) -> None:
+    result = read_precincts(two_precincts(tmp_path, ["01", "02"]), id_column=" pct_code")
+
+    assert result.id_column == "Pct_Code"
+    assert result.polygons["precinct"].tolist() == ["01", "02"]
+
+
+def test_explicit_id_column_with_blank_ids_raises(tmp_path: Path) -> None:
+    path = two_precincts(tmp_path, ["01", None])
+
+    with pytest.raises(InputError) as caught:
+        read_precincts(path, id_column="Pct_Code")
+
+    message = str(caught.value)
+    assert str(path) in message and "1 of 2 precincts have no id" in message
+    assert "--precinct-id" in message
+    assert caught.value.column == "Pct_Code"
+
+
+def test_projected_coordinates_without_a_crs_are_reported(tmp_path: Path) -> None:
+    # A bare array of Features carries no CRS, so lon/lat is assumed: these are state plane feet.
+    box = projected_box(WEST, GEORGIA_WEST_FTUS)
+    path = write_json(
+        tmp_path / "precincts.json", [feature({"PCT": "A"}, shapely.geometry.mapping(box))]
+    )
+
+    with pytest.raises(InputError) as caught:
+        read_precincts(path)
+
+    message = str(caught.value)
+    assert str(path) in message
+    assert "not longitude/latitude" in message and "EPSG:4326" in message
+
+
+def test_empty_layer_says_what_to_do(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "precincts.geojson", {"type": "FeatureCollection", "features": []})
+
+    with pytest.raises(InputError) as caught:
+        read_precincts(path)
+
+    assert str(path) in str(caught.value)
+    assert "no features" in str(caught.value) and "export" in str(caught.value)
+
+
+def test_unreadable_file_names_the_formats(tmp_path: Path) -> None:
+    path = tmp_path / "precincts.gpkg"
+    path.write_bytes(b"SQLite format 3\x00 but cut short")
+
+    with pytest.raises(InputError) as caught:
+        read_precincts(path)
+
+    assert str(path) in str(caught.value)
+    assert "GeoJSON, GeoPackage or a Shapefile" in str(caught.value)
+
+
+def test_unknown_crs_is_reported(tmp_path: Path) -> None:
+    layer = state_plane_layer()
+    files = shapefile_parts(tmp_path, layer)
+    prj = next(f for f in files if f.suffix == ".prj")
+    prj.write_text('LOCAL_CS["County grid",UNIT["US survey foot",0.3048006096012192]]')
+
+    with pytest.raises(InputError) as caught:
+        read_precincts(zip_files(tmp_path / "p.zip", files))
+
+    assert "p.zip" in str(caught.value)
+    assert "CRS" in str(caught.value)

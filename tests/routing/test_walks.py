@@ -166,3 +166,11 @@ def test_small_and_degenerate_orders() -> None:
     unreachable = np.array([[0.0, np.inf, 1], [np.inf, 0, 1], [1, 1, 0]])
     with pytest.raises(ValueError, match="cannot reach"):
         order_stops(unreachable)
+
+
+def test_polishing_tiny_paths_keeps_them_whole() -> None:
+    from routing.order import polish
+
+    for n in (1, 2, 3, 4):
+        metres = np.abs(np.subtract.outer(np.arange(n), np.arange(n))).astype(float) * 10
+        assert sorted(polish(list(range(n))[::-1], metres)) == list(range(n))

@@ -1,0 +1,32 @@
+"""How long canvassing takes: the one time model that cutting, routing and segments share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WalkModel:
+    """Walking plus time at each stop and each door.
+
+    Parameters
+    ----------
+    speed_mps
+        Walking speed in metres per second.
+    minutes_per_door
+        Time at each door (household).
+    minutes_per_stop
+        Time at each stop (house or building) on top of its doors.
+    """
+
+    speed_mps: float = 1.2
+    minutes_per_door: float = 1.5
+    minutes_per_stop: float = 0.5
+
+    def minutes(self, walk_m: float, *, doors: int, stops: int) -> float:
+        """Estimated minutes for a walk of ``walk_m`` metres visiting ``stops`` and ``doors``."""
+        return (
+            walk_m / self.speed_mps / 60.0
+            + doors * self.minutes_per_door
+            + stops * self.minutes_per_stop
+        )

@@ -1,0 +1,321 @@
+"""Cutting a target universe into turfs one volunteer can walk in one shift.
+
+The method, measured against the alternatives in ../shared/BENCHMARKS.md:
+
+1. **Cells.** Stops are grouped by precinct (when turfs keep inside precincts); within a
+   precinct, each stop belongs to the cell of street network it reaches without crossing
+   a barrier street (arterials, see ``routing.streets``).
+2. **Route first.** Each precinct's stops are put on one long walk: a Hilbert curve through
+   them, improved with 2-opt and or-opt on the door-to-door walking costs plus a large
+   charge for moving between cells, so the walk finishes one cell before entering the
+   next. Every step is deterministic, so the same inputs always give the same turfs.
+3. **Cluster second.** The long walk is cut into consecutive pieces whose effort (walking +
+   minutes per door and per stop, or doors) is as even as possible, by dynamic
+   programming over the cut points. A piece that spans two cells pays a charge worth a
+   15 % miss of the target size, so a turf crosses a barrier only where the area on one
+   side runs out. Stops are never split, so a building stays whole.
+
+Each turf is then routed on its own (``routing.turfs.route_turf``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from geo.households import natural_key
+from routing.order import _tie_breaker, polish
+from routing.snap import Snapped
+from routing.streets import StreetGraph
+from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
+
+# Long walks above this many stops are improved only between stops this close in the walk.
+FULL_POLISH_STOPS = 400
+POLISH_WINDOW = 40
+# Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
+CROSSING_CHARGE = 0.15**2
+# Walking cost added between stops of different cells when ordering the long walk.
+CELL_CHANGE_M = 2_000.0
+
+
+@dataclass(frozen=True)
+class CutTurf:
+    """One turf before routing."""
+
+    members: np.ndarray
+    """Positions into the caller's stops, in the order of the long walk."""
+    precinct: str
+    group: str
+    """Key of the group of stops (and distances) the turf was cut from."""
+    effort: float
+    """Estimated minutes (or doors) from the long walk."""
+    crosses_barrier: bool
+    """The turf joins stops separated by a barrier street (its cell was too small alone)."""
+    group_effort: float
+    """Total effort of the group (precinct) it was cut from."""
+    group_turfs: int
+    """How many turfs that group was cut into."""
+
+    def size_note(self, target: float, minutes: float, *, tolerance: float = 0.15) -> str:
+        """Why the turf misses the target size by more than ``tolerance``; '' if it does not."""
+        if abs(minutes / target - 1) <= tolerance:
+            return ""
+        where = f"precinct {self.precinct}" if self.precinct else "this area"
+        if len(self.members) == 1:
+            return "one building or house holds all these doors and is never split further"
+        if self.group_turfs == 1:
+            return (
+                f"{where} holds about {self.group_effort:.0f} of {target:.0f} in all: "
+                "the area runs out"
+            )
+        return (
+            f"{where} holds about {self.group_effort:.0f} in all, which does not split into "
+            f"{self.group_turfs} turfs of {target:.0f} ±{tolerance:.0%} without splitting a "
+            "building or crossing a barrier street"
+        )
+
+
+def quiet_cells(graph: StreetGraph, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Label each point with the piece of network it reaches without using a barrier street.
+
+    Points are placed on their nearest non-barrier, snappable edge (a door on an arterial
+    belongs to the side streets behind it, not to the arterial).
+    """
+    edges = graph.edges
+    calm = (edges["kind"] != "barrier").to_numpy()
+    u = edges["u"].to_numpy().copy()
+    v = edges["v"].to_numpy().copy()
+    # A junction on a barrier street joins the streets on both of its sides; give each calm
+    # edge its own copy of such a junction so the two sides fall into different cells.
+    on_barrier = np.zeros(graph.node_count, dtype=bool)
+    on_barrier[u[~calm]] = True
+    on_barrier[v[~calm]] = True
+    copies = graph.node_count + np.arange(2 * len(edges)).reshape(2, -1)
+    u = np.where(on_barrier[u], copies[0], u)
+    v = np.where(on_barrier[v], copies[1], v)
+    n = graph.node_count + 2 * len(edges)
+    adjacency = csr_matrix((np.ones(int(calm.sum())), (u[calm], v[calm])), shape=(n, n))
+    _, component = connected_components(adjacency, directed=False)
+    candidates = np.flatnonzero(calm & edges["snappable"].to_numpy())
+    if len(candidates) == 0 or len(x) == 0:
+        return np.zeros(len(x), dtype=int)
+    tree = shapely.STRtree(edges.geometry.to_numpy()[candidates])
+    (point, nearest), _ = tree.query_nearest(
+        shapely.points(x, y), return_distance=True, all_matches=False
+    )
+    labels = np.zeros(len(x), dtype=int)
+    labels[point] = component[u[candidates[nearest]]]
+    return labels
+
+
+def hilbert_order(x: np.ndarray, y: np.ndarray, *, bits: int = 16) -> np.ndarray:
+    """Indices that sort points along a Hilbert curve over their bounding box."""
+    side = 1 << bits
+    xi = ((x - x.min()) / (np.ptp(x) or 1.0) * (side - 1)).astype(np.int64)
+    yi = ((y - y.min()) / (np.ptp(y) or 1.0) * (side - 1)).astype(np.int64)
+    index = np.zeros(len(x), dtype=np.int64)
+    step = side // 2
+    while step > 0:
+        rx = (xi & step) > 0
+        ry = (yi & step) > 0
+        index += step * step * ((3 * rx.astype(np.int64)) ^ ry.astype(np.int64))
+        # Rotate the quadrant so the curve stays continuous.
+        flip = ~ry
+        mirrored = flip & rx
+        xi = np.where(mirrored, step - 1 - xi, xi)
+        yi = np.where(mirrored, step - 1 - yi, yi)
+        xi, yi = np.where(flip, yi, xi), np.where(flip, xi, yi)
+        step //= 2
+    return np.argsort(index, kind="stable")
+
+
+def long_walk(cost: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[int]:
+    """A deterministic, locally optimal open walk through all stops of a cell."""
+    n = len(x)
+    if n <= 2:
+        return list(range(n))
+    start = [int(i) for i in hilbert_order(x, y)]
+    window = None if n <= FULL_POLISH_STOPS else POLISH_WINDOW
+    return polish(start, cost + _tie_breaker(n), window=window)
+
+
+def stop_effort(
+    order: list[int],
+    metres: np.ndarray,
+    doors: np.ndarray,
+    *,
+    size: TurfSize,
+    model: WalkModel,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Effort at each stop along ``order`` and the part of it that is the walk there."""
+    if size.doors is not None:
+        return doors[order].astype(float), np.zeros(len(order))
+    walk = np.concatenate([[0.0], metres[order[:-1], order[1:]]]) / model.speed_mps / 60.0
+    return walk + doors[order] * model.minutes_per_door + model.minutes_per_stop, walk
+
+
+def even_cuts(
+    effort: np.ndarray,
+    walk_in: np.ndarray,
+    target: float,
+    *,
+    cell_changes: np.ndarray | None = None,
+) -> list[int]:
+    """Cut points splitting a sequence into pieces of effort as close to ``target`` as can be.
+
+    A piece's effort leaves out the walk into its first stop (that leg belongs to no turf).
+    The number of pieces is the one (of the nearest whole numbers) whose worst piece is
+    closest to the target; cut points come from dynamic programming on squared deviation,
+    plus ``CROSSING_CHARGE`` for each place inside a piece where ``cell_changes`` is true
+    (the stop is in another cell than the one before it).
+    """
+    changes = np.zeros(len(effort), dtype=bool) if cell_changes is None else cell_changes
+    n = len(effort)
+    total = float(effort.sum())
+    guess = max(1, round(total / target))
+    best: tuple[float, list[int]] | None = None
+    for pieces in sorted({max(1, guess - 1), guess, guess + 1}):
+        if pieces > n:
+            continue
+        bounds = _dp_cuts(effort, walk_in, target, pieces, changes)
+        worst = max(
+            abs(_piece_effort(effort, walk_in, a, b) / target - 1)
+            for a, b in itertools.pairwise(bounds)
+        )
+        # Prefer the natural count: others must be clearly better to win.
+        score = worst - (0.02 if pieces == guess else 0.0)
+        if best is None or score < best[0]:
+            best = (score, bounds)
+    assert best is not None
+    return best[1]
+
+
+def _piece_effort(effort: np.ndarray, walk_in: np.ndarray, a: int, b: int) -> float:
+    return float(effort[a:b].sum() - walk_in[a])
+
+
+def _dp_cuts(
+    effort: np.ndarray, walk_in: np.ndarray, target: float, pieces: int, changes: np.ndarray
+) -> list[int]:
+    n = len(effort)
+    prefix = np.concatenate([[0.0], np.cumsum(effort)])
+    a = np.arange(n + 1)[:, None]
+    b = np.arange(n + 1)[None, :]
+    walk_first = np.concatenate([walk_in, [0.0]])[:, None]
+    piece = prefix[None, :] - prefix[:, None] - walk_first
+    # Cell changes strictly inside piece [a, b): at positions a+1 .. b-1.
+    crossed = np.concatenate([[0], np.cumsum(changes.astype(np.int64))])
+    inside = crossed[np.maximum(b - 1, 0) + 1] - crossed[np.minimum(a + 1, n)]
+    inside = np.maximum(inside, 0)
+    penalty = np.where(b > a, ((piece - target) / target) ** 2 + CROSSING_CHARGE * inside, np.inf)
+    best = np.full(n + 1, np.inf)
+    best[0] = 0.0
+    choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
+    for k in range(1, pieces + 1):
+        totals = best[:, None] + penalty
+        choice[k] = np.argmin(totals, axis=0)
+        best = totals[choice[k], np.arange(n + 1)]
+    bounds = [n]
+    for k in range(pieces, 0, -1):
+        bounds.append(int(choice[k, bounds[-1]]))
+    return bounds[::-1]
+
+
+def cut_turfs(
+    graph: StreetGraph,
+    snapped: Snapped,
+    x: np.ndarray,
+    y: np.ndarray,
+    doors: np.ndarray,
+    precincts: np.ndarray,
+    *,
+    size: TurfSize,
+    model: WalkModel,
+    keep_precincts: bool = True,
+    start: Snapped | None = None,
+) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
+    """Cut stops into turfs; returns the turfs and the distances of each group of stops.
+
+    Parameters
+    ----------
+    snapped, x, y, doors, precincts
+        One entry per stop: its snapping, metric coordinates, doors and precinct id.
+    keep_precincts
+        Never put stops of two precincts in one turf.
+    start
+        A drop-off point every route will start from; its distances are computed alongside.
+    """
+    target = float(size.doors if size.doors is not None else size.minutes or 0.0)
+    region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
+    cells = quiet_cells(graph, x, y)
+    groups = split_large_groups(region, x, y)
+    walks = group_walks(graph, snapped, groups, start=start)
+    turfs: list[CutTurf] = []
+    for key, group in walks.items():
+        n = len(group.positions)
+        cell = cells[group.positions]
+        apart = cell[:, None] != cell[None, :]
+        order = long_walk(
+            group.distances.cost[:n, :n] + CELL_CHANGE_M * apart,
+            x[group.positions],
+            y[group.positions],
+        )
+        effort, walk_in = stop_effort(
+            order, group.distances.metres[:n, :n], doors[group.positions], size=size, model=model
+        )
+        walked_cells = cell[np.asarray(order)]
+        changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
+        bounds = even_cuts(effort, walk_in, target, cell_changes=changes)
+        ordered = group.positions[np.asarray(order)]
+        group_effort = _piece_effort(effort, walk_in, 0, n)
+        for a, b in itertools.pairwise(bounds):
+            turfs.append(
+                CutTurf(
+                    members=ordered[a:b],
+                    precinct=key.split("~")[0],
+                    group=key,
+                    effort=_piece_effort(effort, walk_in, a, b),
+                    crosses_barrier=bool(changes[a + 1 : b].any()),
+                    group_effort=group_effort,
+                    group_turfs=len(bounds) - 1,
+                )
+            )
+    return turfs, walks
+
+
+def max_doors_per_stop(size: TurfSize, model: WalkModel) -> int:
+    """The most doors one stop may hold and still fit in one turf."""
+    if size.doors is not None:
+        return max(1, size.doors)
+    assert size.minutes is not None
+    return max(1, int((size.minutes - model.minutes_per_stop) // max(model.minutes_per_door, 1e-9)))
+
+
+def split_big_buildings(
+    stop_id: pd.Series, household_id: pd.Series, unit: pd.Series, *, max_doors: int
+) -> pd.Series:
+    """Stop ids where buildings with more doors than one turf holds are split into parts.
+
+    A part is a run of units in natural order (``A 1`` ... ``A 40`` then ``B 1`` ...), about
+    equal in size, so each part is a floor or staircase's worth of doors. Part ids are the
+    building's id with ``.1``, ``.2`` ... appended; other stops keep their id.
+    """
+    frame = pd.DataFrame({"stop": stop_id, "household": household_id, "unit": unit})
+    households = frame.drop_duplicates("household").copy()
+    households["order"] = households["unit"].fillna("").astype(str).map(natural_key)
+    households = households.sort_values(["stop", "order", "household"], kind="stable")
+    rank = households.groupby("stop").cumcount().to_numpy()
+    doors = households.groupby("stop")["household"].transform("size").to_numpy()
+    parts = np.ceil(doors / max_doors).astype(int)
+    part = rank * parts // doors + 1
+    new_id = np.where(
+        parts > 1, households["stop"].astype(str) + "." + part.astype(str), households["stop"]
+    )
+    mapping = pd.Series(new_id, index=households["household"].to_numpy())
+    return frame["household"].map(mapping).rename("stop_id")
