@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from app.pipeline import PlanRequest, run_plan
+from app.pipeline import PlanRequest, read_previous_stops, run_plan
 from geo._errors import InputError
 from routing._errors import SnappingError, StreetDataError
 from routing.graph_cache import default_cache_dir
@@ -133,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
     plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
     plan.add_argument("--out", type=Path, required=True, help="folder to write the plan into")
+    plan.add_argument(
+        "--fresh",
+        action="store_true",
+        help="cut all turfs anew; by default a re-run into the same --out keeps the turfs "
+        "the changes do not touch, so printed walk lists stay valid",
+    )
     _add_walk_options(plan)
 
     route = commands.add_parser("route", help="order a CSV of stops along the streets")
@@ -222,9 +229,25 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         columns_file=args.columns,
         model=_walk_model(args),
         graph_cache_dir=default_cache_dir(),
+        previous_stops=None if args.fresh else _previous_cut(args.out, size),
     )
     _run_and_write(request, args.out)
     return 0
+
+
+def _previous_cut(out: Path, size: TurfSize) -> pd.DataFrame | None:
+    """Stops of the plan already in ``out`` when it was cut to the same turf size."""
+    summary = out / "summary.json"
+    if not summary.is_file():
+        return None
+    try:
+        previous_size = json.loads(summary.read_text(encoding="utf-8")).get("turf_size")
+    except (OSError, json.JSONDecodeError):
+        return None
+    current = {"minutes": size.minutes} if size.minutes is not None else {"doors": size.doors}
+    if previous_size != current:
+        return None
+    return read_previous_stops(out)
 
 
 def _cmd_route(args: argparse.Namespace) -> int:

@@ -74,6 +74,24 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
     return frame.to_crs(4326)
 
 
+def stop_table(plan: Plan) -> pd.DataFrame:
+    """One row per target stop: its turf, place in the walk, doors and where it is."""
+    stops = plan.stops
+    return pd.DataFrame(
+        {
+            "stop_id": stops["stop_id"],
+            "turf": stops["turf"],
+            "sequence": stops["sequence"],
+            "address": stops["address"],
+            "precinct": stops["precinct"],
+            "doors": stops["doors"],
+            "voters": stops["voters"],
+            "lat": stops.geometry.y.round(7),
+            "lon": stops.geometry.x.round(7),
+        }
+    ).sort_values(["turf", "sequence"], kind="stable")
+
+
 def route_lines(plan: Plan) -> gpd.GeoDataFrame:
     """The walk of each turf as a LineString along the streets (EPSG:4326)."""
     lines = [
@@ -168,6 +186,7 @@ def _write_all(plan: Plan, folder: Path, *, name: str) -> dict[str, Any]:
     routes = route_lines(plan)
     rejected = plan.rejected.sort_values("row", kind="stable")
     rejected.to_csv(folder / "rejected.csv", index=False)
+    stop_table(plan).to_csv(folder / "stops.csv", index=False)
     turfs.to_file(folder / "turfs.geojson", driver="GeoJSON")
     routes.to_file(folder / "routes.geojson", driver="GeoJSON")
     write_gpx(plan, routes, folder / "routes.gpx")

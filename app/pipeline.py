@@ -50,6 +50,9 @@ class PlanRequest:
     model: WalkModel = field(default_factory=WalkModel)
     max_snap_m: float = 150.0
     graph_cache_dir: Path | None = None
+    previous_stops: pd.DataFrame | None = None
+    """Stops of an earlier cut (``stop_id``, ``turf``, ``sequence``, ``doors``): its turfs
+    that are untouched by the changes are kept with their ids and walking order."""
     precinct_id_column: str | None = None
     columns_file: Path | None = None
     """A TOML/JSON file naming the voter file's columns (see ``geo.layouts``)."""
@@ -163,20 +166,67 @@ def _target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
     return select(voters, expression, household_column="household_id")
 
 
-def _turf_ids(precincts: list[str], centroids_x: list[float], with_precincts: bool) -> list[str]:
+def _turf_ids(
+    precincts: list[str],
+    centroids_x: list[float],
+    with_precincts: bool,
+    fixed: list[str | None] | None = None,
+) -> list[str]:
     """Stable human ids: by precinct, then west to east (``P03-02``), or ``T01`` without.
 
-    Turfs of voters outside every precinct are ``NONE-01``, ``NONE-02``, ...
+    Turfs of voters outside every precinct are ``NONE-01``, ``NONE-02``, ... Turfs kept from
+    an earlier cut keep their ``fixed`` id; new turfs take the next free numbers.
     """
+    fixed = fixed or [None] * len(precincts)
+    taken = {turf_id for turf_id in fixed if turf_id}
     order = sorted(range(len(precincts)), key=lambda i: (precincts[i], centroids_x[i]))
-    ids = [""] * len(precincts)
+    ids = [turf_id or "" for turf_id in fixed]
     counters: dict[str, int] = {}
     for i in order:
+        if ids[i]:
+            continue
         # Voters in no precinct still get turfs, named for that: NONE-01, NONE-02, ...
         key = (precincts[i] or "NONE") if with_precincts else ""
-        counters[key] = counters.get(key, 0) + 1
-        ids[i] = f"{key}-{counters[key]:02d}" if with_precincts else f"T{counters[key]:02d}"
+        while True:
+            counters[key] = counters.get(key, 0) + 1
+            candidate = f"{key}-{counters[key]:02d}" if with_precincts else f"T{counters[key]:02d}"
+            if candidate not in taken:
+                break
+        ids[i] = candidate
     return ids
+
+
+def _turfs_to_keep(previous: pd.DataFrame | None, stops: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Turfs of the previous cut whose stops are all still targeted with the same doors.
+
+    Each kept turf's positions come in its previous walking order.
+    """
+    if previous is None or previous.empty:
+        return {}
+    current = pd.DataFrame(
+        {"position": np.arange(len(stops)), "doors": stops["doors"].to_numpy()},
+        index=stops["stop_id"].to_numpy(),
+    )
+    keep: dict[str, np.ndarray] = {}
+    ordered = previous.sort_values(["turf", "sequence"], kind="stable")
+    for turf_id, members in ordered.groupby("turf", sort=True):
+        found = current.reindex(members["stop_id"].to_numpy())
+        unchanged = found["doors"].to_numpy() == members["doors"].to_numpy()
+        if found["position"].notna().all() and unchanged.all():
+            keep[str(turf_id)] = found["position"].to_numpy().astype(int)
+    return keep
+
+
+def read_previous_stops(plan_dir: Path) -> pd.DataFrame | None:
+    """The ``stops.csv`` of an earlier plan in ``plan_dir`` (stop_id, turf, sequence, doors)."""
+    path = plan_dir / "stops.csv"
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype={"stop_id": str, "turf": str})
+    columns = ["stop_id", "turf", "sequence", "doors"]
+    if not set(columns) <= set(frame.columns):
+        return None
+    return frame[columns]
 
 
 def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
@@ -276,6 +326,7 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             model=request.model,
             keep_precincts=layer is not None,
             start=start,
+            keep=_turfs_to_keep(request.previous_stops, stops),
         )
     with stages.stage("route_turfs"):
         target_size = float(request.size.doors or request.size.minutes or 0.0)
@@ -286,13 +337,21 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             return route.minutes
 
         routes = [
-            route_turf(graph, walks[piece.group], piece.members, doors, model=request.model)
+            route_turf(
+                graph,
+                walks[piece.group],
+                piece.members,
+                doors,
+                model=request.model,
+                keep_order=piece.turf_id is not None,
+            )
             for piece in cut
         ]
         ids = _turf_ids(
             [piece.precinct for piece in cut],
             [float(x[piece.members].mean()) for piece in cut],
             with_precincts=layer is not None,
+            fixed=[piece.turf_id for piece in cut],
         )
         turfs = sorted(
             (
@@ -343,6 +402,10 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             "stops": len(stops),
         },
         "snap": snap_counts,
+        "recut": {
+            "kept_turfs": sum(piece.turf_id is not None for piece in cut),
+            "new_turfs": sum(piece.turf_id is None for piece in cut),
+        },
         "street_graph": {
             "source": graph.source,
             "nodes": graph.node_count,

@@ -20,7 +20,9 @@ Each turf is then routed on its own (``routing.turfs.route_turf``).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +42,8 @@ FULL_POLISH_STOPS = 400
 POLISH_WINDOW = 40
 # Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
 CROSSING_CHARGE = 0.15**2
+# Group-key prefix of turfs kept from an earlier cut.
+KEPT = "kept:"
 # Walking cost added between stops of different cells when ordering the long walk.
 CELL_CHANGE_M = 2_000.0
 
@@ -61,6 +65,8 @@ class CutTurf:
     """Total effort of the group (precinct) it was cut from."""
     group_turfs: int
     """How many turfs that group was cut into."""
+    turf_id: str | None = None
+    """The id of a turf kept from an earlier cut (None for newly cut turfs)."""
 
     def size_note(self, target: float, minutes: float, *, tolerance: float = 0.15) -> str:
         """Why the turf misses the target size by more than ``tolerance``; '' if it does not."""
@@ -227,6 +233,35 @@ def _dp_cuts(
     return bounds[::-1]
 
 
+def _kept_turf(
+    key: str,
+    group: GroupWalks,
+    members: np.ndarray,
+    region: pd.Series,
+    doors: np.ndarray,
+    *,
+    size: TurfSize,
+    model: WalkModel,
+) -> CutTurf:
+    """A turf of an earlier cut, kept whole and in its earlier walking order."""
+    n = len(members)
+    order = [int(i) for i in np.searchsorted(group.positions, members)]
+    effort, walk_in = stop_effort(
+        order, group.distances.metres, doors[group.positions], size=size, model=model
+    )
+    total = _piece_effort(effort, walk_in, 0, n)
+    return CutTurf(
+        members=members,
+        precinct=str(region.iloc[members[0]]),
+        group=key,
+        effort=total,
+        crosses_barrier=False,
+        group_effort=total,
+        group_turfs=1,
+        turf_id=key[len(KEPT) :],
+    )
+
+
 def cut_turfs(
     graph: StreetGraph,
     snapped: Snapped,
@@ -239,6 +274,7 @@ def cut_turfs(
     model: WalkModel,
     keep_precincts: bool = True,
     start: Snapped | None = None,
+    keep: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
 
@@ -250,15 +286,30 @@ def cut_turfs(
         Never put stops of two precincts in one turf.
     start
         A drop-off point every route will start from; its distances are computed alongside.
+    keep
+        Turfs of an earlier cut to keep as they are (turf id -> positions of its stops in
+        walking order), so that a re-cut after a small change leaves printed walk lists
+        valid; only the other stops are cut.
     """
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
     cells = quiet_cells(graph, x, y)
-    groups = split_large_groups(region, x, y)
+    groups = region.copy()
+    keep = keep or {}
+    for turf_id, members in keep.items():
+        groups.iloc[members] = f"{KEPT}{turf_id}"
+    fresh = ~groups.str.startswith(KEPT).to_numpy()
+    groups.loc[fresh] = split_large_groups(groups.loc[fresh], x[fresh], y[fresh]).to_numpy()
     walks = group_walks(graph, snapped, groups, start=start)
     turfs: list[CutTurf] = []
     for key, group in walks.items():
         n = len(group.positions)
+        if key.startswith(KEPT):
+            members = np.asarray(keep[key[len(KEPT) :]])
+            turf = _kept_turf(key, group, members, region, doors, size=size, model=model)
+            spans = len(set(cells[members])) > 1
+            turfs.append(dataclasses.replace(turf, crosses_barrier=spans))
+            continue
         cell = cells[group.positions]
         apart = cell[:, None] != cell[None, :]
         order = long_walk(

@@ -130,14 +130,23 @@ def route_turf(
     *,
     model: WalkModel,
     loop: bool = False,
+    keep_order: bool = False,
 ) -> TurfRoute:
-    """Order one turf's stops (positions into the caller's stops) and trace the walk."""
+    """Order one turf's stops (positions into the caller's stops) and trace the walk.
+
+    ``keep_order`` walks ``members`` in the order given (a turf kept from an earlier cut,
+    whose printed list must stay valid) instead of solving for the shortest order.
+    """
     local = np.searchsorted(walks.positions, members)
     if walks.has_start:
         local = np.append(local, len(walks.positions))
-    cost = walks.distances.cost[np.ix_(local, local)]
     start = len(local) - 1 if walks.has_start else None
-    order = order_stops(cost, start=start, loop=loop)
+    if keep_order:
+        order = list(range(len(members)))
+        if start is not None:
+            order.insert(0, start)
+    else:
+        order = order_stops(walks.distances.cost[np.ix_(local, local)], start=start, loop=loop)
     sequence = [int(local[i]) for i in order]
     if loop and len(sequence) > 1:
         sequence.append(sequence[0])

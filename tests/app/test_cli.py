@@ -140,3 +140,41 @@ def test_demo_command_builds_the_plan_without_serving(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["voters"]["total"] > 5000
     assert len(summary["turfs"]) == len(list((out / "walklists").glob("*.html")))
+
+
+def _turf_stops(out: Path) -> dict[str, list[str]]:
+    stops = pd.read_csv(out / "stops.csv", dtype=str)
+    return {t: list(g["stop_id"]) for t, g in stops.groupby("turf")}
+
+
+def test_a_recut_keeps_the_turfs_a_small_change_does_not_touch(
+    demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    voters = _small_voter_file(demo_plan, tmp_path, rows=1200)
+    out = tmp_path / "plan"
+    inputs = demo_plan.inputs
+    base = ["plan", "--voters", str(voters), "--precincts", str(inputs.precincts),
+            "--streets", str(inputs.streets), "--turf-doors", "30", "--out", str(out)]  # fmt: skip
+    assert main([*base, "--target", "age >= 30"]) == 0
+    before = _turf_stops(out)
+    assert len(before) >= 4
+    # Same inputs again: every turf is kept as it was.
+    assert main([*base, "--target", "age >= 30"]) == 0
+    assert _turf_stops(out) == before
+    # Drop one street from the target: only the turfs holding it are cut again.
+    targeted = pd.read_csv(voters, dtype=str).query("age.astype('int') >= 30")
+    street = targeted["street"].value_counts().index[-1]
+    address = pd.read_csv(out / "stops.csv", dtype=str).set_index("stop_id")["address"]
+    touched = {t for t, ids in before.items() if address.loc[ids].str.endswith(street).any()}
+    assert touched
+    assert main([*base, "--target", f'age >= 30 and not (street = "{street}")']) == 0
+    after = _turf_stops(out)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["recut"]["kept_turfs"] == len(before) - len(touched)
+    for turf_id, ids in before.items():
+        if turf_id not in touched:
+            assert after[turf_id] == ids
+    # --fresh cuts everything anew.
+    assert main([*base, "--target", "age >= 30", "--fresh"]) == 0
+    fresh = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert fresh["recut"]["kept_turfs"] == 0
