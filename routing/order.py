@@ -15,11 +15,15 @@ def _time_budget_s(n: int) -> float:
 
 
 def _integer_matrix(metres: np.ndarray, headroom: int) -> np.ndarray:
-    """Scale to integers that fit fast-tsp's uint16 with ``headroom`` times the largest entry."""
+    """Scale to integers that fit fast-tsp's uint16 with ``headroom`` times the largest entry.
+
+    The finest scale that fits is used: coarse rounding makes walks a few decimetres apart
+    look equal to the solver.
+    """
     largest = float(np.max(metres)) if metres.size else 0.0
     if not np.isfinite(largest):
         raise ValueError("some stops cannot reach each other along the streets")
-    scale = min(10.0, (_UINT16_LIMIT // headroom - 1) / largest) if largest > 0 else 1.0
+    scale = (_UINT16_LIMIT // headroom - 1) / largest if largest > 0 else 1.0
     return np.rint(metres * scale).astype(np.int64)
 
 
