@@ -1,0 +1,898 @@
+/* Canvass Planner: the volunteer phone page at /t/<token>.
+ *
+ * Shows one turf (map + doors in walking order), records a result per door or per voter with
+ * one tap, and keeps every result in a local outbox (IndexedDB; localStorage if IndexedDB is not
+ * available) until the server has acknowledged it. Each result carries an id made here
+ * (crypto.randomUUID), and the server stores a given id once, so sending again after a lost
+ * answer never counts a door twice. The outbox is sent on load, when the phone comes back
+ * online, when the page becomes visible again, after each new result, and on a timer that backs
+ * off while sending fails. The service worker (sw.js) keeps the page, its assets and the turf so
+ * that the page opens again with no signal.
+ *
+ * Plain script, no build step, no third-party code but Leaflet (served by the app itself).
+ */
+"use strict";
+
+(function () {
+  const body = document.body;
+  const TOKEN = body.dataset.token || "";
+  const TILE_URL = body.dataset.tileUrl || "";
+  const ENC_TOKEN = encodeURIComponent(TOKEN);
+  const TURF_URL = "/api/v/" + ENC_TOKEN + "/turf";
+  const RESULTS_URL = "/api/v/" + ENC_TOKEN + "/results";
+  const BATCH = 100;
+  const SEND_TIMEOUT_MS = 20000;
+  const RETRY_MIN_MS = 2000;
+  const RETRY_MAX_MS = 60000;
+  const NOTES_MAX = 1000;
+
+  const state = {
+    turf: null,
+    results: new Map(), // client_id -> result (with .status: waiting | synced | rejected)
+    open: null, // household_id of the door whose buttons are shown
+    who: new Map(), // household_id -> voter_id chosen for the next result (absent: whole door)
+    noteOpen: new Set(),
+    linkGone: false,
+    sending: false,
+    fromCache: false,
+  };
+  const households = new Map(); // household_id -> {household, stop}
+  const order = []; // household_ids in walking order
+  const codeLabels = new Map();
+
+  // ---------------------------------------------------------------- small helpers
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [key, value] of Object.entries(attrs)) {
+        if (value === null || value === undefined || value === false) continue;
+        if (key === "text") node.textContent = value;
+        else if (key === "className") node.className = value;
+        else if (key === "on") {
+          for (const [type, handler] of Object.entries(value)) node.addEventListener(type, handler);
+        } else node.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+    for (const child of children || []) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function newId() {
+    if (window.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    // Pages served over plain http on a LAN have no randomUUID; getRandomValues still works.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" +
+      h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  function showNotice(text, kind) {
+    const box = document.getElementById("notice");
+    box.textContent = text;
+    box.className = "notice" + (kind ? " " + kind : "");
+    box.hidden = !text;
+  }
+
+  function plural(n, one, many) {
+    return n + " " + (n === 1 ? one : many || one + "s");
+  }
+
+  function timeOf(iso) {
+    const d = new Date(iso);
+    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  const Outbox = (function () {
+    const DB = "canvass-volunteer";
+    const STORE = "results";
+    let opened = null;
+    let useLocal = !("indexedDB" in window);
+    const localKey = "canvass-outbox:" + TOKEN;
+
+    function open() {
+      if (!opened) {
+        opened = new Promise(function (resolve, reject) {
+          const req = indexedDB.open(DB, 1);
+          req.onupgradeneeded = function () {
+            const store = req.result.createObjectStore(STORE, { keyPath: "client_id" });
+            store.createIndex("token", "token");
+          };
+          req.onsuccess = function () { resolve(req.result); };
+          req.onerror = function () { reject(req.error); };
+          req.onblocked = function () { reject(new Error("database blocked")); };
+        });
+      }
+      return opened;
+    }
+
+    function run(mode, work) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          // "strict": the write is on disk before we tell the volunteer it is saved.
+          const tx = db.transaction(STORE, mode, { durability: "strict" });
+          const req = work(tx.objectStore(STORE));
+          tx.oncomplete = function () { resolve(req ? req.result : undefined); };
+          tx.onerror = function () { reject(tx.error); };
+          tx.onabort = function () { reject(tx.error || new Error("aborted")); };
+        });
+      });
+    }
+
+    function localAll() {
+      try {
+        return JSON.parse(localStorage.getItem(localKey) || "[]");
+      } catch (err) {
+        return [];
+      }
+    }
+
+    function localPut(items) {
+      const byId = new Map(localAll().map(function (r) { return [r.client_id, r]; }));
+      for (const item of items) byId.set(item.client_id, item);
+      localStorage.setItem(localKey, JSON.stringify(Array.from(byId.values())));
+    }
+
+    return {
+      all: async function () {
+        if (!useLocal) {
+          try {
+            return await run("readonly", function (s) { return s.index("token").getAll(TOKEN); });
+          } catch (err) {
+            useLocal = true;
+          }
+        }
+        return localAll();
+      },
+      put: async function (items) {
+        const rows = items.map(function (r) { return Object.assign({ token: TOKEN }, r); });
+        if (!useLocal) {
+          try {
+            await run("readwrite", function (s) { rows.forEach(function (r) { s.put(r); }); });
+            return;
+          } catch (err) {
+            useLocal = true;
+          }
+        }
+        localPut(rows);
+      },
+    };
+  })();
+
+  // ---------------------------------------------------------------- results
+
+  function latestFor(householdId) {
+    let door = null;
+    const voters = new Map();
+    for (const r of state.results.values()) {
+      if (r.household_id !== householdId || r.status === "rejected") continue;
+      if (r.voter_id) {
+        const prev = voters.get(r.voter_id);
+        if (!prev || prev.recorded_at <= r.recorded_at) voters.set(r.voter_id, r);
+      }
+      if (!door || door.recorded_at <= r.recorded_at) door = r;
+    }
+    return { door: door, voters: voters };
+  }
+
+  function resultsFor(householdId) {
+    return Array.from(state.results.values())
+      .filter(function (r) { return r.household_id === householdId; })
+      .sort(function (a, b) { return a.recorded_at < b.recorded_at ? 1 : -1; });
+  }
+
+  function waiting() {
+    return Array.from(state.results.values())
+      .filter(function (r) { return r.status === "waiting"; })
+      .sort(function (a, b) { return a.recorded_at < b.recorded_at ? -1 : 1; });
+  }
+
+  function nextDoor() {
+    for (const id of order) if (!latestFor(id).door) return id;
+    return null;
+  }
+
+  async function record(householdId, code) {
+    const voterId = state.who.get(householdId) || null;
+    const noteBox = document.getElementById("note-" + householdId);
+    const notes = noteBox ? noteBox.value.trim().slice(0, NOTES_MAX) : "";
+    const result = {
+      client_id: newId(),
+      household_id: householdId,
+      voter_id: voterId,
+      code: code,
+      recorded_at: new Date().toISOString(),
+      status: "waiting",
+    };
+    if (notes) result.notes = notes;
+    state.results.set(result.client_id, result);
+    try {
+      await Outbox.put([result]);
+    } catch (err) {
+      showNotice("Could not save on this phone: " + err + ". Keep the page open until it is sent.", "warn");
+    }
+    if (noteBox) noteBox.value = "";
+    state.noteOpen.delete(householdId);
+    if (!voterId) {
+      // A door-level result finishes the door: open the next one.
+      const next = nextDoor();
+      state.open = next;
+      renderAll();
+      if (next) scrollToDoor(next, false);
+    } else {
+      renderAll();
+    }
+    sendSoon(0);
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  let retryTimer = null;
+  let retryDelay = RETRY_MIN_MS;
+
+  function sendSoon(delay) {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      send();
+    }, delay);
+  }
+
+  function backOff(ms) {
+    const delay = ms || retryDelay;
+    retryDelay = Math.min(RETRY_MAX_MS, retryDelay * 2);
+    // A little jitter so that many phones coming back online do not all send at once.
+    sendSoon(delay + Math.floor(Math.random() * 500));
+  }
+
+  async function post(items) {
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS);
+    try {
+      return await fetch(RESULTS_URL, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({
+          results: items.map(function (r) {
+            const out = {
+              client_id: r.client_id,
+              household_id: r.household_id,
+              voter_id: r.voter_id,
+              code: r.code,
+              recorded_at: r.recorded_at,
+            };
+            if (r.notes) out.notes = r.notes;
+            if (r.answers) out.answers = r.answers;
+            return out;
+          }),
+        }),
+        cache: "no-store",
+        credentials: "same-origin",
+        signal: controller.signal,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function acknowledge(items, response) {
+    const answer = await response.json();
+    const done = new Set([].concat(answer.stored || [], answer.duplicates || []));
+    const changed = items.filter(function (r) { return done.has(r.client_id); });
+    changed.forEach(function (r) { r.status = "synced"; });
+    await Outbox.put(changed);
+    return changed.length;
+  }
+
+  async function send() {
+    if (state.sending || state.linkGone) return;
+    if (!waiting().length) {
+      retryDelay = RETRY_MIN_MS;
+      return;
+    }
+    if (navigator.onLine === false) {
+      renderSync();
+      backOff(RETRY_MAX_MS); // the "online" event will usually come first
+      return;
+    }
+    state.sending = true;
+    renderSync();
+    try {
+      for (;;) {
+        const batch = waiting().slice(0, BATCH);
+        if (!batch.length) {
+          retryDelay = RETRY_MIN_MS;
+          return;
+        }
+        const response = await post(batch);
+        if (response.ok) {
+          if ((await acknowledge(batch, response)) === 0) throw new Error("nothing acknowledged");
+        } else if (response.status === 404 || response.status === 410) {
+          linkGone(response);
+          return;
+        } else if (response.status === 429) {
+          const after = Number(response.headers.get("Retry-After"));
+          backOff(after > 0 ? after * 1000 : 0);
+          return;
+        } else if (response.status === 422) {
+          await sendOneByOne(batch);
+        } else {
+          throw new Error("server answered " + response.status);
+        }
+        renderAll();
+      }
+    } catch (err) {
+      backOff();
+    } finally {
+      state.sending = false;
+      renderAll();
+    }
+  }
+
+  async function sendOneByOne(batch) {
+    // The server refused the batch: find the result(s) it cannot take so the rest still go.
+    for (const item of batch) {
+      const response = await post([item]);
+      if (response.ok) {
+        await acknowledge([item], response);
+      } else if (response.status === 422) {
+        item.status = "rejected";
+        await Outbox.put([item]);
+      } else {
+        throw new Error("server answered " + response.status);
+      }
+    }
+  }
+
+  async function linkGone(response) {
+    state.linkGone = true;
+    let detail = "";
+    try {
+      detail = (await response.json()).detail || "";
+    } catch (err) {
+      detail = "";
+    }
+    showNotice(
+      "This link no longer works" + (detail ? " (" + detail + ")" : "") +
+        ". Ask your organiser for a new one." +
+        (waiting().length ? " " + plural(waiting().length, "result") + " could not be sent." : ""),
+      "error",
+    );
+    // Take the voters' details off this phone.
+    if ("caches" in window) {
+      const keys = await caches.keys();
+      await Promise.all(
+        keys.filter(function (k) { return k.endsWith("-" + TOKEN); })
+          .map(function (k) { return caches.delete(k); }),
+      );
+    }
+    renderSync();
+  }
+
+  // ---------------------------------------------------------------- loading the turf
+
+  async function loadTurf() {
+    let response = null;
+    try {
+      response = await fetch(TURF_URL, { headers: { Accept: "application/json" } });
+    } catch (err) {
+      // No network and no worker yet: the page may still have the turf in its cache.
+      if ("caches" in window) response = await caches.match(TURF_URL);
+      if (!response) {
+        showNotice("No connection, and this turf is not saved on this phone yet. " +
+          "Open the link once with signal.", "error");
+        return null;
+      }
+    }
+    if (response.status === 404 || response.status === 410) {
+      await linkGone(response);
+      return null;
+    }
+    if (!response.ok) {
+      showNotice("The server could not load this turf (" + response.status + "). Try again.", "error");
+      return null;
+    }
+    state.fromCache = response.headers.get("X-Canvass-Offline") === "1";
+    return response.json();
+  }
+
+  function absorb(turf) {
+    state.turf = turf;
+    households.clear();
+    order.length = 0;
+    const stops = turf.stops.slice().sort(function (a, b) { return a.sequence - b.sequence; });
+    turf.stops = stops;
+    for (const stop of stops) {
+      for (const hh of stop.households) {
+        households.set(hh.household_id, { household: hh, stop: stop });
+        order.push(hh.household_id);
+      }
+    }
+    codeLabels.clear();
+    for (const c of turf.response_codes) codeLabels.set(c.code, c.label);
+    for (const r of turf.results || []) {
+      const mine = state.results.get(r.client_id);
+      if (mine) {
+        if (mine.status !== "synced") {
+          mine.status = "synced";
+          Outbox.put([mine]);
+        }
+      } else {
+        state.results.set(r.client_id, Object.assign({}, r, { status: "synced" }));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- rendering: list
+
+  function voterName(voter) {
+    if (voter.name) return String(voter.name);
+    const parts = [voter.first_name, voter.last_name].filter(Boolean);
+    return parts.length ? parts.join(" ") : "Voter " + voter.voter_id;
+  }
+
+  function voterFacts(voter) {
+    const skip = new Set(["voter_id", "name", "first_name", "last_name"]);
+    return (state.turf.fields || [])
+      .filter(function (f) { return !skip.has(f) && voter[f] !== null && voter[f] !== undefined && voter[f] !== ""; })
+      .map(function (f) { return String(voter[f]); })
+      .join(", ");
+  }
+
+  function statusText(r) {
+    if (r.status === "synced") return "✓ sent";
+    if (r.status === "rejected") return "⚠ not accepted";
+    return "⏳ waiting to send";
+  }
+
+  function doorStatus(householdId) {
+    const latest = latestFor(householdId);
+    if (!latest.door) return "none";
+    const all = resultsFor(householdId);
+    return all.some(function (r) { return r.status === "waiting"; }) ? "waiting" : "synced";
+  }
+
+  function renderDoor(householdId, nextId) {
+    const entry = households.get(householdId);
+    const hh = entry.household;
+    const latest = latestFor(householdId);
+    const status = doorStatus(householdId);
+    const isOpen = state.open === householdId;
+    const label = hh.unit ? hh.unit : "Door";
+    const names = hh.voters.map(voterName).join(", ");
+
+    const summary = latest.door
+      ? el("span", { className: "state " + status }, [
+        codeLabels.get(latest.door.code) || latest.door.code,
+        latest.door.voter_id ? " (one voter)" : "",
+        " · ",
+        statusText(latest.door),
+      ])
+      : el("span", { className: "state none" }, [householdId === nextId ? "Next door" : "To do"]);
+
+    const head = el("button", {
+      type: "button",
+      className: "door-head",
+      "aria-expanded": isOpen ? "true" : "false",
+      "aria-controls": "door-body-" + householdId,
+      on: {
+        click: function () {
+          state.open = state.open === householdId ? null : householdId;
+          renderAll();
+        },
+      },
+    }, [
+      el("span", { className: "unit", text: label }),
+      el("span", { className: "names", text: names || "—" }),
+      summary,
+    ]);
+
+    const item = el("li", {
+      className: "door" + (householdId === nextId ? " is-next" : "") + (isOpen ? " open" : ""),
+      id: "door-" + householdId,
+      "data-household": householdId,
+      "data-status": status,
+    }, [head]);
+
+    if (isOpen) item.append(renderDoorBody(householdId, hh, latest));
+    return item;
+  }
+
+  function renderDoorBody(householdId, hh, latest) {
+    const chosen = state.who.get(householdId) || null;
+    const who = el("div", { className: "who", role: "group", "aria-label": "Record for" }, [
+      el("button", {
+        type: "button",
+        className: "chip",
+        "aria-pressed": chosen ? "false" : "true",
+        on: { click: function () { state.who.delete(householdId); renderAll(); } },
+      }, ["Whole door"]),
+    ]);
+    for (const voter of hh.voters) {
+      const mine = latest.voters.get(voter.voter_id);
+      who.append(el("button", {
+        type: "button",
+        className: "chip",
+        "data-voter": voter.voter_id,
+        "aria-pressed": chosen === voter.voter_id ? "true" : "false",
+        on: {
+          click: function () {
+            if (state.who.get(householdId) === voter.voter_id) state.who.delete(householdId);
+            else state.who.set(householdId, voter.voter_id);
+            renderAll();
+          },
+        },
+      }, [
+        el("b", { text: voterName(voter) }),
+        voterFacts(voter) ? el("small", { text: " " + voterFacts(voter) }) : null,
+        mine ? el("span", { className: "voter-result", text: " · " + (codeLabels.get(mine.code) || mine.code) }) : null,
+      ]));
+    }
+
+    const codes = el("div", { className: "codes", role: "group", "aria-label": "Result" });
+    for (const c of state.turf.response_codes) {
+      codes.append(el("button", {
+        type: "button",
+        className: "code code-" + c.code,
+        "data-code": c.code,
+        on: { click: function () { record(householdId, c.code); } },
+      }, [c.label]));
+    }
+
+    const noteShown = state.noteOpen.has(householdId);
+    const note = noteShown
+      ? el("label", { className: "note" }, [
+        "Note for the next result (optional)",
+        el("textarea", { id: "note-" + householdId, maxlength: NOTES_MAX, rows: 2 }),
+      ])
+      : el("button", {
+        type: "button",
+        className: "add-note",
+        on: {
+          click: function () {
+            state.noteOpen.add(householdId);
+            renderAll();
+            const box = document.getElementById("note-" + householdId);
+            if (box) box.focus();
+          },
+        },
+      }, ["+ Add a note"]);
+
+    const history = resultsFor(householdId);
+    const log = history.length
+      ? el("ol", { className: "history", "aria-label": "Recorded here" }, history.map(function (r) {
+        let whom = "whole door";
+        if (r.voter_id) {
+          const v = hh.voters.find(function (x) { return x.voter_id === r.voter_id; });
+          whom = v ? voterName(v) : r.voter_id;
+        }
+        return el("li", { className: r.status, "data-client-id": r.client_id }, [
+          timeOf(r.recorded_at), " ", el("b", { text: codeLabels.get(r.code) || r.code }),
+          " — ", whom, r.notes ? " — “" + r.notes + "”" : "", " · ", statusText(r),
+        ]);
+      }))
+      : null;
+
+    const heading = chosen
+      ? "Tap the result for " + voterName(hh.voters.find(function (v) { return v.voter_id === chosen; }) || { voter_id: chosen })
+      : "Tap the result for this door";
+    return el("div", { className: "door-body", id: "door-body-" + householdId }, [
+      who, note, el("p", { className: "hint", text: heading }), codes, log,
+    ]);
+  }
+
+  function renderList() {
+    const list = document.getElementById("list");
+    const nextId = nextDoor();
+    // Keep what the volunteer is typing across re-renders.
+    const drafts = new Map();
+    list.querySelectorAll("textarea[id^='note-']").forEach(function (t) { drafts.set(t.id, t.value); });
+    const focused = document.activeElement && document.activeElement.id;
+
+    const parts = [];
+    for (const stop of state.turf.stops) {
+      const done = stop.households.filter(function (h) { return latestFor(h.household_id).door; }).length;
+      const header = el("h2", { className: "stop-head" }, [
+        el("span", { className: "seq", text: String(stop.sequence) }),
+        el("span", { className: "address", text: stop.address }),
+        el("small", { text: done + "/" + plural(stop.households.length, "door") }),
+      ]);
+      const doors = el("ul", { className: "doors" },
+        stop.households.map(function (h) { return renderDoor(h.household_id, nextId); }));
+      parts.push(el("section", {
+        className: "stop" + (done === stop.households.length ? " done" : ""),
+        id: "stop-" + stop.stop_id,
+        "data-stop": stop.stop_id,
+      }, [header, doors]));
+    }
+    list.replaceChildren.apply(list, parts);
+    drafts.forEach(function (value, id) {
+      const t = document.getElementById(id);
+      if (t) t.value = value;
+    });
+    if (focused && focused.startsWith("note-")) {
+      const t = document.getElementById(focused);
+      if (t) t.focus();
+    }
+  }
+
+  function renderSync() {
+    const box = document.getElementById("sync");
+    const n = waiting().length;
+    const rejected = Array.from(state.results.values()).filter(function (r) { return r.status === "rejected"; }).length;
+    let text;
+    let kind;
+    if (state.linkGone) {
+      text = n ? plural(n, "result") + " not sent: link closed" : "Link closed";
+      kind = "error";
+    } else if (!n) {
+      text = "✓ All sent";
+      kind = "ok";
+    } else if (state.sending) {
+      text = "Sending " + n + "…";
+      kind = "busy";
+    } else if (navigator.onLine === false) {
+      text = "Offline · " + n + " waiting";
+      kind = "wait";
+    } else {
+      text = n + " waiting to send";
+      kind = "wait";
+    }
+    if (rejected) text += " · " + rejected + " refused";
+    box.textContent = text;
+    box.className = "sync " + kind;
+    box.dataset.waiting = String(n);
+  }
+
+  function renderProgress() {
+    const total = order.length;
+    const done = order.filter(function (id) { return latestFor(id).door; }).length;
+    document.getElementById("progress").textContent = done + " of " + plural(total, "door") + " done";
+    const next = document.getElementById("next-door");
+    next.disabled = done === total;
+    next.textContent = done === total ? "All doors done" : "Next door";
+  }
+
+  function renderAll() {
+    if (!state.turf) {
+      renderSync();
+      return;
+    }
+    renderList();
+    renderSync();
+    renderProgress();
+    renderMarkers();
+  }
+
+  function scrollToDoor(householdId, smooth) {
+    const node = document.getElementById("door-" + householdId);
+    if (node) node.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+  }
+
+  // ---------------------------------------------------------------- rendering: map
+
+  const mapState = { map: null, markers: new Map(), me: null, accuracy: null, watch: null };
+
+  function buildMap(turf) {
+    if (typeof L === "undefined") {
+      document.getElementById("map").textContent = "The map could not load.";
+      return;
+    }
+    const map = L.map("map", { zoomControl: true, attributionControl: Boolean(TILE_URL), tap: true });
+    mapState.map = map;
+    if (TILE_URL) {
+      L.tileLayer(TILE_URL, {
+        maxZoom: 19,
+        attribution: "© OpenStreetMap contributors",
+        crossOrigin: true,
+      }).addTo(map);
+    } else {
+      document.getElementById("map").classList.add("no-tiles");
+    }
+    const bounds = L.latLngBounds([]);
+    const t = turf.turf;
+    if (t.route && t.route.length > 1) {
+      L.polyline(t.route, { color: "#ffffff", weight: 9, opacity: 0.9, interactive: false }).addTo(map);
+      L.polyline(t.route, { color: "#0b3d91", weight: 5, opacity: 0.95, interactive: false }).addTo(map);
+      t.route.forEach(function (p) { bounds.extend(p); });
+    }
+    if (t.drop_off) {
+      const start = [t.drop_off.lat, t.drop_off.lon];
+      L.marker(start, {
+        icon: L.divIcon({ className: "drop-pin", html: "Start", iconSize: [52, 24], iconAnchor: [26, 12] }),
+        title: "Drop-off: where this walk begins",
+        keyboard: false,
+      }).addTo(map);
+      bounds.extend(start);
+    }
+    for (const stop of turf.stops) {
+      const at = [stop.lat, stop.lon];
+      const marker = L.marker(at, {
+        icon: stopIcon(stop, ""),
+        title: stop.sequence + ". " + stop.address,
+        riseOnHover: true,
+      }).addTo(map);
+      marker.on("click", function () {
+        const first = stop.households.find(function (h) { return !latestFor(h.household_id).door; }) ||
+          stop.households[0];
+        if (first) {
+          state.open = first.household_id;
+          renderAll();
+          scrollToDoor(first.household_id, true);
+        }
+      });
+      mapState.markers.set(stop.stop_id, { marker: marker, stop: stop, kind: null });
+      bounds.extend(at);
+    }
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
+    else map.setView([0, 0], 2);
+    addLocateControl(map);
+  }
+
+  function stopIcon(stop, kind) {
+    return L.divIcon({
+      className: "stop-pin" + (kind ? " " + kind : ""),
+      html: String(Number(stop.sequence)),
+      iconSize: [30, 30],
+      iconAnchor: [15, 15],
+    });
+  }
+
+  function renderMarkers() {
+    if (!mapState.map) return;
+    const nextId = nextDoor();
+    const nextStop = nextId ? households.get(nextId).stop.stop_id : null;
+    mapState.markers.forEach(function (entry, stopId) {
+      const done = entry.stop.households.every(function (h) { return latestFor(h.household_id).door; });
+      const kind = stopId === nextStop ? "is-next" : done ? "done" : "";
+      if (entry.kind !== kind) {
+        entry.kind = kind;
+        entry.marker.setIcon(stopIcon(entry.stop, kind));
+        entry.marker.setZIndexOffset(kind === "is-next" ? 1000 : 0);
+      }
+    });
+  }
+
+  function addLocateControl(map) {
+    const Locate = L.Control.extend({
+      options: { position: "topright" },
+      onAdd: function () {
+        const button = L.DomUtil.create("button", "locate");
+        button.type = "button";
+        button.title = "Where am I?";
+        button.setAttribute("aria-label", "Where am I? Show my position");
+        button.textContent = "◎";
+        L.DomEvent.disableClickPropagation(button);
+        L.DomEvent.on(button, "click", locate);
+        return button;
+      },
+    });
+    map.addControl(new Locate());
+  }
+
+  function locate() {
+    const map = mapState.map;
+    if (!("geolocation" in navigator)) {
+      showNotice("This phone cannot tell the page where you are.", "warn");
+      return;
+    }
+    if (mapState.me) map.setView(mapState.me.getLatLng(), Math.max(map.getZoom(), 17));
+    if (mapState.watch !== null) return;
+    let first = !mapState.me;
+    mapState.watch = navigator.geolocation.watchPosition(
+      function (pos) {
+        const at = [pos.coords.latitude, pos.coords.longitude];
+        if (!mapState.me) {
+          mapState.accuracy = L.circle(at, {
+            radius: pos.coords.accuracy, color: "#1a73e8", weight: 1, fillOpacity: 0.12, interactive: false,
+          }).addTo(map);
+          mapState.me = L.circleMarker(at, {
+            radius: 9, color: "#ffffff", weight: 3, fillColor: "#1a73e8", fillOpacity: 1,
+          }).addTo(map).bindTooltip("You are here");
+        } else {
+          mapState.me.setLatLng(at);
+          mapState.accuracy.setLatLng(at).setRadius(pos.coords.accuracy);
+        }
+        if (first) {
+          first = false;
+          map.setView(at, Math.max(map.getZoom(), 17));
+        }
+      },
+      function (err) {
+        navigator.geolocation.clearWatch(mapState.watch);
+        mapState.watch = null;
+        showNotice(
+          err.code === 1 ? "Location is blocked for this page: allow it in the browser settings."
+            : "Your position is not available right now.",
+          "warn",
+        );
+      },
+      { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 },
+    );
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function describe(turf) {
+    const t = turf.turf;
+    const bits = [
+      t.precinct ? "Precinct " + t.precinct : null,
+      plural(t.doors, "door"),
+      plural(t.stops, "stop"),
+      (t.walk_m / 1000).toFixed(1) + " km",
+      "about " + Math.round(t.minutes) + " min",
+    ].filter(Boolean);
+    document.getElementById("turf-facts").textContent = bits.join(" · ");
+    document.getElementById("turf-id").textContent = t.id;
+  }
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator)) {
+      body.dataset.offline = "unsupported";
+      return;
+    }
+    navigator.serviceWorker
+      .register("/t/" + ENC_TOKEN + "/sw.js", { scope: "/t/" + ENC_TOKEN })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () { body.dataset.offline = "ready"; })
+      .catch(function () { body.dataset.offline = "unavailable"; });
+  }
+
+  async function start() {
+    const expires = document.getElementById("expires");
+    const when = new Date(expires.getAttribute("datetime"));
+    if (!isNaN(when)) expires.textContent = when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+
+    for (const r of await Outbox.all()) {
+      // Outbox rows carry the status they had when last written.
+      state.results.set(r.client_id, r);
+    }
+    renderSync();
+
+    const turf = await loadTurf();
+    if (turf) {
+      absorb(turf);
+      describe(turf);
+      state.open = nextDoor();
+      buildMap(turf);
+      renderAll();
+      if (state.fromCache) showNotice("Offline: showing the copy of this turf saved on this phone.", "warn");
+      body.dataset.ready = "yes";
+    }
+    registerWorker();
+    send();
+  }
+
+  document.getElementById("next-door").addEventListener("click", function () {
+    const id = nextDoor();
+    if (!id) return;
+    state.open = id;
+    renderAll();
+    scrollToDoor(id, true);
+  });
+  window.addEventListener("online", function () {
+    retryDelay = RETRY_MIN_MS;
+    if (state.fromCache) showNotice("", "");
+    renderSync();
+    sendSoon(0);
+  });
+  window.addEventListener("offline", renderSync);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") sendSoon(0);
+  });
+  // A slow heartbeat in case the "online" event never comes (captive portals, flaky signal).
+  setInterval(function () {
+    if (waiting().length && !retryTimer && !state.sending) send();
+  }, RETRY_MAX_MS);
+
+  start().catch(function (err) {
+    showNotice("Something went wrong loading this page: " + err, "error");
+  });
+})();

@@ -1,0 +1,106 @@
+"""The volunteer page's template, script, service worker and their routes (no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app.assets import static_dir
+from app.volunteer_assets import register_volunteer_assets, volunteer_page_assets
+from app.walklists import render_page
+
+TOKEN = "abcDEF123_-xyz789abcDEF123_-xyz789abcDEF1"
+VOLUNTEER_STATIC = static_dir() / "volunteer"
+
+
+def _page(tile_url: str | None = None) -> str:
+    return render_page(
+        "volunteer.html",
+        token=TOKEN,
+        plan="demo",
+        turf_id="P01-01",
+        expires_at="2030-01-01T12:00:00+00:00",
+        tile_url=tile_url,
+    )
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    app = FastAPI()
+    register_volunteer_assets(app)
+    return TestClient(app)
+
+
+def test_page_loads_script_and_style_only_from_this_server() -> None:
+    page = _page("https://tile.example.org/{z}/{x}/{y}.png")
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']""", page)
+    assert urls, "the page has no assets?"
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+    for asset in volunteer_page_assets():
+        assert asset in page
+    # The tile URL is data for the script, not something the page loads by itself.
+    assert 'data-tile-url="https://tile.example.org/{z}/{x}/{y}.png"' in page
+    # Strict CSP: no inline script or inline event handler.
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None
+    assert re.search(r"\son[a-z]+\s*=", page) is None
+
+
+def test_page_without_tiles_has_an_empty_tile_url() -> None:
+    assert 'data-tile-url=""' in _page(None)
+
+
+def test_page_escapes_what_it_is_given() -> None:
+    page = render_page(
+        "volunteer.html",
+        token=TOKEN,
+        plan='<script>alert("x")</script>',
+        turf_id="P01-01",
+        expires_at="2030-01-01T12:00:00+00:00",
+        tile_url=None,
+    )
+    assert "<script>alert" not in page
+
+
+@pytest.mark.parametrize("name", ["volunteer.js", "volunteer.css", "sw.js"])
+def test_volunteer_files_reference_no_outside_host(name: str) -> None:
+    text = (VOLUNTEER_STATIC / name).read_text(encoding="utf-8")
+    assert re.search(r"https?://|//cdn|@import", text) is None
+
+
+def test_service_worker_caches_every_asset_of_the_page() -> None:
+    worker = (VOLUNTEER_STATIC / "sw.js").read_text(encoding="utf-8")
+    for asset in volunteer_page_assets():
+        assert f'"{asset}"' in worker
+
+
+def test_service_worker_is_served_with_a_scope_covering_the_link(client: TestClient) -> None:
+    response = client.get(f"/t/{TOKEN}/sw.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["service-worker-allowed"] == "/t/"
+    assert response.headers["cache-control"] == "no-cache"
+    assert 'addEventListener("fetch"' in response.text
+
+
+def test_manifest_starts_at_the_link(client: TestClient) -> None:
+    response = client.get(f"/t/{TOKEN}/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    assert response.json()["start_url"] == f"/t/{TOKEN}"
+
+
+def test_leaflet_is_served_locally(client: TestClient) -> None:
+    for asset in volunteer_page_assets():
+        if asset.startswith("/vendor/"):
+            response = client.get(asset)
+            assert response.status_code == 200, asset
+            assert len(response.content) > 1000
+
+
+@pytest.mark.parametrize("token", ["short", "has.dot.in.it.x", "a" * 201])
+def test_odd_tokens_get_no_worker(client: TestClient, token: str) -> None:
+    assert client.get(f"/t/{token}/sw.js").status_code == 404
