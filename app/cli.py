@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from rich.console import Console
@@ -22,10 +25,15 @@ from routing.graph_cache import default_cache_dir
 from routing.turfs import TurfSize, WalkModel
 from segments._errors import FilterError
 
+if TYPE_CHECKING:
+    from app.store.engine import Database
+
 logger = logging.getLogger("canvass")
 console = Console(stderr=True)
 
 DEFAULT_WORKSPACE = Path("canvass-data")
+ADMIN_PASSWORD_ENV = "CANVASS_ADMIN_PASSWORD"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
 
@@ -156,14 +164,55 @@ def build_parser() -> argparse.ArgumentParser:
     _add_walk_options(route)
 
     serve = commands.add_parser("serve", help="serve plans in a workspace folder")
-    serve.add_argument(
+    _add_store_options(serve)
+    _add_serve_options(serve)
+
+    admin = commands.add_parser("admin", help="manage accounts")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    admin_create = admin_commands.add_parser(
+        "create",
+        help="create an account (the first admin); the password comes from "
+        f"${ADMIN_PASSWORD_ENV}, else standard input when piped, else a prompt",
+    )
+    admin_create.add_argument("--username", default="admin", help="account name (default admin)")
+    admin_create.add_argument(
+        "--role", default="admin", choices=("admin", "organiser", "manager"), help="role"
+    )
+    _add_store_options(admin_create)
+
+    link = commands.add_parser("link", help="volunteer links")
+    link_commands = link.add_subparsers(dest="link_command", required=True)
+    link_create = link_commands.add_parser("create", help="create a link to one turf, print it")
+    link_create.add_argument("--plan", required=True, help="plan name (its folder name)")
+    link_create.add_argument("--turf", required=True, help="turf id, e.g. P01-02")
+    link_create.add_argument(
+        "--fields",
+        nargs="+",
+        default=["name", "age", "party"],
+        help="voter fields the volunteer sees (name age party support_score turnout_score)",
+    )
+    link_create.add_argument("--days", type=_positive(float), default=7.0, help="days valid")
+    link_create.add_argument("--label", default="", help="who the link is for (no surname)")
+    link_create.add_argument(
+        "--base-url", default="http://127.0.0.1:8000", help="address the server is reached at"
+    )
+    _add_store_options(link_create)
+    return parser
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--workspace",
         type=Path,
         default=DEFAULT_WORKSPACE,
         help="folder of plan folders, or one plan folder (default: canvass-data)",
     )
-    _add_serve_options(serve)
-    return parser
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL, e.g. postgresql://user@host/db (default: $DATABASE_URL, else a "
+        "SQLite file in the workspace)",
+    )
 
 
 def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
@@ -272,17 +321,84 @@ def _cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(workspace: Path, *, host: str, port: int) -> int:
+def _serve(workspace: Path, *, host: str, port: int, db: str | None = None) -> int:
     import uvicorn
 
+    from app.accounts import count_users
     from app.server import create_app
 
-    app = create_app(workspace)
+    app = create_app(workspace, db)
+    if host not in LOOPBACK_HOSTS and count_users(app.state.db) == 0:
+        raise InputError(
+            f"refusing to serve on {host} with no accounts: anyone could read the plans. "
+            "Create an admin first: canvass admin create --workspace ..."
+        )
     console.print(
         f"Serving [bold]{workspace.resolve()}[/bold] at [bold]http://{host}:{port}/[/bold]"
         " (Ctrl-C to stop)"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def _open_store(args: argparse.Namespace) -> Database:
+    from app.server import Workspace, import_plans
+    from app.store.engine import open_database
+
+    space = Workspace(args.workspace)
+    space.files_root.mkdir(parents=True, exist_ok=True)
+    database = open_database(args.db, space.files_root)
+    import_plans(database, space)
+    return database
+
+
+def _admin_password() -> str:
+    password = os.environ.get(ADMIN_PASSWORD_ENV)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise InputError("the two passwords differ; run the command again")
+    return password
+
+
+def _cmd_admin(args: argparse.Namespace) -> int:
+    from app.accounts import AccountError, create_user
+
+    database = _open_store(args)
+    try:
+        account = create_user(database, args.username, _admin_password(), args.role)
+    except AccountError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        database.dispose()
+    console.print(f"Created {account.role} [bold]{escape(account.username)}[/bold].")
+    return 0
+
+
+def _cmd_link(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from app.store.links import create_link
+
+    database = _open_store(args)
+    try:
+        token, _ = create_link(
+            database,
+            args.plan,
+            args.turf,
+            fields=args.fields,
+            expires_in=timedelta(days=args.days),
+            label=args.label,
+        )
+    except (LookupError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        database.dispose()
+    # The URL alone on standard output, so scripts can capture it.
+    print(f"{args.base_url.rstrip('/')}/t/{token}")
     return 0
 
 
@@ -300,7 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _cmd_demo,
         "plan": _cmd_plan,
         "route": _cmd_route,
-        "serve": lambda a: _serve(a.workspace, host=a.host, port=a.port),
+        "serve": lambda a: _serve(a.workspace, host=a.host, port=a.port, db=a.db),
+        "admin": _cmd_admin,
+        "link": _cmd_link,
     }
     try:
         return int(handlers[args.command](args))

@@ -2,21 +2,39 @@
 
 Plans are folders written by ``canvass plan``/``canvass demo``; the server reads their
 ``summary.json`` once per request of the index (cheap) and serves their files as they are.
+At start-up the plan folders are imported into the database (``app.store``), where volunteer
+links and the results recorded at doors live. Organiser pages need a login once an account
+exists (until then the workspace is in set-up mode and its plans are readable by anyone who
+can reach the server; ``canvass serve`` refuses a non-loopback address in that mode).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from app.assets import static_dir
+from app.auth import Gate
+from app.organiser_api import organiser_router
+from app.security import DEFAULT_TILE_URL, BodySizeLimit, SecurityHeaders
+from app.store.engine import Database, open_database
+from app.store.plans import PlanImportError, import_plan
+from app.volunteer_api import volunteer_router
 from app.walklists import render_page
+
+logger = logging.getLogger(__name__)
+TILE_URL_ENV = "CANVASS_TILE_URL"
+MAX_REQUEST_BYTES = 50_000_000
+"""Largest request body the server reads (uploads included)."""
 
 _PLAN_NAME = re.compile(r"^[\w.-]+$")
 
@@ -58,33 +76,103 @@ class Workspace:
         return document
 
 
-def create_app(workspace: Path) -> FastAPI:
-    """Build the FastAPI app serving the plans under ``workspace``."""
+class PlanFiles(StaticFiles):
+    """A plan's files, only inside plan folders (never ``.canvass/`` or other dotfiles)."""
+
+    def __init__(self, space: Workspace, gate: Gate) -> None:
+        super().__init__(directory=space.files_root, html=True)
+        self.space = space
+        self.gate = gate
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """404 outside a plan folder, 401 without read access, else the file."""
+        parts = Path(path).parts
+        if not parts or parts[0] not in self.space.plans() or any(p.startswith(".") for p in parts):
+            raise HTTPException(status_code=404, detail="no such file")
+        if not self.gate.can_read_plans(Request(scope)):
+            raise HTTPException(status_code=401, detail="log in first")
+        return await super().get_response(path, scope)
+
+
+def _render(template: str, status: int, **context: object) -> HTMLResponse:
+    return HTMLResponse(render_page(template, **context), status_code=status)
+
+
+def import_plans(db: Database, space: Workspace) -> None:
+    """Import the workspace's plan folders; a folder that cannot be read is logged, skipped."""
+    for name in space.plans():
+        try:
+            report = import_plan(db, space.files_root / name)
+        except PlanImportError as exc:
+            logger.warning("plan %s not imported: %s", name, exc)
+            continue
+        if report.imported:
+            logger.info("imported plan %s: %d turfs, %d stops", name, report.turfs, report.stops)
+
+
+def create_app(
+    workspace: Path, database_url: str | None = None, *, tile_url: str | None = None
+) -> FastAPI:
+    """Build the FastAPI app serving the plans under ``workspace``.
+
+    ``database_url`` (else ``$DATABASE_URL``, else ``<workspace>/.canvass/canvass.db``) is
+    migrated and the workspace's plans imported before the app is returned. ``tile_url`` is
+    the map tile template the volunteer page uses (default: ``$CANVASS_TILE_URL`` or
+    OpenStreetMap's); the CSP lets images come from its host.
+    """
     space = Workspace(workspace)
-    app = FastAPI(title="Canvass Planner", version="0.1.0")
-    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     space.files_root.mkdir(parents=True, exist_ok=True)
-    app.mount("/files", StaticFiles(directory=space.files_root, html=True), name="files")
+    db = open_database(database_url, space.files_root)
+    import_plans(db, space)
+    tiles = tile_url or os.environ.get(TILE_URL_ENV) or DEFAULT_TILE_URL
+    gate = Gate(db)
+    app = FastAPI(title="Canvass Planner", version="0.1.0")
+    app.state.db = db
+    app.state.gate = gate
+    app.add_middleware(SecurityHeaders, tile_url=tiles)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.mount("/files", PlanFiles(space, gate), name="files")
+    app.include_router(volunteer_router(db, _render, tiles, page_template="volunteer.html"))
+    app.include_router(
+        organiser_router(
+            db,
+            gate,
+            lambda: [space.files_root / p for p in space.plans()],
+            _render,
+            secure_cookies=False,
+        )
+    )
+
+    def readable(request: Request) -> None:
+        if not gate.can_read_plans(request):
+            raise HTTPException(status_code=401, detail="log in first (POST /api/login)")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> Any:
+    def index(request: Request) -> Any:
+        if not gate.can_read_plans(request):
+            return RedirectResponse("/login?next=/", status_code=303)
         plans = space.plans()
         if len(plans) == 1:
             return RedirectResponse(f"/plans/{plans[0]}", status_code=307)
         return render_page("index.html", plans=plans, workspace=str(space.root))
 
     @app.get("/plans/{name}", response_class=HTMLResponse, include_in_schema=False)
-    def plan_page(name: str) -> str:
+    def plan_page(name: str, request: Request) -> Any:
+        if not gate.can_read_plans(request):
+            return RedirectResponse(f"/login?next=/plans/{name}", status_code=303)
         return render_page("plan.html", name=name, summary=space.summary(name))
 
-    @app.get("/api/plans")
-    def list_plans() -> list[str]:
+    @app.get("/api/plans", responses={401: {}})
+    def list_plans(request: Request) -> list[str]:
         """Names of the plans in the workspace."""
+        readable(request)
         return space.plans()
 
-    @app.get("/api/plans/{name}")
-    def plan_summary(name: str) -> dict[str, Any]:
+    @app.get("/api/plans/{name}", responses={401: {}, 404: {}})
+    def plan_summary(name: str, request: Request) -> dict[str, Any]:
         """The plan's ``summary.json``: counts at every stage, turfs, timings."""
+        readable(request)
         return space.summary(name)
 
     return app

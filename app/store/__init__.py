@@ -1,0 +1,1 @@
+"""Storage: plans, turfs, households, voters, volunteer links and results in a database."""

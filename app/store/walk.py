@@ -1,0 +1,93 @@
+"""A turf as a volunteer's phone sees it: stops in walking order, doors, allowed voter fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.store.engine import Database
+from app.store.links import LinkInfo
+from app.store.models import Household, Route, Stop, Turf, Voter
+from geo.households import natural_key
+
+
+def _voter(voter: Voter, fields: tuple[str, ...]) -> dict[str, Any]:
+    shown: dict[str, Any] = {"voter_id": voter.voter_code}
+    for name in fields:
+        if name == "name":
+            shown["name"] = f"{voter.first_name} {voter.last_name}".strip()
+        else:
+            shown[name] = getattr(voter, name)
+    return shown
+
+
+def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
+    """The ``turf`` and ``stops`` parts of ``GET /api/v/{token}/turf``; None if the turf is gone."""
+    with db.reading() as session:
+        turf = session.scalar(
+            select(Turf).where(Turf.plan_id == link.plan_id, Turf.code == link.turf_code)
+        )
+        if turf is None:
+            return None
+        route = session.scalar(select(Route.points).where(Route.turf_id == turf.id))
+        stops = session.scalars(
+            select(Stop).where(Stop.turf_id == turf.id).order_by(Stop.sequence, Stop.id)
+        ).all()
+        households = session.scalars(
+            select(Household)
+            .join(Stop, Stop.id == Household.stop_id)
+            .where(Stop.turf_id == turf.id)
+            .order_by(Household.id)
+        ).all()
+        voters = session.scalars(
+            select(Voter)
+            .join(Household, Household.id == Voter.household_id)
+            .join(Stop, Stop.id == Household.stop_id)
+            .where(Stop.turf_id == turf.id)
+            .order_by(Voter.id)
+        ).all()
+    by_household: dict[int, list[dict[str, Any]]] = {}
+    for voter in voters:
+        by_household.setdefault(voter.household_id, []).append(_voter(voter, link.fields))
+    by_stop: dict[int, list[dict[str, Any]]] = {}
+    for household in households:
+        assert household.stop_id is not None
+        by_stop.setdefault(household.stop_id, []).append(
+            {
+                "household_id": household.key,
+                "unit": household.unit,
+                "voters": by_household.get(household.id, []),
+            }
+        )
+    drop_off = (
+        {"lat": turf.drop_off_lat, "lon": turf.drop_off_lon}
+        if turf.drop_off_lat is not None and turf.drop_off_lon is not None
+        else None
+    )
+    return {
+        "turf": {
+            "id": turf.code,
+            "precinct": turf.precinct,
+            "doors": turf.doors,
+            "stops": turf.stops,
+            "minutes": turf.minutes,
+            "walk_m": turf.walk_m,
+            "drop_off": drop_off,
+            "route": route or [],
+        },
+        "stops": [
+            {
+                "stop_id": stop.stop_code,
+                "sequence": stop.sequence,
+                "address": stop.address,
+                "lat": stop.lat,
+                "lon": stop.lon,
+                "doors": stop.doors,
+                "households": sorted(
+                    by_stop.get(stop.id, []), key=lambda h: natural_key(h["unit"])
+                ),
+            }
+            for stop in stops
+        ],
+    }
