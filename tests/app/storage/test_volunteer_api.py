@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,8 +32,10 @@ CODES = [
 
 
 @pytest.fixture(scope="module")
-def client(workspace: Path, database_url: str) -> TestClient:
-    return TestClient(create_app(workspace, database_url))
+def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
+    app = create_app(workspace, database_url)
+    yield TestClient(app)
+    app.state.db.dispose()
 
 
 def _turfs(workspace: Path) -> list[str]:

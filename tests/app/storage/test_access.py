@@ -1,0 +1,158 @@
+"""Accounts, login, CSRF, roles, security headers, limits, audit log and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.accounts import create_user
+from app.cli import main
+from app.server import create_app
+from app.store.models import AuditEntry, User
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def app_and_db(workspace: Path, database_url: str) -> Iterator[TestClient]:
+    app = create_app(workspace, database_url)
+    yield TestClient(app)
+    app.state.db.dispose()
+
+
+def _login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    response = client.post("/api/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    assert "httponly" in response.headers["set-cookie"].lower()
+    return str(response.json()["csrf_token"])
+
+
+def test_set_up_mode_then_login_required(
+    app_and_db: TestClient, workspace: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = app_and_db
+    # No account yet: the workspace is readable (set-up mode) but nothing can be written.
+    assert client.get("/api/plans").json() == ["demo"]
+    assert client.post("/api/plans/demo/links", json={"turf": "P01-01"}).status_code == 401
+    monkeypatch.setenv("CANVASS_ADMIN_PASSWORD", PASSWORD)
+    args = ["admin", "create", "--workspace", str(workspace), "--db", database_url]
+    assert main([*args, "--username", "boss"]) == 0
+    assert main([*args, "--username", "boss"]) == 2  # taken
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.reading() as session:
+        user = session.scalar(select(User).where(User.username == "boss"))
+    assert user is not None and user.role == "admin"
+    assert user.password_hash.startswith("$argon2") and PASSWORD not in user.password_hash
+
+    anonymous = TestClient(client.app)
+    assert anonymous.get("/api/plans").status_code == 401
+    assert anonymous.get("/files/demo/summary.json").status_code == 401
+    page = anonymous.get("/plans/demo", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert anonymous.get("/login").status_code == 200
+    assert anonymous.get("/files/.canvass/canvass.db").status_code == 404
+
+
+def test_login_csrf_roles_links_and_audit(app_and_db: TestClient, workspace: Path) -> None:
+    client = TestClient(app_and_db.app)
+    db = client.app.state.db  # type: ignore[attr-defined]
+    create_user(db, "olga", PASSWORD, "organiser")
+    create_user(db, "mia", PASSWORD, "manager")
+    assert (
+        client.post("/api/login", json={"username": "olga", "password": "nope"}).status_code == 401
+    )
+    csrf = _login(client, "olga")
+    assert client.get("/api/plans").json() == ["demo"]
+    assert client.get("/files/demo/summary.json").status_code == 200
+    body = {"turf": "P01-01", "fields": ["name"], "days": 2, "label": "Pair A"}
+    # A cookie-authenticated write without the CSRF token is refused.
+    assert client.post("/api/plans/demo/links", json=body).status_code == 403
+    wrong = client.post("/api/plans/demo/links", json=body, headers={"X-CSRF-Token": "x" * 43})
+    assert wrong.status_code == 403
+    created = client.post("/api/plans/demo/links", json=body, headers={"X-CSRF-Token": csrf})
+    assert created.status_code == 201, created.text
+    link = created.json()
+    assert len(link["token"]) >= 43 and link["url"].endswith(f"/t/{link['token']}")
+    assert TestClient(client.app).get(f"/api/v/{link['token']}/turf").json()["fields"] == ["name"]
+    listed = client.get("/api/plans/demo/links").json()
+    assert listed[0]["id"] == link["id"] and "token" not in listed[0]
+    assert (
+        client.post(
+            "/api/plans/demo/links", json={**body, "turf": "NOPE"}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/plans/demo/links",
+            json={**body, "fields": ["ssn"]},
+            headers={"X-CSRF-Token": csrf},
+        ).status_code
+        == 422
+    )
+    revoked = client.post(f"/api/links/{link['id']}/revoke", headers={"X-CSRF-Token": csrf})
+    assert revoked.status_code == 200
+    assert TestClient(client.app).get(f"/t/{link['token']}").status_code == 410
+
+    # Scripts use a bearer token and need no CSRF token; a manager cannot make links.
+    token = client.post(
+        "/api/login", json={"username": "mia", "password": PASSWORD, "bearer": True}
+    ).json()["token"]
+    script = TestClient(client.app)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert script.get("/api/plans", headers=bearer).status_code == 200
+    assert script.post("/api/plans/demo/links", json=body, headers=bearer).status_code == 403
+
+    export = client.get("/api/plans/demo/results.tsv")
+    assert export.status_code == 200
+    assert export.text.split("\r\n")[0].split("\t")[:4] == [
+        "Voter File VANID",
+        "Contact Name",
+        "Date Canvassed",
+        "Result",
+    ]
+    with db.reading() as session:
+        actions = session.scalars(select(AuditEntry.action)).all()
+    assert {"link.create", "link.revoke", "export.results", "login"} <= set(actions)
+
+
+def test_login_is_rate_limited(app_and_db: TestClient) -> None:
+    client = TestClient(app_and_db.app)
+    statuses = [
+        client.post("/api/login", json={"username": "ghost", "password": "x"}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[-1] == 429
+
+
+def test_security_headers_and_body_limit(app_and_db: TestClient) -> None:
+    client = app_and_db
+    headers = client.get("/login").headers
+    assert "script-src 'self';" in headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+    too_big = client.post(
+        "/api/v/abc/results",
+        content=b"{}",
+        headers={"content-length": str(60_000_000), "content-type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    assert "too large" in too_big.json()["detail"]
+
+
+def test_cli_link_create_prints_a_working_url(
+    app_and_db: TestClient, workspace: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["link", "create", "--plan", "demo", "--turf", "P01-01", "--fields", "party"]
+    assert main([*args, "--workspace", str(workspace), "--db", database_url]) == 0
+    url = capsys.readouterr().out.strip()
+    assert url.startswith("http://127.0.0.1:8000/t/")
+    token = url.rsplit("/", 1)[1]
+    assert TestClient(app_and_db.app).get(f"/api/v/{token}/turf").json()["fields"] == ["party"]
+    bad = ["link", "create", "--plan", "demo", "--turf", "Z9", "--workspace", str(workspace)]
+    assert main([*bad, "--db", database_url]) == 2
