@@ -37,13 +37,17 @@ from routing.snap import Snapped
 from routing.streets import StreetGraph
 from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
 
-# Long walks above this many stops are improved only between stops this close in the walk.
+# Long walks above this many stops are improved only between stops a window apart in the
+# walk; the window shrinks as walks grow (work ~ stops x window), between these bounds.
 FULL_POLISH_STOPS = 400
-POLISH_WINDOW = 40
+POLISH_WORK = 100_000
+POLISH_WINDOW = (40, 200)
 # Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
 CROSSING_CHARGE = 0.15**2
 # Group-key prefix of turfs kept from an earlier cut.
 KEPT = "kept:"
+# A turf is never cut longer than this many targets of effort (the DP's band).
+MAX_PIECE = 3.0
 # Walking cost added between stops of different cells when ordering the long walk.
 CELL_CHANGE_M = 2_000.0
 
@@ -147,7 +151,8 @@ def long_walk(cost: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[int]:
     if n <= 2:
         return list(range(n))
     start = [int(i) for i in hilbert_order(x, y)]
-    window = None if n <= FULL_POLISH_STOPS else POLISH_WINDOW
+    low, high = POLISH_WINDOW
+    window = None if n <= FULL_POLISH_STOPS else int(np.clip(POLISH_WORK // n, low, high))
     return polish(start, cost + _tie_breaker(n), window=window)
 
 
@@ -186,9 +191,8 @@ def even_cuts(
     total = float(effort.sum())
     guess = max(1, round(total / target))
     best: tuple[float, list[int]] | None = None
-    for pieces in sorted({max(1, guess - 1), guess, guess + 1}):
-        if pieces > n:
-            continue
+    # Never more pieces than stops (a few huge stops far apart can ask for more).
+    for pieces in sorted({min(n, max(1, count)) for count in (guess - 1, guess, guess + 1)}):
         bounds = _dp_cuts(effort, walk_in, target, pieces, changes)
         worst = max(
             abs(_piece_effort(effort, walk_in, a, b) / target - 1)
@@ -209,24 +213,37 @@ def _piece_effort(effort: np.ndarray, walk_in: np.ndarray, a: int, b: int) -> fl
 def _dp_cuts(
     effort: np.ndarray, walk_in: np.ndarray, target: float, pieces: int, changes: np.ndarray
 ) -> list[int]:
+    """Best ``pieces`` cut points by dynamic programming over a band of piece lengths.
+
+    A piece ending at stop ``b`` starts at most ``MAX_PIECE`` targets of effort earlier (or
+    is the single stop ``b - 1``): longer pieces never win and the band keeps the work
+    linear in the number of stops.
+    """
     n = len(effort)
     prefix = np.concatenate([[0.0], np.cumsum(effort)])
-    a = np.arange(n + 1)[:, None]
-    b = np.arange(n + 1)[None, :]
-    walk_first = np.concatenate([walk_in, [0.0]])[:, None]
-    piece = prefix[None, :] - prefix[:, None] - walk_first
+    ends = np.arange(1, n + 1)
+    first = np.searchsorted(prefix, prefix[ends] - MAX_PIECE * target, side="left")
+    first = np.minimum(first, ends - 1)
+    width = int((ends - first).max())
+    # starts[b - 1, j]: the j-th candidate start of a piece ending at b (b-1, b-2, ...).
+    starts = ends[:, None] - 1 - np.arange(width)[None, :]
+    valid = starts >= first[:, None]
+    starts = np.where(valid, starts, 0)
+    walk_first = np.concatenate([walk_in, [0.0]])
+    piece = prefix[ends][:, None] - prefix[starts] - walk_first[starts]
     # Cell changes strictly inside piece [a, b): at positions a+1 .. b-1.
     crossed = np.concatenate([[0], np.cumsum(changes.astype(np.int64))])
-    inside = crossed[np.maximum(b - 1, 0) + 1] - crossed[np.minimum(a + 1, n)]
-    inside = np.maximum(inside, 0)
-    penalty = np.where(b > a, ((piece - target) / target) ** 2 + CROSSING_CHARGE * inside, np.inf)
+    inside = np.maximum(crossed[ends][:, None] - crossed[np.minimum(starts + 1, n)], 0)
+    penalty = np.where(valid, ((piece - target) / target) ** 2 + CROSSING_CHARGE * inside, np.inf)
     best = np.full(n + 1, np.inf)
     best[0] = 0.0
     choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
+    rows = np.arange(n)
     for k in range(1, pieces + 1):
-        totals = best[:, None] + penalty
-        choice[k] = np.argmin(totals, axis=0)
-        best = totals[choice[k], np.arange(n + 1)]
+        totals = best[starts] + penalty
+        pick = np.argmin(totals, axis=1)
+        choice[k, 1:] = starts[rows, pick]
+        best = np.concatenate([[np.inf], totals[rows, pick]])
     bounds = [n]
     for k in range(pieces, 0, -1):
         bounds.append(int(choice[k, bounds[-1]]))

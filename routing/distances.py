@@ -43,6 +43,11 @@ class StopDistances:
         """What the walk order minimises: metres, plus a penalty per barrier crossing."""
         return self.metres + self.crosses * self.crossing_penalty_m
 
+    def cost_between(self, stops: np.ndarray) -> np.ndarray:
+        """``cost`` among ``stops`` only (cheaper than slicing ``cost`` of a big group)."""
+        pick = np.ix_(stops, stops)
+        return self.metres[pick] + self.crosses[pick] * self.crossing_penalty_m
+
 
 @dataclass(frozen=True)
 class CrossingRule:
@@ -149,11 +154,16 @@ def _node_distances(graph: StreetGraph, sources: np.ndarray) -> np.ndarray:
     return between
 
 
-def _node_path(graph: StreetGraph, source: int, target: int) -> list[int]:
+def _node_path(graph: StreetGraph, source: int, target: int, within_m: float) -> list[int]:
     if source == target:
         return [source]
+    # The two nodes are at most ``within_m`` apart: search no farther (a city graph is big).
     _, predecessors = dijkstra(
-        graph.matrix, directed=False, indices=source, return_predecessors=True
+        graph.matrix,
+        directed=False,
+        indices=source,
+        return_predecessors=True,
+        limit=within_m * (1 + 1e-9) + 1e-6,
     )
     path = [target]
     while path[-1] != source:
@@ -177,7 +187,12 @@ def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np
     length_i = float(graph.edges["length_m"].iat[edge_i])
     length_j = float(graph.edges["length_m"].iat[edge_j])
     pieces = [np.asarray(substring(geometry[edge_i], pos_i, 0.0 if a == 0 else length_i).coords)]
-    nodes = _node_path(graph, int(distances.end_nodes[i, a]), int(distances.end_nodes[j, b]))
+    nodes = _node_path(
+        graph,
+        int(distances.end_nodes[i, a]),
+        int(distances.end_nodes[j, b]),
+        within_m=float(distances.metres[i, j]),
+    )
     u_column = graph.edges["u"].to_numpy()
     for p, q in itertools.pairwise(nodes):
         edge = graph.edge_between(p, q)

@@ -146,7 +146,7 @@ def route_turf(
         if start is not None:
             order.insert(0, start)
     else:
-        order = order_stops(walks.distances.cost[np.ix_(local, local)], start=start, loop=loop)
+        order = order_stops(walks.distances.cost_between(local), start=start, loop=loop)
     sequence = [int(local[i]) for i in order]
     if loop and len(sequence) > 1:
         sequence.append(sequence[0])

@@ -145,6 +145,13 @@ def test_even_cuts_balance_a_sequence() -> None:
     assert pieces == [50.0, 25.0]  # the best split whole stops allow
 
 
+def test_even_cuts_never_ask_for_more_pieces_than_stops() -> None:
+    # Two full buildings far apart: the walk between them alone is a turf's worth.
+    effort = np.array([38.0, 80.0])
+    bounds = even_cuts(effort, np.array([0.0, 45.0]), 40.0)
+    assert bounds == [0, 1, 2]
+
+
 def test_a_building_bigger_than_a_turf_is_split_by_units_in_order() -> None:
     units = [f"A {n}" for n in range(1, 101)]
     stop = pd.Series(["S1"] * 100 + ["S2"] * 3)
