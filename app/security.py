@@ -41,9 +41,11 @@ def content_security_policy(tile_url: str | None, *, inline_scripts: bool = Fals
     """
     scripts = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
     images = " ".join(s for s in ("'self'", "data:", "blob:", tile_origin(tile_url)) if s)
+    # The volunteer page's service worker may fetch tiles to keep them for offline use.
+    connect = " ".join(s for s in ("'self'", tile_origin(tile_url)) if s)
     return (
         f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-        f"img-src {images}; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+        f"img-src {images}; connect-src {connect}; font-src 'self' data:; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'self'; worker-src 'self'; "
         "manifest-src 'self'"
     )
