@@ -26,8 +26,9 @@ from app.assets import static_dir
 from app.auth import Gate
 from app.organiser_api import organiser_router
 from app.security import DEFAULT_TILE_URL, BodySizeLimit, SecurityHeaders
-from app.store.engine import Database, open_database
+from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
+from app.uploads_api import uploads_router
 from app.volunteer_api import volunteer_router
 from app.walklists import render_page
 
@@ -143,6 +144,7 @@ def create_app(
             secure_cookies=False,
         )
     )
+    app.include_router(uploads_router(db, gate, space.files_root / SQLITE_FILE.parent / "uploads"))
 
     def readable(request: Request) -> None:
         if not gate.can_read_plans(request):

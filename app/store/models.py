@@ -227,3 +227,38 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(50))
     subject: Mapped[str] = mapped_column(String(300), default="")
     details: Mapped[dict[str, Any]]
+
+
+class Upload(Base):
+    """A voter file or precinct layer an organiser uploaded, checked by the geo/ readers.
+
+    The file itself is kept under ``<workspace>/.canvass/uploads/`` by its sha256; voter rows
+    stay in the file (this row has their counts), precinct polygons become rows.
+    """
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    """``voters`` or ``precincts``."""
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int]
+    stored_as: Mapped[str] = mapped_column(String(300))
+    """Path of the kept file relative to the uploads folder."""
+    report: Mapped[dict[str, Any]]
+    """Counts: total/accepted/rejected rows and layout, or features/repaired/dropped."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class UploadedPrecinct(Base):
+    """One polygon of an uploaded precinct layer (GeoJSON geometry in EPSG:4326)."""
+
+    __tablename__ = "uploaded_precincts"
+    __table_args__ = (UniqueConstraint("upload_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(100))
+    geometry: Mapped[dict[str, Any]]

@@ -1,0 +1,149 @@
+"""Uploads of voter files and precinct layers: checked by the geo/ readers, stored at once.
+
+An upload is written to a private folder first, read with the same readers as
+``canvass plan`` (``geo.voters.read_voters``, ``geo.precincts.read_precincts``), and only when
+it reads cleanly is it kept (by its sha256) and recorded in one transaction. A file that
+cannot be used raises :class:`UploadError` naming the file and what to do; nothing is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import shapely
+
+from app.store.audit import audit
+from app.store.engine import Database, utcnow
+from app.store.models import Upload, UploadedPrecinct
+from geo._errors import InputError
+from geo.precincts import read_precincts
+from geo.voters import read_voters
+
+KINDS = ("voters", "precincts")
+VOTER_SUFFIXES = {".csv", ".tsv", ".txt", ".zip", ".parquet", ".geojson", ".json", ".gpkg"}
+PRECINCT_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class UploadError(ValueError):
+    """An uploaded file that cannot be used; the message names the file and what to do."""
+
+
+def safe_filename(name: str | None) -> str:
+    """The file name without folders or odd characters (``upload`` when nothing is left)."""
+    base = Path((name or "").replace("\\", "/")).name
+    cleaned = _SAFE_NAME.sub("_", base).strip("._")[:200]
+    return cleaned or "upload"
+
+
+def _check_suffix(kind: str, filename: str) -> None:
+    allowed = VOTER_SUFFIXES if kind == "voters" else PRECINCT_SUFFIXES
+    suffix = Path(filename).suffix.lower()
+    if suffix not in allowed:
+        raise UploadError(
+            f"{filename}: unsupported file type {suffix or '(none)'!r} for {kind}; "
+            f"use one of {', '.join(sorted(allowed))}"
+            + (
+                "; a shapefile goes in a .zip with its .shx, .dbf and .prj"
+                if kind == "precincts"
+                else ""
+            )
+        )
+
+
+def _read(kind: str, path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    if kind == "voters":
+        table = read_voters(path)
+        report: dict[str, Any] = {
+            "total": table.total,
+            "accepted": len(table.accepted),
+            "rejected": len(table.rejected),
+            "layout": table.layout,
+            "columns": dict(table.columns),
+        }
+        if report["accepted"] == 0:
+            raise InputError("no usable voter rows (every row was rejected)", path=path)
+        return report, []
+    layer = read_precincts(path)
+    polygons = [
+        (str(code)[:100], json.loads(shapely.to_geojson(geometry)))
+        for code, geometry in zip(layer.polygons["precinct"], layer.polygons.geometry, strict=True)
+    ]
+    report = {
+        "features": len(polygons),
+        "repaired": layer.repaired,
+        "dropped_empty": layer.dropped_empty,
+        "id_column": layer.id_column,
+    }
+    return report, polygons
+
+
+def store_upload(
+    db: Database,
+    uploads_dir: Path,
+    kind: str,
+    filename: str,
+    data: bytes,
+    *,
+    user_id: int | None = None,
+) -> dict[str, Any]:
+    """Check and keep an upload; returns its report. Raises UploadError (nothing kept)."""
+    if kind not in KINDS:
+        raise UploadError(f"unknown upload kind {kind!r}; use voters or precincts")
+    filename = safe_filename(filename)
+    _check_suffix(kind, filename)
+    if not data:
+        raise UploadError(f"{filename}: the file is empty (0 bytes); choose the file again")
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=uploads_dir))
+    try:
+        path = incoming / filename
+        path.write_bytes(data)
+        try:
+            report, polygons = _read(kind, path)
+        except InputError as exc:
+            raise UploadError(str(exc).replace(str(incoming) + "/", "")) from None
+        except (ValueError, OSError, UnicodeError) as exc:  # a reader's unforeseen complaint
+            raise UploadError(
+                f"{filename}: cannot be read as {kind} ({type(exc).__name__}); check the file "
+                "type and export it again"
+            ) from None
+        digest = hashlib.sha256(data).hexdigest()
+        stored_as = f"{digest}{Path(filename).suffix.lower()}"
+        final = uploads_dir / stored_as
+        kept_before = final.exists()
+        if not kept_before:
+            path.replace(final)
+        try:
+            with db.writing() as session:
+                upload = Upload(
+                    kind=kind,
+                    filename=filename,
+                    sha256=digest,
+                    size_bytes=len(data),
+                    stored_as=stored_as,
+                    report=report,
+                    created_by=user_id,
+                    created_at=utcnow(),
+                )
+                session.add(upload)
+                session.flush()
+                session.add_all(
+                    UploadedPrecinct(upload_id=upload.id, code=code, geometry=geometry)
+                    for code, geometry in polygons
+                )
+                audit(session, f"upload.{kind}", filename, user_id=user_id, upload_id=upload.id)
+                upload_id = upload.id
+        except BaseException:
+            if not kept_before:
+                final.unlink(missing_ok=True)
+            raise
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    return {"id": upload_id, "kind": kind, "filename": filename, **report}

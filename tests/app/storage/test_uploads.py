@@ -1,0 +1,130 @@
+"""Bad uploads get a 4xx with a clear message and leave nothing behind; good ones are kept."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from app.accounts import create_user
+from app.server import create_app
+from app.store.models import Upload, UploadedPrecinct
+from tests.app.conftest import BuiltPlan
+
+PASSWORD = "uploading password"
+
+
+@pytest.fixture(scope="module")
+def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
+    app = create_app(workspace, database_url)
+    create_user(app.state.db, "uploader", PASSWORD, "organiser")
+    client = TestClient(app)
+    token = client.post(
+        "/api/login", json={"username": "uploader", "password": PASSWORD, "bearer": True}
+    ).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    yield client
+    app.state.db.dispose()
+
+
+def _uploads(client: TestClient) -> tuple[int, int]:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    with db.reading() as session:
+        return (
+            int(session.scalar(select(func.count()).select_from(Upload)) or 0),
+            int(session.scalar(select(func.count()).select_from(UploadedPrecinct)) or 0),
+        )
+
+
+def _kept_files(workspace: Path) -> list[str]:
+    folder = workspace / ".canvass" / "uploads"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def _post(client: TestClient, kind: str, name: str, data: bytes) -> tuple[int, dict]:
+    response = client.post(f"/api/uploads/{kind}", files={"file": (name, data)})
+    return response.status_code, response.json()
+
+
+def _shapefile_zip(precincts: Path, tmp_path: Path, *, with_prj: bool) -> bytes:
+    layer = gpd.read_file(precincts)[["precinct_id", "geometry"]].rename(
+        columns={"precinct_id": "pid"}
+    )
+    layer.to_file(tmp_path / "p.shp")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for ext in ("shp", "shx", "dbf", *(("prj",) if with_prj else ())):
+            archive.write(tmp_path / f"p.{ext}", f"p.{ext}")
+    return buffer.getvalue()
+
+
+def test_bad_uploads_are_refused_and_leave_nothing(
+    client: TestClient, demo_plan: BuiltPlan, workspace: Path, tmp_path: Path
+) -> None:
+    voters = demo_plan.inputs.voters.read_bytes()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("voters.csv", voters)
+    precincts = json.loads(demo_plan.inputs.precincts.read_text(encoding="utf-8"))
+    null_geometries = {
+        "type": "FeatureCollection",
+        "features": [{**f, "geometry": None} for f in precincts["features"]],
+    }
+    no_prj = _shapefile_zip(demo_plan.inputs.precincts, tmp_path, with_prj=False)
+    before, files_before = _uploads(client), _kept_files(workspace)
+    cases = [
+        ("voters", "voters.zip", zipped.getvalue()[: len(zipped.getvalue()) // 2], "zip"),
+        ("voters", "voters.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe" * 50, "latitude"),
+        ("voters", "voters.csv", b"", "empty"),
+        ("voters", "voters.exe", b"MZ", "unsupported file type"),
+        ("precincts", "p.zip", no_prj, ".prj"),
+        ("precincts", "nulls.geojson", json.dumps(null_geometries).encode(), "no feature has"),
+        ("precincts", "broken.geojson", b'{"type": "FeatureCollection", "features": [', "complete"),
+    ]
+    for kind, name, data, words in cases:
+        status, body = _post(client, kind, name, data)
+        assert status == 422, (name, body)
+        assert name.split(".")[0] in body["detail"] and words in body["detail"], body
+        assert ".incoming" not in body["detail"] and "/tmp" not in body["detail"]
+    too_big = client.post(
+        "/api/uploads/voters",
+        content=b"x",
+        headers={"content-length": str(60_000_000), "content-type": "multipart/form-data; b=x"},
+    )
+    assert too_big.status_code == 413 and "too large" in too_big.json()["detail"]
+    assert _uploads(client) == before
+    assert _kept_files(workspace) == files_before
+
+
+def test_good_uploads_are_kept_in_one_piece(
+    client: TestClient, demo_plan: BuiltPlan, workspace: Path, tmp_path: Path
+) -> None:
+    before = _uploads(client)
+    status, body = _post(client, "voters", "../../voters.csv", demo_plan.inputs.voters.read_bytes())
+    assert status == 201, body
+    assert body["filename"] == "voters.csv"
+    assert body["total"] == body["accepted"] + body["rejected"] and body["rejected"] >= 4
+    shapefile = _shapefile_zip(demo_plan.inputs.precincts, tmp_path, with_prj=True)
+    status, body = _post(client, "precincts", "precincts.zip", shapefile)
+    assert status == 201, body
+    assert body["features"] == 8 and body["id_column"] == "pid"
+    precincts = json.loads(demo_plan.inputs.precincts.read_text(encoding="utf-8"))
+    precincts["features"][0]["geometry"] = None
+    status, body = _post(client, "precincts", "some-null.geojson", json.dumps(precincts).encode())
+    assert status == 201, body
+    assert body["features"] == 7 and body["dropped_empty"] == 1
+    assert _uploads(client) == (before[0] + 3, before[1] + 15)
+    assert not [name for name in _kept_files(workspace) if name.startswith(".")]
+
+
+def test_uploads_need_an_organiser(client: TestClient, demo_plan: BuiltPlan) -> None:
+    anonymous = TestClient(client.app)
+    response = anonymous.post("/api/uploads/voters", files={"file": ("v.csv", b"a,b\n1,2\n")})
+    assert response.status_code == 401
