@@ -188,6 +188,10 @@ def _write_all(plan: Plan, folder: Path, *, name: str) -> dict[str, Any]:
     rejected.to_csv(folder / "rejected.csv", index=False)
     stop_table(plan).to_csv(folder / "stops.csv", index=False)
     turfs.to_file(folder / "turfs.geojson", driver="GeoJSON")
+    if plan.precincts is not None and len(plan.precincts):
+        # For the manager dashboard's precinct layers (ids and outlines only).
+        outlines = plan.precincts[["precinct", "geometry"]]
+        outlines.to_file(folder / "precincts.geojson", driver="GeoJSON")
     routes.to_file(folder / "routes.geojson", driver="GeoJSON")
     write_gpx(plan, routes, folder / "routes.gpx")
     copy_assets(folder / "assets")

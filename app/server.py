@@ -24,12 +24,14 @@ from starlette.types import Scope
 
 from app.assets import static_dir
 from app.auth import Gate
+from app.dashboard import dashboard_router
 from app.organiser_api import organiser_router
 from app.security import DEFAULT_TILE_URL, BodySizeLimit, SecurityHeaders
 from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
 from app.uploads_api import uploads_router
 from app.volunteer_api import volunteer_router
+from app.volunteer_assets import register_volunteer_assets
 from app.walklists import render_page
 
 logger = logging.getLogger(__name__)
@@ -135,6 +137,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.mount("/files", PlanFiles(space, gate), name="files")
     app.include_router(volunteer_router(db, _render, tiles, page_template="volunteer.html"))
+    register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
     app.include_router(
         organiser_router(
             db,
@@ -145,6 +148,12 @@ def create_app(
         )
     )
     app.include_router(uploads_router(db, gate, space.files_root / SQLITE_FILE.parent / "uploads"))
+
+    def plan_dir(name: str) -> Path:
+        space.summary(name)  # 404 for anything but a plan of the workspace
+        return space.files_root / name
+
+    app.include_router(dashboard_router(db, gate, plan_dir, _render, tiles))
 
     def readable(request: Request) -> None:
         if not gate.can_read_plans(request):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -35,7 +37,11 @@ def test_turf_pages_contain_their_stops(client: TestClient, demo_plan: BuiltPlan
         for address in addresses:
             assert address in walk_list.text
         # Stops appear in walking order.
-        positions = [walk_list.text.index(a) for a in addresses]
+        # Whole addresses only: "4 Lönnrotinkatu" must not match inside "14 Lönnrotinkatu".
+        positions = [
+            re.search(rf"(?<!\w){re.escape(a)}(?!\w)", walk_list.text).start()  # type: ignore[union-attr]
+            for a in addresses
+        ]
         assert positions == sorted(positions)
         fmap = client.get(f"/files/demo/maps/{turf.turf_id}.html")
         assert fmap.status_code == 200
