@@ -20,8 +20,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Gate:
     """Decides who may read and write, for one app."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, open_without_accounts: bool = True) -> None:
         self.db = db
+        self.open_without_accounts = open_without_accounts
         self._has_accounts = False
 
     def has_accounts(self) -> bool:
@@ -38,8 +39,11 @@ class Gate:
         return session_for(self.db, request.cookies.get(SESSION_COOKIE)), True
 
     def can_read_plans(self, request: Request) -> bool:
-        """Anyone logged in; everyone while no account exists yet (setup mode, see README)."""
-        if not self.has_accounts():
+        """Anyone logged in; while no account exists, everyone (set-up mode, see README).
+
+        Set-up mode is off when the app was told so (``canvass serve`` on a non-loopback host).
+        """
+        if self.open_without_accounts and not self.has_accounts():
             return True
         info, _ = self.session(request)
         return info is not None

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -257,7 +258,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     )
     _run_and_write(request, args.out)
     if not args.no_serve:
-        return _serve(args.out.parent, host=args.host, port=args.port)
+        return _serve(args.out.parent, host=args.host, port=args.port, demo_link=True)
     return 0
 
 
@@ -321,22 +322,47 @@ def _cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(workspace: Path, *, host: str, port: int, db: str | None = None) -> int:
+def _print_demo_link(database: Database, host: str, port: int) -> None:
+    from sqlalchemy import select
+
+    from app.store.links import create_link
+    from app.store.models import Plan, Turf
+
+    with database.reading() as session:
+        first = session.execute(
+            select(Plan.name, Turf.code).join(Turf).order_by(Plan.name, Turf.code).limit(1)
+        ).first()
+    if first is None:
+        return
+    token, _ = create_link(database, first[0], first[1], label="demo", expires_in=timedelta(days=7))
+    console.print(
+        f"Volunteer phone page of turf {first[1]} (a link valid 7 days): "
+        f"[bold]http://{host}:{port}/t/{token}[/bold]",
+        soft_wrap=True,
+    )
+
+
+def _serve(
+    workspace: Path, *, host: str, port: int, db: str | None = None, demo_link: bool = False
+) -> int:
     import uvicorn
 
     from app.accounts import count_users
     from app.server import create_app
 
-    app = create_app(workspace, db)
+    # Set-up mode (plans readable while no account exists) only on this machine's loopback.
+    app = create_app(workspace, db, open_without_accounts=host in LOOPBACK_HOSTS)
     if host not in LOOPBACK_HOSTS and count_users(app.state.db) == 0:
-        raise InputError(
-            f"refusing to serve on {host} with no accounts: anyone could read the plans. "
-            "Create an admin first: canvass admin create --workspace ..."
+        console.print(
+            f"[yellow]No accounts yet:[/yellow] on {host} every page needs a login. Create "
+            f"an admin with: canvass admin create --workspace {workspace}"
         )
     console.print(
         f"Serving [bold]{workspace.resolve()}[/bold] at [bold]http://{host}:{port}/[/bold]"
         " (Ctrl-C to stop)"
     )
+    if demo_link:
+        _print_demo_link(app.state.db, host, port)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
 
@@ -379,8 +405,6 @@ def _cmd_admin(args: argparse.Namespace) -> int:
 
 
 def _cmd_link(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
     from app.store.links import create_link
 
     database = _open_store(args)

@@ -4,8 +4,8 @@ Plans are folders written by ``canvass plan``/``canvass demo``; the server reads
 ``summary.json`` once per request of the index (cheap) and serves their files as they are.
 At start-up the plan folders are imported into the database (``app.store``), where volunteer
 links and the results recorded at doors live. Organiser pages need a login once an account
-exists (until then the workspace is in set-up mode and its plans are readable by anyone who
-can reach the server; ``canvass serve`` refuses a non-loopback address in that mode).
+exists; until then the workspace is in set-up mode and its plans are readable by anyone who
+can reach the server, except when ``canvass serve`` listens on a non-loopback address.
 """
 
 from __future__ import annotations
@@ -114,21 +114,26 @@ def import_plans(db: Database, space: Workspace) -> None:
 
 
 def create_app(
-    workspace: Path, database_url: str | None = None, *, tile_url: str | None = None
+    workspace: Path,
+    database_url: str | None = None,
+    *,
+    tile_url: str | None = None,
+    open_without_accounts: bool = True,
 ) -> FastAPI:
     """Build the FastAPI app serving the plans under ``workspace``.
 
     ``database_url`` (else ``$DATABASE_URL``, else ``<workspace>/.canvass/canvass.db``) is
     migrated and the workspace's plans imported before the app is returned. ``tile_url`` is
     the map tile template the volunteer page uses (default: ``$CANVASS_TILE_URL`` or
-    OpenStreetMap's); the CSP lets images come from its host.
+    OpenStreetMap's); the CSP lets images come from its host. ``open_without_accounts``:
+    whether plans are readable without login while no account exists (set-up mode).
     """
     space = Workspace(workspace)
     space.files_root.mkdir(parents=True, exist_ok=True)
     db = open_database(database_url, space.files_root)
     import_plans(db, space)
     tiles = tile_url or os.environ.get(TILE_URL_ENV) or DEFAULT_TILE_URL
-    gate = Gate(db)
+    gate = Gate(db, open_without_accounts=open_without_accounts)
     app = FastAPI(title="Canvass Planner", version="0.1.0")
     app.state.db = db
     app.state.gate = gate

@@ -156,3 +156,13 @@ def test_cli_link_create_prints_a_working_url(
     assert TestClient(app_and_db.app).get(f"/api/v/{token}/turf").json()["fields"] == ["party"]
     bad = ["link", "create", "--plan", "demo", "--turf", "Z9", "--workspace", str(workspace)]
     assert main([*bad, "--db", database_url]) == 2
+
+
+def test_no_set_up_mode_off_loopback(workspace: Path, tmp_path: Path) -> None:
+    # What `canvass serve --host 0.0.0.0` builds: nothing is readable before an account exists.
+    app = create_app(workspace, f"sqlite:///{tmp_path / 'locked.db'}", open_without_accounts=False)
+    client = TestClient(app)
+    assert client.get("/api/plans").status_code == 401
+    assert client.get("/files/demo/summary.json").status_code == 401
+    assert client.get("/", follow_redirects=False).status_code == 303
+    app.state.db.dispose()
