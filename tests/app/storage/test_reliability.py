@@ -5,6 +5,7 @@ Bounded loops that stop by themselves; no wall-clock assertions (figures: bench/
 
 from __future__ import annotations
 
+import http.client
 import random
 import threading
 import time
@@ -101,7 +102,7 @@ def test_acknowledged_results_survive_kill_9(
                 status, answer = phone.request(
                     "POST", f"/api/v/{token}/results", {"results": batch}
                 )
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 break  # the server is gone: whatever was not acknowledged may be lost
             if status == 200:
                 with lock:
