@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/bench_turfs.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_segments.py
+	$(BIN)/python bench/bench_results_load.py
 
 clean:
 	rm -rf $(VENV) canvass-data .pytest_cache .mypy_cache .ruff_cache
