@@ -123,13 +123,14 @@ def organiser_router(
             raise HTTPException(401, "wrong username or password")
         return start_session(db, account)
 
-    def _set_cookie(response: Response, token: str) -> None:
+    def _set_cookie(request: Request, response: Response, token: str) -> None:
         response.set_cookie(
             SESSION_COOKIE,
             token,
             httponly=True,
             samesite="strict",
-            secure=secure_cookies,
+            # Over HTTPS (directly or via a proxy uvicorn trusts) the cookie never goes plain.
+            secure=secure_cookies or request.url.scheme == "https",
             max_age=12 * 3600,
             path="/",
         )
@@ -139,7 +140,7 @@ def organiser_router(
         """Log in: sets the session cookie (or returns a bearer token when ``bearer``)."""
         token, info = _login(request, body.username, body.password)
         if not body.bearer:
-            _set_cookie(response, token)
+            _set_cookie(request, response, token)
         return LoginOut(
             username=info.account.username,
             role=info.account.role,
@@ -182,7 +183,7 @@ def organiser_router(
         except HTTPException as exc:
             return render("login.html", exc.status_code, next=_safe_next(next), error=exc.detail)
         response = RedirectResponse(_safe_next(next), status_code=303)
-        _set_cookie(response, token)
+        _set_cookie(request, response, token)
         return response
 
     @router.post("/api/users", status_code=201, responses={401: {}, 403: {}, 422: {}})
