@@ -160,7 +160,8 @@ def _address_points(streets: Path) -> gpd.GeoDataFrame:
     )
 
 
-def _target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
+def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
+    """The voters a target expression selects (all of them for ``None`` or blank)."""
     if not expression or not expression.strip():
         return pd.Series(True, index=voters.index, name="target")
     return select(voters, expression, household_column="household_id")
@@ -229,9 +230,25 @@ def read_previous_stops(plan_dir: Path) -> pd.DataFrame | None:
     return frame[columns]
 
 
-def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
-    """Run every stage of a plan in memory; see ``app.outputs.write_plan`` to save it."""
-    stages = _Stages(on_stage)
+@dataclass
+class PreparedVoters:
+    """A voter file read, joined to its precincts and grouped into households and stops."""
+
+    table: VoterTable
+    """Accepted and rejected rows (``table.accepted`` is ``voters`` before targeting)."""
+    voters: gpd.GeoDataFrame
+    """Accepted voters with ``precinct``, ``household_id``, ``stop_id`` and ``unit_key``."""
+    layer: PrecinctLayer | None
+    join_counts: dict[str, Any]
+
+
+def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> PreparedVoters:
+    """Read the voters and precincts of ``request``, join them and group households.
+
+    The first stages of a plan; the server also runs them alone to count a target before
+    anything is cut.
+    """
+    stages = stages or _Stages(None)
     with stages.stage("read_voters"):
         columns = None
         if request.columns_file is not None:
@@ -251,8 +268,21 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
     with stages.stage("households"):
         voters = table.accepted.copy()
         voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
+    return PreparedVoters(table=table, voters=voters, layer=layer, join_counts=join_counts)
+
+
+def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
+    """Run every stage of a plan in memory; see ``app.outputs.write_plan`` to save it."""
+    stages = _Stages(on_stage)
+    prepared = prepare_voters(request, stages)
+    table, voters, layer, join_counts = (
+        prepared.table,
+        prepared.voters,
+        prepared.layer,
+        prepared.join_counts,
+    )
     with stages.stage("target"):
-        voters["target"] = _target_mask(voters, request.target).to_numpy()
+        voters["target"] = target_mask(voters, request.target).to_numpy()
     with stages.stage("street_graph"):
         graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
 

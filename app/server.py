@@ -26,6 +26,7 @@ from app.assets import static_dir
 from app.auth import Gate
 from app.dashboard import dashboard_router
 from app.organiser_api import organiser_router
+from app.planner_api import Planner, planner_router
 from app.security import DEFAULT_TILE_URL, BodySizeLimit, SecurityHeaders
 from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
@@ -152,7 +153,17 @@ def create_app(
             secure_cookies=False,
         )
     )
-    app.include_router(uploads_router(db, gate, space.files_root / SQLITE_FILE.parent / "uploads"))
+    uploads_dir = space.files_root / SQLITE_FILE.parent / "uploads"
+    app.include_router(uploads_router(db, gate, uploads_dir))
+    planner = Planner(
+        db,
+        space.files_root,
+        uploads_dir,
+        streets_dir=space.files_root / "streets",
+        on_written=lambda folder: import_plan(db, folder),
+    )
+    app.state.planner = planner
+    app.include_router(planner_router(planner, gate, _render))
 
     def plan_dir(name: str) -> Path:
         space.summary(name)  # 404 for anything but a plan of the workspace

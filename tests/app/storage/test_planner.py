@@ -1,0 +1,128 @@
+"""Organisers make a plan in the browser: uploads, live target counts, background cutting."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from app.accounts import create_user
+from app.server import create_app
+from tests.app.conftest import BuiltPlan
+
+PASSWORD = "planning password"
+
+
+@pytest.fixture(scope="module")
+def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
+    app = create_app(workspace, database_url)
+    create_user(app.state.db, "planner", PASSWORD, "organiser")
+    client = TestClient(app)
+    login = client.post("/api/login", json={"username": "planner", "password": PASSWORD})
+    assert login.status_code == 200
+    # A cookie session, as the page has: writes carry the CSRF token.
+    client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
+    yield client
+    app.state.planner.shutdown()
+    app.state.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def uploads(client: TestClient, demo_plan: BuiltPlan) -> dict[str, int]:
+    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
+    # Whole buildings of one corner of the map: a small plan on real streets.
+    voters = voters.sort_values(["street", "house_number"]).head(500)
+    voter_file = client.post(
+        "/api/uploads/voters",
+        files={"file": ("voters.csv", voters.to_csv(index=False).encode("utf-8"))},
+    )
+    assert voter_file.status_code == 201, voter_file.text
+    precinct_file = client.post(
+        "/api/uploads/precincts",
+        files={"file": ("precincts.geojson", demo_plan.inputs.precincts.read_bytes())},
+    )
+    assert precinct_file.status_code == 201, precinct_file.text
+    return {"voters": voter_file.json()["id"], "precincts": precinct_file.json()["id"]}
+
+
+def test_the_target_is_counted_live_and_bad_filters_point_at_the_mistake(
+    client: TestClient, uploads: dict[str, int]
+) -> None:
+    base = {"voters_upload": uploads["voters"], "precincts_upload": uploads["precincts"]}
+    everyone = client.post("/api/universe", json={**base, "target": ""})
+    assert everyone.status_code == 200, everyone.text
+    counts = everyone.json()
+    assert counts["voters"]["total"] == 500
+    assert counts["voters"]["accepted"] + counts["voters"]["rejected"] == 500
+    assert counts["target"]["voters"] == counts["voters"]["accepted"]
+    older = client.post("/api/universe", json={**base, "target": "age >= 60"}).json()
+    assert 0 < older["target"]["voters"] < counts["target"]["voters"]
+    assert older["target"]["households"] <= counts["target"]["households"]
+    assert older["target"]["hours"] < counts["target"]["hours"]
+
+    typo = client.post("/api/universe", json={**base, "target": "partyy = DEM"})
+    assert typo.status_code == 422
+    detail = typo.json()["detail"]
+    assert detail["position"] == 0 and "partyy" in detail["message"]
+    assert "party" in detail["fields"] and "age" in detail["fields"]
+    assert client.post("/api/universe", json={**base, "voters_upload": 9999}).status_code == 404
+    streets = client.get("/api/streets").json()
+    assert streets[0]["id"] == "demo"
+
+
+def test_a_plan_is_cut_in_the_background_and_served(
+    client: TestClient, uploads: dict[str, int], workspace: Path, database_url: str
+) -> None:
+    name = f"corner-{database_url.split(':')[0].split('+')[0]}"  # the workspace is shared
+    body = {
+        "name": name,
+        "voters_upload": uploads["voters"],
+        "precincts_upload": uploads["precincts"],
+        "streets": "demo",
+        "target": "age >= 30",
+        "turf_minutes": None,
+        "turf_doors": 40,
+    }
+    started = client.post("/api/plans", json=body)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    for _ in range(240):  # bounded: at most about two minutes
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    assert job["url"] == f"/plans/{name}"
+    assert "cut_turfs" in job["stages_done"] and "import" in job["stages_done"]
+
+    summary = client.get(f"/api/plans/{name}").json()
+    assert summary["turfs"] and summary["target"]["expression"] == "age >= 30"
+    assert (workspace / name / "walklists").is_dir()
+    assert client.get(f"/plans/{name}").status_code == 200
+    # Imported: the dashboard and volunteer links work on it at once.
+    progress = client.get(f"/api/plans/{name}/progress").json()
+    assert {t["turf"] for t in progress["turfs"]} == {t["turf"] for t in summary["turfs"]}
+
+    again = client.post("/api/plans", json=body)
+    assert again.status_code == 409
+    bad_name = client.post("/api/plans", json={**body, "name": "../etc"})
+    assert bad_name.status_code == 422
+
+
+def test_the_page_needs_an_organiser(client: TestClient) -> None:
+    page = client.get("/plans/new")
+    assert page.status_code == 200
+    assert "/static/planner/planner.js" in page.text and "<script>" not in page.text
+    assert client.get("/static/planner/planner.js").status_code == 200
+    anonymous = TestClient(client.app)
+    assert anonymous.get("/plans/new", follow_redirects=False).status_code == 303
+    assert anonymous.post("/api/universe", json={"voters_upload": 1}).status_code == 401
+    # A cookie session without the CSRF token cannot start a plan.
+    no_token = TestClient(client.app)
+    no_token.post("/api/login", json={"username": "planner", "password": PASSWORD})
+    refused = no_token.post("/api/plans", json={"name": "x", "voters_upload": 1})
+    assert refused.status_code == 403
