@@ -33,6 +33,7 @@ from app.store.engine import Database, as_utc
 from app.store.links import DEFAULT_FIELDS, LINK_FIELDS, create_link, list_links, revoke_link
 from app.store.models import Household, Plan, Result, VolunteerLink, Voter
 from app.store.plans import PlanImportError, import_plan
+from app.store.spatial import AreaError, parse_polygon, stops_inside
 
 WRITERS = ("admin", "organiser")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
@@ -101,6 +102,12 @@ class UserIn(BaseModel):
     username: Name
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
     role: str = "organiser"
+
+
+class AreaIn(BaseModel):
+    """A polygon drawn on the map: a GeoJSON Polygon or MultiPolygon in lon/lat."""
+
+    geometry: dict[str, Any]
 
 
 def _safe_next(target: str | None) -> str:
@@ -257,6 +264,18 @@ def organiser_router(
             except PlanImportError as exc:
                 raise HTTPException(422, str(exc)) from None
         return reports
+
+    @router.post("/api/plans/{name}/inside", responses={401: {}, 404: {}, 422: {}})
+    def api_inside(name: str, body: AreaIn, request: Request) -> dict[str, Any]:
+        """Stops, doors and voters of the plan inside a drawn polygon (PostGIS when there)."""
+        if not gate.can_read_plans(request):
+            raise HTTPException(401, "log in first (POST /api/login)")
+        try:
+            return stops_inside(db, name, parse_polygon(body.geometry))
+        except AreaError as exc:
+            raise HTTPException(422, f"geometry: {exc}") from None
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
 
     @router.get(
         "/api/plans/{name}/results.tsv",
