@@ -16,6 +16,8 @@ from routing.streets import StreetGraph
 # Multi-source Dijkstra rows are (sources x nodes); bound the block to keep memory small.
 _SOURCE_BLOCK = 256
 SAME_EDGE = 4
+# A door this close to a barrier street is on one of its sides (see CrossingRule).
+NEAR_BARRIER_M = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,73 @@ class CrossingRule:
     penalty_m: float = 60.0
 
 
-def _opposite_sides_of_a_barrier(graph: StreetGraph, snapped: Snapped) -> np.ndarray:
-    """(n, n) True for stops on opposite sides of the same barrier street."""
+def _door_points(graph: StreetGraph, snapped: Snapped) -> np.ndarray:
+    """(n, 2) where each door is: its foot on the edge, moved ``offset_m`` to its side."""
+    lines = graph.edges.geometry.to_numpy()[snapped.edge]
+    foot, normal = _foot_and_left_normal(lines, snapped.position_m)
+    return foot + normal * (snapped.side * snapped.offset_m)[:, None]
+
+
+def _foot_and_left_normal(lines: np.ndarray, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``position`` metres along ``lines`` and the unit normal to their left there."""
+    length = shapely.length(lines)
+    ahead = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines, np.minimum(position + 0.5, length))
+    )
+    behind = shapely.get_coordinates(
+        shapely.line_interpolate_point(lines, np.maximum(position - 0.5, 0.0))
+    )
+    foot = shapely.get_coordinates(shapely.line_interpolate_point(lines, position))
+    direction = ahead - behind
+    norm = np.hypot(direction[:, 0], direction[:, 1])
+    direction = direction / np.where(norm > 0, norm, 1.0)[:, None]
+    return foot, np.column_stack([-direction[:, 1], direction[:, 0]])
+
+
+def _barrier_sides(graph: StreetGraph, snapped: Snapped) -> tuple[np.ndarray, np.ndarray]:
+    """For each door, the barrier street within ``NEAR_BARRIER_M`` of it and the side it is on.
+
+    Returns the street's label ('' where none is near) and a unit vector from the street's
+    centre line towards the door (zero where the door is on the line).
+    """
     edges = graph.edges
-    on_barrier = (edges["kind"].to_numpy()[snapped.edge] == "barrier") & (snapped.side != 0)
-    u = edges["u"].to_numpy()[snapped.edge]
-    v = edges["v"].to_numpy()[snapped.edge]
-    direction = graph.node_xy[v] - graph.node_xy[u]
-    names = edges["name"].to_numpy()[snapped.edge].astype(str)
-    ways = edges["way_id"].to_numpy()[snapped.edge].astype(str)
-    street = np.where(names != "", names, "way:" + ways)
-    same_street = street[:, None] == street[None, :]
-    # Sides are relative to each edge's direction; edges of one street may run either way.
-    aligned = np.sign(direction @ direction.T)
-    aligned[aligned == 0] = 1
-    physical = snapped.side[:, None] * snapped.side[None, :] * aligned
-    return on_barrier[:, None] & on_barrier[None, :] & same_street & (physical < 0)
+    n = len(snapped.edge)
+    label = np.full(n, "", dtype=object)
+    towards = np.zeros((n, 2))
+    barrier = np.flatnonzero((edges["kind"] == "barrier").to_numpy())
+    if n == 0 or len(barrier) == 0:
+        return label, towards
+    lines = edges.geometry.to_numpy()[barrier]
+    doors = _door_points(graph, snapped)
+    tree = shapely.STRtree(lines)
+    (door, nearest), _ = tree.query_nearest(
+        shapely.points(doors), max_distance=NEAR_BARRIER_M, return_distance=True,
+        all_matches=False,
+    )  # fmt: skip
+    hit = barrier[nearest]
+    names = edges["name"].to_numpy()[hit].astype(str)
+    ways = edges["way_id"].to_numpy()[hit].astype(str)
+    label[door] = np.where(names != "", names, "way:" + ways)
+    position = shapely.line_locate_point(lines[nearest], shapely.points(doors[door]))
+    foot, left = _foot_and_left_normal(lines[nearest], position)
+    away = doors[door] - foot
+    # Which side, as a direction in the plane: comparable between edges of any direction.
+    side = np.sign(np.einsum("ij,ij->i", away, left))
+    towards[door] = left * side[:, None]
+    return label, towards
+
+
+def _opposite_sides_of_a_barrier(graph: StreetGraph, snapped: Snapped) -> np.ndarray:
+    """(n, n) True for doors on opposite sides of the same barrier street.
+
+    Doors count as beside a barrier street when it is the nearest one within
+    ``NEAR_BARRIER_M``, wherever they are snapped: a door on a side street just off an
+    arterial is on one side of it, so walking from it to a door on the far side crosses.
+    """
+    label, towards = _barrier_sides(graph, snapped)
+    same_street = (label[:, None] == label[None, :]) & (label != "")[:, None]
+    facing = towards @ towards.T
+    return same_street & (facing < -0.5)
 
 
 def stop_distances(

@@ -66,3 +66,21 @@ def test_a_quiet_street_is_zig_zagged_in_one_pass(tmp_path: Path) -> None:
     assert not crosses.any()
     assert _side_changes(order) >= 2  # both sides in one pass
     assert walk_m == pytest.approx(60.0, abs=1.0)
+
+
+def test_doors_on_side_streets_are_on_a_side_of_the_arterial_too(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, "primary")
+    # Side street at x=100: two doors north and two south of the junction, one far north;
+    # one door on the arterial's north side.
+    doors = [(100.0, 25.0), (100.0, 45.0), (100.0, -25.0), (100.0, -45.0), (100.0, 95.0),
+             (60.0, 8.0)]  # fmt: skip
+    lon, lat = zip(*(metres_to_lonlat(x, y) for x, y in doors), strict=True)
+    x, y = graph.to_metric(np.array(lon), np.array(lat))
+    crosses = stop_distances(graph, snap_points(graph, x, y)).crosses
+    # North to south of the arterial crosses it, even from doors on the side streets...
+    assert crosses[0, 2] and crosses[1, 3] and crosses[5, 2]
+    # ...doors on one side never do, whichever street they are on...
+    assert not crosses[0, 1] and not crosses[0, 5] and not crosses[2, 3]
+    # ...and a door far from the arterial (95 m up the side street) is on no side of it.
+    assert not crosses[4].any()
+    assert np.array_equal(crosses, crosses.T)
