@@ -26,9 +26,10 @@ def free_port() -> int:
 class LiveServer:
     """``canvass serve --workspace W --db URL`` on 127.0.0.1; stopped by ``stop``/``kill``."""
 
-    def __init__(self, workspace: Path, database_url: str) -> None:
+    def __init__(self, workspace: Path, database_url: str, log: Path | None = None) -> None:
         self.workspace = workspace
         self.database_url = database_url
+        self.log = log
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -38,9 +39,12 @@ class LiveServer:
             "--db", self.database_url, "--host", "127.0.0.1", "--port", str(self.port),
         ]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-        )
+        if self.log is None:
+            quiet = subprocess.DEVNULL
+            self.process = subprocess.Popen(command, stdout=quiet, stderr=quiet, env=env)
+        else:
+            with self.log.open("ab") as output:
+                self.process = subprocess.Popen(command, stdout=output, stderr=output, env=env)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -75,7 +75,9 @@ def test_a_recut_keeps_results_with_their_households(
     )
     assert stored == [client_id]
     with db.reading() as session:
-        household_row = session.scalar(select(Household.id).where(Household.key == key))
+        household_row = session.scalar(
+            select(Household.id).where(Household.key == key, Household.plan_id == link.plan_id)
+        )
 
     # Re-cut: the first stop moves to another turf and every household gets a new run id.
     stops = pd.read_csv(folder / "stops.csv", dtype=str, keep_default_na=False)
@@ -92,7 +94,12 @@ def test_a_recut_keeps_results_with_their_households(
     assert import_plan(db, folder).imported
 
     with db.reading() as session:
-        assert session.scalar(select(Household.id).where(Household.key == key)) == household_row
+        assert (
+            session.scalar(
+                select(Household.id).where(Household.key == key, Household.plan_id == link.plan_id)
+            )
+            == household_row
+        )
         assert session.scalar(select(func.count()).select_from(Result)) >= 1
     target_link = resolve_link(db, create_volunteer_link(db, "recut", target))
     assert client_id in {r["client_id"] for r in turf_results(db, target_link.plan_id, target)}

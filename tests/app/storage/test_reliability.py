@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -50,17 +51,26 @@ def _stored(db: Database, client_ids: set[str] | None = None) -> int:
 
 
 def test_concurrent_volunteers_store_every_result_exactly_once(
-    db: Database, workspace: Path, database_url: str
+    db: Database, workspace: Path, database_url: str, tmp_path: Path
 ) -> None:
     # Full size on the embedded SQLite; PostgreSQL (CI) with the same concurrency, fewer each.
     each = RESULTS_EACH if database_url.startswith("sqlite") else 5
     tokens = _links(db, workspace, VOLUNTEERS)
     before = _stored(db)
-    server = LiveServer(workspace, database_url).start()
+    log = tmp_path / "server.log"
+    server = LiveServer(workspace, database_url, log=log).start()
     try:
         runs = run_load(server.port, tokens, each, RETRY_SHARE)
     finally:
         server.stop()
+    # No personal data and no link tokens in what the server wrote.
+    logged = log.read_text(encoding="utf-8", errors="replace")
+    walk = pd.concat(
+        pd.read_csv(p, dtype=str) for p in (workspace / "demo" / "walklists").glob("*.csv")
+    )
+    assert not any(token in logged for token in tokens)
+    assert not any(voter in logged for voter in walk["voter_id"])
+    assert not any(f" {name} " in logged for name in walk["last_name"].unique())
     stored = [cid for run in runs for cid in run["stored"]]
     duplicates = [cid for run in runs for cid in run["duplicates"]]
     assert len(stored) == len(set(stored)) == VOLUNTEERS * each
