@@ -436,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # pyogrio logs every file it writes at INFO; that is noise on the console.
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    # Alembic reports every migration step and plugin at INFO: noise for a user.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     handlers = {
         "demo": _cmd_demo,
         "plan": _cmd_plan,
