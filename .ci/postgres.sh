@@ -4,9 +4,18 @@
 if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        postgresql postgresql-15-postgis-3 >/dev/null
+        postgresql >/dev/null
 fi
 PG_BIN="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -1)")"
+PG_MAJOR="$(basename "$(dirname "$PG_BIN")")"
+# PostGIS for the server's major version; the storage tests also pass without it.
+if [ ! -f "/usr/share/postgresql/$PG_MAJOR/extension/postgis.control" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "postgresql-$PG_MAJOR-postgis-3" >/dev/null || echo "PostGIS not installed"
+fi
+if [ -f "/usr/share/postgresql/$PG_MAJOR/extension/postgis.control" ]; then
+    export CANVASS_TEST_POSTGIS=1
+fi
 PG_PORT="${CANVASS_PG_PORT:-55432}"
 PG_DATA="$(mktemp -d /tmp/canvass-pg.XXXXXX)"
 chown postgres "$PG_DATA"
