@@ -10,12 +10,10 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -51,49 +49,75 @@ def content_security_policy(tile_url: str | None, *, inline_scripts: bool = Fals
     )
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    """Adds the CSP and the usual hardening headers to every response."""
+class SecurityHeaders:
+    """Adds the CSP and the usual hardening headers to every response (pure ASGI)."""
 
     def __init__(self, app: ASGIApp, tile_url: str | None) -> None:
-        super().__init__(app)
-        self.strict = content_security_policy(tile_url)
-        self.documents = content_security_policy(tile_url, inline_scripts=True)
+        self.app = app
+        self.strict = content_security_policy(tile_url).encode()
+        self.documents = content_security_policy(tile_url, inline_scripts=True).encode()
 
-    async def dispatch(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on and add the headers to its response."""
-        response = await call_next(request)
-        path = request.url.path
-        csp = self.documents if path.startswith("/files/") else self.strict
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"
-        )
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        extra = [
+            (
+                b"content-security-policy",
+                self.documents if path.startswith("/files/") else self.strict,
+            ),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"SAMEORIGIN"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=(self)"),
+        ]
         if path.startswith(("/t/", "/api/v/")):
             # A capability link must not leak through caches shared with others.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+            extra.append((b"cache-control", b"no-store"))
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in extra if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class BodySizeLimit:
-    """Answers 413 when a request body is larger than ``max_bytes`` (declared or streamed)."""
+    """Answers 413 when a request body is over its limit (declared or streamed).
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Paths under ``upload_prefix`` may send up to ``max_upload_bytes``; every other request
+    (JSON) up to ``max_bytes``, so no JSON body big enough to hurt is ever parsed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        *,
+        max_upload_bytes: int | None = None,
+        upload_prefix: str = "/api/uploads/",
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
+        self.upload_prefix = upload_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count the body as it streams in and stop at the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        limit = self.max_upload_bytes if path.startswith(self.upload_prefix) else self.max_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         received = 0
 
@@ -102,25 +126,28 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLargeError
+                if received > limit:
+                    raise _TooLargeError(limit)
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLargeError:
-            await self._too_large(scope, receive, send)
+            await self._too_large(scope, receive, send, limit)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit_mb = self.max_bytes / 1_000_000
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        limit_mb = limit / 1_000_000
         response = JSONResponse(
             {"detail": f"request body too large: the limit is {limit_mb:g} MB"}, status_code=413
         )
         await response(scope, receive, send)
 
 
-class _TooLargeError(Exception):
-    pass
+class _TooLargeError(HTTPException):
+    """Raised while a body streams in; FastAPI turns it into the 413 answer."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body too large: the limit is {limit / 1_000_000:g} MB")
 
 
 class RateLimiter:

@@ -37,8 +37,10 @@ from app.walklists import render_page
 
 logger = logging.getLogger(__name__)
 TILE_URL_ENV = "CANVASS_TILE_URL"
-MAX_REQUEST_BYTES = 50_000_000
-"""Largest request body the server reads (uploads included)."""
+MAX_UPLOAD_BYTES = 50_000_000
+"""Largest upload (voter file, precinct layer) the server reads."""
+MAX_REQUEST_BYTES = 1_000_000
+"""Largest other request body (JSON: 100 results with notes are far smaller)."""
 
 _PLAN_NAME = re.compile(r"^[\w.-]+$")
 
@@ -139,7 +141,9 @@ def create_app(
     app.state.db = db
     app.state.gate = gate
     app.add_middleware(SecurityHeaders, tile_url=tiles)
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_REQUEST_BYTES)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=MAX_REQUEST_BYTES, max_upload_bytes=MAX_UPLOAD_BYTES
+    )
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.mount("/files", PlanFiles(space, gate), name="files")
     app.include_router(volunteer_router(db, _render, tiles, page_template="volunteer.html"))

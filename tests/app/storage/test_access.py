@@ -143,6 +143,9 @@ def test_security_headers_and_body_limit(app_and_db: TestClient) -> None:
     )
     assert too_big.status_code == 413
     assert "too large" in too_big.json()["detail"]
+    # JSON bodies have a much smaller limit than uploads: a 1.5 MB body is never parsed.
+    big_json = client.post("/api/v/abc/results", json={"results": [{"notes": "x" * 1_500_000}]})
+    assert big_json.status_code == 413 and "1 MB" in big_json.json()["detail"]
 
 
 def test_cli_link_create_prints_a_working_url(
