@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,3 +170,35 @@ def test_no_set_up_mode_off_loopback(workspace: Path, tmp_path: Path) -> None:
     assert client.get("/files/demo/summary.json").status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
     app.state.db.dispose()
+
+
+def test_a_chunked_body_over_the_limit_is_refused(app_and_db: TestClient) -> None:
+    # No Content-Length (chunked upload): the limit is counted as the body streams in.
+    app = app_and_db.app
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/api/v/abcdefgh/results",
+        "raw_path": b"/api/v/abcdefgh/results",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+        "http_version": "1.1",
+        "scheme": "http",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 5000),
+        "root_path": "",
+    }
+    chunks = [b'{"results": [', *[b"x" * 65536] * 40]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if chunks:
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert len(chunks) > 20  # it stopped reading early
