@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from app.security import RateLimiter, client_address
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
 from app.store.links import DEFAULT_FIELDS, LINK_FIELDS, create_link, list_links, revoke_link
-from app.store.models import Household, Plan, Result, VolunteerLink, Voter
+from app.store.models import AuditEntry, Household, Plan, Result, User, VolunteerLink, Voter
 from app.store.plans import PlanImportError, import_plan
 from app.store.spatial import AreaError, parse_polygon, stops_inside
 
@@ -256,14 +256,40 @@ def organiser_router(
     @router.post("/api/plans/import", responses={401: {}, 403: {}, 422: {}})
     def api_import(request: Request) -> list[dict[str, Any]]:
         """Import (again) the workspace's plan folders into the database."""
-        gate.require(request, *WRITERS)
+        info = gate.require(request, *WRITERS)
         reports = []
         for folder in plan_folders():
             try:
-                reports.append(import_plan(db, Path(folder)).__dict__)
+                report = import_plan(db, Path(folder))
             except PlanImportError as exc:
                 raise HTTPException(422, str(exc)) from None
+            reports.append(report.__dict__)
+            if report.imported:
+                with db.writing() as session:
+                    audit(session, "plan.import", report.plan, user_id=info.account.id)
         return reports
+
+    @router.get("/api/audit", responses={401: {}, 403: {}})
+    def api_audit(request: Request, limit: int = Query(200, ge=1, le=1000)) -> list[dict[str, Any]]:
+        """The newest audit log entries (admins only): logins, links, uploads, exports."""
+        gate.require(request, "admin")
+        with db.reading() as session:
+            rows = session.execute(
+                select(AuditEntry, User.username)
+                .outerjoin(User, User.id == AuditEntry.user_id)
+                .order_by(AuditEntry.id.desc())
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "at": as_utc(entry.at).isoformat(),
+                "user": username,
+                "action": entry.action,
+                "subject": entry.subject,
+                "details": entry.details,
+            }
+            for entry, username in rows
+        ]
 
     @router.post("/api/plans/{name}/inside", responses={401: {}, 404: {}, 422: {}})
     def api_inside(name: str, body: AreaIn, request: Request) -> dict[str, Any]:

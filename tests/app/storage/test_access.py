@@ -202,3 +202,17 @@ def test_a_chunked_body_over_the_limit_is_refused(app_and_db: TestClient) -> Non
     asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 413
     assert len(chunks) > 20  # it stopped reading early
+
+
+def test_admins_read_the_audit_log(app_and_db: TestClient) -> None:
+    admin = TestClient(app_and_db.app)
+    csrf = _login(admin, "boss")
+    imported = admin.post("/api/plans/import", headers={"X-CSRF-Token": csrf})
+    assert imported.status_code == 200 and imported.json()[0]["plan"] == "demo"
+    entries = admin.get("/api/audit").json()
+    actions = {e["action"] for e in entries}
+    assert {"link.create", "link.revoke", "export.results", "login"} <= actions
+    assert all(e["user"] in (None, "boss", "olga", "mia") for e in entries)
+    organiser = TestClient(app_and_db.app)
+    _login(organiser, "olga")
+    assert organiser.get("/api/audit").status_code == 403
