@@ -75,8 +75,12 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
+            # As many connections as the server has worker threads (40), so none waits on the pool.
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False, "timeout": 30}
+                url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=20,
+                max_overflow=20,
             )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
