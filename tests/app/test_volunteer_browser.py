@@ -1,0 +1,279 @@
+"""The volunteer phone page in a real browser: Debian's Chromium driven by Playwright.
+
+The real app runs under uvicorn on 127.0.0.1 (SQLite in a temporary folder) with the demo plan;
+a volunteer link to one turf is opened at a 390x844 phone viewport. The page must show the map
+and the doors, record a result, keep two more in its outbox while offline (also across a reload
+served by the service worker), send them when back online, and leave exactly three results on
+the server, never a duplicate. No request may leave 127.0.0.1 (the tile URL points at the app
+itself, where there are no tiles: the map must still show the route and stops).
+
+Skipped only when Chromium or Playwright is missing, and then only outside CI: with
+``CI_REQUIRE_BROWSER=1`` (set by ``.ci/run``) a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app.conftest import BuiltPlan
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 15_000
+
+
+def _missing_browser() -> str | None:
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    reason = _missing_browser()
+    if reason:
+        if os.environ.get("CI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CI_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base: str
+    token: str
+    turf_id: str
+
+    def turf(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/api/v/{self.token}/turf", timeout=10) as r:
+            document: dict[str, Any] = json.load(r)
+        return document
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    import uvicorn
+
+    from app.server import create_app
+    from app.store.links import create_volunteer_link
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    database = tmp_path_factory.mktemp("volunteer-db") / "canvass.db"
+    app = create_app(
+        demo_plan.out.parent,
+        f"sqlite:///{database}",
+        # Tiles from the app itself, which has none: every request stays on 127.0.0.1 and
+        # the map has to show the route and stops with no tiles.
+        tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+    )
+    turf_id = demo_plan.summary["turfs"][0]["turf"]
+    token = create_volunteer_link(app.state.db, demo_plan.out.name, turf_id)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield LiveServer(base=base, token=token, turf_id=turf_id)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $CANVASS_TEST_ARTIFACTS if set, else a temporary folder."""
+    folder = os.environ.get("CANVASS_TEST_ARTIFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _no_horizontal_overflow(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"page is {width} px wide on a {PHONE['width']} px phone"
+
+
+def _waiting(page: Any) -> str:
+    return str(page.get_attribute("#sync", "data-waiting"))
+
+
+def test_volunteer_records_results_offline_and_each_is_stored_once(
+    chromium: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    turf = live_server.turf()
+    assert turf["results"] == []
+    context = chromium.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={
+            "latitude": turf["turf"]["drop_off"]["lat"],
+            "longitude": turf["turf"]["drop_off"]["lon"],
+        },
+        permissions=["geolocation"],
+    )
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{live_server.base}/t/{live_server.token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+
+        # The map: the route along the streets, every stop numbered, the drop-off.
+        stops = turf["stops"]
+        assert page.locator(".leaflet-overlay-pane path").count() >= 1
+        assert page.locator(".leaflet-marker-pane .stop-pin").count() == len(stops)
+        assert page.locator(".leaflet-marker-pane .drop-pin").count() == 1
+        # The list: every door, in walking order, the first one marked as next.
+        doors = [h["household_id"] for s in stops for h in s["households"]]
+        listed = page.locator("li.door").evaluate_all("els => els.map(e => e.dataset.household)")
+        assert listed == doors
+        assert page.locator("li.door.is-next").get_attribute("data-household") == doors[0]
+        assert stops[0]["address"] in page.locator("section.stop").first.inner_text()
+        _no_horizontal_overflow(page)
+
+        # "Where am I": the phone's position on the map.
+        page.click("button.locate")
+        page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive", timeout=WAIT_MS)
+
+        # The service worker controls the page (needed for the offline reload below).
+        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+        page.screenshot(path=str(artifacts / "volunteer-1-opened.png"))
+
+        # One tap records a result for the next door; it is sent at once.
+        page.click(f"li.door[data-household='{doors[0]}'] button[data-code='not_home']")
+        page.wait_for_selector(
+            f"li.door[data-household='{doors[0]}'][data-status='synced']", timeout=WAIT_MS
+        )
+        assert _waiting(page) == "0"
+        assert page.locator("li.door.is-next").get_attribute("data-household") == doors[1]
+
+        # Offline: two more, one for the next door and one for one voter of the door after.
+        context.set_offline(True)
+        page.click(f"li.door[data-household='{doors[1]}'] button[data-code='refused']")
+        third = page.locator(f"li.door[data-household='{doors[2]}']")
+        voter = third.locator("button[data-voter]").first
+        voter_id = voter.get_attribute("data-voter")
+        voter.click()
+        third.locator("button.add-note").click()
+        third.locator("textarea").fill("Asked for a yard sign")
+        _no_horizontal_overflow(page)
+        third.locator("button[data-code='supporter_1']").click()
+        page.wait_for_selector("#sync[data-waiting='2']", timeout=WAIT_MS)
+        assert "waiting" in page.inner_text("#sync").lower()
+        for household in doors[1:3]:
+            status = page.get_attribute(f"li.door[data-household='{household}']", "data-status")
+            assert status == "waiting"
+        page.screenshot(path=str(artifacts / "volunteer-2-offline-waiting.png"))
+        assert len(live_server.turf()["results"]) == 1
+
+        # Reload with no network: the service worker serves the page and the turf, and the
+        # outbox still holds the two results.
+        page.reload()
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        assert page.locator("li.door").count() == len(doors)
+        assert _waiting(page) == "2"
+        assert "saved on this phone" in page.inner_text("#notice")
+        page.screenshot(path=str(artifacts / "volunteer-3-offline-reload.png"))
+
+        # Back online: the outbox is sent by itself.
+        context.set_offline(False)
+        page.wait_for_selector("#sync[data-waiting='0']", timeout=WAIT_MS)
+        page.screenshot(path=str(artifacts / "volunteer-4-synced.png"))
+    finally:
+        context.close()
+
+    results = live_server.turf()["results"]
+    assert len(results) == 3
+    assert len({r["client_id"] for r in results}) == 3
+    by_household = {r["household_id"]: r for r in results}
+    assert by_household[doors[0]]["code"] == "not_home"
+    assert by_household[doors[1]]["code"] == "refused"
+    assert by_household[doors[2]]["code"] == "supporter_1"
+    assert by_household[doors[2]]["voter_id"] == voter_id
+    assert errors == []
+    outside = [url for url in requests if not url.startswith(live_server.base)]
+    assert outside == []
+
+
+def test_a_lost_answer_is_sent_again_and_counted_once(
+    chromium: Any, live_server: LiveServer
+) -> None:
+    """The server stores a result but its answer never reaches the phone: the retry of the
+    same client id is a duplicate, and the turf still has that result once."""
+    before = len(live_server.turf()["results"])
+    context = chromium.new_context(viewport=PHONE, service_workers="block")
+    page = context.new_page()
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: Any) -> None:
+        if lost:
+            route.continue_()
+            return
+        response = route.fetch()  # reaches the server, which stores the result
+        lost.append(response.text())
+        route.abort("connectionreset")
+
+    try:
+        page.route(f"**/api/v/{live_server.token}/results", lose_the_first_answer)
+        page.goto(f"{live_server.base}/t/{live_server.token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        next_door = page.locator("li.door.is-next")
+        household = next_door.get_attribute("data-household")
+        next_door.locator("button[data-code='come_back']").click()
+        # The first answer is lost; the page backs off, sends again and hears "duplicate".
+        page.wait_for_selector(
+            f"li.door[data-household='{household}'][data-status='synced']", timeout=WAIT_MS
+        )
+        assert _waiting(page) == "0"
+    finally:
+        context.close()
+    assert lost and json.loads(lost[0])["stored"]
+    results = live_server.turf()["results"]
+    assert len(results) == before + 1
+    assert [r["code"] for r in results if r["household_id"] == household] == ["come_back"]
