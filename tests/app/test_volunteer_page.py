@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.assets import static_dir
+from app.assets import leaflet_dir, static_dir
 from app.volunteer_assets import register_volunteer_assets, volunteer_page_assets
 from app.walklists import render_page
 
@@ -104,3 +104,16 @@ def test_leaflet_is_served_locally(client: TestClient) -> None:
 @pytest.mark.parametrize("token", ["short", "has.dot.in.it.x", "a" * 201])
 def test_odd_tokens_get_no_worker(client: TestClient, token: str) -> None:
     assert client.get(f"/t/{token}/sw.js").status_code == 404
+
+
+def test_page_weight_without_tiles_is_small() -> None:
+    """Everything a phone downloads for the page, less tiles and the turf JSON: < 400 KB."""
+    files = {
+        "/vendor/leaflet/": leaflet_dir(),
+        "/static/volunteer/": VOLUNTEER_STATIC,
+    }
+    total = len(_page().encode()) + len((VOLUNTEER_STATIC / "sw.js").read_bytes())
+    for asset in volunteer_page_assets():
+        prefix, name = asset.rsplit("/", 1)
+        total += (files[prefix + "/"] / name).stat().st_size
+    assert total < 400_000, f"{total} bytes"
