@@ -25,6 +25,7 @@
   const RETRY_MIN_MS = 2000;
   const RETRY_MAX_MS = 60000;
   const NOTES_MAX = 1000;
+  const ARMING_MS = 500;
 
   const state = {
     turf: null,
@@ -33,6 +34,7 @@
     who: new Map(), // household_id -> voter_id chosen for the next result (absent: whole door)
     noteOpen: new Set(),
     linkGone: false,
+    arming: null, // {household, until}: a door just opened by a result, briefly inert
     sending: false,
     fromCache: false,
   };
@@ -199,7 +201,15 @@
     return null;
   }
 
+  let lastTap = { household: null, code: null, at: 0 };
+
   async function record(householdId, code) {
+    // A double tap on the same button is one result.
+    const now = Date.now();
+    if (lastTap.household === householdId && lastTap.code === code && now - lastTap.at < ARMING_MS) {
+      return;
+    }
+    lastTap = { household: householdId, code: code, at: now };
     const voterId = state.who.get(householdId) || null;
     const noteBox = document.getElementById("note-" + householdId);
     const notes = noteBox ? noteBox.value.trim().slice(0, NOTES_MAX) : "";
@@ -208,29 +218,34 @@
       household_id: householdId,
       voter_id: voterId,
       code: code,
-      recorded_at: new Date().toISOString(),
+      recorded_at: new Date(now).toISOString(),
       status: "waiting",
     };
     if (notes) result.notes = notes;
     state.results.set(result.client_id, result);
-    try {
-      await Outbox.put([result]);
-    } catch (err) {
-      showNotice("Could not save on this phone: " + err + ". Keep the page open until it is sent.", "warn");
-    }
+    const saved = Outbox.put([result]); // written in the background, in order
     if (noteBox) noteBox.value = "";
     state.noteOpen.delete(householdId);
     if (!voterId) {
-      // A door-level result finishes the door: open the next one.
+      // A door-level result finishes the door: open the next one. It opens where the finger
+      // was, so it ignores taps for a moment: a double tap does not record it too.
       const next = nextDoor();
       state.open = next;
+      state.arming = { household: next, until: now + ARMING_MS };
+      setTimeout(renderAll, ARMING_MS + 20);
       renderAll();
       if (next) scrollToDoor(next, false);
     } else {
       renderAll();
     }
+    try {
+      await saved;
+    } catch (err) {
+      showNotice("Could not save on this phone: " + err + ". Keep the page open until it is sent.", "warn");
+    }
     sendSoon(0);
   }
+
 
   // ---------------------------------------------------------------- sending
 
@@ -494,11 +509,14 @@
       summary,
     ]);
 
+    const arming = state.arming && state.arming.household === householdId &&
+      Date.now() < state.arming.until;
     const item = el("li", {
       className: "door" + (householdId === nextId ? " is-next" : "") + (isOpen ? " open" : ""),
       id: "door-" + householdId,
       "data-household": householdId,
       "data-status": status,
+      inert: arming,
     }, [head]);
 
     if (isOpen) item.append(renderDoorBody(householdId, hh, latest));

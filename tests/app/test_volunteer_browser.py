@@ -200,6 +200,7 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         voter = third.locator("button[data-voter]").first
         voter_id = voter.get_attribute("data-voter")
         voter.click()
+        assert voter.get_attribute("aria-pressed") == "true"
         third.locator("button.add-note").click()
         third.locator("textarea").fill("Asked for a yard sign")
         _no_horizontal_overflow(page)
@@ -277,3 +278,31 @@ def test_a_lost_answer_is_sent_again_and_counted_once(
     results = live_server.turf()["results"]
     assert len(results) == before + 1
     assert [r["code"] for r in results if r["household_id"] == household] == ["come_back"]
+
+
+def test_a_double_tap_records_one_door_not_the_next_one_too(
+    chromium: Any, live_server: LiveServer
+) -> None:
+    before = len(live_server.turf()["results"])
+    context = chromium.new_context(viewport=PHONE, service_workers="block", has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base}/t/{live_server.token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        door = page.locator("li.door.is-next")
+        household = door.get_attribute("data-household")
+        button = door.locator("button[data-code='not_home']")
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert box is not None
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.click(x, y)
+        page.mouse.click(x, y)  # lands wherever the next door's buttons now are
+        page.wait_for_selector(
+            f"li.door[data-household='{household}'][data-status='synced']", timeout=WAIT_MS
+        )
+        page.wait_for_timeout(300)
+        assert page.get_attribute("#sync", "data-waiting") == "0"
+    finally:
+        context.close()
+    assert len(live_server.turf()["results"]) == before + 1
