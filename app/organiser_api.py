@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.accounts import (
@@ -27,6 +27,7 @@ from app.accounts import (
     start_session,
 )
 from app.auth import SESSION_COOKIE, Gate
+from app.fields import Label, Name, Password
 from app.security import RateLimiter, client_address
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
@@ -58,14 +59,12 @@ VAN_RESULTS = {
 }
 """MiniVAN result names; supporter_1..5 are a contact made ("Canvassed")."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-
 
 class LoginIn(BaseModel):
     """Credentials; ``bearer`` asks for a token in the body instead of a cookie (scripts)."""
 
     username: Name
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    password: Password
     bearer: bool = False
 
 
@@ -82,9 +81,9 @@ class LinkIn(BaseModel):
     """A volunteer link to create."""
 
     turf: Name
-    fields: list[str] = Field(default_factory=lambda: list(DEFAULT_FIELDS), max_length=10)
+    fields: list[Name] = Field(default_factory=lambda: list(DEFAULT_FIELDS), max_length=10)
     days: float = Field(default=7.0, gt=0, le=90)
-    label: Annotated[str, StringConstraints(max_length=200)] = ""
+    label: Label = ""
 
 
 class LinkOut(BaseModel):
@@ -100,7 +99,7 @@ class UserIn(BaseModel):
     """An account to create."""
 
     username: Name
-    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    password: Password
     role: str = "organiser"
 
 

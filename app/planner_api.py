@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.auth import Gate
+from app.fields import Expression, Name
 from app.outputs import write_plan
 from app.pipeline import PlanRequest, PreparedVoters, prepare_voters, run_plan, target_mask
 from app.store.engine import Database
@@ -53,14 +54,14 @@ class UniverseIn(BaseModel):
 
     voters_upload: int = Field(description="id of a voters upload")
     precincts_upload: int | None = Field(None, description="id of a precincts upload")
-    streets: str = Field(DEMO_STREETS, description="street data id from GET /api/streets")
-    target: str = Field("", max_length=2000, description="filter expression; blank: everyone")
+    streets: Name = Field(DEMO_STREETS, description="street data id from GET /api/streets")
+    target: Expression = Field("", description="filter expression; blank: everyone")
 
 
 class PlanIn(UniverseIn):
     """A plan to cut from uploaded files."""
 
-    name: str = Field(description="plan (folder) name: letters, digits, . _ -")
+    name: Name = Field(description="plan (folder) name: letters, digits, . _ -")
     turf_minutes: float | None = Field(120.0, gt=0, le=24 * 60)
     turf_doors: int | None = Field(None, gt=0, le=10_000)
 

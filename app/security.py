@@ -10,7 +10,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import HTTPException, Request
 from starlette.responses import JSONResponse
@@ -86,6 +86,30 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class RefuseNulInAddress:
+    """Answers 400 when the path or query string holds a NUL character (``%00``).
+
+    Path and query values reach database lookups (plan names, turf ids, tokens); PostgreSQL
+    cannot compare text with a NUL, and no real address has one.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse the request early, or pass it on unchanged."""
+        if scope["type"] == "http":
+            query = unquote_to_bytes(scope.get("query_string", b""))
+            if "\x00" in str(scope.get("path", "")) or b"\x00" in query:
+                response = JSONResponse(
+                    {"detail": "the address contains a NUL character (%00); remove it"},
+                    status_code=400,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimit:

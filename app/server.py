@@ -27,7 +27,12 @@ from app.auth import Gate
 from app.dashboard import dashboard_router
 from app.organiser_api import organiser_router
 from app.planner_api import Planner, planner_router
-from app.security import DEFAULT_TILE_URL, BodySizeLimit, SecurityHeaders
+from app.security import (
+    DEFAULT_TILE_URL,
+    BodySizeLimit,
+    RefuseNulInAddress,
+    SecurityHeaders,
+)
 from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
 from app.uploads_api import uploads_router
@@ -140,6 +145,7 @@ def create_app(
     app = FastAPI(title="Canvass Planner", version="0.1.0")
     app.state.db = db
     app.state.gate = gate
+    app.add_middleware(RefuseNulInAddress)
     app.add_middleware(SecurityHeaders, tile_url=tiles)
     app.add_middleware(
         BodySizeLimit, max_bytes=MAX_REQUEST_BYTES, max_upload_bytes=MAX_UPLOAD_BYTES

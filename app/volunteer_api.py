@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from app.fields import Name, Text
 from app.security import RateLimiter
 from app.store.engine import Database
 from app.store.links import LinkGoneError, LinkInfo, LinkNotFoundError, resolve_link
@@ -33,21 +34,11 @@ RESULT_POSTS_PER_MINUTE = 120
 """Result posts one link may make per minute (a phone syncing its outbox makes a few)."""
 
 
-def _no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")
-    return text
-
-
 def _plausible_time(moment: datetime) -> datetime:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     if not 2000 <= aware.astimezone(UTC).year <= 2100:
         raise ValueError("must be a date between 2000 and 2100")
     return aware
-
-
-Text = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_no_nul)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_no_nul)]
 
 
 class ResultIn(BaseModel):
@@ -56,10 +47,10 @@ class ResultIn(BaseModel):
     client_id: Annotated[
         str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     ] = Field(description="client-generated id (a UUID); a retry with the same id is a duplicate")
-    household_id: Key = Field(description="the household's stable key from the turf")
-    voter_id: Key | None = None
-    code: Key = Field(description="a response code from the turf's response_codes")
-    answers: dict[Key, Text] = Field(default_factory=dict, max_length=50)
+    household_id: Name = Field(description="the household's stable key from the turf")
+    voter_id: Name | None = None
+    code: Name = Field(description="a response code from the turf's response_codes")
+    answers: dict[Name, Text] = Field(default_factory=dict, max_length=50)
     notes: Text = ""
     recorded_at: Annotated[datetime, AfterValidator(_plausible_time)]
 

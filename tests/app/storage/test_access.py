@@ -216,3 +216,26 @@ def test_admins_read_the_audit_log(app_and_db: TestClient) -> None:
     organiser = TestClient(app_and_db.app)
     _login(organiser, "olga")
     assert organiser.get("/api/audit").status_code == 403
+
+
+def test_nul_characters_are_refused_with_a_clear_answer_on_every_backend(
+    app_and_db: TestClient,
+) -> None:
+    # PostgreSQL text cannot hold NUL; a request carrying one must get a 4xx, never a 500.
+    client = TestClient(app_and_db.app)
+    create_user(client.app.state.db, "nora", PASSWORD, "organiser")  # type: ignore[attr-defined]
+    login = client.post("/api/login", json={"username": "no\x00ra", "password": PASSWORD})
+    assert login.status_code == 422 and "username" in login.text
+    form = client.post("/login", data={"username": "no\x00ra", "password": PASSWORD})
+    assert form.status_code == 401 and "nora" not in form.text
+    csrf = _login(client, "nora")
+    link = client.post(
+        "/api/plans/demo/links",
+        json={"turf": "P01-01", "label": "Pair\x00A"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert link.status_code == 422 and "NUL" in link.text
+    for address in ("/api/plans/de%00mo/progress", "/api/audit?limit=5%00", "/t/abc%00def"):
+        answer = client.get(address)
+        assert answer.status_code == 400, address
+        assert "NUL" in answer.json()["detail"]
