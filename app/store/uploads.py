@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import pandas as pd
 import shapely
 
 from app.store.audit import audit
@@ -23,12 +25,22 @@ from app.store.engine import Database, utcnow
 from app.store.models import Upload, UploadedPrecinct
 from geo._errors import InputError
 from geo.precincts import read_precincts
-from geo.voters import read_voters
+from geo.voters import NOT_FOUND, read_voters
 
 KINDS = ("voters", "precincts")
 VOTER_SUFFIXES = {".csv", ".tsv", ".txt", ".zip", ".parquet", ".geojson", ".json", ".gpkg"}
 PRECINCT_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _no_address_points() -> gpd.GeoDataFrame:
+    """None yet: the streets are chosen later; rows that need a geocode wait for them."""
+    columns = ["osm_type", "osm_id", "street", "house_number", "postcode", "city"]
+    columns += ["building", "building_levels"]
+    return gpd.GeoDataFrame(
+        {name: pd.Series(dtype=object) for name in columns},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+    )
 
 
 class UploadError(ValueError):
@@ -59,16 +71,26 @@ def _check_suffix(kind: str, filename: str) -> None:
 
 def _read(kind: str, path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     if kind == "voters":
-        table = read_voters(path)
+        # No street data is chosen yet: rows that only lack a geocode are placed when the plan
+        # runs against its streets (ncvoter files have no coordinates at all).
+        table = read_voters(path, address_points=_no_address_points)
+        to_geocode = int((table.rejected["reason"] == NOT_FOUND).sum())
         report: dict[str, Any] = {
             "total": table.total,
             "accepted": len(table.accepted),
-            "rejected": len(table.rejected),
+            "to_geocode": to_geocode,
+            "rejected": len(table.rejected) - to_geocode,
             "layout": table.layout,
             "columns": dict(table.columns),
         }
-        if report["accepted"] == 0:
-            raise InputError("no usable voter rows (every row was rejected)", path=path)
+        if report["accepted"] + to_geocode == 0:
+            reasons = table.rejected["reason"].value_counts().head(3)
+            raise InputError(
+                "no usable voter rows (every row was rejected: "
+                + "; ".join(f"{count} × {reason}" for reason, count in reasons.items())
+                + ")",
+                path=path,
+            )
         return report, []
     layer = read_precincts(path)
     polygons = [

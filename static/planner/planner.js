@@ -47,8 +47,8 @@
       uploads[kind] = body.id;
       if (kind === "voters") {
         say(report, `${body.filename}: ${body.total.toLocaleString()} rows, ` +
-          `${body.accepted.toLocaleString()} usable, ${body.rejected.toLocaleString()} rejected ` +
-          `(layout: ${body.layout}). Rows without coordinates are geocoded against the streets when the plan is cut.`);
+          `${body.accepted.toLocaleString()} placed, ${body.to_geocode.toLocaleString()} to geocode ` +
+          `against the streets, ${body.rejected.toLocaleString()} rejected (layout: ${body.layout}).`);
       } else {
         say(report, `${body.filename}: ${body.features} precincts (ids from "${body.id_column}"), ` +
           `${body.repaired} repaired, ${body.dropped_empty} without a usable polygon.`);

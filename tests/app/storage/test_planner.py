@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.accounts import create_user
 from app.server import create_app
 from tests.app.conftest import BuiltPlan
+from tests.geo.test_layouts import ncvoter_file
 
 PASSWORD = "planning password"
 
@@ -126,3 +127,28 @@ def test_the_page_needs_an_organiser(client: TestClient) -> None:
     no_token.post("/api/login", json={"username": "planner", "password": PASSWORD})
     refused = no_token.post("/api/plans", json={"name": "x", "voters_upload": 1})
     assert refused.status_code == 403
+
+
+def test_a_voter_file_without_coordinates_is_accepted_and_geocoded_on_the_streets(
+    client: TestClient, demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    # A state voter file (ncvoter layout) has no coordinates: the upload cannot place its rows
+    # yet, so it must not refuse them; the live count places them on the chosen streets.
+    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
+    sample = voters.loc[voters["unit"] == ""].drop_duplicates(["street", "house_number"]).head(6)
+    addresses = [
+        (f"{row.house_number} {row.street.upper()}", "HELSINKI", "00100")
+        for row in sample.itertuples()
+    ]
+    addresses.append(("999 NOWHERE RD APT 2", "HELSINKI", "00100"))
+    path = ncvoter_file(tmp_path / "ncvoter92.txt", addresses)
+    upload = client.post("/api/uploads/voters", files={"file": (path.name, path.read_bytes())})
+    assert upload.status_code == 201, upload.text
+    report = upload.json()
+    assert report["layout"] == "ncvoter"
+    assert (report["accepted"], report["to_geocode"], report["rejected"]) == (0, 7, 0)
+
+    counted = client.post("/api/universe", json={"voters_upload": report["id"], "target": ""})
+    assert counted.status_code == 200, counted.text
+    placed = counted.json()["voters"]
+    assert (placed["total"], placed["accepted"], placed["rejected"]) == (7, 6, 1)
