@@ -45,7 +45,8 @@ def test_dockerfile_runs_the_packaged_entry_point() -> None:
     cmd = re.search(r"^CMD \[(.*)\]$", dockerfile, re.MULTILINE)
     assert cmd is not None
     assert cmd.group(1).split(",")[0:2] == ['"canvass"', ' "serve"']
-    for package in {p.split(".")[0] for p in project["tool"]["setuptools"]["packages"]}:
+    included = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    for package in {pattern.rstrip("*") for pattern in included}:
         assert f"COPY {package} ./{package}" in dockerfile
 
 
