@@ -134,13 +134,29 @@ def write_gpx(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def _absolute(path: Path | None) -> str | None:
+    """``path`` made absolute (``place:NAME`` street sources stay as they are)."""
+    if path is None:
+        return None
+    if str(path).startswith("place:"):
+        return str(path)
+    return str(Path(path).resolve())
+
+
 def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
     """The ``summary.json`` document: counts at every stage, per-turf figures, timings."""
     document: dict[str, Any] = dict(plan.counts)
+    request = plan.request
+    # Enough to make the plan again (``app.pipeline.request_from_plan``): absolute paths and
+    # every option; the turf size, walk model and target are below.
     document["inputs"] = {
-        "voters": str(plan.request.voters),
-        "precincts": None if plan.request.precincts is None else str(plan.request.precincts),
-        "streets": str(plan.request.streets),
+        "voters": _absolute(request.voters),
+        "precincts": _absolute(request.precincts),
+        "streets": _absolute(request.streets),
+        "columns_file": _absolute(request.columns_file),
+        "precinct_id_column": request.precinct_id_column,
+        "start_latlon": None if request.start_latlon is None else list(request.start_latlon),
+        "max_snap_m": request.max_snap_m,
     }
     size = plan.request.size
     document["turf_size"] = (

@@ -6,6 +6,7 @@ times them and keeps the books so that every input row is accounted for.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from app.turf_edit import AppliedEdit, TurfEdit, apply_edit
 from geo.households import assign_households, summarise_stops
 from geo.join import assign_precincts, distance_outside_m, looks_swapped
 from geo.layouts import read_column_mapping
@@ -27,7 +29,7 @@ from geo.precincts import PrecinctLayer, read_precincts
 from geo.voters import VoterTable, read_voters, reject_rows
 from routing._errors import SnappingError
 from routing.cutting import cut_turfs, max_doors_per_stop, split_big_buildings
-from routing.snap import snap_points
+from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
 from routing.turfs import TurfRoute, TurfSize, WalkModel, route_turf
 from segments.filter import select
@@ -56,6 +58,11 @@ class PlanRequest:
     precinct_id_column: str | None = None
     columns_file: Path | None = None
     """A TOML/JSON file naming the voter file's columns (see ``geo.layouts``)."""
+    edit: TurfEdit | None = None
+    """A manual edit of the turfs in ``previous_stops`` (which must be the current stops
+    exactly): every turf is kept, the edited ones are routed afresh; nothing is re-cut."""
+    previous_edits: tuple[dict[str, Any], ...] = ()
+    """Edits made to the plan before (its summary's ``edits``), carried into the new one."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,122 @@ def read_previous_stops(plan_dir: Path) -> pd.DataFrame | None:
     return frame[columns]
 
 
+def _apply_edit(
+    request: PlanRequest,
+    stops: gpd.GeoDataFrame,
+    graph: StreetGraph,
+    snapped: Snapped,
+    x: np.ndarray,
+    y: np.ndarray,
+    with_precincts: bool,
+) -> AppliedEdit | None:
+    """The request's manual edit applied to its previous turfs (None without an edit)."""
+    if request.edit is None:
+        return None
+    if request.previous_stops is None:
+        raise ValueError("a turf edit needs the plan's turfs as cut (its stops.csv)")
+    return apply_edit(
+        request.edit,
+        request.previous_stops,
+        stops["stop_id"].astype(str).tolist(),
+        precincts=stops["precinct"].fillna("").astype(str).to_numpy(),
+        with_precincts=with_precincts,
+        graph=graph,
+        snapped=snapped,
+        x=x,
+        y=y,
+        doors=stops["doors"].to_numpy(),
+        model=request.model,
+        earlier_edits=request.previous_edits,
+    )
+
+
+class PlanInputsError(ValueError):
+    """A written plan cannot be made again: an input file is gone or its summary is unusable."""
+
+
+def request_from_plan(plan_dir: Path, *, graph_cache_dir: Path | None = None) -> PlanRequest:
+    """The request a written plan was made from (its summary.json), with its turfs as cut.
+
+    ``previous_stops`` and ``previous_edits`` come from the folder, so a run of the request
+    keeps the plan's turfs (and its edit history). Raises ``PlanInputsError`` naming the file
+    when an input is gone or the summary does not say how the plan was made.
+    """
+    summary_path = plan_dir / "summary.json"
+    try:
+        document = json.loads(summary_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanInputsError(f"{summary_path}: missing; {plan_dir} is not a plan") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlanInputsError(f"{summary_path}: not valid JSON ({exc})") from None
+
+    def existing(kind: str, value: object) -> Path | None:
+        if value is None:
+            return None
+        path = Path(str(value))
+        if kind == "streets" and str(value).startswith("place:"):
+            return path  # fetched by name (online), not a file
+        if not path.is_file():
+            raise PlanInputsError(
+                f"the {kind} file of plan {plan_dir.name!r} is gone ({path}): put it back, "
+                "or make the plan again from new files"
+            )
+        return path
+
+    try:
+        inputs = document["inputs"]
+        voters = existing("voters", inputs["voters"])
+        streets = existing("streets", inputs["streets"])
+        precincts = existing("precincts", inputs.get("precincts"))
+        columns_file = existing("columns", inputs.get("columns_file"))
+        size_doc = document.get("turf_size") or {}
+        size = (
+            TurfSize(minutes=None, doors=int(size_doc["doors"]))
+            if size_doc.get("doors") is not None
+            else TurfSize(minutes=float(size_doc.get("minutes") or 120.0))
+        )
+        model_doc = document.get("walk_model") or {}
+        defaults = WalkModel()
+        model = WalkModel(
+            speed_mps=float(model_doc.get("speed_mps", defaults.speed_mps)),
+            minutes_per_door=float(model_doc.get("minutes_per_door", defaults.minutes_per_door)),
+            minutes_per_stop=float(model_doc.get("minutes_per_stop", defaults.minutes_per_stop)),
+        )
+        start = inputs.get("start_latlon")
+        start_latlon = None if start is None else (float(start[0]), float(start[1]))
+        max_snap_m = float(inputs.get("max_snap_m", PlanRequest.max_snap_m))
+        target = (document.get("target") or {}).get("expression") or None
+        precinct_id_column = inputs.get("precinct_id_column")
+        edits = tuple(document.get("edits") or ())
+    except PlanInputsError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise PlanInputsError(
+            f"{summary_path}: does not say how the plan was made ({type(exc).__name__}: {exc}); "
+            "make the plan again"
+        ) from None
+    previous = read_previous_stops(plan_dir)
+    if previous is None:
+        raise PlanInputsError(f"{plan_dir / 'stops.csv'}: missing or without turfs")
+    if voters is None or streets is None:
+        raise PlanInputsError(f"{summary_path}: 'inputs' names no voter file or street data")
+    return PlanRequest(
+        voters=voters,
+        streets=streets,
+        precincts=precincts,
+        target=target,
+        size=size,
+        start_latlon=start_latlon,
+        model=model,
+        max_snap_m=max_snap_m,
+        graph_cache_dir=graph_cache_dir,
+        previous_stops=previous,
+        precinct_id_column=precinct_id_column,
+        columns_file=columns_file,
+        previous_edits=edits,
+    )
+
+
 @dataclass
 class PreparedVoters:
     """A voter file read, joined to its precincts and grouped into households and stops."""
@@ -345,6 +468,7 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
     turfs: list[Turf] = []
     with stages.stage("cut_turfs"):
         doors = stops["doors"].to_numpy()
+        edited = _apply_edit(request, stops, graph, snapped, x, y, layer is not None)
         cut, walks = cut_turfs(
             graph,
             snapped,
@@ -356,8 +480,14 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             model=request.model,
             keep_precincts=layer is not None,
             start=start,
-            keep=_turfs_to_keep(request.previous_stops, stops),
+            keep=edited.keep if edited else _turfs_to_keep(request.previous_stops, stops),
         )
+        rerouted = edited.changed if edited else frozenset()
+        if edited:
+            cut = [
+                replace(piece, precinct=edited.precincts.get(str(piece.turf_id), piece.precinct))
+                for piece in cut
+            ]
     with stages.stage("route_turfs"):
         target_size = float(request.size.doors or request.size.minutes or 0.0)
 
@@ -373,7 +503,7 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
                 piece.members,
                 doors,
                 model=request.model,
-                keep_order=piece.turf_id is not None,
+                keep_order=piece.turf_id is not None and piece.turf_id not in rerouted,
             )
             for piece in cut
         ]
@@ -433,8 +563,8 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
         },
         "snap": snap_counts,
         "recut": {
-            "kept_turfs": sum(piece.turf_id is not None for piece in cut),
-            "new_turfs": sum(piece.turf_id is None for piece in cut),
+            "kept_turfs": sum(p.turf_id is not None and p.turf_id not in rerouted for p in cut),
+            "new_turfs": sum(p.turf_id is None or p.turf_id in rerouted for p in cut),
         },
         "street_graph": {
             "source": graph.source,
@@ -444,6 +574,9 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
             "crs": graph.crs.to_string(),
         },
     }
+    edits = [*request.previous_edits, *([edited.record] if edited else [])]
+    if edits:
+        counts["edits"] = edits
     return Plan(
         request=request,
         voters=voters,

@@ -199,17 +199,42 @@ class Planner:
         if not _PLAN_NAME.match(body.name):
             raise HTTPException(422, "plan name: letters, digits, '.', '_' and '-' (up to 80)")
         request = self.request(body)
+        folder = self.workspace / body.name
+
+        def work(on_stage: Callable[[str], None]) -> None:
+            plan = run_plan(request, on_stage=on_stage)
+            on_stage("write_outputs")
+            write_plan(plan, folder)
+            on_stage("import")
+            self.on_written(folder)
+
+        conflict = f"a plan named {body.name!r} exists; choose another name"
+        return self.submit(body.name, work, conflict=conflict, new_plan=True)
+
+    def submit(
+        self,
+        name: str,
+        work: Callable[[Callable[[str], None]], object],
+        *,
+        conflict: str,
+        new_plan: bool = False,
+    ) -> PlanJob:
+        """Queue ``work(on_stage)`` as a job of plan ``name`` (one plan at a time, in order).
+
+        409 with ``conflict`` while a job of that plan is queued or running, or, for a
+        ``new_plan``, when its folder exists already.
+        """
         with self._lock:
-            busy = any(j.name == body.name and j.status in ("queued", "running")
+            busy = any(j.name == name and j.status in ("queued", "running")
                        for j in self._jobs.values())  # fmt: skip
-            if busy or (self.workspace / body.name).exists():
-                raise HTTPException(409, f"a plan named {body.name!r} exists; choose another name")
-            job = PlanJob(id=uuid.uuid4().hex, name=body.name)
+            if busy or (new_plan and (self.workspace / name).exists()):
+                raise HTTPException(409, conflict)
+            job = PlanJob(id=uuid.uuid4().hex, name=name)
             self._jobs[job.id] = job
-        self._worker.submit(self._run, job, request)
+        self._worker.submit(self._run, job, work)
         return job
 
-    def _run(self, job: PlanJob, request: PlanRequest) -> None:
+    def _run(self, job: PlanJob, work: Callable[[Callable[[str], None]], object]) -> None:
         job.status = "running"
 
         def on_stage(name: str) -> None:
@@ -218,12 +243,7 @@ class Planner:
             job.stage = name
 
         try:
-            plan = run_plan(request, on_stage=on_stage)
-            on_stage("write_outputs")
-            folder = self.workspace / job.name
-            write_plan(plan, folder)
-            on_stage("import")
-            self.on_written(folder)
+            work(on_stage)
         except (InputError, FilterError, StreetDataError, SnappingError, ValueError) as exc:
             job.status, job.error = "failed", str(exc)
             return

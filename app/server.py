@@ -35,6 +35,7 @@ from app.security import (
 )
 from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
+from app.turf_edits_api import turf_edits_router
 from app.uploads_api import uploads_router
 from app.volunteer_api import volunteer_router
 from app.volunteer_assets import register_volunteer_assets
@@ -180,6 +181,7 @@ def create_app(
         return space.files_root / name
 
     app.include_router(dashboard_router(db, gate, plan_dir, _render, tiles))
+    app.include_router(turf_edits_router(planner, gate, plan_dir))
 
     def readable(request: Request) -> None:
         if not gate.can_read_plans(request):
