@@ -29,6 +29,7 @@ from app.assets import leaflet_dir, static_dir
 LEAFLET_URL = "/vendor/leaflet"
 VOLUNTEER_STATIC_URL = "/static/volunteer"
 SERVICE_WORKER_SCOPE = "/t/"
+VOLUNTEER_ICON_URL = f"{VOLUNTEER_STATIC_URL}/icon.svg"
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
 
@@ -51,6 +52,7 @@ def volunteer_page_assets() -> list[str]:
         f"{LEAFLET_URL}/leaflet.js",
         f"{VOLUNTEER_STATIC_URL}/volunteer.css",
         f"{VOLUNTEER_STATIC_URL}/volunteer.js",
+        VOLUNTEER_ICON_URL,
     ]
 
 
@@ -82,6 +84,16 @@ def register_volunteer_assets(app: FastAPI) -> None:
             "display": "standalone",
             "background_color": "#ffffff",
             "theme_color": "#0b3d91",
+            # One scalable icon serves every size a home screen asks for.
+            "icons": [
+                {"src": VOLUNTEER_ICON_URL, "sizes": "any", "type": "image/svg+xml"},
+                {
+                    "src": VOLUNTEER_ICON_URL,
+                    "sizes": "any",
+                    "type": "image/svg+xml",
+                    "purpose": "maskable",
+                },
+            ],
         }
         return JSONResponse(
             manifest,

@@ -21,6 +21,7 @@ const ASSETS = [
   "/vendor/leaflet/leaflet.js",
   "/static/volunteer/volunteer.css",
   "/static/volunteer/volunteer.js",
+  "/static/volunteer/icon.svg",
   "/t/" + TOKEN + "/manifest.webmanifest",
 ];
 const NETWORK_WAIT_MS = 6000;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree
 
 import pytest
 from fastapi import FastAPI
@@ -90,7 +91,14 @@ def test_manifest_starts_at_the_link(client: TestClient) -> None:
     response = client.get(f"/t/{TOKEN}/manifest.webmanifest")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/manifest+json")
-    assert response.json()["start_url"] == f"/t/{TOKEN}"
+    manifest = response.json()
+    assert manifest["start_url"] == f"/t/{TOKEN}"
+    # A home-screen icon the page can show offline: served here, cached by the worker.
+    icons = {icon["src"] for icon in manifest["icons"]}
+    assert icons == {"/static/volunteer/icon.svg"}
+    icon = static_dir() / "volunteer" / "icon.svg"
+    assert ElementTree.parse(icon).getroot().tag == "{http://www.w3.org/2000/svg}svg"
+    assert "/static/volunteer/icon.svg" in client.get(f"/t/{TOKEN}/sw.js").text
 
 
 def test_leaflet_is_served_locally(client: TestClient) -> None:
