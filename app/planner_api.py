@@ -225,14 +225,18 @@ class Planner:
         ``new_plan``, when its folder exists already.
         """
         with self._lock:
-            busy = any(j.name == name and j.status in ("queued", "running")
-                       for j in self._jobs.values())  # fmt: skip
-            if busy or (new_plan and (self.workspace / name).exists()):
+            if self.busy(name) or (new_plan and (self.workspace / name).exists()):
                 raise HTTPException(409, conflict)
             job = PlanJob(id=uuid.uuid4().hex, name=name)
             self._jobs[job.id] = job
         self._worker.submit(self._run, job, work)
         return job
+
+    def busy(self, name: str) -> bool:
+        """Whether plan ``name`` has a job queued or running."""
+        return any(
+            j.name == name and j.status in ("queued", "running") for j in list(self._jobs.values())
+        )
 
     def _run(self, job: PlanJob, work: Callable[[Callable[[str], None]], object]) -> None:
         job.status = "running"

@@ -177,6 +177,9 @@ class TurfEditor:
 
     def start(self, name: str, edit: TurfEdit, *, user_id: int | None) -> PlanJob:
         """Check ``edit`` and queue it; the job makes, writes and imports the edited plan."""
+        conflict = f"plan {name!r} is being changed; wait for that job to finish"
+        if self.planner.busy(name):  # its folder may be being replaced: do not read it now
+            raise HTTPException(409, conflict)
         folder = self.check(name, edit)
 
         def work(on_stage: Callable[[str], None]) -> None:
@@ -203,7 +206,6 @@ class TurfEditor:
                     stops_moved=record["stops_moved"],
                 )
 
-        conflict = f"plan {name!r} is being changed; wait for that job to finish"
         return self.planner.submit(name, work, conflict=conflict)
 
 
@@ -225,6 +227,7 @@ def turf_edits_router(planner: Planner, gate: Gate, plan_dir: Callable[[str], Pa
 
     @router.post(
         "/api/plans/{name}/turfs/split",
+        summary="Split a turf in two",
         status_code=202,
         response_model=JobOut,
         responses=RESPONSES,
@@ -241,6 +244,7 @@ def turf_edits_router(planner: Planner, gate: Gate, plan_dir: Callable[[str], Pa
 
     @router.post(
         "/api/plans/{name}/turfs/merge",
+        summary="Merge turfs",
         status_code=202,
         response_model=JobOut,
         responses=RESPONSES,
@@ -255,6 +259,7 @@ def turf_edits_router(planner: Planner, gate: Gate, plan_dir: Callable[[str], Pa
 
     @router.post(
         "/api/plans/{name}/turfs/draw",
+        summary="Draw a turf on the map",
         status_code=202,
         response_model=JobOut,
         responses=RESPONSES,
