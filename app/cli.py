@@ -20,6 +20,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from app.pipeline import PlanRequest, read_previous_stops, run_plan
+from app.survey import DEMO_SURVEY, SurveyError, SurveyStore
 from geo._errors import InputError
 from routing._errors import SnappingError, StreetDataError
 from routing.graph_cache import default_cache_dir
@@ -257,6 +258,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         graph_cache_dir=default_cache_dir(),
     )
     _run_and_write(request, args.out)
+    survey = SurveyStore(args.out.parent)
+    if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
+        survey.save(DEMO_SURVEY)
     if not args.no_serve:
         return _serve(args.out.parent, host=args.host, port=args.port, demo_link=True)
     return 0
@@ -448,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return int(handlers[args.command](args))
-    except (InputError, StreetDataError, SnappingError, FilterError) as exc:
+    except (InputError, StreetDataError, SnappingError, FilterError, SurveyError) as exc:
         logger.debug("details", exc_info=exc)
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2

@@ -35,6 +35,8 @@ from app.security import (
 )
 from app.store.engine import SQLITE_FILE, Database, open_database
 from app.store.plans import PlanImportError, import_plan
+from app.survey import SurveyStore
+from app.survey_api import survey_router
 from app.turf_edits_api import turf_edits_router
 from app.uploads_api import uploads_router
 from app.volunteer_api import volunteer_router
@@ -153,7 +155,12 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.mount("/files", PlanFiles(space, gate), name="files")
-    app.include_router(volunteer_router(db, _render, tiles, page_template="volunteer.html"))
+    survey = SurveyStore(space.files_root)
+    survey.load()  # a broken survey file stops the server here, with the file's problems
+    app.include_router(
+        volunteer_router(db, _render, tiles, page_template="volunteer.html", survey=survey)
+    )
+    app.include_router(survey_router(db, gate, survey))
     register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
     app.include_router(
         organiser_router(

@@ -3,12 +3,14 @@
 - ``GET /t/{token}``: the phone page (``templates/volunteer.html``), or a friendly page when
   the link is unknown (404), revoked or expired (410).
 - ``GET /api/v/{token}/turf``: the turf, its stops in walking order, households, the voter
-  fields the organiser allowed, the response codes and the results already stored.
+  fields the organiser allowed, the response codes, the survey questions and the results
+  already stored.
 - ``POST /api/v/{token}/results``: results, idempotent by ``client_id``.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -28,6 +30,9 @@ from app.store.results import (
     turf_results,
 )
 from app.store.walk import turf_walk
+from app.survey import SurveyError, SurveyQuestion, SurveyStore
+
+logger = logging.getLogger(__name__)
 
 ASK_FOR_A_NEW_LINK = "Ask your organiser for a new link."
 RESULT_POSTS_PER_MINUTE = 120
@@ -133,6 +138,9 @@ class TurfPayload(BaseModel):
     turf: TurfOut
     fields: list[str]
     response_codes: list[ResponseCode]
+    questions: list[SurveyQuestion] = Field(
+        default_factory=list, description="optional survey questions to ask at each door"
+    )
     stops: list[StopOut]
     results: list[StoredResult]
 
@@ -159,9 +167,25 @@ def _link(db: Database, token: str) -> LinkInfo:
 
 
 def volunteer_router(
-    db: Database, render: Any, tile_url: str | None, *, page_template: str
+    db: Database,
+    render: Any,
+    tile_url: str | None,
+    *,
+    page_template: str,
+    survey: SurveyStore | None = None,
 ) -> APIRouter:
     """The routes of the volunteer side; ``render(template, status, **context)`` makes HTML."""
+
+    def questions() -> list[SurveyQuestion]:
+        if survey is None:
+            return []
+        try:
+            return survey.load().questions
+        except SurveyError as exc:
+            # A broken survey file must not keep a volunteer from recording doors.
+            logger.error("survey not shown to volunteers: %s", exc)
+            return []
+
     router = APIRouter()
     posts = RateLimiter(RESULT_POSTS_PER_MINUTE, 60.0)
 
@@ -197,6 +221,7 @@ def volunteer_router(
                 "turf": walk["turf"],
                 "fields": list(link.fields),
                 "response_codes": [{"code": c, "label": label} for c, label in RESPONSE_CODES],
+                "questions": questions(),
                 "stops": walk["stops"],
                 "results": turf_results(db, link.plan_id, link.turf_code),
             }

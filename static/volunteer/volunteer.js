@@ -33,6 +33,7 @@
     open: null, // household_id of the door whose buttons are shown
     who: new Map(), // household_id -> voter_id chosen for the next result (absent: whole door)
     noteOpen: new Set(),
+    answers: new Map(), // household_id -> {question id: choice} for the next result
     linkGone: false,
     arming: null, // {household, until}: a door just opened by a result, briefly inert
     sending: false,
@@ -222,6 +223,9 @@
       status: "waiting",
     };
     if (notes) result.notes = notes;
+    const answers = state.answers.get(householdId);
+    if (answers && Object.keys(answers).length) result.answers = answers;
+    state.answers.delete(householdId);
     state.results.set(result.client_id, result);
     const saved = Outbox.put([result]); // written in the background, in order
     if (noteBox) noteBox.value = "";
@@ -564,6 +568,8 @@
       }, [c.label]));
     }
 
+    const survey = renderSurvey(householdId);
+
     const noteShown = state.noteOpen.has(householdId);
     const note = noteShown
       ? el("label", { className: "note" }, [
@@ -593,7 +599,7 @@
         }
         return el("li", { className: r.status, "data-client-id": r.client_id }, [
           timeOf(r.recorded_at), " ", el("b", { text: codeLabels.get(r.code) || r.code }),
-          " — ", whom, r.notes ? " — “" + r.notes + "”" : "", " · ", statusText(r),
+          " — ", whom, answerText(r), r.notes ? " — “" + r.notes + "”" : "", " · ", statusText(r),
         ]);
       }))
       : null;
@@ -602,8 +608,43 @@
       ? "Tap the result for " + voterName(hh.voters.find(function (v) { return v.voter_id === chosen; }) || { voter_id: chosen })
       : "Tap the result for this door";
     return el("div", { className: "door-body", id: "door-body-" + householdId }, [
-      who, note, el("p", { className: "hint", text: heading }), codes, log,
+      who, survey, note, el("p", { className: "hint", text: heading }), codes, log,
     ]);
+  }
+
+  function renderSurvey(householdId) {
+    const questions = state.turf.questions || [];
+    if (!questions.length) return null;
+    const chosen = state.answers.get(householdId) || {};
+    return el("div", { className: "survey" }, questions.map(function (q) {
+      return el("div", { className: "question", role: "group", "aria-label": q.text }, [
+        el("p", { text: q.text }),
+        el("div", { className: "choices" }, q.choices.map(function (choice) {
+          return el("button", {
+            type: "button",
+            className: "chip",
+            "data-question": q.id,
+            "aria-pressed": chosen[q.id] === choice ? "true" : "false",
+            on: {
+              click: function () {
+                // Tapping the chosen answer again takes it back: every question is optional.
+                const answers = Object.assign({}, state.answers.get(householdId));
+                if (answers[q.id] === choice) delete answers[q.id];
+                else answers[q.id] = choice;
+                state.answers.set(householdId, answers);
+                renderAll();
+              },
+            },
+          }, [choice]);
+        })),
+      ]);
+    }));
+  }
+
+  function answerText(r) {
+    if (!r.answers) return "";
+    const parts = Object.keys(r.answers).map(function (id) { return r.answers[id]; });
+    return parts.length ? " — " + parts.join(", ") : "";
   }
 
   function renderList() {

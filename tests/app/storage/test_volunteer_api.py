@@ -62,9 +62,11 @@ def test_turf_follows_the_contract(client: TestClient, workspace: Path) -> None:
         "turf",
         "fields",
         "response_codes",
+        "questions",
         "stops",
         "results",
     }
+    assert body["questions"] == []  # this workspace has no survey
     assert body["plan"] == "demo"
     assert body["turf"]["id"] == turf
     assert set(body["turf"]) == {
