@@ -32,8 +32,9 @@ from app.security import RateLimiter, client_address
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
 from app.store.links import DEFAULT_FIELDS, LINK_FIELDS, create_link, list_links, revoke_link
-from app.store.models import AuditEntry, Household, Plan, Result, User, VolunteerLink, Voter
+from app.store.models import AuditEntry, User
 from app.store.plans import PlanImportError, import_plan
+from app.store.results import results_per_voter
 from app.store.spatial import AreaError, parse_polygon, stops_inside
 
 WRITERS = ("admin", "organiser")
@@ -325,44 +326,26 @@ def organiser_router(
 
 
 def _minivan_export(db: Database, plan: str) -> tuple[str, int]:
-    with db.reading() as session:
-        plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
-        if plan_id is None:
-            raise HTTPException(404, f"no plan named {plan!r} in the database")
-        results = session.execute(
-            select(Result, VolunteerLink.label)
-            .outerjoin(VolunteerLink, VolunteerLink.id == Result.link_id)
-            .where(Result.plan_id == plan_id)
-            .order_by(Result.recorded_at, Result.id)
-        ).all()
-        voters: dict[int, list[Voter]] = {}
-        for voter in session.scalars(select(Voter).join(Household).where(Voter.plan_id == plan_id)):
-            voters.setdefault(voter.household_id, []).append(voter)
+    rows = results_per_voter(db, plan)
+    if rows is None:
+        raise HTTPException(404, f"no plan named {plan!r} in the database")
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
     writer.writerow(MINIVAN_COLUMNS)
-    rows = 0
-    for result, label in results:
-        people = voters.get(result.household_id, [])
-        if result.voter_code is not None:
-            people = [v for v in people if v.voter_code == result.voter_code]
-        canvassed = as_utc(result.recorded_at).strftime("%m/%d/%Y")
-        created = as_utc(result.received_at).strftime("%m/%d/%Y")
-        by = label or (f"Volunteer link {result.link_id}" if result.link_id else "")
-        for voter in people:
-            writer.writerow(
-                [
-                    voter.voter_code,
-                    f"{voter.last_name}, {voter.first_name}",
-                    canvassed,
-                    VAN_RESULTS.get(result.code, "Canvassed"),
-                    "Walk",
-                    by,
-                    "Canvass Planner",
-                    created,
-                    "Canvass Planner",
-                    plan,
-                ]
-            )
-            rows += 1
-    return buffer.getvalue(), rows
+    for row in rows:
+        result, voter = row.result, row.voter
+        writer.writerow(
+            [
+                voter.voter_code,
+                f"{voter.last_name}, {voter.first_name}",
+                as_utc(result.recorded_at).strftime("%m/%d/%Y"),
+                VAN_RESULTS.get(result.code, "Canvassed"),
+                "Walk",
+                row.canvassed_by,
+                "Canvass Planner",
+                as_utc(result.received_at).strftime("%m/%d/%Y"),
+                "Canvass Planner",
+                plan,
+            ]
+        )
+    return buffer.getvalue(), len(rows)

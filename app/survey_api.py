@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from urllib.parse import quote
+
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 
 from app.auth import Gate
 from app.store.audit import audit
-from app.store.engine import Database
+from app.store.engine import Database, as_utc
+from app.store.results import results_per_voter
 from app.survey import Survey, SurveyError, SurveyStore
+
+SURVEY_RESPONSE_COLUMNS = (
+    "Voter File VANID",
+    "Contact Name",
+    "Date Canvassed",
+    "Survey Response",
+    "Survey Question Name",
+    "Survey Question Type",
+    "Canvassed By",
+    "Contact Type",
+)
+"""VAN's Survey Response report layout (one row per voter and answered question)."""
 
 EDITORS = ("admin", "organiser")
 
@@ -40,5 +58,52 @@ def survey_router(db: Database, gate: Gate, store: SurveyStore) -> APIRouter:
                 questions=len(body.questions),
             )
         return body
+
+    @router.get(
+        "/api/plans/{name}/survey-responses.tsv",
+        response_class=Response,
+        responses={200: {"content": {"text/tab-separated-values": {}}}, 401: {}, 403: {}, 404: {}},
+    )
+    def export_survey_responses(name: str, request: Request) -> Response:
+        """Survey answers as a VAN Survey Response report (tab-separated), for upload to VAN."""
+        info = gate.require(request, *EDITORS)
+        rows = results_per_voter(db, name)
+        if rows is None:
+            raise HTTPException(404, f"no plan named {name!r} in the database")
+        try:
+            texts = {q.id: q.text for q in store.load().questions}
+        except SurveyError:
+            texts = {}  # answers are still exported, under their question ids
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="\t", lineterminator="\r\n")
+        writer.writerow(SURVEY_RESPONSE_COLUMNS)
+        written = 0
+        for row in rows:
+            answers = row.result.answers or {}
+            for question, answer in sorted(answers.items()):
+                writer.writerow(
+                    [
+                        row.voter.voter_code,
+                        f"{row.voter.last_name}, {row.voter.first_name}",
+                        as_utc(row.result.recorded_at).strftime("%m/%d/%Y"),
+                        answer,
+                        texts.get(question, question),
+                        "",  # VAN's question type is set where the question is made in VAN
+                        row.canvassed_by,
+                        "Walk",
+                    ]
+                )
+                written += 1
+        with db.writing() as session:
+            audit(session, "export.survey", name, user_id=info.account.id, rows=written)
+        return Response(
+            buffer.getvalue(),
+            media_type="text/tab-separated-values; charset=utf-8",
+            headers={
+                "Content-Disposition": (
+                    f"attachment; filename*=UTF-8''{quote(name)}-survey-responses.tsv"
+                )
+            },
+        )
 
     return router

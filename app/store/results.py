@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.engine import Database, as_utc, utcnow
 from app.store.links import LinkInfo
-from app.store.models import Household, Result, Stop, Turf, Voter
+from app.store.models import Household, Plan, Result, Stop, Turf, VolunteerLink, Voter
 
 RESPONSE_CODES: tuple[tuple[str, str], ...] = (
     ("not_home", "Not home"),
@@ -178,3 +178,38 @@ def count_results(db: Database) -> int:
     """How many results are stored (all plans)."""
     with db.reading() as session:
         return int(session.scalar(select(func.count()).select_from(Result)) or 0)
+
+
+@dataclass(frozen=True)
+class VoterResult:
+    """A stored result as it applies to one voter (a whole-door result to each voter there)."""
+
+    result: Result
+    voter: Voter
+    canvassed_by: str
+    """The link's label, or ``Volunteer link <id>``."""
+
+
+def results_per_voter(db: Database, plan: str) -> list[VoterResult] | None:
+    """The plan's results, one row per voter they apply to, oldest first; None: no such plan."""
+    with db.reading() as session:
+        plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
+        if plan_id is None:
+            return None
+        results = session.execute(
+            select(Result, VolunteerLink.label)
+            .outerjoin(VolunteerLink, VolunteerLink.id == Result.link_id)
+            .where(Result.plan_id == plan_id)
+            .order_by(Result.recorded_at, Result.id)
+        ).all()
+        voters: dict[int, list[Voter]] = {}
+        for voter in session.scalars(select(Voter).join(Household).where(Voter.plan_id == plan_id)):
+            voters.setdefault(voter.household_id, []).append(voter)
+    rows: list[VoterResult] = []
+    for result, label in results:
+        people = voters.get(result.household_id, [])
+        if result.voter_code is not None:
+            people = [v for v in people if v.voter_code == result.voter_code]
+        by = label or (f"Volunteer link {result.link_id}" if result.link_id else "")
+        rows.extend(VoterResult(result, voter, by) for voter in people)
+    return rows

@@ -78,6 +78,25 @@ def test_organisers_set_questions_that_volunteers_see_and_answer(
     assert result is not None and result.answers == answered["answers"]
     assert [c.subject for c in changes] == ["top_issue,yard_sign"]
 
+    # Back to VAN: one Survey Response row per voter at the door and answered question.
+    export = client.get("/api/plans/demo/survey-responses.tsv", headers=organiser)
+    assert export.status_code == 200, export.text
+    lines = [line.split("\t") for line in export.text.splitlines()]
+    assert lines[0][:5] == [
+        "Voter File VANID",
+        "Contact Name",
+        "Date Canvassed",
+        "Survey Response",
+        "Survey Question Name",
+    ]
+    voters = {v["voter_id"] for v in turf["stops"][0]["households"][0]["voters"]}
+    assert {line[0] for line in lines[1:]} == voters
+    assert sorted((line[3], line[4]) for line in lines[1:]) == sorted(
+        [("Housing", "What matters most?"), ("Yes", "Yard sign?")] * len(voters)
+    )
+    assert client.get("/api/plans/demo/survey-responses.tsv", headers=manager).status_code == 403
+    assert client.get("/api/plans/nope/survey-responses.tsv", headers=organiser).status_code == 404
+
 
 def test_bad_surveys_are_refused_with_the_problem_named(client: TestClient) -> None:
     organiser = _bearer(client, "sara")
