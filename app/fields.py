@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 
 def no_nul(text: str) -> str:
@@ -26,3 +26,8 @@ Text = Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_nul)
 Label = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)]
 Expression = Annotated[str, StringConstraints(max_length=2000), AfterValidator(no_nul)]
 """A filter expression."""
+
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a database row can have (a signed 64-bit integer)."""
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+"""The id of a stored row (an upload, a link): bounded so a lookup never overflows."""

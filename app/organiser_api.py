@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import Path as UrlPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from app.accounts import (
     start_session,
 )
 from app.auth import SESSION_COOKIE, Gate
-from app.fields import Label, Name, Password
+from app.fields import MAX_ROW_ID, Label, Name, Password
 from app.security import RateLimiter, client_address
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
@@ -246,7 +247,9 @@ def organiser_router(
         return list(LINK_FIELDS)
 
     @router.post("/api/links/{link_id}/revoke", responses={401: {}, 403: {}, 404: {}})
-    def api_revoke_link(link_id: int, request: Request) -> dict[str, bool]:
+    def api_revoke_link(
+        link_id: Annotated[int, UrlPath(ge=1, le=MAX_ROW_ID)], request: Request
+    ) -> dict[str, bool]:
         """Revoke a link: its page then says to ask for a new one."""
         info = gate.require(request, *WRITERS)
         if not revoke_link(db, link_id, user_id=info.account.id):

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from app.auth import Gate
-from app.fields import Expression, Name
+from app.fields import Expression, Name, RowId
 from app.outputs import write_plan
 from app.pipeline import PlanRequest, PreparedVoters, prepare_voters, run_plan, target_mask
 from app.store.engine import Database
@@ -52,8 +52,8 @@ _ORGANISERS = ("admin", "organiser")
 class UniverseIn(BaseModel):
     """A target to count on uploaded files."""
 
-    voters_upload: int = Field(description="id of a voters upload")
-    precincts_upload: int | None = Field(None, description="id of a precincts upload")
+    voters_upload: RowId = Field(description="id of a voters upload")
+    precincts_upload: RowId | None = Field(None, description="id of a precincts upload")
     streets: Name = Field(DEMO_STREETS, description="street data id from GET /api/streets")
     target: Expression = Field("", description="filter expression; blank: everyone")
 

@@ -25,6 +25,7 @@ from starlette.types import Scope
 from app.assets import static_dir
 from app.auth import Gate
 from app.dashboard import dashboard_router
+from app.openapi import describe_error_details
 from app.organiser_api import organiser_router
 from app.planner_api import Planner, planner_router
 from app.security import (
@@ -161,6 +162,7 @@ def create_app(
         volunteer_router(db, _render, tiles, page_template="volunteer.html", survey=survey)
     )
     app.include_router(survey_router(db, gate, survey))
+    describe_error_details(app)
     register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
     app.include_router(
         organiser_router(
