@@ -27,7 +27,7 @@ Label = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)
 Expression = Annotated[str, StringConstraints(max_length=2000), AfterValidator(no_nul)]
 """A filter expression."""
 
-MAX_ROW_ID = 2**63 - 1
-"""The largest id a database row can have (a signed 64-bit integer)."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a database row can have (ids are PostgreSQL ``integer``: signed 32-bit)."""
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 """The id of a stored row (an upload, a link): bounded so a lookup never overflows."""
