@@ -22,7 +22,7 @@ from app.accounts import create_user
 from app.server import create_app
 from app.store.links import create_volunteer_link
 
-EXAMPLES = 20
+EXAMPLES = 50
 """Generated requests per operation (kept small: the suite stays fast)."""
 # A well-formed request may still be refused (a household outside the link's turf): the checks
 # are "no server error" and "every answer matches the documented schema and content type".
