@@ -75,11 +75,21 @@ class LiveServer:
     base: str
     token: str
     turf_id: str
+    db: Any
 
     def turf(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base}/api/v/{self.token}/turf", timeout=10) as r:
             document: dict[str, Any] = json.load(r)
         return document
+
+    def stored_answers(self, client_id: str) -> dict[str, str]:
+        from sqlalchemy import select
+
+        from app.store.models import Result
+
+        with self.db.reading() as session:
+            answers = session.scalar(select(Result.answers).where(Result.client_id == client_id))
+        return dict(answers or {})
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +100,7 @@ def live_server(
 
     from app.server import create_app
     from app.store.links import create_volunteer_link
+    from app.survey import DEMO_SURVEY, SurveyStore
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -97,6 +108,8 @@ def live_server(
     port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     database = tmp_path_factory.mktemp("volunteer-db") / "canvass.db"
+    survey = SurveyStore(demo_plan.out.parent)
+    survey.save(DEMO_SURVEY)
     app = create_app(
         demo_plan.out.parent,
         f"sqlite:///{database}",
@@ -114,11 +127,12 @@ def live_server(
         assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield LiveServer(base=base, token=token, turf_id=turf_id)
+        yield LiveServer(base=base, token=token, turf_id=turf_id, db=app.state.db)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+        survey.path.unlink()
 
 
 @pytest.fixture
@@ -182,7 +196,11 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive", timeout=WAIT_MS)
 
         # The service worker controls the page (needed for the offline reload below).
-        page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=WAIT_MS)
+        # (Polled from here: wait_for_function evaluates a string, which the page's CSP forbids.)
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+            assert time.monotonic() < deadline, "no service worker controls the page"
+            page.wait_for_timeout(100)
         page.screenshot(path=str(artifacts / "volunteer-1-opened.png"))
 
         # One tap records a result for the next door; it is sent at once.
@@ -201,6 +219,13 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         voter_id = voter.get_attribute("data-voter")
         voter.click()
         assert voter.get_attribute("aria-pressed") == "true"
+        # An optional survey answer goes with the result; a second tap would take it back.
+        housing = third.locator("button[data-question='top_issue']", has_text="Housing")
+        housing.click()
+        assert (
+            third.locator("button[data-question='top_issue'][aria-pressed='true']").inner_text()
+            == "Housing"
+        )
         third.locator("button.add-note").click()
         third.locator("textarea").fill("Asked for a yard sign")
         _no_horizontal_overflow(page)
@@ -237,6 +262,8 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
     assert by_household[doors[1]]["code"] == "refused"
     assert by_household[doors[2]]["code"] == "supporter_1"
     assert by_household[doors[2]]["voter_id"] == voter_id
+    stored = live_server.stored_answers(by_household[doors[2]]["client_id"])
+    assert stored == {"top_issue": "Housing"}
     assert errors == []
     outside = [url for url in requests if not url.startswith(live_server.base)]
     assert outside == []
