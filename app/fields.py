@@ -24,6 +24,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=1000), Afte
 Text = Annotated[str, StringConstraints(max_length=1000), AfterValidator(no_nul)]
 """Free text such as notes and survey answers."""
 Label = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)]
+Note = Annotated[str, StringConstraints(max_length=500), AfterValidator(no_nul)]
 Expression = Annotated[str, StringConstraints(max_length=2000), AfterValidator(no_nul)]
 """A filter expression."""
 

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.assets import static_dir
+from app.assignments_api import assignments_router
 from app.auth import Gate
 from app.dashboard import dashboard_router
 from app.openapi import describe_error_details
@@ -162,6 +163,7 @@ def create_app(
         volunteer_router(db, _render, tiles, page_template="volunteer.html", survey=survey)
     )
     app.include_router(survey_router(db, gate, survey))
+    app.include_router(assignments_router(db, gate))
     describe_error_details(app)
     register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
     app.include_router(

@@ -262,3 +262,19 @@ class UploadedPrecinct(Base):
     upload_id: Mapped[int] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(100))
     geometry: Mapped[dict[str, Any]]
+
+
+class Assignment(Base):
+    """Who walks a turf: the organiser's note of the volunteer (or pair) it is given to."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("plan_id", "turf_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    turf_code: Mapped[str] = mapped_column(String(100))
+    """The turf by its printed id, so the assignment outlives a re-cut that keeps the turf."""
+    volunteer: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime]
