@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ import pytest
 from app.outputs import write_plan
 from app.pipeline import Plan, PlanRequest, run_plan
 from geo.sample import DemoInputs, write_demo_inputs
+from tests.app.browser import launch_chromium
 
 DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
@@ -37,3 +40,18 @@ def demo_plan(tmp_path_factory: pytest.TempPathFactory) -> BuiltPlan:
     out = root / "demo"
     summary = write_plan(plan, out)
     return BuiltPlan(inputs=inputs, plan=plan, out=out, summary=summary)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (see ``tests/app/browser.py``)."""
+    yield from launch_chromium()
+
+
+@pytest.fixture
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: $CANVASS_TEST_ARTIFACTS if set, else a temporary folder."""
+    folder = os.environ.get("CANVASS_TEST_ARTIFACTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

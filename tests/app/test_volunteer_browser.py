@@ -14,9 +14,6 @@ Skipped only when Chromium or Playwright is missing, and then only outside CI: w
 from __future__ import annotations
 
 import json
-import os
-import socket
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -26,48 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
 from tests.app.conftest import BuiltPlan
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PHONE = {"width": 390, "height": 844}
-WAIT_MS = 15_000
-
-
-def _missing_browser() -> str | None:
-    if not CHROMIUM.is_file():
-        return f"{CHROMIUM} is not installed (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[dev]')"
-    return None
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    reason = _missing_browser()
-    if reason:
-        if os.environ.get("CI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"CI_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @dataclass(frozen=True)
@@ -96,57 +53,30 @@ class LiveServer:
 def live_server(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    import uvicorn
-
     from app.server import create_app
     from app.store.links import create_volunteer_link
     from app.survey import DEMO_SURVEY, SurveyStore
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
     database = tmp_path_factory.mktemp("volunteer-db") / "canvass.db"
     survey = SurveyStore(demo_plan.out.parent)
     survey.save(DEMO_SURVEY)
-    app = create_app(
-        demo_plan.out.parent,
-        f"sqlite:///{database}",
+
+    def make_app(base: str) -> Any:
         # Tiles from the app itself, which has none: every request stays on 127.0.0.1 and
         # the map has to show the route and stops with no tiles.
-        tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-    )
-    turf_id = demo_plan.summary["turfs"][0]["turf"]
-    token = create_volunteer_link(app.state.db, demo_plan.out.name, turf_id)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+        return create_app(
+            demo_plan.out.parent,
+            f"sqlite:///{database}",
+            tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+        )
+
     try:
-        yield LiveServer(base=base, token=token, turf_id=turf_id, db=app.state.db)
+        with serving(make_app) as (base, app):
+            turf_id = demo_plan.summary["turfs"][0]["turf"]
+            token = create_volunteer_link(app.state.db, demo_plan.out.name, turf_id)
+            yield LiveServer(base=base, token=token, turf_id=turf_id, db=app.state.db)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         survey.path.unlink()
-
-
-@pytest.fixture
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots go: $CANVASS_TEST_ARTIFACTS if set, else a temporary folder."""
-    folder = os.environ.get("CANVASS_TEST_ARTIFACTS")
-    path = Path(folder) if folder else tmp_path_factory.mktemp("browser-artifacts")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _no_horizontal_overflow(page: Any) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"page is {width} px wide on a {PHONE['width']} px phone"
 
 
 def _waiting(page: Any) -> str:
@@ -189,7 +119,7 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         assert listed == doors
         assert page.locator("li.door.is-next").get_attribute("data-household") == doors[0]
         assert stops[0]["address"] in page.locator("section.stop").first.inner_text()
-        _no_horizontal_overflow(page)
+        no_horizontal_overflow(page)
 
         # "Where am I": the phone's position on the map.
         page.click("button.locate")
@@ -228,7 +158,7 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         )
         third.locator("button.add-note").click()
         third.locator("textarea").fill("Asked for a yard sign")
-        _no_horizontal_overflow(page)
+        no_horizontal_overflow(page)
         third.locator("button[data-code='supporter_1']").click()
         page.wait_for_selector("#sync[data-waiting='2']", timeout=WAIT_MS)
         assert "waiting" in page.inner_text("#sync").lower()

@@ -1,0 +1,93 @@
+"""Shared plumbing of the real-browser tests: Debian's Chromium via Playwright, and the app
+served by uvicorn on a free port of 127.0.0.1.
+
+Browser tests are skipped only when Chromium or Playwright is missing, and then only outside
+CI: with ``CI_REQUIRE_BROWSER=1`` (set by ``.ci/run``) a missing browser fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+WAIT_MS = 15_000
+
+
+def missing_browser() -> str | None:
+    """Why no browser test can run here, or None."""
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def launch_chromium() -> Iterator[Any]:
+    """A headless Chromium for the duration of a fixture (skip or fail when there is none)."""
+    reason = missing_browser()
+    if reason:
+        if os.environ.get("CI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"CI_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def serving(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
+    """Serve ``make_app(base_url)`` with uvicorn on 127.0.0.1; yields the base URL and the app."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    app = make_app(base)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield base, app
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        app.state.db.dispose()
+
+
+def no_horizontal_overflow(page: Any, width: int = PHONE["width"]) -> None:
+    """Fail when the page scrolls sideways at ``width`` pixels."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
