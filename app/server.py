@@ -211,7 +211,7 @@ def create_app(
     def plan_page(name: str, request: Request) -> Any:
         if not gate.can_read_plans(request):
             return RedirectResponse(f"/login?next=/plans/{name}", status_code=303)
-        return render_page("plan.html", name=name, summary=space.summary(name))
+        return render_page("plan.html", name=name, summary=space.summary(name), tile_url=tiles)
 
     @app.get("/api/plans", responses={401: {}})
     def list_plans(request: Request) -> list[str]:

@@ -1,0 +1,143 @@
+"""The organiser's plan page in a real browser: map, status, assignments, links and edit tools.
+
+An organiser logs in, sees the turfs on the map and in the table, gives a turf to a volunteer,
+creates a volunteer link (its URL is shown once), revokes it, and asks for a split that the
+server refuses (the page shows why). No request may leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.accounts import create_user
+from app.server import create_app
+from app.store.models import VolunteerLink
+from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.conftest import BuiltPlan
+
+PASSWORD = "organising password"
+
+
+@pytest.fixture(scope="module")
+def site(
+    demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Any]]:
+    root = tmp_path_factory.mktemp("organiser-ws")
+    shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
+
+    def make_app(base: str) -> Any:
+        app = create_app(
+            root,
+            f"sqlite:///{root / 'canvass.db'}",
+            tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+        )
+        create_user(app.state.db, "olga", PASSWORD, "organiser")
+        return app
+
+    with serving(make_app) as served:
+        yield served
+
+
+def _logged_in_page(
+    chromium: Any, base: str, viewport: dict[str, int]
+) -> tuple[Any, Any, list[str]]:
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{base}/login?next=/plans/demo")
+    page.fill("input[name='username']", "olga")
+    page.fill("input[name='password']", PASSWORD)
+    page.click("button[type='submit']")
+    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    return context, page, requests
+
+
+def test_an_organiser_assigns_a_turf_and_manages_its_link(
+    chromium: Any, site: tuple[str, Any], artifacts: Path
+) -> None:
+    base, app = site
+    context, page, requests = _logged_in_page(chromium, base, {"width": 1280, "height": 900})
+    try:
+        rows = page.locator("#turfs tbody tr[data-turf]")
+        first = rows.first.get_attribute("data-turf")
+        assert rows.count() >= 10
+        # The map shows every turf outline and the routes, with no tiles.
+        assert page.locator("#map path.leaflet-interactive").count() >= rows.count()
+        status = page.locator(f"tr[data-turf='{first}'] [data-field='status']").inner_text()
+        assert status.startswith("not started")
+
+        # Assign the turf.
+        page.click(f"tr[data-turf='{first}'] button[data-action='assign']")
+        page.fill(f"tr[data-turf='{first}'] input[name='volunteer']", "Ana & Ben")
+        page.fill(f"tr[data-turf='{first}'] input[name='note']", "start at the library")
+        page.click(f"tr[data-turf='{first}'] form.assign button[type='submit']")
+        page.wait_for_selector(
+            f"tr[data-turf='{first}'] [data-field='assigned'] .who:text('Ana & Ben')"
+        )
+
+        # A link for it: the URL is shown once, labelled with the volunteer.
+        page.click(f"tr[data-turf='{first}'] button[data-action='new-link']")
+        page.wait_for_selector("#new-link:not([hidden])", timeout=WAIT_MS)
+        url = page.input_value("#new-link-url")
+        assert url.startswith(f"{base}/t/")
+        with app.state.db.reading() as session:
+            link = session.scalar(select(VolunteerLink).where(VolunteerLink.turf_code == first))
+        assert link is not None and link.label == "Ana & Ben"
+        page.wait_for_selector(f"tr[data-turf='{first}'] span.link[data-link='{link.id}']")
+        page.screenshot(path=str(artifacts / "organiser-1-assigned-and-linked.png"), full_page=True)
+
+        # Revoke it: the row no longer lists it, and the link shows the friendly page.
+        page.click(f"tr[data-turf='{first}'] span.link[data-link='{link.id}'] button")
+        page.wait_for_selector(
+            f"tr[data-turf='{first}'] span.link[data-link='{link.id}']", state="detached"
+        )
+        gone = context.new_page()
+        assert gone.goto(url).status == 410
+        gone.close()
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith(base)] == []
+
+
+def test_edit_tools_send_the_edit_and_show_a_refusal(
+    chromium: Any, site: tuple[str, Any], artifacts: Path
+) -> None:
+    base, _ = site
+    context, page, requests = _logged_in_page(chromium, base, PHONE)
+    try:
+        no_horizontal_overflow(page)
+        sent: list[dict[str, Any]] = []
+
+        def refuse(route: Any) -> None:
+            sent.append(json.loads(route.request.post_data or "{}"))
+            route.fulfill(
+                status=422,
+                content_type="application/json",
+                body=json.dumps({"detail": "turf 'X' has one stop and cannot be split"}),
+            )
+
+        page.route("**/api/plans/demo/turfs/split", refuse)
+        assert page.is_disabled("#split") and page.is_disabled("#merge")
+        assert page.is_hidden("#new-link")  # until a link is made
+        first = page.locator("#turfs tbody tr[data-turf]").first
+        turf = first.get_attribute("data-turf")
+        first.locator("td").first.click()
+        assert page.is_enabled("#split") and page.is_disabled("#merge")
+        page.click("#split")
+        page.wait_for_selector("#notice:not([hidden])", timeout=WAIT_MS)
+        assert "cannot be split" in page.inner_text("#notice")
+        assert sent == [{"turf": turf}]
+        page.locator("#turfs tbody tr[data-turf]").nth(1).locator("td").first.click()
+        assert page.is_enabled("#merge") and page.is_disabled("#split")
+        page.screenshot(path=str(artifacts / "organiser-2-phone.png"), full_page=True)
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith(base)] == []
