@@ -215,7 +215,9 @@ def _write_all(plan: Plan, folder: Path, *, name: str) -> dict[str, Any]:
     for turf in plan.turfs:
         rows = walklist_rows(plan, turf)
         rows.to_csv(folder / "walklists" / f"{turf.turf_id}.csv", index=False)
-        write_walklist_html(plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.html")
+        write_walklist_html(
+            plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.html", plan_name=name
+        )
         write_walklist_pdf(
             plan, turf, rows, folder / "walklists" / f"{turf.turf_id}.pdf", plan_name=name
         )

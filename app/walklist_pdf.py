@@ -15,20 +15,27 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import quote
 
 import pandas as pd
 import segno
 from fpdf import FPDF
 
-from app.walklists import Block, Household, ResponseGroup, WalkList, WalkStop, walk_list
+from app.walklists import (
+    DEFAULT_PUBLIC_URL,
+    Block,
+    Household,
+    ResponseGroup,
+    WalkList,
+    WalkStop,
+    turf_map_url,
+    walk_list,
+)
 
 if TYPE_CHECKING:
     from app.pipeline import Plan, Turf
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 Paper = Literal["A4", "Letter"]
 PAPERS: tuple[Paper, ...] = ("A4", "Letter")
 
@@ -46,17 +53,6 @@ RESULT_MM = 100.0
 INK = (29, 36, 51)
 MUTED = (91, 101, 120)
 RULE = (201, 207, 218)
-
-
-def turf_map_url(plan_name: str, turf_id: str, *, public_url: str = DEFAULT_PUBLIC_URL) -> str:
-    """The address of a turf's map as the server serves it: what the QR code holds.
-
-    Examples
-    --------
-    >>> turf_map_url("demo", "P01-01")
-    'http://127.0.0.1:8000/files/demo/maps/P01-01.html'
-    """
-    return f"{public_url.rstrip('/')}/files/{quote(plan_name)}/maps/{quote(turf_id)}.html"
 
 
 def write_walklist_pdf(

@@ -8,8 +8,10 @@ from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pandas as pd
+import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from geo.households import natural_key
@@ -17,6 +19,8 @@ from geo.households import natural_key
 if TYPE_CHECKING:
     from app.pipeline import Plan, Turf
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+"""Where volunteers reach the server unless told otherwise (what printed QR codes point to)."""
 RESPONSE_CODES = (
     "Not home",
     "Refused",
@@ -294,9 +298,36 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def write_walklist_html(plan: Plan, turf: Turf, rows: pd.DataFrame, path: Path) -> None:
-    """Render the printable walk list of ``turf`` to ``path``."""
-    html = _templates.get_template("walklist.html").render(**walklist_context(plan, turf, rows))
+def turf_map_url(plan_name: str, turf_id: str, *, public_url: str = DEFAULT_PUBLIC_URL) -> str:
+    """The address of a turf's map as the server serves it: what the QR code holds.
+
+    Examples
+    --------
+    >>> turf_map_url("demo", "P01-01")
+    'http://127.0.0.1:8000/files/demo/maps/P01-01.html'
+    """
+    return f"{public_url.rstrip('/')}/files/{quote(plan_name)}/maps/{quote(turf_id)}.html"
+
+
+def qr_svg_data_uri(text: str) -> str:
+    """A QR code of ``text`` as an SVG data URI (prints sharp at any size, no file to ship)."""
+    return str(segno.make(text, error="m").svg_data_uri(scale=4, border=2))
+
+
+def write_walklist_html(
+    plan: Plan,
+    turf: Turf,
+    rows: pd.DataFrame,
+    path: Path,
+    *,
+    plan_name: str,
+    public_url: str = DEFAULT_PUBLIC_URL,
+) -> None:
+    """Render the printable walk list of ``turf`` to ``path``, with a QR code to its map."""
+    map_url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
+    html = _templates.get_template("walklist.html").render(
+        **walklist_context(plan, turf, rows), qr_url=map_url, qr=qr_svg_data_uri(map_url)
+    )
     path.write_text(html, encoding="utf-8")
 
 

@@ -7,18 +7,24 @@ server refuses (the page shows why). No request may leave 127.0.0.1.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
+import segno
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.accounts import create_user
 from app.server import create_app
 from app.store.models import VolunteerLink
+from app.walklists import qr_svg_data_uri, turf_map_url
 from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
 from tests.app.conftest import BuiltPlan
 
@@ -138,6 +144,55 @@ def test_edit_tools_send_the_edit_and_show_a_refusal(
         page.locator("#turfs tbody tr[data-turf]").nth(1).locator("td").first.click()
         assert page.is_enabled("#merge") and page.is_disabled("#split")
         page.screenshot(path=str(artifacts / "organiser-2-phone.png"), full_page=True)
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith(base)] == []
+
+
+def _qr_modules_match(png: bytes, text: str) -> float:
+    """Share of the QR code's modules that the rendered image shows in the right colour."""
+    expected = [[bool(v) for v in row] for row in segno.make(text, error="m").matrix]
+    size = len(expected) + 4  # the image has a 2-module quiet zone all round
+    image = Image.open(io.BytesIO(png)).convert("L")
+    module = image.width / size
+    right = 0
+    for i, row in enumerate(expected):
+        for j, dark in enumerate(row):
+            x, y = int((j + 2.5) * module), int((i + 2.5) * module)
+            shade = image.getpixel((x, y))
+            assert isinstance(shade, int)
+            right += (shade < 128) == dark
+    return right / (len(expected) ** 2)
+
+
+def test_the_walk_list_prints_from_the_browser_with_its_qr_code(
+    chromium: Any, site: tuple[str, Any], demo_plan: BuiltPlan, artifacts: Path
+) -> None:
+    base, _ = site
+    turf = demo_plan.summary["turfs"][0]["turf"]
+    first_voter = pd.read_csv(demo_plan.out / "walklists" / f"{turf}.csv", dtype=str).iloc[0]
+    context, page, requests = _logged_in_page(chromium, base, {"width": 816, "height": 1056})
+    try:
+        page.goto(f"{base}/files/demo/walklists/{turf}.html")
+        page.emulate_media(media="print")
+        no_horizontal_overflow(page, 816)  # Letter at 96 dpi
+        assert page.is_hidden("header .no-print")
+        qr = page.locator("img.qr")
+        box = qr.bounding_box()
+        assert box is not None and box["width"] > 50 and box["height"] > 50
+        url = qr.get_attribute("data-url")
+        assert url == turf_map_url("demo", turf)
+        assert qr.get_attribute("src") == qr_svg_data_uri(url)
+        # What prints is that code: sample the centre of every module of the rendered image.
+        assert _qr_modules_match(qr.screenshot(), url) >= 0.98
+        page.screenshot(path=str(artifacts / "walklist-print.png"), full_page=True)
+        for paper in ("A4", "Letter"):
+            pdf = page.pdf(format=paper, print_background=True)
+            (artifacts / f"walklist-{turf}-{paper}.pdf").write_bytes(pdf)
+            reader = PdfReader(io.BytesIO(pdf))
+            text = " ".join(p.extract_text() for p in reader.pages)
+            assert 1 <= len(reader.pages) <= 12, paper
+            assert f"Turf {turf}" in text and str(first_voter["last_name"]) in text, paper
     finally:
         context.close()
     assert [u for u in requests if not u.startswith(base)] == []
