@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_segments.py
 	$(BIN)/python bench/bench_results_load.py
+	$(BIN)/python bench/bench_page_weight.py
 
 clean:
 	rm -rf $(VENV) canvass-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,123 @@
+"""Page weight: what a browser downloads for each page of the app, without map tiles.
+
+Builds the demo plan (or reuses ``--workspace``), serves it on 127.0.0.1 with a tile URL on the
+app itself (no tiles there, so none are counted), and opens in Debian's Chromium (Playwright,
+a fresh profile per page: nothing cached) the volunteer phone page of one turf, the organiser's
+plan page, the manager dashboard and a printable walk list. Prints per page the requests, the
+bytes of every response body, split by type, and the time to the page's ``load`` event; the
+volunteer page is checked against the goal (< 400 KB without tiles). One run. From the repo root:
+
+    python bench/bench_page_weight.py [--workspace canvass-data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.cli import main as canvass
+from app.server import create_app
+from app.store.links import create_volunteer_link
+from tests.app.browser import PHONE, launch_chromium, missing_browser, serving
+
+GOAL_BYTES = 400_000
+KINDS = {"script": "JS", "stylesheet": "CSS", "document": "HTML", "fetch": "JSON", "xhr": "JSON"}
+
+
+def _weigh(browser: Any, url: str, viewport: dict[str, int]) -> tuple[int, Counter[str], float]:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    sizes: Counter[str] = Counter()
+    requests = 0
+
+    def count(response: Any) -> None:
+        nonlocal requests
+        requests += 1
+        try:
+            size = len(response.body())
+        except Exception:  # a redirect or an aborted request has no body
+            size = 0
+        kind = KINDS.get(response.request.resource_type, response.request.resource_type)
+        sizes[kind] += size
+
+    page.on("response", count)
+    started = time.perf_counter()
+    page.goto(url, wait_until="load")
+    loaded = time.perf_counter() - started
+    page.wait_for_load_state("networkidle")
+    context.close()
+    return requests, sizes, loaded
+
+
+def main() -> int:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workspace", type=Path, help="a workspace with a plan named demo")
+    args = parser.parse_args()
+    reason = missing_browser()
+    if reason:
+        print(f"cannot measure: {reason}")
+        return 2
+    with tempfile.TemporaryDirectory() as scratch:
+        workspace = args.workspace
+        if workspace is None:
+            workspace = Path(scratch) / "ws"
+            canvass(["demo", "--no-serve", "--out", str(workspace / "demo")])
+        database = f"sqlite:///{Path(scratch) / 'canvass.db'}"
+
+        def make_app(base: str) -> Any:
+            return create_app(
+                workspace, database, tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png"
+            )
+
+        with serving(make_app) as (base, app):
+            turf = sorted(p.stem for p in (workspace / "demo" / "walklists").glob("*.csv"))[0]
+            token = create_volunteer_link(app.state.db, "demo", turf)
+            pages = [
+                ("volunteer page (phone)", f"{base}/t/{token}", PHONE),
+                ("plan page (organiser)", f"{base}/plans/demo", {"width": 1280, "height": 900}),
+                (
+                    "dashboard (manager)",
+                    f"{base}/plans/demo/dashboard",
+                    {"width": 1280, "height": 900},
+                ),
+                (
+                    "walk list (print)",
+                    f"{base}/files/demo/walklists/{turf}.html",
+                    {"width": 816, "height": 1056},
+                ),
+            ]
+            browser_runs = launch_chromium()
+            browser = next(browser_runs)
+            try:
+                rows = [(name, *_weigh(browser, url, size)) for name, url, size in pages]
+            finally:
+                browser_runs.close()
+    kinds = ["HTML", "JS", "CSS", "JSON", "image"]
+    print(f"Page weight without tiles (demo plan, turf {turf}; bytes of response bodies)")
+    print(
+        f"{'page':<24} {'requests':>8} {'total KB':>9} "
+        + " ".join(f"{k:>7}" for k in kinds)
+        + f" {'load ms':>8}"
+    )
+    verdict = 0
+    for name, requests, sizes, loaded in rows:
+        total = sum(sizes.values())
+        cells = " ".join(f"{sizes.get(k, 0) / 1000:7.1f}" for k in kinds)
+        print(f"{name:<24} {requests:>8} {total / 1000:9.1f} {cells} {loaded * 1000:8.0f}")
+        if name.startswith("volunteer"):
+            ok = total < GOAL_BYTES
+            verdict = 0 if ok else 1
+            print(f"   goal < {GOAL_BYTES / 1000:.0f} KB: {'met' if ok else 'MISSED'}")
+    return verdict
+
+
+if __name__ == "__main__":
+    sys.exit(main())
