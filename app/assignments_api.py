@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
@@ -28,25 +27,10 @@ class AssignmentIn(BaseModel):
     note: Note = ""
 
 
-class AssignmentOut(BaseModel):
-    """A turf's assignment."""
-
-    turf: str
-    volunteer: str
-    note: str
-    assigned_at: datetime
-    assigned_by: str | None
-    turf_exists: bool
-
-
 class Removed(BaseModel):
     """Whether there was an assignment to clear."""
 
     removed: bool
-
-
-def _out(info: AssignmentInfo) -> AssignmentOut:
-    return AssignmentOut(**info.__dict__)
 
 
 def assignments_router(db: Database, gate: Gate) -> APIRouter:
@@ -54,17 +38,19 @@ def assignments_router(db: Database, gate: Gate) -> APIRouter:
     router = APIRouter()
 
     @router.get("/api/plans/{name}/assignments", responses={401: {}, 404: {}})
-    def get_assignments(name: str, request: Request) -> list[AssignmentOut]:
+    def get_assignments(name: str, request: Request) -> list[AssignmentInfo]:
         """Who walks which turf (``turf_exists`` false: a re-cut or an edit removed the turf)."""
         if not gate.can_read_plans(request):
             raise HTTPException(401, "log in first (POST /api/login)")
         try:
-            return [_out(a) for a in list_assignments(db, name)]
+            return list_assignments(db, name)
         except LookupError as exc:
             raise HTTPException(404, str(exc)) from None
 
     @router.put("/api/plans/{name}/turfs/{turf}/assignment", responses={401: {}, 403: {}, 404: {}})
-    def put_assignment(name: str, turf: str, body: AssignmentIn, request: Request) -> AssignmentOut:
+    def put_assignment(
+        name: str, turf: str, body: AssignmentIn, request: Request
+    ) -> AssignmentInfo:
         """Give the turf to a volunteer, replacing who had it."""
         info = gate.require(request, *EDITORS)
         try:
@@ -73,7 +59,7 @@ def assignments_router(db: Database, gate: Gate) -> APIRouter:
             raise HTTPException(404, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        return _out(made)
+        return made
 
     @router.delete(
         "/api/plans/{name}/turfs/{turf}/assignment", responses={401: {}, 403: {}, 404: {}}
