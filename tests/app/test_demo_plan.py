@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -132,7 +133,13 @@ def test_pages_load_nothing_from_a_cdn(demo_plan: BuiltPlan) -> None:
     assert pages
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        external = {u for u in pd.Series(html).str.findall(r"https?://[^\s\"'<>)]+")[0]}
-        # Only map tiles and the GPX/SVG namespace-like identifiers may appear.
+        # What a browser fetches: src/href attributes, CSS url(), and any URL inside a script.
+        # (A walk list names its turf's map URL for the printed QR code: data, not a load.)
+        scripts = " ".join(re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S))
+        loads = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
+        loads += re.findall(r"url\(\s*['\"]?([^'\")]+)", html)
+        loads += re.findall(r"https?://[^\s\"'<>)]+", scripts)
+        external = {u for u in loads if u.startswith(("http:", "https:", "//"))}
+        # Only map tiles may come from elsewhere.
         assert {u for u in external if "{z}" not in u} == set(), page.name
         assert "cdn" not in html.lower()
