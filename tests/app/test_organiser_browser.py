@@ -45,6 +45,7 @@ def site(
             tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
         )
         create_user(app.state.db, "olga", PASSWORD, "organiser")
+        create_user(app.state.db, "mona", PASSWORD, "manager")
         return app
 
     with serving(make_app) as served:
@@ -52,14 +53,14 @@ def site(
 
 
 def _logged_in_page(
-    chromium: Any, base: str, viewport: dict[str, int]
+    chromium: Any, base: str, viewport: dict[str, int], username: str = "olga"
 ) -> tuple[Any, Any, list[str]]:
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{base}/login?next=/plans/demo")
-    page.fill("input[name='username']", "olga")
+    page.fill("input[name='username']", username)
     page.fill("input[name='password']", PASSWORD)
     page.click("button[type='submit']")
     page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
@@ -193,6 +194,22 @@ def test_the_walk_list_prints_from_the_browser_with_its_qr_code(
             text = " ".join(p.extract_text() for p in reader.pages)
             assert 1 <= len(reader.pages) <= 12, paper
             assert f"Turf {turf}" in text and str(first_voter["last_name"]) in text, paper
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith(base)] == []
+
+
+def test_a_manager_sees_the_plan_page_read_only(chromium: Any, site: tuple[str, Any]) -> None:
+    base, _ = site
+    context, page, requests = _logged_in_page(
+        chromium, base, {"width": 1280, "height": 900}, username="mona"
+    )
+    try:
+        assert page.locator("#map path.leaflet-interactive").count() >= 10
+        assert page.is_hidden("#tools")
+        assert page.locator("button[data-action]").count() == 0  # no assign, link or revoke
+        status = page.locator("#turfs tbody tr[data-turf] [data-field='status']").first
+        assert status.inner_text().startswith(("not started", "in progress", "done"))
     finally:
         context.close()
     assert [u for u in requests if not u.startswith(base)] == []
