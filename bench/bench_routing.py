@@ -9,7 +9,8 @@ and walks it as an open path with a free start using:
 
 - street order: street name, then house number (the traditional walk list);
 - nearest neighbour on the cost, from the best of all start stops;
-- ours: ``routing.order.order_stops(distances.cost)`` with its default time budget;
+- ours: ``routing.order.order_stops(distances.cost)`` with its default number of kicks
+  (deterministic);
 - best known: the best of several long fast-tsp runs (cities relabelled at random between runs,
   2 threads), ours and, for small turfs, the MILP optimum, all on the same cost and open-path
   construction (a dummy city at distance 0 to all).
@@ -821,7 +822,7 @@ def main(argv: list[str] | None = None) -> int:
         "  street order: street name, then house number (Atlanta: street name, then metres "
         "along that street, both sides interleaved)\n"
         "  nearest nbr:  routing.order.nearest_neighbour_order on cost, best of all start stops\n"
-        "  ours:         routing.order.order_stops(cost), default budget\n"
+        "  ours:         routing.order.order_stops(cost), default kicks\n"
         "  best known:   best of ours, fast_tsp.find_tour long runs on the dummy-city tour "
         f"(2 threads, cities relabelled per run; {runs})"
         f" and, up to {settings.exact_max} stops, the MILP optimum\n"

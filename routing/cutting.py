@@ -6,9 +6,10 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
    precinct, each stop belongs to the cell of street network it reaches without crossing
    a barrier street (arterials, see ``routing.streets``).
 2. **Route first.** Each precinct's stops are put on one long walk: a Hilbert curve through
-   them, improved with 2-opt and or-opt on the door-to-door walking costs plus a large
-   charge for moving between cells, so the walk finishes one cell before entering the
-   next. Every step is deterministic, so the same inputs always give the same turfs.
+   them, improved by the walk-order local search (``routing.local_search``) on the
+   door-to-door walking costs plus a large charge for moving between cells, so the walk
+   finishes one cell before entering the next. Every step is deterministic, so the same
+   inputs always give the same turfs.
 3. **Cluster second.** The long walk is cut into consecutive pieces whose effort (walking +
    minutes per door and per stop, or doors) is as even as possible, by dynamic
    programming over the cut points. A piece that spans two cells pays a charge worth a
@@ -32,16 +33,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.households import natural_key
-from routing.order import _tie_breaker, polish
+from routing.order import order_stops
 from routing.snap import Snapped
 from routing.streets import StreetGraph
 from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
 
-# Long walks above this many stops are improved only between stops a window apart in the
-# walk; the window shrinks as walks grow (work ~ stops x window), between these bounds.
-FULL_POLISH_STOPS = 400
-POLISH_WORK = 100_000
-POLISH_WINDOW = (40, 200)
+# Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
+LONG_WALK_KICKS_PER_STOP = 10
 # Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
 CROSSING_CHARGE = 0.15**2
 # Group-key prefix of turfs kept from an earlier cut.
@@ -150,10 +148,8 @@ def long_walk(cost: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[int]:
     n = len(x)
     if n <= 2:
         return list(range(n))
-    start = [int(i) for i in hilbert_order(x, y)]
-    low, high = POLISH_WINDOW
-    window = None if n <= FULL_POLISH_STOPS else int(np.clip(POLISH_WORK // n, low, high))
-    return polish(start, cost + _tie_breaker(n), window=window)
+    guess = [int(i) for i in hilbert_order(x, y)]
+    return order_stops(cost, first_guess=guess, kicks=LONG_WALK_KICKS_PER_STOP * n)
 
 
 def stop_effort(
