@@ -15,6 +15,9 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
    programming over the cut points. A piece that spans two cells pays a charge worth a
    15 % miss of the target size, so a turf crosses a barrier only where the area on one
    side runs out. Stops are never split, so a building stays whole.
+4. **Local moves.** A stop at the edge of a piece moves to the neighbouring turf whose walk
+   passes it more cheaply, within the size band and only into a turf that already has
+   stops in its cell (``routing.relocate``): 1-6 % less walking in all on the benchmark cities.
 
 Each turf is then routed on its own (``routing.turfs.route_turf``).
 """
@@ -34,6 +37,7 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.households import natural_key
 from routing.order import order_stops
+from routing.relocate import relocate_stops
 from routing.snap import Snapped
 from routing.streets import StreetGraph
 from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
@@ -55,7 +59,7 @@ class CutTurf:
     """One turf before routing."""
 
     members: np.ndarray
-    """Positions into the caller's stops, in the order of the long walk."""
+    """Positions into the caller's stops, in walking order (the long walk's, after moves)."""
     precinct: str
     group: str
     """Key of the group of stops (and distances) the turf was cut from."""
@@ -336,18 +340,30 @@ def cut_turfs(
         walked_cells = cell[np.asarray(order)]
         changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
         bounds = even_cuts(effort, walk_in, target, cell_changes=changes)
-        ordered = group.positions[np.asarray(order)]
+        pieces = relocate_stops(
+            [order[a:b] for a, b in itertools.pairwise(bounds)],
+            group.distances.cost[:n, :n],
+            group.distances.metres[:n, :n],
+            doors[group.positions],
+            cell,
+            target,
+            by_doors=size.doors is not None,
+            model=model,
+        )
         group_effort = _piece_effort(effort, walk_in, 0, n)
-        for a, b in itertools.pairwise(bounds):
+        for piece in pieces:
+            piece_effort, piece_walk_in = stop_effort(
+                piece, group.distances.metres, doors[group.positions], size=size, model=model
+            )
             turfs.append(
                 CutTurf(
-                    members=ordered[a:b],
+                    members=group.positions[np.asarray(piece)],
                     precinct=key.split("~")[0],
                     group=key,
-                    effort=_piece_effort(effort, walk_in, a, b),
-                    crosses_barrier=bool(changes[a + 1 : b].any()),
+                    effort=_piece_effort(piece_effort, piece_walk_in, 0, len(piece)),
+                    crosses_barrier=len(set(cell[piece].tolist())) > 1,
                     group_effort=group_effort,
-                    group_turfs=len(bounds) - 1,
+                    group_turfs=len(pieces),
                 )
             )
     return turfs, walks
