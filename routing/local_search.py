@@ -18,8 +18,13 @@ the kick is kept only if the whole tour got shorter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar, cast
+
 import numpy as np
 from numba import njit
+
+F = TypeVar("F", bound=Callable[..., object])
 
 NEIGHBOURS = 32
 KICK_SPAN = 60
@@ -27,24 +32,37 @@ EPSILON = 1e-7
 NO_LOCK = -1
 
 
-@njit(cache=True)
+def _compiled(func: F) -> F:
+    """Compile with numba, cached on disk where a cache can be written.
+
+    Compiling this module takes ~9 s; the cache (beside this file, else in the user's cache
+    folder) starts later processes in under a second. Where neither can be written, each
+    process compiles for itself rather than failing.
+    """
+    try:
+        return cast(F, njit(cache=True)(func))
+    except RuntimeError:
+        return cast(F, njit(func))
+
+
+@_compiled
 def _succ(tour: np.ndarray, pos: np.ndarray, c: int) -> int:
     i = pos[c] + 1
     return tour[0] if i == len(tour) else tour[i]
 
 
-@njit(cache=True)
+@_compiled
 def _pred(tour: np.ndarray, pos: np.ndarray, c: int) -> int:
     i = pos[c]
     return tour[len(tour) - 1] if i == 0 else tour[i - 1]
 
 
-@njit(cache=True)
+@_compiled
 def _locked(u: int, v: int, lock_a: int, lock_b: int) -> bool:
     return (u == lock_a and v == lock_b) or (u == lock_b and v == lock_a)
 
 
-@njit(cache=True)
+@_compiled
 def _reverse(tour: np.ndarray, pos: np.ndarray, first: int, last: int) -> None:
     """Reverse the stretch from city ``first`` forward to city ``last``.
 
@@ -65,7 +83,7 @@ def _reverse(tour: np.ndarray, pos: np.ndarray, first: int, last: int) -> None:
         j = j - 1 if j > 0 else n - 1
 
 
-@njit(cache=True)
+@_compiled
 def _move_segment(
     tour: np.ndarray,
     pos: np.ndarray,
@@ -94,7 +112,7 @@ def _move_segment(
         pos[buf[t]] = t
 
 
-@njit(cache=True)
+@_compiled
 def _push(c: int, queue: np.ndarray, queued: np.ndarray, state: np.ndarray) -> None:
     if queued[c]:
         return
@@ -104,7 +122,7 @@ def _push(c: int, queue: np.ndarray, queued: np.ndarray, state: np.ndarray) -> N
     queued[c] = True
 
 
-@njit(cache=True)
+@_compiled
 def _best_two_opt(
     a: int,
     tour: np.ndarray,
@@ -134,7 +152,7 @@ def _best_two_opt(
     return best, best_c, best_dir
 
 
-@njit(cache=True)
+@_compiled
 def _best_or_opt(
     a: int,
     tour: np.ndarray,
@@ -194,7 +212,7 @@ def _best_or_opt(
     return best, best_first, best_len, best_after, best_flip
 
 
-@njit(cache=True)
+@_compiled
 def _local_search(
     tour: np.ndarray,
     pos: np.ndarray,
@@ -238,7 +256,7 @@ def _local_search(
     return total
 
 
-@njit(cache=True)
+@_compiled
 def _tour_cost(tour: np.ndarray, cost: np.ndarray) -> float:
     total = 0.0
     for i in range(len(tour)):
@@ -246,7 +264,7 @@ def _tour_cost(tour: np.ndarray, cost: np.ndarray) -> float:
     return total
 
 
-@njit(cache=True)
+@_compiled
 def _search(
     tour: np.ndarray,
     cost: np.ndarray,
