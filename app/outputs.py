@@ -62,6 +62,7 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
                 "barrier_crossings": turf.route.barrier_crossings,
                 "crosses_barrier_street": turf.crosses_barrier,
                 "size_note": turf.size_note,
+                "shared_block_faces": turf.shared_block_faces,
                 "drop_off_lat": round(float(drop_lat[0]), 7),
                 "drop_off_lon": round(float(drop_lon[0]), 7),
                 # Share of its hull the outline fills: near 1 for a compact turf.

@@ -76,6 +76,8 @@ class Turf:
     """The turf joins stops on both sides of a barrier street (too few doors on one side)."""
     size_note: str = ""
     """Why the turf is more than 15 % off the target size, if it is."""
+    shared_block_faces: int = 0
+    """Block faces another turf walks part of (kept whole, a turf would leave the size band)."""
 
 
 @dataclass
@@ -521,6 +523,7 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
                     route=r,
                     crosses_barrier=piece.crosses_barrier,
                     size_note=piece.size_note(target_size, _turf_size(r, piece.members)),
+                    shared_block_faces=piece.shared_faces,
                 )
                 for i, piece, r in zip(ids, cut, routes, strict=True)
             ),

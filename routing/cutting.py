@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -46,6 +47,8 @@ from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_la
 LONG_WALK_KICKS_PER_STOP = 10
 # Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
 CROSSING_CHARGE = 0.15**2
+# Cutting cost of a cut between two stops of one block face: as bad as a 5 % miss.
+FACE_CUT_CHARGE = 0.05**2
 # Group-key prefix of turfs kept from an earlier cut.
 KEPT = "kept:"
 # A turf is never cut longer than this many targets of effort (the DP's band).
@@ -73,6 +76,9 @@ class CutTurf:
     """How many turfs that group was cut into."""
     turf_id: str | None = None
     """The id of a turf kept from an earlier cut (None for newly cut turfs)."""
+    shared_faces: int = 0
+    """Block faces of this turf that another turf walks part of: kept whole, they would take
+    a turf out of the size band (a face of big apartment buildings, or bigger than a turf)."""
 
     def size_note(self, target: float, minutes: float, *, tolerance: float = 0.15) -> str:
         """Why the turf misses the target size by more than ``tolerance``; '' if it does not."""
@@ -126,6 +132,34 @@ def quiet_cells(graph: StreetGraph, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return labels
 
 
+def street_blocks(graph: StreetGraph) -> np.ndarray:
+    """Block id of each edge: edges joined end to end where no other street meets them.
+
+    Ways are split wherever two ways meet, also where one street continues as another way;
+    a block runs from one real junction (or dead end) to the next.
+    """
+    edges = graph.edges
+    count = len(edges)
+    ends = np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()])
+    edge_at = np.tile(np.arange(count), 2)
+    through = np.flatnonzero(np.bincount(ends, minlength=graph.node_count) == 2)
+    order = np.argsort(ends, kind="stable")
+    first = np.searchsorted(ends[order], through)
+    pairs = (edge_at[order][first], edge_at[order][first + 1])
+    joins = csr_matrix((np.ones(len(through)), pairs), shape=(count, count))
+    return connected_components(joins, directed=False)[1]
+
+
+def block_faces(graph: StreetGraph, edge: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Label stops by block face: the same block and the same quiet cell.
+
+    ``edge`` is each stop's snapped edge. The two sides of a barrier street fall in two cells,
+    so they are two faces; both sides of a quiet street, worked in one pass, are one.
+    """
+    keys = street_blocks(graph)[edge].astype(np.int64) * (int(cells.max(initial=0)) + 1) + cells
+    return np.unique(keys, return_inverse=True)[1]
+
+
 def hilbert_order(x: np.ndarray, y: np.ndarray, *, bits: int = 16) -> np.ndarray:
     """Indices that sort points along a Hilbert curve over their bounding box."""
     side = 1 << bits
@@ -177,6 +211,7 @@ def even_cuts(
     target: float,
     *,
     cell_changes: np.ndarray | None = None,
+    same_face: np.ndarray | None = None,
 ) -> list[int]:
     """Cut points splitting a sequence into pieces of effort as close to ``target`` as can be.
 
@@ -184,16 +219,18 @@ def even_cuts(
     The number of pieces is the one (of the nearest whole numbers) whose worst piece is
     closest to the target; cut points come from dynamic programming on squared deviation,
     plus ``CROSSING_CHARGE`` for each place inside a piece where ``cell_changes`` is true
-    (the stop is in another cell than the one before it).
+    (the stop is in another cell than the one before it) and ``FACE_CUT_CHARGE`` for each cut
+    just before a stop where ``same_face`` is true (it is on the block face of the one before).
     """
     changes = np.zeros(len(effort), dtype=bool) if cell_changes is None else cell_changes
+    joined = np.zeros(len(effort), dtype=bool) if same_face is None else same_face
     n = len(effort)
     total = float(effort.sum())
     guess = max(1, round(total / target))
     best: tuple[float, list[int]] | None = None
     # Never more pieces than stops (a few huge stops far apart can ask for more).
     for pieces in sorted({min(n, max(1, count)) for count in (guess - 1, guess, guess + 1)}):
-        bounds = _dp_cuts(effort, walk_in, target, pieces, changes)
+        bounds = _dp_cuts(effort, walk_in, target, pieces, changes, joined)
         worst = max(
             abs(_piece_effort(effort, walk_in, a, b) / target - 1)
             for a, b in itertools.pairwise(bounds)
@@ -211,7 +248,12 @@ def _piece_effort(effort: np.ndarray, walk_in: np.ndarray, a: int, b: int) -> fl
 
 
 def _dp_cuts(
-    effort: np.ndarray, walk_in: np.ndarray, target: float, pieces: int, changes: np.ndarray
+    effort: np.ndarray,
+    walk_in: np.ndarray,
+    target: float,
+    pieces: int,
+    changes: np.ndarray,
+    joined: np.ndarray,
 ) -> list[int]:
     """Best ``pieces`` cut points by dynamic programming over a band of piece lengths.
 
@@ -234,7 +276,10 @@ def _dp_cuts(
     # Cell changes strictly inside piece [a, b): at positions a+1 .. b-1.
     crossed = np.concatenate([[0], np.cumsum(changes.astype(np.int64))])
     inside = np.maximum(crossed[ends][:, None] - crossed[np.minimum(starts + 1, n)], 0)
-    penalty = np.where(valid, ((piece - target) / target) ** 2 + CROSSING_CHARGE * inside, np.inf)
+    # A piece ending at b cuts a block face when stop b (the next piece's first) joins b - 1.
+    splits_face = np.append(joined[1:], False)[:, None]
+    charges = CROSSING_CHARGE * inside + FACE_CUT_CHARGE * splits_face
+    penalty = np.where(valid, ((piece - target) / target) ** 2 + charges, np.inf)
     best = np.full(n + 1, np.inf)
     best[0] = 0.0
     choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
@@ -311,6 +356,7 @@ def cut_turfs(
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
     cells = quiet_cells(graph, x, y)
+    faces = block_faces(graph, snapped.edge, cells)
     groups = region.copy()
     keep = keep or {}
     for turf_id, members in keep.items():
@@ -339,18 +385,23 @@ def cut_turfs(
         )
         walked_cells = cell[np.asarray(order)]
         changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
-        bounds = even_cuts(effort, walk_in, target, cell_changes=changes)
+        face = faces[group.positions]
+        walked_faces = face[np.asarray(order)]
+        same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
+        bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
         pieces = relocate_stops(
             [order[a:b] for a, b in itertools.pairwise(bounds)],
             group.distances.cost[:n, :n],
             group.distances.metres[:n, :n],
             doors[group.positions],
             cell,
+            face,
             target,
             by_doors=size.doors is not None,
             model=model,
         )
         group_effort = _piece_effort(effort, walk_in, 0, n)
+        turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
         for piece in pieces:
             piece_effort, piece_walk_in = stop_effort(
                 piece, group.distances.metres, doors[group.positions], size=size, model=model
@@ -364,6 +415,7 @@ def cut_turfs(
                     crosses_barrier=len(set(cell[piece].tolist())) > 1,
                     group_effort=group_effort,
                     group_turfs=len(pieces),
+                    shared_faces=sum(turfs_on_face[f] > 1 for f in set(face[piece].tolist())),
                 )
             )
     return turfs, walks

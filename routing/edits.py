@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from routing.cutting import _dp_cuts, long_walk, stop_effort
+from routing.cutting import _dp_cuts, block_faces, long_walk, quiet_cells, stop_effort
 from routing.distances import stop_distances
 from routing.snap import Snapped
 from routing.streets import StreetGraph
@@ -57,7 +57,11 @@ def split_turf(
         order, distances.metres, doors[members], size=TurfSize(), model=model
     )
     half = float(effort.sum() - walk_in[0]) / 2
-    bounds = _dp_cuts(effort, walk_in, half, 2, np.zeros(len(order), dtype=bool))
+    # Cut between block faces where the balance allows (as the cutter does).
+    cells = quiet_cells(graph, x[members], y[members])
+    face = block_faces(graph, snapped.edge[members], cells)[np.asarray(order)]
+    joined = np.concatenate([[False], face[1:] == face[:-1]])
+    bounds = _dp_cuts(effort, walk_in, half, 2, np.zeros(len(order), dtype=bool), joined)
     ordered = members[np.asarray(order)]
     result = assignment.copy()
     result.iloc[ordered[: bounds[1]]] = new_ids[0]

@@ -1,17 +1,19 @@
-"""Local improvement between neighbouring turfs: a stop moves to the turf that walks it cheaper.
+"""Local improvement between neighbouring turfs: block faces made whole, moved to cheaper turfs.
 
 Cutting one long walk into consecutive pieces leaves stops whose own turf walks out of its
 way to reach them while the turf next door passes right by (the long walk came back past
-them later, or a cut fell mid-street). Moving such a stop shortens the total walk. A move
-is made only when
+them later, or a cut fell mid-street). Moving them shortens the total walk. Stops move as
+whole block faces (``routing.cutting.block_faces``), so a volunteer never works half a
+block face that another turf finishes. A move is made only when
 
-- the receiving turf already has stops in the stop's quiet cell (no new barrier crossing),
+- the receiving turf already has stops in the face's quiet cell (no new barrier crossing),
 - the giving turf keeps at least one stop,
 - both turfs end within the size tolerance, or no farther from the target than before.
 
-Stops are tried in a fixed order for a fixed number of rounds, so the result is
-deterministic. Walks are kept as paths in walking order and updated by cheapest insertion;
-each turf is routed properly afterwards.
+First each block face the cut split goes whole to the turf that holds most of its doors
+(when it fits in a turf at all), then moves are tried face by face in a fixed order for a
+fixed number of rounds, so the result is deterministic. Walks are kept as paths in walking
+order and updated by cheapest insertion; each turf is routed properly afterwards.
 """
 
 from __future__ import annotations
@@ -25,45 +27,119 @@ from geo.effort import WalkModel
 from routing.local_search import neighbour_lists
 
 NEAREST_STOPS = 8
-"""A stop may move to a turf holding one of its this many nearest stops (by walking cost)."""
+"""A face may move to a turf holding one of its stops' this many nearest stops (by cost)."""
 ROUNDS = 3
 GAIN_M = 1.0
 """A move must shorten the walk by at least this many metres (cost) to be worth a change."""
+WHOLE_FACE_TOLERANCE = 0.12
+"""Making a split face whole may take a turf up to the size band's edge (moves stop earlier)."""
 
 
 @dataclass
 class _Turf:
     path: list[int]
-    walk_m: float
     doors: float
     cells: Counter[int]
 
 
-def _path_metres(path: list[int], metres: np.ndarray) -> float:
+def _path_length(path: list[int], m: np.ndarray) -> float:
     idx = np.asarray(path)
-    return float(metres[idx[:-1], idx[1:]].sum()) if len(idx) > 1 else 0.0
+    return float(m[idx[:-1], idx[1:]].sum()) if len(idx) > 1 else 0.0
 
 
-def _removal(path: list[int], i: int, m: np.ndarray) -> float:
-    """What leaving out ``path[i]`` saves on the matrix ``m``."""
-    s = path[i]
-    before = path[i - 1] if i > 0 else None
-    after = path[i + 1] if i + 1 < len(path) else None
-    saved = 0.0
-    if before is not None:
-        saved += m[before, s]
-    if after is not None:
-        saved += m[s, after]
-    if before is not None and after is not None:
-        saved -= m[before, after]
-    return float(saved)
+def _insert_all(path: list[int], stops: list[int], m: np.ndarray) -> list[int]:
+    """``path`` with each of ``stops`` put where it adds least, one after another."""
+    out = list(path)
+    for s in stops:
+        if not out:
+            out = [s]
+            continue
+        p = np.asarray(out)
+        middle = m[p[:-1], s] + m[s, p[1:]] - m[p[:-1], p[1:]]
+        extra = np.concatenate([[m[s, p[0]]], middle, [m[p[-1], s]]])
+        out.insert(int(np.argmin(extra)), s)
+    return out
 
 
-def _insertion(path: list[int], s: int, m: np.ndarray) -> np.ndarray:
-    """Extra cost of putting ``s`` before position j of ``path``, for j = 0 .. len(path)."""
-    p = np.asarray(path)
-    middle = m[p[:-1], s] + m[s, p[1:]] - m[p[:-1], p[1:]]
-    return np.concatenate([[m[s, p[0]]], middle, [m[p[-1], s]]])
+class _Moves:
+    """The pieces being improved, with what a move needs to be judged."""
+
+    def __init__(
+        self,
+        pieces: list[list[int]],
+        cost: np.ndarray,
+        metres: np.ndarray,
+        doors: np.ndarray,
+        cells: np.ndarray,
+        target: float,
+        *,
+        by_doors: bool,
+        model: WalkModel,
+        tolerance: float,
+    ) -> None:
+        self.cost, self.metres, self.doors, self.cells = cost, metres, doors, cells
+        self.target, self.by_doors, self.model, self.tolerance = target, by_doors, model, tolerance
+        self.turfs = [
+            _Turf(list(p), float(doors[p].sum()), Counter(cells[p].tolist())) for p in pieces
+        ]
+        self.owner = np.empty(cost.shape[0], dtype=np.int64)
+        for k, turf in enumerate(self.turfs):
+            self.owner[turf.path] = k
+
+    def effort(self, path: list[int], door_count: float) -> float:
+        if self.by_doors:
+            return door_count
+        walk_m = _path_length(path, self.metres)
+        return self.model.minutes(walk_m, doors=round(door_count), stops=len(path))
+
+    def deviation(self, path: list[int], door_count: float) -> float:
+        return abs(self.effort(path, door_count) / self.target - 1.0)
+
+    def trial(
+        self, unit: list[int], a: int, b: int, *, force: bool
+    ) -> tuple[float, list[int], list[int]] | None:
+        """The walk saved by moving ``unit`` from turf ``a`` to ``b``, and the two new paths.
+
+        None if the move breaks a rule (with ``force``, any saving, even none, is accepted).
+        """
+        giver, taker = self.turfs[a], self.turfs[b]
+        if len(unit) >= len(giver.path) or taker.cells[int(self.cells[unit[0]])] == 0:
+            return None
+        gone = set(unit)
+        giver_path = [s for s in giver.path if s not in gone]
+        taker_path = _insert_all(taker.path, unit, self.cost)
+        saving = (
+            _path_length(giver.path, self.cost)
+            + _path_length(taker.path, self.cost)
+            - _path_length(giver_path, self.cost)
+            - _path_length(taker_path, self.cost)
+        )
+        if not force and saving <= GAIN_M:
+            return None
+        moved = float(self.doors[unit].sum())
+        before = max(
+            self.deviation(giver.path, giver.doors), self.deviation(taker.path, taker.doors)
+        )
+        after = max(
+            self.deviation(giver_path, giver.doors - moved),
+            self.deviation(taker_path, taker.doors + moved),
+        )
+        if after > max(WHOLE_FACE_TOLERANCE if force else self.tolerance, before) + 1e-9:
+            return None
+        return saving, giver_path, taker_path
+
+    def apply(
+        self, unit: list[int], a: int, b: int, giver_path: list[int], taker_path: list[int]
+    ) -> None:
+        moved = float(self.doors[unit].sum())
+        giver, taker = self.turfs[a], self.turfs[b]
+        giver.path, taker.path = giver_path, taker_path
+        giver.doors -= moved
+        taker.doors += moved
+        for s in unit:
+            giver.cells[int(self.cells[s])] -= 1
+            taker.cells[int(self.cells[s])] += 1
+        self.owner[unit] = b
 
 
 def relocate_stops(
@@ -72,85 +148,66 @@ def relocate_stops(
     metres: np.ndarray,
     doors: np.ndarray,
     cells: np.ndarray,
+    faces: np.ndarray,
     target: float,
     *,
     by_doors: bool,
     model: WalkModel,
     tolerance: float = 0.10,
 ) -> list[list[int]]:
-    """Pieces (paths of stop indices into ``cost``) after moving stops between them.
+    """Pieces (paths of stop indices into ``cost``) after making faces whole and moving them.
 
     ``target`` is in doors when ``by_doors``, else in minutes of ``model``.
     """
     if len(pieces) < 2:
         return [list(p) for p in pieces]
-    turfs = [
-        _Turf(list(p), _path_metres(list(p), metres), float(doors[p].sum()), Counter(cells[p]))
-        for p in pieces
-    ]
-    owner = np.empty(cost.shape[0], dtype=np.int64)
-    for k, turf in enumerate(turfs):
-        owner[turf.path] = k
+    moves = _Moves(
+        pieces,
+        cost,
+        metres,
+        doors,
+        cells,
+        target,
+        by_doors=by_doors,
+        model=model,
+        tolerance=tolerance,
+    )
+    members: dict[int, list[int]] = {}
+    for s in range(cost.shape[0]):
+        members.setdefault(int(faces[s]), []).append(s)
+    for face in sorted(members):
+        stops = members[face]
+        owners: dict[int, float] = {}
+        for s in stops:
+            owner = int(moves.owner[s])
+            owners[owner] = owners.get(owner, 0.0) + float(doors[s]) + 1e-6
+        if len(owners) == 1:
+            continue
+        home = min(owners, key=lambda k: (-owners[k], k))
+        for a in sorted(owners):
+            if a == home:
+                continue
+            unit = [s for s in stops if moves.owner[s] == a]
+            tried = moves.trial(unit, a, home, force=True)
+            if tried is not None:
+                moves.apply(unit, a, home, tried[1], tried[2])
     near = neighbour_lists(cost, NEAREST_STOPS)
-
-    def effort(walk_m: float, door_count: float, stops: int) -> float:
-        if by_doors:
-            return door_count
-        return model.minutes(walk_m, doors=round(door_count), stops=stops)
-
-    def deviation(value: float) -> float:
-        return abs(value / target - 1.0)
-
     for _ in range(ROUNDS):
         moved = False
-        for s in range(cost.shape[0]):
-            a = int(owner[s])
-            giver = turfs[a]
-            if len(giver.path) == 1:
-                continue
-            i = giver.path.index(s)
-            gain = _removal(giver.path, i, cost)
-            if gain <= GAIN_M:
-                continue
-            giver_after = effort(
-                giver.walk_m - _removal(giver.path, i, metres),
-                giver.doors - doors[s],
-                len(giver.path) - 1,
-            )
-            giver_now = effort(giver.walk_m, giver.doors, len(giver.path))
-            best: tuple[float, int, int, float] | None = None
-            for b in sorted(set(owner[near[s]].tolist()) - {a}):
-                taker = turfs[b]
-                if taker.cells[int(cells[s])] == 0:
-                    continue
-                extra = _insertion(taker.path, s, cost)
-                j = int(np.argmin(extra))
-                saving = gain - float(extra[j])
-                if saving <= GAIN_M or (best is not None and saving <= best[0]):
-                    continue
-                added_m = float(_insertion(taker.path, s, metres)[j])
-                taker_now = effort(taker.walk_m, taker.doors, len(taker.path))
-                taker_after = effort(
-                    taker.walk_m + added_m, taker.doors + doors[s], len(taker.path) + 1
-                )
-                worst_after = max(deviation(giver_after), deviation(taker_after))
-                if worst_after > max(tolerance, deviation(giver_now), deviation(taker_now)):
-                    continue
-                best = (saving, b, j, added_m)
-            if best is None:
-                continue
-            _, b, j, added_m = best
-            taker = turfs[b]
-            giver.walk_m -= _removal(giver.path, i, metres)
-            giver.path.pop(i)
-            giver.doors -= float(doors[s])
-            giver.cells[int(cells[s])] -= 1
-            taker.path.insert(j, s)
-            taker.walk_m += added_m
-            taker.doors += float(doors[s])
-            taker.cells[int(cells[s])] += 1
-            owner[s] = b
-            moved = True
+        for face in sorted(members):
+            stops = members[face]
+            a = int(moves.owner[stops[0]])
+            if any(moves.owner[s] != a for s in stops):
+                continue  # a face too big for one turf stays split
+            unit = [s for s in moves.turfs[a].path if faces[s] == face]
+            best: tuple[float, int, list[int], list[int]] | None = None
+            for b in sorted(set(moves.owner[near[unit]].ravel().tolist()) - {a}):
+                tried = moves.trial(unit, a, b, force=False)
+                if tried is not None and (best is None or tried[0] > best[0]):
+                    best = (tried[0], b, tried[1], tried[2])
+            if best is not None:
+                moves.apply(unit, a, best[1], best[2], best[3])
+                moved = True
         if not moved:
             break
-    return [t.path for t in turfs]
+    return [t.path for t in moves.turfs]

@@ -12,9 +12,12 @@ LINE = np.abs(np.subtract.outer(np.arange(10), np.arange(10))).astype(float) * 1
 ONE_DOOR = np.ones(10)
 
 
-def _relocate(pieces: list[list[int]], cells: np.ndarray, target: float) -> list[list[int]]:
+def _relocate(
+    pieces: list[list[int]], cells: np.ndarray, target: float, faces: np.ndarray | None = None
+) -> list[list[int]]:
+    faces = np.arange(10) if faces is None else faces
     return relocate_stops(
-        pieces, LINE, LINE, ONE_DOOR, cells, target, by_doors=True, model=WalkModel()
+        pieces, LINE, LINE, ONE_DOOR, cells, faces, target, by_doors=True, model=WalkModel()
     )
 
 
@@ -53,6 +56,7 @@ def test_every_stop_stays_in_exactly_one_turf_and_none_empties() -> None:
         metres,
         ONE_DOOR.repeat(12),
         np.zeros(120, dtype=int),
+        np.arange(120),
         12,
         by_doors=True,
         model=WalkModel(),
@@ -63,3 +67,21 @@ def test_every_stop_stays_in_exactly_one_turf_and_none_empties() -> None:
     after = sum(float(metres[np.asarray(p[:-1]), np.asarray(p[1:])].sum()) for p in moved)
     assert after < before
     assert all(abs(len(p) / 12 - 1) <= 0.10 + 1e-9 for p in moved)
+
+
+def test_a_block_face_the_cut_split_is_made_whole() -> None:
+    # Stops 2, 3 and 4 are one block face; the cut put 4 in turf B. It joins the other two.
+    faces = np.array([0, 1, 2, 2, 2, 5, 6, 7, 8, 9])
+    moved = _relocate([[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]], np.zeros(10, dtype=int), 5, faces)
+    assert moved == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    # Not when that takes a turf out of the size band: face {2, 3, 4, 5} would make 6 of 5.
+    wide = np.array([0, 1, 2, 2, 2, 2, 6, 7, 8, 9])
+    stuck = _relocate([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], np.zeros(10, dtype=int), 5, wide)
+    assert stuck == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+
+
+def test_a_block_face_moves_whole_or_not_at_all() -> None:
+    # As in the first test, but stops 4 and 9 are one face: 9 cannot leave 4 behind.
+    faces = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 4])
+    moved = _relocate([[0, 1, 2, 3, 4, 9], [5, 6, 7, 8]], np.zeros(10, dtype=int), 5, faces)
+    assert moved == [[0, 1, 2, 3], [4, 5, 6, 7, 8, 9]]
