@@ -162,7 +162,7 @@ def _best_or_opt(
     lock_a: int,
     lock_b: int,
 ) -> tuple[float, int, int, int, bool]:
-    """Best move of a stretch of 1-3 cities ending at ``a`` to beside a neighbour of an end.
+    """Best move of a stretch of 1-3 cities with ``a`` at one end to beside a neighbour of an end.
 
     Returns (delta, first city of the stretch, its length, city to insert after, flipped).
     """
