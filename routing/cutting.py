@@ -374,6 +374,7 @@ def cut_turfs(
             turfs.append(dataclasses.replace(turf, crosses_barrier=spans))
             continue
         cell = cells[group.positions]
+        group_doors = doors[group.positions]
         apart = cell[:, None] != cell[None, :]
         order = long_walk(
             group.distances.cost[:n, :n] + CELL_CHANGE_M * apart,
@@ -381,7 +382,7 @@ def cut_turfs(
             y[group.positions],
         )
         effort, walk_in = stop_effort(
-            order, group.distances.metres[:n, :n], doors[group.positions], size=size, model=model
+            order, group.distances.metres[:n, :n], group_doors, size=size, model=model
         )
         walked_cells = cell[np.asarray(order)]
         changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
@@ -393,7 +394,7 @@ def cut_turfs(
             [order[a:b] for a, b in itertools.pairwise(bounds)],
             group.distances.cost[:n, :n],
             group.distances.metres[:n, :n],
-            doors[group.positions],
+            group_doors,
             cell,
             face,
             target,
@@ -404,7 +405,7 @@ def cut_turfs(
         turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
         for piece in pieces:
             piece_effort, piece_walk_in = stop_effort(
-                piece, group.distances.metres, doors[group.positions], size=size, model=model
+                piece, group.distances.metres, group_doors, size=size, model=model
             )
             turfs.append(
                 CutTurf(

@@ -25,6 +25,7 @@ import numpy as np
 
 from geo.effort import WalkModel
 from routing.local_search import neighbour_lists
+from routing.order import path_length_m
 
 NEAREST_STOPS = 8
 """A face may move to a turf holding one of its stops' this many nearest stops (by cost)."""
@@ -40,11 +41,6 @@ class _Turf:
     path: list[int]
     doors: float
     cells: Counter[int]
-
-
-def _path_length(path: list[int], m: np.ndarray) -> float:
-    idx = np.asarray(path)
-    return float(m[idx[:-1], idx[1:]].sum()) if len(idx) > 1 else 0.0
 
 
 def _insert_all(path: list[int], stops: list[int], m: np.ndarray) -> list[int]:
@@ -89,7 +85,7 @@ class _Moves:
     def effort(self, path: list[int], door_count: float) -> float:
         if self.by_doors:
             return door_count
-        walk_m = _path_length(path, self.metres)
+        walk_m = path_length_m(self.metres, path)
         return self.model.minutes(walk_m, doors=round(door_count), stops=len(path))
 
     def deviation(self, path: list[int], door_count: float) -> float:
@@ -109,10 +105,10 @@ class _Moves:
         giver_path = [s for s in giver.path if s not in gone]
         taker_path = _insert_all(taker.path, unit, self.cost)
         saving = (
-            _path_length(giver.path, self.cost)
-            + _path_length(taker.path, self.cost)
-            - _path_length(giver_path, self.cost)
-            - _path_length(taker_path, self.cost)
+            path_length_m(self.cost, giver.path)
+            + path_length_m(self.cost, taker.path)
+            - path_length_m(self.cost, giver_path)
+            - path_length_m(self.cost, taker_path)
         )
         if not force and saving <= GAIN_M:
             return None
