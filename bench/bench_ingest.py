@@ -175,7 +175,7 @@ def _rss_mb() -> float:
 def ingest_child(voters: Path, precincts: Path, addresses: Path) -> dict[str, Any]:
     """Run the pipeline's ingest stages and time them (called in a fresh process)."""
     import geo.voters
-    from app.pipeline import _join_precincts
+    from app.planning.pipeline import _join_precincts
     from geo.households import assign_households
     from geo.precincts import read_precincts
 

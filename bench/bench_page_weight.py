@@ -23,8 +23,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.cli import main as canvass
-from app.server import create_app
+from app.settings import Settings
 from app.store.links import create_volunteer_link
+from app.web.app import create_app
 from tests.app.browser import PHONE, launch_chromium, missing_browser, serving
 
 GOAL_BYTES = 400_000
@@ -74,12 +75,16 @@ def main() -> int:
 
         def make_app(base: str) -> Any:
             return create_app(
-                workspace, database, tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png"
+                Settings(
+                    workspace=workspace,
+                    database_url=database,
+                    tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+                )
             )
 
         with serving(make_app) as (base, app):
             turf = sorted(p.stem for p in (workspace / "demo" / "walklists").glob("*.csv"))[0]
-            token = create_volunteer_link(app.state.db, "demo", turf)
+            token = create_volunteer_link(app.state.services.db, "demo", turf)
             pages = [
                 ("volunteer page (phone)", f"{base}/t/{token}", PHONE),
                 ("plan page (organiser)", f"{base}/plans/demo", {"width": 1280, "height": 900}),

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import InvalidError, NotFoundError
 from app.store.audit import audit
 from app.store.engine import Database, as_utc, utcnow
 from app.store.models import Assignment, Plan, Turf, User
@@ -33,7 +34,7 @@ class AssignmentInfo:
 def _plan_id(session: Session, plan: str) -> int:
     plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
     if plan_id is None:
-        raise LookupError(f"no plan named {plan!r} in the database; import it first")
+        raise NotFoundError(f"no plan named {plan!r} in the database; import it first")
     return int(plan_id)
 
 
@@ -43,14 +44,14 @@ def assign_turf(
     """Give ``turf`` to ``volunteer`` (replacing an earlier assignment of it)."""
     volunteer, note = volunteer.strip(), note.strip()
     if not volunteer:
-        raise ValueError("volunteer: give the name of who walks the turf")
+        raise InvalidError("volunteer: give the name of who walks the turf")
     with db.writing() as session:
         plan_id = _plan_id(session, plan)
         if (
             session.scalar(select(Turf.id).where(Turf.plan_id == plan_id, Turf.code == turf))
             is None
         ):
-            raise LookupError(f"plan {plan!r} has no turf {turf!r}")
+            raise NotFoundError(f"plan {plan!r} has no turf {turf!r}")
         row = session.scalar(
             select(Assignment).where(Assignment.plan_id == plan_id, Assignment.turf_code == turf)
         )

@@ -8,7 +8,6 @@ The schema is brought to the newest Alembic revision when the database is opened
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,7 +21,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-DATABASE_URL_ENV = "DATABASE_URL"
 SQLITE_FILE = Path(".canvass") / "canvass.db"
 """Where the embedded database lives, under the workspace's folder of plans."""
 
@@ -38,8 +36,8 @@ def as_utc(moment: datetime) -> datetime:
 
 
 def resolve_url(database_url: str | None, workspace_root: Path) -> str:
-    """The URL to open: the one given, else ``$DATABASE_URL``, else the workspace's SQLite file."""
-    url = database_url or os.environ.get(DATABASE_URL_ENV)
+    """The URL to open: the one given (see ``app.settings``), else the workspace's SQLite file."""
+    url = database_url
     if url:
         parsed = make_url(url)
         if parsed.drivername in ("postgresql", "postgres"):

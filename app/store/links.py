@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.errors import InvalidError, NotFoundError
 from app.store.audit import audit
 from app.store.engine import Database, as_utc, utcnow
 from app.store.models import Plan, Turf, VolunteerLink
@@ -49,7 +50,7 @@ class LinkInfo:
 def _check_fields(fields: Sequence[str]) -> list[str]:
     unknown = [f for f in fields if f not in LINK_FIELDS]
     if unknown:
-        raise ValueError(
+        raise InvalidError(
             f"unknown voter field(s) {', '.join(unknown)}; choose from {', '.join(LINK_FIELDS)}"
         )
     return list(dict.fromkeys(fields))
@@ -68,15 +69,15 @@ def create_link(
     """Create a link; returns the raw token (shown once, never stored) and the link's id."""
     chosen = _check_fields(fields)
     if not timedelta(minutes=1) <= expires_in <= MAX_EXPIRY:
-        raise ValueError("a link must expire between 1 minute and 90 days from now")
+        raise InvalidError("a link must expire between 1 minute and 90 days from now")
     token = secrets.token_urlsafe(32)
     with db.writing() as session:
         plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
         if plan_id is None:
-            raise LookupError(f"no plan named {plan!r} in the database; import it first")
+            raise NotFoundError(f"no plan named {plan!r} in the database; import it first")
         turf = session.scalar(select(Turf.id).where(Turf.plan_id == plan_id, Turf.code == turf_id))
         if turf is None:
-            raise LookupError(f"plan {plan!r} has no turf {turf_id!r}")
+            raise NotFoundError(f"plan {plan!r} has no turf {turf_id!r}")
         now = utcnow()
         link = VolunteerLink(
             token_hash=hash_token(token),

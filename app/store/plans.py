@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from app.plan_folder import PlanFolder, PlanFolderError
 from app.store.engine import Database, utcnow
 from app.store.keys import household_key
 from app.store.models import Household, Plan, Precinct, Route, Stop, Turf, Voter
@@ -54,10 +55,9 @@ class ImportReport:
     voters: int = 0
 
 
-def _digest(folder: Path) -> str:
+def _digest(folder: PlanFolder) -> str:
     sha = hashlib.sha256()
-    files = [folder / "summary.json", folder / "stops.csv", folder / "routes.geojson"]
-    files += sorted((folder / "walklists").glob("*.csv"))
+    files = [folder.summary_path, folder.stops_path, folder.routes_path, *folder.walklist_csvs()]
     for path in files:
         if path.is_file():
             sha.update(path.name.encode())
@@ -117,28 +117,23 @@ def _routes(path: Path) -> dict[str, list[list[float]]]:
 
 def import_plan(db: Database, folder: Path, *, force: bool = False) -> ImportReport:
     """Import the plan folder ``folder`` (named by its folder name) in one transaction."""
-    folder = Path(folder)
-    name = folder.name
-    summary_path = folder / "summary.json"
+    plan_folder = PlanFolder(Path(folder))
+    name = plan_folder.name
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanImportError(f"{summary_path}: missing; {folder} is not a plan folder") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PlanImportError(f"{summary_path}: not valid JSON ({exc})") from None
-    digest = _digest(folder)
+        summary = plan_folder.read_summary()
+    except PlanFolderError as exc:
+        raise PlanImportError(str(exc)) from None
+    digest = _digest(plan_folder)
     with db.reading() as session:
         known = session.scalar(select(Plan.digest).where(Plan.name == name))
     if known == digest and not force:
         return ImportReport(plan=name, imported=False)
 
-    stops = _read_csv(folder / "stops.csv", STOP_COLUMNS)
-    walklists = [
-        _read_csv(path, WALKLIST_COLUMNS) for path in sorted((folder / "walklists").glob("*.csv"))
-    ]
-    routes = _routes(folder / "routes.geojson")
+    stops = _read_csv(plan_folder.stops_path, STOP_COLUMNS)
+    walklists = [_read_csv(path, WALKLIST_COLUMNS) for path in plan_folder.walklist_csvs()]
+    routes = _routes(plan_folder.routes_path)
     with db.writing() as session:
-        return _replace(session, name, digest, summary, folder, stops, walklists, routes)
+        return _replace(session, name, digest, summary, plan_folder, stops, walklists, routes)
 
 
 def _replace(
@@ -146,7 +141,7 @@ def _replace(
     name: str,
     digest: str,
     summary: dict[str, Any],
-    folder: Path,
+    folder: PlanFolder,
     stops: pd.DataFrame,
     walklists: list[pd.DataFrame],
     routes: dict[str, list[list[float]]],
@@ -171,7 +166,7 @@ def _replace(
     for entry in summary.get("turfs", []):
         code = str(entry.get("turf", ""))
         if not code:
-            raise PlanImportError(f"{folder / 'summary.json'}: a turf without its 'turf' id")
+            raise PlanImportError(f"{folder.summary_path}: a turf without its 'turf' id")
         lat, lon = entry.get("drop_off_lat"), entry.get("drop_off_lon")
         turf = Turf(
             plan_id=plan_id,
@@ -190,7 +185,7 @@ def _replace(
         session.add(turf)
     session.flush()
 
-    stops_path = folder / "stops.csv"
+    stops_path = folder.stops_path
     stop_rows: dict[str, Stop] = {}
     for i, row in enumerate(stops.itertuples(index=False)):
         turf_code = str(row.turf)
@@ -284,8 +279,3 @@ def _replace(
 
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value)
-
-
-def import_workspace(db: Database, plan_folders: list[Path]) -> list[ImportReport]:
-    """Import every plan folder given (unchanged ones are skipped)."""
-    return [import_plan(db, folder) for folder in plan_folders]

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from sqlalchemy import func, select, text
 
+from app.errors import NotFoundError
 from app.store.engine import Database
 from app.store.models import Household, Plan, Stop, Turf, Voter
 
@@ -59,7 +60,7 @@ def stops_inside(db: Database, plan: str, area: shapely.Geometry) -> dict[str, A
     with db.reading() as session:
         plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
         if plan_id is None:
-            raise LookupError(f"no plan named {plan!r} in the database")
+            raise NotFoundError(f"no plan named {plan!r} in the database")
         query = (
             select(Stop.id, Stop.stop_code, Turf.code, Stop.lat, Stop.lon)
             .join(Turf, Turf.id == Stop.turf_id)

@@ -84,7 +84,7 @@ def serving(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        app.state.db.dispose()
+        app.state.services.db.dispose()
 
 
 def no_horizontal_overflow(page: Any, width: int = PHONE["width"]) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from app.outputs import write_plan
-from app.pipeline import Plan, PlanRequest, run_plan
+from app.outputs.writer import write_plan
+from app.planning.pipeline import Plan, run_plan
+from app.planning.request import PlanRequest
 from geo.sample import DemoInputs, write_demo_inputs
 from tests.app.browser import launch_chromium
 

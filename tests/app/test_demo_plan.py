@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from app.cli import DEMO_TARGET as CLI_DEMO_TARGET
+from app.cli.main import DEMO_TARGET as CLI_DEMO_TARGET
 from tests.app.conftest import DEMO_TARGET, BuiltPlan
 
 

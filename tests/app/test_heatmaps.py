@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.heatmaps import heat_map
-from app.server import create_app
+from app.outputs.heatmaps import heat_map
+from app.settings import Settings
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 
 URL = re.compile(r"https?://[^\s\"'<>)]+")
@@ -52,7 +53,7 @@ def test_heat_page_has_its_layers_legend_and_tooltips(demo_plan: BuiltPlan) -> N
 
 
 def test_plan_page_links_the_heatmaps(demo_plan: BuiltPlan) -> None:
-    client = TestClient(create_app(demo_plan.out.parent))
+    client = TestClient(create_app(Settings(workspace=demo_plan.out.parent)))
     page = client.get("/plans/demo")
     assert '/files/demo/maps/heat.html">heatmaps</a>' in page.text
     assert client.get("/files/demo/maps/heat.html").status_code == 200

@@ -21,10 +21,11 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.accounts import create_user
-from app.server import create_app
+from app.outputs.walklists import qr_svg_data_uri, turf_map_url
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.models import VolunteerLink
-from app.walklists import qr_svg_data_uri, turf_map_url
+from app.web.app import create_app
 from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
 from tests.app.conftest import BuiltPlan
 
@@ -40,12 +41,14 @@ def site(
 
     def make_app(base: str) -> Any:
         app = create_app(
-            root,
-            f"sqlite:///{root / 'canvass.db'}",
-            tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            Settings(
+                workspace=root,
+                database_url=f"sqlite:///{root / 'canvass.db'}",
+                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            )
         )
-        create_user(app.state.db, "olga", PASSWORD, "organiser")
-        create_user(app.state.db, "mona", PASSWORD, "manager")
+        create_user(app.state.services.db, "olga", PASSWORD, "organiser")
+        create_user(app.state.services.db, "mona", PASSWORD, "manager")
         return app
 
     with serving(make_app) as served:
@@ -95,7 +98,7 @@ def test_an_organiser_assigns_a_turf_and_manages_its_link(
         page.wait_for_selector("#new-link:not([hidden])", timeout=WAIT_MS)
         url = page.input_value("#new-link-url")
         assert url.startswith(f"{base}/t/")
-        with app.state.db.reading() as session:
+        with app.state.services.db.reading() as session:
             link = session.scalar(select(VolunteerLink).where(VolunteerLink.turf_code == first))
         assert link is not None and link.label == "Ana & Ben"
         page.wait_for_selector(f"tr[data-turf='{first}'] span.link[data-link='{link.id}']")

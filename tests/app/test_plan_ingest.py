@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from app.cli import main
-from app.pipeline import Plan, PlanRequest, _turf_ids, run_plan
+from app.planning.pipeline import Plan, run_plan
+from app.planning.recut import turf_ids
+from app.planning.request import PlanRequest
 from routing.turfs import TurfSize
 from tests.app.conftest import BuiltPlan
 
@@ -93,9 +95,9 @@ def test_layout_geocoding_and_books_balance(outside_plan: Plan) -> None:
 
 
 def test_turf_ids_without_a_precinct() -> None:
-    ids = _turf_ids(["P02", "", "P02", ""], [3.0, 2.0, 1.0, 1.0], with_precincts=True)
+    ids = turf_ids(["P02", "", "P02", ""], [3.0, 2.0, 1.0, 1.0], with_precincts=True)
     assert ids == ["P02-02", "NONE-02", "P02-01", "NONE-01"]
-    assert _turf_ids(["", ""], [2.0, 1.0], with_precincts=False) == ["T02", "T01"]
+    assert turf_ids(["", ""], [2.0, 1.0], with_precincts=False) == ["T02", "T01"]
 
 
 def test_plan_command_takes_a_column_mapping(

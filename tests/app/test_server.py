@@ -5,13 +5,14 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from app.server import create_app
+from app.settings import Settings
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 
 
 @pytest.fixture(scope="module")
 def client(demo_plan: BuiltPlan) -> TestClient:
-    return TestClient(create_app(demo_plan.out.parent))
+    return TestClient(create_app(Settings(workspace=demo_plan.out.parent)))
 
 
 def test_index_leads_to_the_only_plan(client: TestClient) -> None:

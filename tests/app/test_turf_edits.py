@@ -23,16 +23,17 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.accounts import create_user
-from app.outputs import stop_table
-from app.pipeline import Plan, PlanInputsError, PlanRequest, request_from_plan, run_plan
-from app.server import create_app
+from app.outputs.tables import stop_table
+from app.planning.edits import PlanChangedError, TurfEdit, TurfEditError, next_turf_id
+from app.planning.pipeline import Plan, run_plan
+from app.planning.request import PlanInputsError, PlanRequest, request_from_plan
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.engine import utcnow
 from app.store.links import create_volunteer_link, resolve_link
 from app.store.models import AuditEntry, Household, Stop, Turf
 from app.store.results import NewResult, record_results, turf_results
-from app.turf_edit import PlanChangedError, TurfEdit, TurfEditError, next_turf_id
-from routing.graph_cache import default_cache_dir
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 from tests.app.storage.conftest import BACKENDS, fresh_database
 
@@ -51,7 +52,7 @@ def plan_copy(demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def base(plan_copy: Path) -> PlanRequest:
-    return request_from_plan(plan_copy, graph_cache_dir=default_cache_dir())
+    return request_from_plan(plan_copy, graph_cache_dir=Settings().graph_cache_dir)
 
 
 @pytest.fixture(scope="module")
@@ -254,15 +255,15 @@ def served(
     """An organiser's cookie session on a private copy of the demo workspace."""
     root = tmp_path_factory.mktemp("edit-ws")
     shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf", "maps"))
-    app = create_app(root, database_url)
-    create_user(app.state.db, "organiser", PASSWORD, "organiser")
+    app = create_app(Settings(workspace=root, database_url=database_url))
+    create_user(app.state.services.db, "organiser", PASSWORD, "organiser")
     client = TestClient(app)
     login = client.post("/api/login", json={"username": "organiser", "password": PASSWORD})
     assert login.status_code == 200, login.text
     client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
     yield client, root
-    app.state.planner.shutdown()
-    app.state.db.dispose()
+    app.state.services.jobs.shutdown()
+    app.state.services.db.dispose()
 
 
 def _wait(client: TestClient, job: dict[str, Any]) -> dict[str, Any]:
@@ -290,7 +291,7 @@ def test_a_split_through_the_api_keeps_results_with_their_households(
 ) -> None:
     client, root = served
     folder = root / "demo"
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     lines_before = _lines_by_turf(folder)
     turf = max(sorted(lines_before), key=lambda t: len(lines_before[t]))
     with db.reading() as session:
@@ -404,7 +405,7 @@ def test_invalid_edits_are_refused_before_anything_runs(served: tuple[TestClient
 
 def test_one_edit_at_a_time_per_plan(served: tuple[TestClient, Path]) -> None:
     client, root = served
-    planner = client.app.state.planner  # type: ignore[attr-defined]
+    planner = client.app.state.services.jobs  # type: ignore[attr-defined]
     turfs = sorted(_lines_by_turf(root / "demo"))
     release = threading.Event()
     blocker = planner.submit("demo", lambda on_stage: release.wait(30), conflict="busy")

@@ -53,9 +53,10 @@ class LiveServer:
 def live_server(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    from app.server import create_app
+    from app.services.survey import DEMO_SURVEY, SurveyStore
+    from app.settings import Settings
     from app.store.links import create_volunteer_link
-    from app.survey import DEMO_SURVEY, SurveyStore
+    from app.web.app import create_app
 
     database = tmp_path_factory.mktemp("volunteer-db") / "canvass.db"
     survey = SurveyStore(demo_plan.out.parent)
@@ -65,16 +66,18 @@ def live_server(
         # Tiles from the app itself, which has none: every request stays on 127.0.0.1 and
         # the map has to show the route and stops with no tiles.
         return create_app(
-            demo_plan.out.parent,
-            f"sqlite:///{database}",
-            tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            Settings(
+                workspace=demo_plan.out.parent,
+                database_url=f"sqlite:///{database}",
+                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            )
         )
 
     try:
         with serving(make_app) as (base, app):
             turf_id = demo_plan.summary["turfs"][0]["turf"]
-            token = create_volunteer_link(app.state.db, demo_plan.out.name, turf_id)
-            yield LiveServer(base=base, token=token, turf_id=turf_id, db=app.state.db)
+            token = create_volunteer_link(app.state.services.db, demo_plan.out.name, turf_id)
+            yield LiveServer(base=base, token=token, turf_id=turf_id, db=app.state.services.db)
     finally:
         survey.path.unlink()
 

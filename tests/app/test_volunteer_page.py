@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.assets import leaflet_dir, static_dir
-from app.volunteer_assets import register_volunteer_assets, volunteer_page_assets
-from app.walklists import render_page
+from app.outputs.assets import leaflet_dir, static_dir
+from app.web.pages import render_page
+from app.web.routers.volunteer_assets import register_volunteer_assets, volunteer_page_assets
 
 TOKEN = "abcDEF123_-xyz789abcDEF123_-xyz789abcDEF1"
 VOLUNTEER_STATIC = static_dir() / "volunteer"

@@ -12,10 +12,9 @@ import segno
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-import app.walklist_pdf as walklist_pdf
-from app.server import create_app
-from app.walklist_pdf import DEFAULT_PUBLIC_URL, turf_map_url, write_walklist_pdf
-from app.walklists import (
+import app.outputs.walklist_pdf as walklist_pdf
+from app.outputs.walklist_pdf import DEFAULT_PUBLIC_URL, turf_map_url, write_walklist_pdf
+from app.outputs.walklists import (
     WalkStop,
     block_heading,
     group_blocks,
@@ -24,6 +23,8 @@ from app.walklists import (
     street_side,
     walklist_rows,
 )
+from app.settings import Settings
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 
 # -- grouping by street and side --------------------------------------------------------
@@ -234,7 +235,7 @@ def test_pdf_prints_on_a4_or_letter_with_non_ascii_names(
 
 
 def test_plan_page_links_each_turfs_pdf(demo_plan: BuiltPlan) -> None:
-    client = TestClient(create_app(demo_plan.out.parent))
+    client = TestClient(create_app(Settings(workspace=demo_plan.out.parent)))
     page = client.get(f"/plans/{demo_plan.out.name}").text
     for turf in demo_plan.plan.turfs:
         link = f"/files/{demo_plan.out.name}/walklists/{turf.turf_id}.pdf"

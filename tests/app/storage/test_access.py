@@ -10,19 +10,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.accounts import create_user
 from app.cli import main
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.models import AuditEntry, User
+from app.web.app import create_app
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
 def app_and_db(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _login(client: TestClient, username: str, password: str = PASSWORD) -> str:
@@ -43,7 +44,7 @@ def test_set_up_mode_then_login_required(
     args = ["admin", "create", "--workspace", str(workspace), "--db", database_url]
     assert main([*args, "--username", "boss"]) == 0
     assert main([*args, "--username", "boss"]) == 2  # taken
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     with db.reading() as session:
         user = session.scalar(select(User).where(User.username == "boss"))
     assert user is not None and user.role == "admin"
@@ -60,7 +61,7 @@ def test_set_up_mode_then_login_required(
 
 def test_login_csrf_roles_links_and_audit(app_and_db: TestClient, workspace: Path) -> None:
     client = TestClient(app_and_db.app)
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     create_user(db, "olga", PASSWORD, "organiser")
     create_user(db, "mia", PASSWORD, "manager")
     assert (
@@ -164,12 +165,18 @@ def test_cli_link_create_prints_a_working_url(
 
 def test_no_set_up_mode_off_loopback(workspace: Path, tmp_path: Path) -> None:
     # What `canvass serve --host 0.0.0.0` builds: nothing is readable before an account exists.
-    app = create_app(workspace, f"sqlite:///{tmp_path / 'locked.db'}", open_without_accounts=False)
+    app = create_app(
+        Settings(
+            workspace=workspace,
+            database_url=f"sqlite:///{tmp_path / 'locked.db'}",
+            open_without_accounts=False,
+        )
+    )
     client = TestClient(app)
     assert client.get("/api/plans").status_code == 401
     assert client.get("/files/demo/summary.json").status_code == 401
     assert client.get("/", follow_redirects=False).status_code == 303
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def test_a_chunked_body_over_the_limit_is_refused(app_and_db: TestClient) -> None:
@@ -223,7 +230,7 @@ def test_nul_characters_are_refused_with_a_clear_answer_on_every_backend(
 ) -> None:
     # PostgreSQL text cannot hold NUL; a request carrying one must get a 4xx, never a 500.
     client = TestClient(app_and_db.app)
-    create_user(client.app.state.db, "nora", PASSWORD, "organiser")  # type: ignore[attr-defined]
+    create_user(client.app.state.services.db, "nora", PASSWORD, "organiser")  # type: ignore[attr-defined]
     login = client.post("/api/login", json={"username": "no\x00ra", "password": PASSWORD})
     assert login.status_code == 422 and "username" in login.text
     form = client.post("/login", data={"username": "no\x00ra", "password": PASSWORD})

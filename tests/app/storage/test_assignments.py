@@ -11,9 +11,10 @@ from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.models import AuditEntry, Base, Plan, Turf
+from app.web.app import create_app
 
 PASSWORD = "assigning password"
 POSTGIS_EXTRAS = {"spatial_ref_sys", "ix_stops_point"}
@@ -21,11 +22,11 @@ POSTGIS_EXTRAS = {"spatial_ref_sys", "ix_stops_point"}
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
-    create_user(app.state.db, "olive", PASSWORD, "organiser")
-    create_user(app.state.db, "manny", PASSWORD, "manager")
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    create_user(app.state.services.db, "olive", PASSWORD, "organiser")
+    create_user(app.state.services.db, "manny", PASSWORD, "manager")
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _login(client: TestClient, username: str) -> TestClient:
@@ -65,7 +66,7 @@ def test_turfs_are_assigned_changed_and_taken_back(client: TestClient) -> None:
     assert organiser.delete(url).json() == {"removed": False}
     assert manager.get("/api/plans/demo/assignments").json() == []
 
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     with db.reading() as session:
         entries = session.scalars(
             select(AuditEntry).where(AuditEntry.action.in_(["turf.assign", "turf.unassign"]))
@@ -83,7 +84,7 @@ def test_an_assignment_whose_turf_went_away_is_still_listed(client: TestClient) 
         ).status_code
         == 200
     )
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     with db.writing() as session:  # as a re-cut that drops the turf would leave it
         plan_id = session.scalar(select(Plan.id).where(Plan.name == "demo"))
         session.execute(delete(Turf).where(Turf.plan_id == plan_id, Turf.code == "P01-02"))
@@ -94,7 +95,7 @@ def test_an_assignment_whose_turf_went_away_is_still_listed(client: TestClient) 
 
 
 def test_the_migrations_build_exactly_the_models(client: TestClient) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     with db.engine.connect() as connection:
         context = MigrationContext.configure(
             connection,

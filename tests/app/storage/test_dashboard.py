@@ -10,16 +10,17 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.links import create_volunteer_link
+from app.web.app import create_app
 
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _post(client: TestClient, token: str, household: str, code: str) -> None:
@@ -40,7 +41,7 @@ def test_progress_follows_the_results_as_they_arrive(client: TestClient) -> None
     assert before["totals"]["contact_rate"] is None  # no knock yet: undefined, not 0
 
     turf = before["turfs"][0]["turf"]
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     token = create_volunteer_link(db, "demo", turf)
     doors = [h["household_id"] for s in client.get(f"/api/v/{token}/turf").json()["stops"]
              for h in s["households"]]  # fmt: skip
@@ -89,7 +90,7 @@ def test_dashboard_page_and_live_map(client: TestClient) -> None:
 def test_unknown_plans_and_logged_out_managers(client: TestClient) -> None:
     assert client.get("/api/plans/nope/progress").status_code == 404
     assert client.get("/plans/..%2Fetc/dashboard").status_code == 404
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     create_user(db, "dashboard-manager", "a long enough password", "manager")
     anonymous = TestClient(client.app)
     assert anonymous.get("/api/plans/demo/progress").status_code == 401

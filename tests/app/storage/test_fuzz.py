@@ -18,9 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.links import create_volunteer_link
+from app.web.app import create_app
 
 EXAMPLES = 50
 """Generated requests per operation (kept small: the suite stays fast)."""
@@ -31,13 +32,13 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 @pytest.fixture(scope="module")
 def fuzzed_app(workspace: Path, database_url: str) -> Iterator[Any]:
-    app = create_app(workspace, database_url)
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
     yield app
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def test_api_never_fails_on_generated_requests(fuzzed_app: Any) -> None:
-    db = fuzzed_app.state.db
+    db = fuzzed_app.state.services.db
     token = create_volunteer_link(db, "demo", "P01-01")
     create_user(db, "fuzzer", "fuzzing password", "organiser")
     bearer = TestClient(fuzzed_app).post(

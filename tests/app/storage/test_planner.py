@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 from tests.geo.test_layouts import ncvoter_file
 
@@ -20,16 +21,16 @@ PASSWORD = "planning password"
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
-    create_user(app.state.db, "planner", PASSWORD, "organiser")
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    create_user(app.state.services.db, "planner", PASSWORD, "organiser")
     client = TestClient(app)
     login = client.post("/api/login", json={"username": "planner", "password": PASSWORD})
     assert login.status_code == 200
     # A cookie session, as the page has: writes carry the CSRF token.
     client.headers["X-CSRF-Token"] = login.json()["csrf_token"]
     yield client
-    app.state.planner.shutdown()
-    app.state.db.dispose()
+    app.state.services.jobs.shutdown()
+    app.state.services.db.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,16 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.server import create_app
+from app.settings import Settings
 from app.store.spatial import has_postgis
+from app.web.app import create_app
 
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _box(west: float, south: float, east: float, north: float) -> dict:
@@ -44,7 +45,7 @@ def test_stops_inside_a_drawn_polygon(client: TestClient, workspace: Path) -> No
     inside = walk[walk["stop_id"].isin(expected["stop_id"])]
     assert body["voters"] == len(inside)
     assert body["households"] == inside.groupby(["stop_id", "household_id"]).ngroups
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     if db.backend == "postgresql" and os.environ.get("CANVASS_TEST_POSTGIS"):
         assert has_postgis(db)  # .ci/postgres.sh installed PostGIS: the database answers
     assert body["method"] == ("postgis" if has_postgis(db) else "shapely")

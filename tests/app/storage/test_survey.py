@@ -11,11 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.services.survey import SURVEY_FILE, SurveyError, SurveyStore, parse_survey
+from app.settings import Settings
 from app.store.links import create_volunteer_link
 from app.store.models import AuditEntry, Result
-from app.survey import SURVEY_FILE, SurveyError, SurveyStore, parse_survey
+from app.web.app import create_app
 
 PASSWORD = "survey password"
 QUESTIONS = {
@@ -29,11 +30,11 @@ QUESTIONS = {
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
     (workspace / SURVEY_FILE).unlink(missing_ok=True)
-    app = create_app(workspace, database_url)
-    create_user(app.state.db, "sara", PASSWORD, "organiser")
-    create_user(app.state.db, "max", PASSWORD, "manager")
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    create_user(app.state.services.db, "sara", PASSWORD, "organiser")
+    create_user(app.state.services.db, "max", PASSWORD, "manager")
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
     (workspace / SURVEY_FILE).unlink(missing_ok=True)
 
 
@@ -57,7 +58,7 @@ def test_organisers_set_questions_that_volunteers_see_and_answer(
     stored = json.loads((workspace / SURVEY_FILE).read_text(encoding="utf-8"))
     assert stored == QUESTIONS and not list((workspace / SURVEY_FILE).parent.glob(".survey.*"))
 
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     token = create_volunteer_link(db, "demo", "P01-01")
     turf = client.get(f"/api/v/{token}/turf").json()
     assert turf["questions"] == QUESTIONS["questions"]
@@ -129,6 +130,6 @@ def test_a_broken_survey_file_is_named_and_never_blocks_a_volunteer(
         store.load()
     # Edited by hand into something broken while the server runs: doors can still be recorded.
     (workspace / SURVEY_FILE).write_text('{"questions": 3}', encoding="utf-8")
-    token = create_volunteer_link(client.app.state.db, "demo", "P01-01")  # type: ignore[attr-defined]
+    token = create_volunteer_link(client.app.state.services.db, "demo", "P01-01")  # type: ignore[attr-defined]
     turf = client.get(f"/api/v/{token}/turf")
     assert turf.status_code == 200 and turf.json()["questions"] == []

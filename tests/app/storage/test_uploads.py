@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from app.accounts import create_user
-from app.server import create_app
+from app.services.accounts import create_user
+from app.settings import Settings
 from app.store.models import Upload, UploadedPrecinct
+from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "uploading password"
@@ -23,19 +24,19 @@ PASSWORD = "uploading password"
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
-    create_user(app.state.db, "uploader", PASSWORD, "organiser")
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    create_user(app.state.services.db, "uploader", PASSWORD, "organiser")
     client = TestClient(app)
     token = client.post(
         "/api/login", json={"username": "uploader", "password": PASSWORD, "bearer": True}
     ).json()["token"]
     client.headers["Authorization"] = f"Bearer {token}"
     yield client
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _uploads(client: TestClient) -> tuple[int, int]:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     with db.reading() as session:
         return (
             int(session.scalar(select(func.count()).select_from(Upload)) or 0),

@@ -12,10 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from app.server import create_app
+from app.settings import Settings
 from app.store.engine import utcnow
 from app.store.links import create_volunteer_link, hash_token, revoke_link
 from app.store.models import Result, VolunteerLink
+from app.web.app import create_app
 
 CODES = [
     "not_home",
@@ -33,9 +34,9 @@ CODES = [
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(workspace, database_url)
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
     yield TestClient(app)
-    app.state.db.dispose()
+    app.state.services.db.dispose()
 
 
 def _turfs(workspace: Path) -> list[str]:
@@ -54,7 +55,7 @@ def _result(household: str, code: str = "not_home", **extra: object) -> dict[str
 
 def test_turf_follows_the_contract(client: TestClient, workspace: Path) -> None:
     turf = _turfs(workspace)[0]
-    token = create_volunteer_link(client.app.state.db, "demo", turf)  # type: ignore[attr-defined]
+    token = create_volunteer_link(client.app.state.services.db, "demo", turf)  # type: ignore[attr-defined]
     body = client.get(f"/api/v/{token}/turf").json()
     assert set(body) == {
         "plan",
@@ -105,7 +106,7 @@ def test_turf_follows_the_contract(client: TestClient, workspace: Path) -> None:
 def test_a_link_shows_only_the_fields_the_organiser_allowed(
     client: TestClient, workspace: Path
 ) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     token = create_volunteer_link(db, "demo", _turfs(workspace)[1], fields=("party",))
     body = client.get(f"/api/v/{token}/turf").json()
     assert body["fields"] == ["party"]
@@ -115,7 +116,7 @@ def test_a_link_shows_only_the_fields_the_organiser_allowed(
 
 
 def test_results_are_stored_once_and_shown_back(client: TestClient, workspace: Path) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     token = create_volunteer_link(db, "demo", _turfs(workspace)[2])
     stops = client.get(f"/api/v/{token}/turf").json()["stops"]
     household = stops[0]["households"][0]
@@ -146,7 +147,7 @@ def test_results_are_stored_once_and_shown_back(client: TestClient, workspace: P
 
 
 def test_a_bad_item_rejects_the_whole_batch(client: TestClient, workspace: Path) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     turfs = _turfs(workspace)
     token = create_volunteer_link(db, "demo", turfs[3])
     other = create_volunteer_link(db, "demo", turfs[4])
@@ -174,7 +175,7 @@ def test_a_bad_item_rejects_the_whole_batch(client: TestClient, workspace: Path)
 
 
 def test_unknown_revoked_and_expired_links(client: TestClient, workspace: Path) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     turf = _turfs(workspace)[5]
     unknown = "A" * 43
     page = client.get(f"/t/{unknown}")
@@ -212,7 +213,7 @@ def test_unknown_revoked_and_expired_links(client: TestClient, workspace: Path) 
 
 
 def test_volunteer_page_gets_its_context(client: TestClient, workspace: Path) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     turf = _turfs(workspace)[6]
     token = create_volunteer_link(db, "demo", turf)
     page = client.get(f"/t/{token}")
@@ -225,7 +226,7 @@ def test_volunteer_page_gets_its_context(client: TestClient, workspace: Path) ->
 
 
 def test_result_posts_are_rate_limited_per_link(client: TestClient, workspace: Path) -> None:
-    db = client.app.state.db  # type: ignore[attr-defined]
+    db = client.app.state.services.db  # type: ignore[attr-defined]
     token = create_volunteer_link(db, "demo", _turfs(workspace)[7])
     household = client.get(f"/api/v/{token}/turf").json()["stops"][0]["households"][0]
     statuses = [

@@ -1,0 +1,288 @@
+"""The ``canvass`` command: demo, plan, route, serve, admin and link.
+
+Settings come from the environment once (``app.settings``); options given on the command line
+override them. Heavy modules are imported by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+
+from app.cli.parser import build_parser, walk_model
+from app.services.survey import DEMO_SURVEY, SurveyError, SurveyStore
+from app.settings import Settings
+from geo._errors import InputError
+from routing._errors import SnappingError, StreetDataError
+from routing.turfs import TurfSize
+from segments._errors import FilterError
+
+if TYPE_CHECKING:
+    from app.planning.request import PlanRequest
+    from app.store.engine import Database
+
+logger = logging.getLogger("canvass")
+console = Console(stderr=True)
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
+
+
+def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
+    from app.outputs.writer import write_plan
+    from app.planning.pipeline import run_plan
+
+    started = time.perf_counter()
+    with console.status("starting…") as status:
+
+        def on_stage(name: str) -> None:
+            status.update(f"[bold]{name.replace('_', ' ')}[/bold] …")
+            logger.debug("stage %s", name)
+
+        plan = run_plan(request, on_stage=on_stage)
+        status.update("[bold]writing walk lists and maps[/bold] …")
+        document = write_plan(plan, out)
+    voters = plan.counts["voters"]
+    target = plan.counts["target"]
+    console.print(
+        f"[green]Plan written[/green] in {time.perf_counter() - started:.1f} s: "
+        f"{voters['accepted']:,} of {voters['total']:,} voters accepted "
+        f"({voters['rejected']:,} rejected, see rejected.csv); "
+        f"{target['voters']:,} targeted at {target['stops']:,} stops; "
+        f"{len(plan.turfs)} turfs."
+    )
+    console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
+    return document
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app.planning.request import PlanRequest
+    from geo.sample import write_demo_inputs
+
+    inputs = write_demo_inputs(args.out.with_name(f"{args.out.name}-inputs"))
+    console.print(
+        f"Demo inputs (synthetic voters on real Helsinki addresses): {inputs.voters.parent}"
+    )
+    request = PlanRequest(
+        voters=inputs.voters,
+        precincts=inputs.precincts,
+        streets=inputs.streets,
+        target=DEMO_TARGET,
+        graph_cache_dir=settings.graph_cache_dir,
+    )
+    _run_and_write(request, args.out)
+    survey = SurveyStore(args.out.parent)
+    if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
+        survey.save(DEMO_SURVEY)
+    if not args.no_serve:
+        served = settings.model_copy(update={"workspace": args.out.parent})
+        return _serve(served, host=args.host, port=args.port, demo_link=True)
+    return 0
+
+
+def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from app.planning.request import PlanRequest, previous_cut
+
+    size = (
+        TurfSize(minutes=None, doors=args.turf_doors)
+        if args.turf_doors
+        else TurfSize(minutes=args.turf_minutes or 120.0)
+    )
+    request = PlanRequest(
+        voters=args.voters,
+        precincts=args.precincts,
+        streets=args.streets,
+        target=args.target,
+        size=size,
+        start_latlon=args.start,
+        precinct_id_column=args.precinct_id,
+        columns_file=args.columns,
+        model=walk_model(args),
+        graph_cache_dir=settings.graph_cache_dir,
+        previous_stops=None if args.fresh else previous_cut(args.out, size),
+    )
+    _run_and_write(request, args.out)
+    return 0
+
+
+def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.route_file import route_stops_file
+
+    result = route_stops_file(
+        args.streets,
+        args.stops,
+        start_latlon=args.start,
+        loop=args.loop,
+        model=walk_model(args),
+        graph_cache_dir=settings.graph_cache_dir,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    tmp.replace(args.out)
+    console.print(
+        f"Ordered {len(result['order'])} stops: {result['walk_m']:.0f} m, "
+        f"{result['minutes']:.0f} min. Written to [bold]{args.out}[/bold]"
+    )
+    return 0
+
+
+def _print_demo_link(database: Database, host: str, port: int) -> None:
+    from sqlalchemy import select
+
+    from app.store.links import create_link
+    from app.store.models import Plan, Turf
+
+    with database.reading() as session:
+        first = session.execute(
+            select(Plan.name, Turf.code).join(Turf).order_by(Plan.name, Turf.code).limit(1)
+        ).first()
+    if first is None:
+        return
+    token, _ = create_link(database, first[0], first[1], label="demo", expires_in=timedelta(days=7))
+    console.print(
+        f"Volunteer phone page of turf {first[1]} (a link valid 7 days): "
+        f"[bold]http://{host}:{port}/t/{token}[/bold]",
+        soft_wrap=True,
+    )
+
+
+def _serve(settings: Settings, *, host: str, port: int, demo_link: bool = False) -> int:
+    import uvicorn
+
+    from app.services.accounts import count_users
+    from app.web.app import create_app
+
+    # Set-up mode (plans readable while no account exists) only on this machine's loopback.
+    settings = settings.model_copy(update={"open_without_accounts": host in LOOPBACK_HOSTS})
+    app = create_app(settings)
+    db = app.state.services.db
+    workspace = settings.workspace
+    if host not in LOOPBACK_HOSTS and count_users(db) == 0:
+        console.print(
+            f"[yellow]No accounts yet:[/yellow] on {host} every page needs a login. Create "
+            f"an admin with: canvass admin create --workspace {workspace}"
+        )
+    console.print(
+        f"Serving [bold]{workspace.resolve()}[/bold] at [bold]http://{host}:{port}/[/bold]"
+        " (Ctrl-C to stop)"
+    )
+    if demo_link:
+        _print_demo_link(db, host, port)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
+
+
+def _open_store(settings: Settings) -> Database:
+    from app.services.workspace import Workspace
+    from app.store.engine import open_database
+
+    space = Workspace(settings.workspace)
+    space.files_root.mkdir(parents=True, exist_ok=True)
+    database = open_database(settings.database_url, space.files_root)
+    space.import_all(database)
+    return database
+
+
+def _admin_password(settings: Settings) -> str:
+    if settings.admin_password is not None and settings.admin_password.get_secret_value():
+        return settings.admin_password.get_secret_value()
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != password:
+        raise InputError("the two passwords differ; run the command again")
+    return password
+
+
+def _cmd_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.accounts import AccountError, create_user
+
+    database = _open_store(settings)
+    try:
+        account = create_user(database, args.username, _admin_password(settings), args.role)
+    except AccountError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        database.dispose()
+    console.print(f"Created {account.role} [bold]{escape(account.username)}[/bold].")
+    return 0
+
+
+def _cmd_link(args: argparse.Namespace, settings: Settings) -> int:
+    from app.store.links import create_link
+
+    database = _open_store(settings)
+    try:
+        token, _ = create_link(
+            database,
+            args.plan,
+            args.turf,
+            fields=args.fields,
+            expires_in=timedelta(days=args.days),
+            label=args.label,
+        )
+    except (LookupError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        database.dispose()
+    # The URL alone on standard output, so scripts can capture it.
+    print(f"{args.base_url.rstrip('/')}/t/{token}")
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings with the command line's ``--workspace``/``--db`` over them."""
+    overrides: dict[str, object] = {}
+    if getattr(args, "workspace", None) is not None:
+        overrides["workspace"] = args.workspace
+    if getattr(args, "db", None):
+        overrides["database_url"] = args.db
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Command] = {
+    "demo": _cmd_demo,
+    "plan": _cmd_plan,
+    "route": _cmd_route,
+    "serve": lambda args, settings: _serve(settings, host=args.host, port=args.port),
+    "admin": _cmd_admin,
+    "link": _cmd_link,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``canvass`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+    )
+    # pyogrio logs every file it writes at INFO; that is noise on the console.
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    # Alembic reports every migration step and plugin at INFO: noise for a user.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return int(COMMANDS[args.command](args, _settings(args)))
+    except (InputError, StreetDataError, SnappingError, FilterError, SurveyError) as exc:
+        logger.debug("details", exc_info=exc)
+        console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The ``canvass`` command line: sub-commands, their options and how option values parse."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from app.settings import DEFAULT_WORKSPACE
+from geo._errors import InputError
+from routing.turfs import WalkModel
+
+ADMIN_PASSWORD_ENV = "CANVASS_ADMIN_PASSWORD"
+
+
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat_text, lon_text = text.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LAT,LON like 60.1699,24.9384, got {text!r}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid LAT,LON")
+    return lat, lon
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+
+    return parse
+
+
+def _add_walk_options(parser: argparse.ArgumentParser) -> None:
+    defaults = WalkModel()
+    parser.add_argument(
+        "--walk-speed",
+        type=_positive(float),
+        default=defaults.speed_mps,
+        help=f"walking speed in m/s (default {defaults.speed_mps})",
+    )
+    parser.add_argument(
+        "--minutes-per-door",
+        type=float,
+        default=defaults.minutes_per_door,
+        help=f"minutes at each door (default {defaults.minutes_per_door})",
+    )
+    parser.add_argument(
+        "--minutes-per-stop",
+        type=float,
+        default=defaults.minutes_per_stop,
+        help=f"minutes at each building or house (default {defaults.minutes_per_stop})",
+    )
+
+
+def walk_model(args: argparse.Namespace) -> WalkModel:
+    """The walk model the options ask for."""
+    if args.minutes_per_door < 0 or args.minutes_per_stop < 0:
+        raise InputError("--minutes-per-door and --minutes-per-stop cannot be negative")
+    return WalkModel(
+        speed_mps=args.walk_speed,
+        minutes_per_door=args.minutes_per_door,
+        minutes_per_stop=args.minutes_per_stop,
+    )
+
+
+def _add_serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="canvass", description="Plan door-to-door canvassing on real streets."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="build a whole plan from the embedded sample")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_WORKSPACE / "demo",
+        help="plan folder to write (default: canvass-data/demo)",
+    )
+    demo.add_argument("--no-serve", action="store_true", help="build the plan, do not serve it")
+    _add_serve_options(demo)
+
+    plan = commands.add_parser("plan", help="run the whole pipeline on your own files")
+    plan.add_argument("--voters", type=Path, required=True, help="voter file (CSV/TSV/Parquet/...)")
+    plan.add_argument(
+        "--columns",
+        type=Path,
+        metavar="FILE",
+        help='TOML/JSON file naming the voter file\'s columns, e.g. latitude = "Y"',
+    )
+    plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
+    plan.add_argument("--precinct-id", help="column of the precinct file holding the ids")
+    plan.add_argument(
+        "--streets",
+        type=Path,
+        required=True,
+        help="streets: .osm.pbf/.osm/.osm.bz2, osmnx .graphml, or place:NAME (online)",
+    )
+    plan.add_argument("--target", help='who to contact, e.g. "party in (DEM, UNA) and age >= 25"')
+    size = plan.add_mutually_exclusive_group()
+    size.add_argument(
+        "--turf-minutes", type=_positive(float), help="turf size in minutes (default 120)"
+    )
+    size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
+    plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
+    plan.add_argument("--out", type=Path, required=True, help="folder to write the plan into")
+    plan.add_argument(
+        "--fresh",
+        action="store_true",
+        help="cut all turfs anew; by default a re-run into the same --out keeps the turfs "
+        "the changes do not touch, so printed walk lists stay valid",
+    )
+    _add_walk_options(plan)
+
+    route = commands.add_parser("route", help="order a CSV of stops along the streets")
+    route.add_argument(
+        "--streets",
+        type=Path,
+        required=True,
+        help="streets: .osm.pbf/.osm/.osm.bz2, osmnx .graphml, or place:NAME (online)",
+    )
+    route.add_argument("--stops", type=Path, required=True, help="CSV with id,lat,lon columns")
+    route.add_argument("--start", type=_latlon, help="start point LAT,LON")
+    route.add_argument("--loop", action="store_true", help="return to the start at the end")
+    route.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    _add_walk_options(route)
+
+    serve = commands.add_parser("serve", help="serve plans in a workspace folder")
+    _add_store_options(serve)
+    _add_serve_options(serve)
+
+    admin = commands.add_parser("admin", help="manage accounts")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True)
+    admin_create = admin_commands.add_parser(
+        "create",
+        help="create an account (the first admin); the password comes from "
+        f"${ADMIN_PASSWORD_ENV}, else standard input when piped, else a prompt",
+    )
+    admin_create.add_argument("--username", default="admin", help="account name (default admin)")
+    admin_create.add_argument(
+        "--role", default="admin", choices=("admin", "organiser", "manager"), help="role"
+    )
+    _add_store_options(admin_create)
+
+    link = commands.add_parser("link", help="volunteer links")
+    link_commands = link.add_subparsers(dest="link_command", required=True)
+    link_create = link_commands.add_parser("create", help="create a link to one turf, print it")
+    link_create.add_argument("--plan", required=True, help="plan name (its folder name)")
+    link_create.add_argument("--turf", required=True, help="turf id, e.g. P01-02")
+    link_create.add_argument(
+        "--fields",
+        nargs="+",
+        default=["name", "age", "party"],
+        help="voter fields the volunteer sees (name age party support_score turnout_score)",
+    )
+    link_create.add_argument("--days", type=_positive(float), default=7.0, help="days valid")
+    link_create.add_argument("--label", default="", help="who the link is for (no surname)")
+    link_create.add_argument(
+        "--base-url", default="http://127.0.0.1:8000", help="address the server is reached at"
+    )
+    _add_store_options(link_create)
+    return parser
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="folder of plan folders, or one plan folder (default: $CANVASS_WORKSPACE, else "
+        "canvass-data)",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL, e.g. postgresql://user@host/db (default: $DATABASE_URL, else a "
+        "SQLite file in the workspace)",
+    )

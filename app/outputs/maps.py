@@ -1,0 +1,194 @@
+"""Folium maps of a plan, built to work with no CDN: Leaflet comes from the plan's assets/.
+
+Map tiles are the one outside resource; with no tiles the routes, stops and turf outlines
+still draw on a plain background.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import folium
+import geopandas as gpd
+from branca.element import Element
+
+if TYPE_CHECKING:
+    from app.plan_folder import PlanFolder
+    from app.planning.pipeline import Plan, Turf
+
+TURF_COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#17becf",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+)
+TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+class OfflineMap(folium.Map):
+    """A folium map whose scripts and styles load from ``../assets`` instead of a CDN."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [  # type: ignore[misc]
+        ("leaflet", "../assets/leaflet.js")
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [  # type: ignore[misc]
+        ("leaflet_css", "../assets/leaflet.css")
+    ]
+
+
+def _base_map(bounds: list[list[float]]) -> OfflineMap:
+    fmap = OfflineMap(tiles=None, control_scale=True, prefer_canvas=False)
+    folium.TileLayer(
+        tiles=TILES_URL, attr=TILES_ATTRIBUTION, name="Streets (online tiles)", max_zoom=19
+    ).add_to(fmap)
+    # Light grey shows through where tiles cannot load, so the overlays stay readable offline.
+    _add_to_head(fmap, Element("<style>.leaflet-container{background:#eef0f3}</style>"))
+    fmap.fit_bounds(bounds)
+    return fmap
+
+
+def _add_to_head(fmap: folium.Map, element: Element) -> None:
+    root: Any = fmap.get_root()  # a branca Figure, typed as its base Element
+    root.header.add_child(element)
+
+
+def _bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
+    west, south, east, north = frame.total_bounds
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+def _colour(index: int) -> str:
+    return TURF_COLOURS[index % len(TURF_COLOURS)]
+
+
+def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> OfflineMap:
+    """All turfs of a plan: outlines, routes and precinct boundaries, each a toggleable layer."""
+    fmap = _base_map(_bounds(turfs))
+    if plan.precincts is not None:
+        folium.GeoJson(
+            plan.precincts.to_json(),
+            name="Precincts",
+            style_function=lambda _: {
+                "color": "#444",
+                "weight": 1.5,
+                "fill": False,
+                "dashArray": "4 4",
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["precinct"], aliases=["Precinct"]),
+        ).add_to(fmap)
+    outlines = folium.FeatureGroup(name="Turfs").add_to(fmap)
+    lines = folium.FeatureGroup(name="Routes").add_to(fmap)
+    for index, (turf, route) in enumerate(
+        zip(turfs.itertuples(), routes.itertuples(), strict=True)
+    ):
+        colour = _colour(index)
+        folium.GeoJson(
+            gpd.GeoSeries([turf.geometry], crs=4326).to_json(),
+            style_function=lambda _, c=colour: {
+                "color": c,
+                "weight": 1,
+                "fillColor": c,
+                "fillOpacity": 0.15,
+            },
+            tooltip=(
+                f"<b>{turf.turf}</b><br>{turf.doors} doors · {turf.stops} stops<br>"
+                f"{turf.minutes:.0f} min · {turf.walk_m / 1000:.1f} km"
+            ),
+        ).add_to(outlines)
+        folium.GeoJson(
+            gpd.GeoSeries([route.geometry], crs=4326).to_json(),
+            style_function=lambda _, c=colour: {"color": c, "weight": 3},
+        ).add_to(lines)
+        centre = turf.geometry.representative_point()
+        folium.Marker(
+            [centre.y, centre.x],
+            icon=folium.DivIcon(
+                html=f'<a class="turf-label" href="{turf.turf}.html" '
+                f'style="color:{colour}">{turf.turf}</a>',
+                icon_size=(60, 16),
+                icon_anchor=(30, 8),
+            ),
+        ).add_to(outlines)
+    _add_to_head(
+        fmap,
+        Element(
+            "<style>.turf-label{font:600 12px system-ui,sans-serif;background:#fff;"
+            "border-radius:3px;padding:1px 3px;white-space:nowrap;text-decoration:none}</style>"
+        ),
+    )
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    return fmap
+
+
+def turf_map(
+    plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame
+) -> OfflineMap:
+    """One turf: its outline, the route along the streets and numbered stops."""
+    outline = turfs.loc[turfs["turf"] == turf.turf_id]
+    fmap = _base_map(_bounds(outline))
+    colour = _colour(index)
+    folium.GeoJson(
+        outline.geometry.to_json(),
+        name="Turf",
+        style_function=lambda _: {"color": colour, "weight": 1, "fillOpacity": 0.08},
+    ).add_to(fmap)
+    route = routes.loc[routes["turf"] == turf.turf_id]
+    folium.GeoJson(
+        route.geometry.to_json(),
+        name="Route",
+        style_function=lambda _: {"color": colour, "weight": 4},
+    ).add_to(fmap)
+    start = outline.iloc[0]
+    folium.Marker(
+        [start["drop_off_lat"], start["drop_off_lon"]],
+        icon=folium.DivIcon(
+            html='<div class="drop-off">Start</div>', icon_size=(44, 20), icon_anchor=(22, 10)
+        ),
+        tooltip="Drop-off: the street corner where this walk begins",
+    ).add_to(fmap)
+    stops = plan.stops.loc[turf.route.stops]
+    for stop in stops.itertuples():
+        folium.PolyLine(
+            [[stop.geometry.y, stop.geometry.x], [stop.street_lat, stop.street_lon]],
+            color=colour,
+            weight=1.5,
+            dash_array="3 4",
+        ).add_to(fmap)
+    for seq, stop in enumerate(stops.itertuples(), start=1):
+        folium.Marker(
+            [stop.geometry.y, stop.geometry.x],
+            icon=folium.DivIcon(
+                html=f'<div class="stop-no" style="background:{colour}">{seq}</div>',
+                icon_size=(24, 24),
+                icon_anchor=(12, 12),
+            ),
+            tooltip=f"{seq}. {stop.address} — {stop.doors} door{'s' if stop.doors != 1 else ''}",
+        ).add_to(fmap)
+    _add_to_head(
+        fmap,
+        Element(
+            "<style>.drop-off{background:#111;color:#fff;border-radius:4px;"
+            "font:600 11px/20px system-ui,sans-serif;text-align:center}"
+            ".stop-no{color:#fff;border-radius:12px;width:24px;height:24px;"
+            "font:600 12px/24px system-ui,sans-serif;text-align:center;"
+            "box-shadow:0 0 0 2px #fff}</style>"
+        ),
+    )
+    return fmap
+
+
+def write_maps(
+    plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, folder: PlanFolder
+) -> None:
+    """Write the plan's map of all turfs and each turf's map into ``folder``'s ``maps/``."""
+    folder.maps_dir.mkdir(parents=True, exist_ok=True)
+    overview_map(plan, turfs, routes).save(str(folder.overview_map_path))
+    for index, turf in enumerate(plan.turfs):
+        turf_map(plan, turf, index, turfs, routes).save(str(folder.turf_map(turf.turf_id)))

@@ -1,0 +1,123 @@
+"""The tables of a plan: turfs with outlines, stops, route lines and their GPX."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from app.planning.pipeline import Plan
+
+GPX_NS = "http://www.topografix.com/GPX/1/1"
+# How far around its route and stops a turf's outline reaches.
+TURF_OUTLINE_BUFFER_M = 30.0
+
+
+def turf_table(plan: Plan) -> gpd.GeoDataFrame:
+    """One row per turf with its counts, walk and an outline polygon (EPSG:4326)."""
+    records: list[dict[str, Any]] = []
+    outlines = []
+    for turf in plan.turfs:
+        members = plan.stops.loc[turf.route.stops]
+        target = plan.voters.loc[plan.voters["target"] & (plan.voters["turf"] == turf.turf_id)]
+        sx, sy = plan.graph.to_metric(members.geometry.x.to_numpy(), members.geometry.y.to_numpy())
+        shapes = [shapely.points(sx, sy)]
+        if len(turf.route.line_xy) >= 2:
+            shapes.append(np.array([shapely.linestrings(turf.route.line_xy)]))
+        outline = shapely.buffer(shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M)
+        outlines.append(outline)
+        hull_area = shapely.area(shapely.convex_hull(outline))
+        drop_off = turf.route.drop_off_xy
+        drop_lon, drop_lat = (
+            plan.graph.to_lonlat(drop_off[:1], drop_off[1:2])
+            if drop_off is not None
+            else (np.array([np.nan]), np.array([np.nan]))
+        )
+        records.append(
+            {
+                "turf": turf.turf_id,
+                "precinct": turf.precinct,
+                "stops": len(turf.route.stops),
+                "doors": int(members["doors"].sum()),
+                "voters": len(target),
+                "walk_m": round(turf.route.walk_m, 1),
+                "minutes": round(turf.route.minutes, 1),
+                "barrier_crossings": turf.route.barrier_crossings,
+                "crosses_barrier_street": turf.crosses_barrier,
+                "size_note": turf.size_note,
+                "shared_block_faces": turf.shared_block_faces,
+                "drop_off_lat": round(float(drop_lat[0]), 7),
+                "drop_off_lon": round(float(drop_lon[0]), 7),
+                # Share of its hull the outline fills: near 1 for a compact turf.
+                "compactness": round(float(shapely.area(outline) / hull_area), 3)
+                if hull_area
+                else 1.0,
+            }
+        )
+    frame = gpd.GeoDataFrame(records, geometry=outlines, crs=plan.graph.crs)
+    return frame.to_crs(4326)
+
+
+def stop_table(plan: Plan) -> pd.DataFrame:
+    """One row per target stop: its turf, place in the walk, doors and where it is."""
+    stops = plan.stops
+    return pd.DataFrame(
+        {
+            "stop_id": stops["stop_id"],
+            "turf": stops["turf"],
+            "sequence": stops["sequence"],
+            "address": stops["address"],
+            "precinct": stops["precinct"],
+            "doors": stops["doors"],
+            "voters": stops["voters"],
+            "lat": stops.geometry.y.round(7),
+            "lon": stops.geometry.x.round(7),
+        }
+    ).sort_values(["turf", "sequence"], kind="stable")
+
+
+def route_lines(plan: Plan) -> gpd.GeoDataFrame:
+    """The walk of each turf as a LineString along the streets (EPSG:4326)."""
+    lines = [
+        shapely.linestrings(t.route.line_xy)
+        if len(t.route.line_xy) >= 2
+        else shapely.points(t.route.line_xy[0])
+        for t in plan.turfs
+    ]
+    frame = gpd.GeoDataFrame(
+        {
+            "turf": [t.turf_id for t in plan.turfs],
+            "walk_m": [round(t.route.walk_m, 1) for t in plan.turfs],
+            "minutes": [round(t.route.minutes, 1) for t in plan.turfs],
+            "stops": [len(t.route.stops) for t in plan.turfs],
+        },
+        geometry=lines,
+        crs=plan.graph.crs,
+    )
+    return frame.to_crs(4326)
+
+
+def write_gpx(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
+    """One track per turf and a waypoint per stop, numbered in walking order."""
+    ET.register_namespace("", GPX_NS)
+    root = ET.Element(f"{{{GPX_NS}}}gpx", version="1.1", creator="Canvass Planner")
+    for turf in plan.turfs:
+        members = plan.stops.loc[turf.route.stops]
+        for seq, stop in enumerate(members.itertuples(), start=1):
+            wpt = ET.SubElement(
+                root, f"{{{GPX_NS}}}wpt", lat=f"{stop.geometry.y:.7f}", lon=f"{stop.geometry.x:.7f}"
+            )
+            ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = f"{turf.turf_id} #{seq}"
+            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = f"{stop.address} ({stop.doors} doors)"
+    for row in routes.itertuples():
+        trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
+        ET.SubElement(trk, f"{{{GPX_NS}}}name").text = str(row.turf)
+        segment = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
+        for lon, lat in shapely.get_coordinates(row.geometry):
+            ET.SubElement(segment, f"{{{GPX_NS}}}trkpt", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,456 @@
+"""Walk lists as PDF: each turf's printable walk list, for A4 or Letter paper.
+
+Pure Python, so it runs wherever the app installs: fpdf2 lays out the pages, segno makes the
+QR code (drawn as vector squares) and the text is set in Roboto from the ``font-roboto``
+package (Latin with its accents, Greek and Cyrillic). The content is
+``app.outputs.walklists.walk_list``,
+the same as the HTML walk list: a header with the turf's figures and a QR code to its map, then
+the stops in walking order in blocks by street and side, each household's voters with
+response-code boxes and a notes line, and "page N of M" on every page.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import pandas as pd
+import segno
+from fpdf import FPDF
+
+from app.outputs.walklists import (
+    DEFAULT_PUBLIC_URL,
+    Block,
+    Household,
+    ResponseGroup,
+    WalkList,
+    WalkStop,
+    turf_map_url,
+    walk_list,
+)
+
+if TYPE_CHECKING:
+    from app.planning.pipeline import Plan, Turf
+
+logger = logging.getLogger(__name__)
+
+Paper = Literal["A4", "Letter"]
+PAPERS: tuple[Paper, ...] = ("A4", "Letter")
+
+FONT = "Roboto"
+_FONT_FILES = {"": "Roboto-Regular.ttf", "B": "Roboto-Bold.ttf"}
+
+# Layout in millimetres; sizes in points.
+MARGIN_MM = 12.0
+FOOTER_MM = 14.0  # the list stops this far above the paper's bottom edge
+QR_MM = 30.0
+LINE_MM = 4.3  # one voter line
+BOX_MM = 2.7  # a response box
+UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
+RESULT_MM = 100.0
+INK = (29, 36, 51)
+MUTED = (91, 101, 120)
+RULE = (201, 207, 218)
+
+
+def write_walklist_pdf(
+    plan: Plan,
+    turf: Turf,
+    rows: pd.DataFrame,
+    path: Path,
+    *,
+    plan_name: str,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    paper: Paper = "A4",
+) -> None:
+    """Write the walk list of ``turf`` (its ``walklist_rows``) as a PDF to ``path``.
+
+    Parameters
+    ----------
+    plan_name
+        The plan's folder name, as in the server's ``/files/<plan_name>/`` addresses.
+    public_url
+        Where volunteers reach the server; the QR code points to the turf's map there.
+    paper
+        ``"A4"`` or ``"Letter"``.
+    """
+    listing = walk_list(plan, turf, rows)
+    url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
+    document = walklist_pdf(listing, map_url=url, plan_name=plan_name, paper=paper)
+    path.write_bytes(document)
+    logger.debug("walk list %s: %s (%d bytes)", turf.turf_id, path, len(document))
+
+
+def walklist_pdf(listing: WalkList, *, map_url: str, plan_name: str, paper: Paper = "A4") -> bytes:
+    """The PDF document of one walk list."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    document = _WalkListDocument(listing, map_url=map_url, plan_name=plan_name, paper=paper)
+    # fpdf2 subsets a font in place when it writes the document, so each document parses its
+    # own copy (~80 ms for the two faces).
+    for style, font_path in _font_files().items():
+        document.add_font(FONT, style, font_path)
+    document.render()
+    return bytes(document.output())
+
+
+def _font_files() -> dict[str, Path]:
+    """Roboto regular and bold as shipped in the ``font_roboto`` package.
+
+    font-roboto installs as plain files (it is not zip-safe), so these are real paths.
+    """
+    folder = resources.files("font_roboto") / "files"
+    return {style: Path(str(folder / name)) for style, name in _FONT_FILES.items()}
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """One thing on a response-code line: a box or a label, at ``x`` mm from the column."""
+
+    x: float
+    text: str
+    kind: Literal["box", "label", "notes"]
+
+
+class _WalkListDocument(FPDF):
+    def __init__(self, listing: WalkList, *, map_url: str, plan_name: str, paper: Paper) -> None:
+        super().__init__(orientation="portrait", unit="mm", format=paper.lower())
+        self.listing = listing
+        self.map_url = map_url
+        self.plan_name = plan_name
+        self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
+        # Breaks are placed by hand, between households, never inside one.
+        self.set_auto_page_break(False, margin=FOOTER_MM)
+        self.set_title(f"Walk list {listing.turf.turf_id}")
+        self.set_author("Canvass Planner")
+        self.set_creator("Canvass Planner")
+        self.set_lang("en")
+        self.width_mm = self.w - 2 * MARGIN_MM
+        self.voter_mm = self.width_mm - UNIT_MM - AGE_MM - PARTY_MM - RESULT_MM
+        self._code_lines: list[list[_Piece]] = []
+        self._continuing: tuple[Block, WalkStop | None] | None = None
+
+    # -- pages --------------------------------------------------------------------------
+    def render(self) -> None:
+        self._code_lines = self._layout_codes(RESULT_MM - 2)
+        self.add_page()
+        self._title_block()
+        self._column_heads()
+        for block in self.listing.blocks:
+            self._block(block)
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        turf = self.listing.turf
+        self._font(8, bold=True)
+        self.set_xy(MARGIN_MM, MARGIN_MM - 4)
+        self.cell(self.width_mm / 2, 4, f"Turf {turf.turf_id} · walk list")
+        self._font(8, color=MUTED)
+        self.cell(
+            self.width_mm / 2,
+            4,
+            f"Precinct {turf.precinct or '—'} · printed {self.listing.today}",
+            align="R",
+        )
+        self._rule(MARGIN_MM + 0.8, 0.3, INK)
+        self.set_y(MARGIN_MM + 2)
+        self._column_heads()
+        if self._continuing is not None:
+            block, stop = self._continuing
+            self._block_heading(block, continued=True)
+            if stop is not None:
+                self._stop_heading(stop, continued=True)
+
+    def footer(self) -> None:
+        y = self.h - FOOTER_MM + 5
+        self._rule(y - 1, 0.2, RULE)
+        self.set_xy(MARGIN_MM, y)
+        self._font(7.5, color=MUTED)
+        self.cell(
+            self.width_mm / 2,
+            4,
+            f"Canvass Planner · plan {self.plan_name} · turf {self.listing.turf.turf_id}",
+        )
+        self.cell(self.width_mm / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
+
+    def _room_for(self, height_mm: float) -> None:
+        if self.get_y() + height_mm > self.page_break_trigger:
+            self.add_page()
+
+    # -- first page ---------------------------------------------------------------------
+    def _title_block(self) -> None:
+        listing, turf = self.listing, self.listing.turf
+        left_mm = self.width_mm - QR_MM - 6
+        self._qr(self.w - MARGIN_MM - QR_MM, MARGIN_MM)
+        self.set_xy(MARGIN_MM, MARGIN_MM)
+        self._font(18, bold=True)
+        self.cell(left_mm, 8, f"Turf {turf.turf_id}")
+        facts = [
+            ("Precinct", turf.precinct or "—"),
+            ("Stops", str(len(listing.stops))),
+            ("Doors", str(listing.doors)),
+            ("Voters", str(listing.voters)),
+            ("Estimated", f"{round(listing.minutes)} min"),
+            ("Walk", f"{listing.walk_km:.1f} km"),
+            ("Printed", listing.today),
+        ]
+        y = MARGIN_MM + 10
+        widths = [self._fact_width(label, value) for label, value in facts]
+        x = MARGIN_MM
+        for (label, value), width in zip(facts, widths, strict=True):
+            if x + width > MARGIN_MM + left_mm:
+                x, y = MARGIN_MM, y + 9
+            self.set_xy(x, y)
+            self._font(7, color=MUTED)
+            self.cell(width, 3.5, label.upper())
+            self.set_xy(x, y + 3.5)
+            self._font(10.5, bold=True)
+            self.cell(width, 5, value)
+            x += width
+        self.set_xy(MARGIN_MM, y + 10)
+        self._font(8.5)
+        self.multi_cell(left_mm, 4, f"Target: {listing.target}")
+        self.set_x(MARGIN_MM)
+        self._font(7.5, color=MUTED)
+        self.multi_cell(left_mm, 3.6, f"Map of this turf: {self.map_url} (or scan the code)")
+        self.set_x(MARGIN_MM)
+        self._font(7.5, color=MUTED)
+        self.multi_cell(
+            left_mm,
+            3.6,
+            "Mark one box per household; write anything else on its notes line.",
+        )
+        self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
+        self._rule(self.get_y(), 0.5, INK)
+        self.set_y(self.get_y() + 1.5)
+
+    def _fact_width(self, label: str, value: str) -> float:
+        self._font(10.5, bold=True)
+        value_mm = self.get_string_width(value)
+        self._font(7)
+        return max(value_mm, self.get_string_width(label.upper())) + 6
+
+    def _qr(self, x: float, y: float) -> None:
+        code = segno.make(self.map_url, error="m", micro=False)
+        quiet = 2  # modules of white around it; the page margin adds the rest
+        rows = [list(row) for row in code.matrix_iter(scale=1, border=quiet)]
+        module = QR_MM / len(rows)
+        self.set_fill_color(0, 0, 0)
+        for r, row in enumerate(rows):
+            c = 0
+            while c < len(row):
+                if not row[c]:
+                    c += 1
+                    continue
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                # A hair taller than a module, so rows print without seams between them.
+                width = (c - start) * module
+                self.rect(x + start * module, y + r * module, width, module + 0.02, "F")
+        self.set_xy(x, y + QR_MM)
+        self._font(7, color=MUTED)
+        self.cell(QR_MM, 3.5, "Scan for the map", align="C")
+
+    # -- the list -----------------------------------------------------------------------
+    def _column_heads(self) -> None:
+        y = self.get_y()
+        self._font(7, bold=True, color=MUTED)
+        x = MARGIN_MM
+        for label, width in (
+            ("UNIT", UNIT_MM),
+            ("VOTER", self.voter_mm),
+            ("AGE", AGE_MM),
+            ("PARTY", PARTY_MM),
+            ("RESULT", RESULT_MM),
+        ):
+            self.set_xy(x, y)
+            self.cell(width, 4, label)
+            x += width
+        self.set_y(y + 4.5)
+
+    def _block(self, block: Block) -> None:
+        first = block.stops[0]
+        self._room_for(9 + 7 + self._household_mm(first.households[0]))
+        self._block_heading(block)
+        for stop in block.stops:
+            self._continuing = (block, None)
+            self._room_for(7 + self._household_mm(stop.households[0]))
+            self._stop_heading(stop)
+            self._continuing = (block, stop)
+            for household in stop.households:
+                self._room_for(self._household_mm(household))
+                self._household(household)
+        self._continuing = None
+
+    def _block_heading(self, block: Block, *, continued: bool = False) -> None:
+        y = self.get_y() + (0.5 if continued else 1.5)
+        self._rule(y, 0.6, INK)
+        self.set_xy(MARGIN_MM, y + 0.6)
+        self._font(10.5, bold=True)
+        heading = block.heading + (" (continued)" if continued else "")
+        self.cell(self.width_mm * 0.7, 6, self._fit(heading, self.width_mm * 0.7))
+        stops = len(block.stops)
+        self._font(8, color=MUTED)
+        self.cell(
+            self.width_mm * 0.3,
+            6,
+            f"{stops} stop{'s' if stops != 1 else ''} · {_doors(block.doors)}",
+            align="R",
+        )
+        self._rule(y + 6.8, 0.2, INK)
+        self.set_y(y + 7.3)
+
+    def _stop_heading(self, stop: WalkStop, *, continued: bool = False) -> None:
+        y = self.get_y() + 0.6
+        self._font(8.5, bold=True)
+        number = str(stop.sequence)
+        badge_mm = max(5.5, self.get_string_width(number) + 2.6)
+        self.set_fill_color(*INK)
+        self.rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, "F", round_corners=True, corner_radius=2.3)
+        self.set_text_color(255, 255, 255)
+        self.set_xy(MARGIN_MM, y + 0.5)
+        self.cell(badge_mm, 4.6, number, align="C")
+        self._font(10, bold=True)
+        self.set_xy(MARGIN_MM + badge_mm + 1.5, y)
+        address = stop.address + (" (continued)" if continued else "")
+        self.cell(self.get_string_width(address) + 2, 5.6, address)
+        detail = _doors(stop.doors)
+        if stop.sequence > 1:
+            detail += f" · {stop.leg_m} m from stop {stop.sequence - 1}"
+        self._font(8, color=MUTED)
+        self.cell(self.get_string_width(detail) + 2, 5.6, detail)
+        self.set_y(y + 6.2)
+
+    def _household_mm(self, household: Household) -> float:
+        return max(len(household.voters), len(self._code_lines)) * LINE_MM + 1.6
+
+    def _household(self, household: Household) -> None:
+        top = self.get_y()
+        height = self._household_mm(household)
+        self._rule(top, 0.35, INK)
+        y = top + 1.0
+        self.set_xy(MARGIN_MM, y)
+        self._font(8.5, bold=True)
+        self.cell(UNIT_MM, LINE_MM, self._fit(household.unit or "—", UNIT_MM))
+        x_voter = MARGIN_MM + UNIT_MM
+        for i, voter in enumerate(household.voters):
+            line_y = y + i * LINE_MM
+            self._voter(voter, x_voter, line_y)
+        self._codes(MARGIN_MM + self.width_mm - RESULT_MM + 1, y)
+        self.set_y(top + height)
+
+    def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
+        name = ", ".join(
+            str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
+        )
+        voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
+        self._font(6.5, color=MUTED)
+        id_mm = self.get_string_width(voter_id) + 1.5 if voter_id else 0
+        self._font(8.5)
+        name = self._fit(name, self.voter_mm - id_mm - 1.5)
+        baseline = self._baseline(y)
+        left = x + self.c_margin
+        self.text(left, baseline, name)
+        if voter_id:
+            name_mm = self.get_string_width(name)
+            self._font(6.5, color=MUTED)
+            self.text(left + name_mm + 1.5, baseline, voter_id)
+            self._font(8.5)
+        age, party = voter.get("age"), voter.get("party")
+        if age is not None:
+            self.text(left + self.voter_mm, baseline, str(age))
+        if party is not None:
+            self.text(left + self.voter_mm + AGE_MM, baseline, self._fit(str(party), PARTY_MM))
+
+    def _codes(self, x: float, y: float) -> None:
+        # Drawn with text() rather than cell(): a list has hundreds of households.
+        self.set_draw_color(*INK)
+        self.set_line_width(0.25)
+        self._font(7.5)
+        for i, line in enumerate(self._code_lines):
+            line_y = y + i * LINE_MM
+            for piece in line:
+                if piece.kind == "box":
+                    self.rect(x + piece.x, line_y + (LINE_MM - BOX_MM) / 2, BOX_MM, BOX_MM)
+                elif piece.kind == "label":
+                    self.text(x + piece.x, self._baseline(line_y), piece.text)
+        for i, line in enumerate(self._code_lines):
+            line_y = y + i * LINE_MM
+            for piece in (p for p in line if p.kind == "notes"):
+                self._font(6.5, color=MUTED)
+                self.text(x + piece.x, self._baseline(line_y), piece.text)
+                self.set_draw_color(*MUTED)
+                self.set_line_width(0.2)
+                rule_y = line_y + LINE_MM - 0.3
+                self.line(x + piece.x, rule_y, x + RESULT_MM - 2, rule_y)
+
+    def _baseline(self, top: float) -> float:
+        """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
+        return top + LINE_MM / 2 + 0.3 * self.font_size
+
+    def _layout_codes(self, width_mm: float) -> list[list[_Piece]]:
+        """Place the response boxes once: codes on the first lines, scales and notes last."""
+        self._font(7.5)
+        gap_mm, after_box_mm, after_label_mm = 2.4, 0.9, 1.2
+        lines: list[list[_Piece]] = [[]]
+        x = 0.0
+
+        def advance(text: str, box: bool) -> float:
+            if box:
+                return BOX_MM + after_box_mm
+            return self.get_string_width(text) + after_label_mm
+
+        def place(units: list[tuple[str, bool]]) -> None:
+            """Put boxes and labels that belong together on one line, wrapping before them."""
+            nonlocal x
+            if lines[-1] and x + sum(advance(t, b) for t, b in units) > width_mm:
+                lines.append([])
+                x = 0.0
+            for text, box in units:
+                lines[-1].append(_Piece(x, text, "box" if box else "label"))
+                x += advance(text, box)
+            x += gap_mm
+
+        groups: list[ResponseGroup] = self.listing.response_groups
+        for group in (g for g in groups if not g.label):
+            place([("", True), (group.boxes[0], False)])
+        lines.append([])
+        x = 0.0
+        for group in (g for g in groups if g.label):
+            scale = [u for b in group.boxes for u in (("", True), (b, False))]
+            place([(group.label, False), *scale])
+        if width_mm - x < 25:
+            lines.append([])
+            x = 0.0
+        lines[-1].append(_Piece(x, "Notes", "notes"))
+        return [line for line in lines if line]
+
+    # -- helpers --------------------------------------------------------------------------
+    def _font(
+        self, size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK
+    ) -> None:
+        self.set_font(FONT, "B" if bold else "", size_pt)
+        self.set_text_color(*color)
+
+    def _rule(self, y: float, width_mm: float, color: tuple[int, int, int]) -> None:
+        self.set_draw_color(*color)
+        self.set_line_width(width_mm)
+        self.line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
+
+    def _fit(self, text: str, width_mm: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width_mm`` in the current font."""
+        room = width_mm - 2 * self.c_margin
+        if self.get_string_width(text) <= room:
+            return text
+        while text and self.get_string_width(text + "…") > room:
+            text = text[:-1]
+        return text + "…"
+
+
+def _doors(count: int) -> str:
+    return f"{count} door{'s' if count != 1 else ''}"

@@ -1,0 +1,434 @@
+"""One plan, end to end: inputs -> voters, households, stops -> target -> turfs -> walk lists.
+
+Each stage is a call into geo/, segments/ or routing/; this module only sequences them,
+times them and keeps the books so that every input row is accounted for.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from app.planning.analysis import PlanAnalysis, analyse
+from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
+from app.planning.request import PlanRequest
+from geo.households import assign_households, summarise_stops
+from geo.join import assign_precincts, distance_outside_m, looks_swapped
+from geo.layouts import read_column_mapping
+from geo.osm import OSM_SUFFIXES, read_address_points
+from geo.precincts import PrecinctLayer, read_precincts
+from geo.voters import VoterTable, read_voters, reject_rows
+from routing._errors import SnappingError
+from routing.cutting import CutTurf, GroupWalks, cut_turfs, max_doors_per_stop, split_big_buildings
+from routing.snap import Snapped, snap_points
+from routing.streets import StreetGraph, load_walk_graph
+from routing.turfs import TurfRoute, route_turf
+from segments.filter import select
+
+logger = logging.getLogger(__name__)
+
+StageCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Turf:
+    """One turf: its id, its stops' rows in the stops table and its walk."""
+
+    turf_id: str
+    precinct: str
+    route: TurfRoute
+    crosses_barrier: bool = False
+    """The turf joins stops on both sides of a barrier street (too few doors on one side)."""
+    size_note: str = ""
+    """Why the turf is more than 15 % off the target size, if it is."""
+    shared_block_faces: int = 0
+    """Block faces another turf walks part of (kept whole, a turf would leave the size band)."""
+
+
+@dataclass
+class Plan:
+    """The result of a plan run, ready to be written out."""
+
+    request: PlanRequest
+    voters: gpd.GeoDataFrame
+    """Accepted voters with ``precinct``, ``household_id``, ``stop_id`` and ``target``."""
+    rejected: pd.DataFrame
+    total_rows: int
+    stops: gpd.GeoDataFrame
+    """Target stops (EPSG:4326) with ``doors`` and ``voters`` counting target households/voters,
+    ``turf`` and ``sequence`` once cut."""
+    turfs: list[Turf]
+    graph: StreetGraph
+    precincts: gpd.GeoDataFrame | None
+    counts: dict[str, Any]
+    timings_s: dict[str, float]
+    analysis: PlanAnalysis
+    """Size, hours and hot spots of the target universe (drawn by the heatmaps)."""
+
+
+class _Stages:
+    def __init__(self, on_stage: StageCallback | None) -> None:
+        self.timings: dict[str, float] = {}
+        self._on_stage = on_stage
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self._on_stage is not None:
+            self._on_stage(name)
+        started = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - started, 3)
+
+
+# Points farther than this outside the precinct layer's extent are not a near miss but a
+# wrong coordinate (another city or state): they are rejected rather than kept unassigned.
+FAR_OUTSIDE_M = 10_000.0
+
+
+def _join_precincts(
+    table: VoterTable, layer: PrecinctLayer | None
+) -> tuple[VoterTable, dict[str, Any]]:
+    """Assign precincts; voters in none are kept with precinct ``''`` unless they look wrong."""
+    if layer is None:
+        table.accepted["precinct"] = ""
+        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
+    precinct = assign_precincts(table.accepted, layer.polygons)
+    outside = precinct.isna()
+    table.accepted["precinct"] = precinct.fillna("")
+    reason = pd.Series("", index=table.accepted.index, dtype=object)
+    swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
+    reason.loc[swapped.index[swapped]] = (
+        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
+    )
+    far_m = distance_outside_m(table.accepted.loc[outside & (reason == "")], layer.polygons)
+    far = far_m.index[far_m > FAR_OUTSIDE_M]
+    reason.loc[far] = (
+        "far outside the precinct file's area ("
+        + (far_m[far] / 1000).round(1).astype(str)
+        + " km beyond it): check the coordinates, or that the precinct file covers this area"
+    )
+    joined = reject_rows(table, reason != "", reason)
+    matched = int((~outside).sum())
+    kept_outside = int((outside & (reason == "")).sum())
+    return joined, {
+        "precincts": len(layer.polygons),
+        "matched": matched,
+        "outside": kept_outside,
+        "join_rate": round(matched / (matched + kept_outside), 4)
+        if matched + kept_outside
+        else None,
+        "rejected_swapped": int(swapped.sum()),
+        "rejected_far": len(far),
+        "repaired_geometries": layer.repaired,
+        "dropped_empty_geometries": layer.dropped_empty,
+        "id_column": layer.id_column,
+    }
+
+
+def _address_points(streets: Path) -> gpd.GeoDataFrame:
+    """OSM address points of the street data, or none when it is not an OSM file."""
+    if str(streets).lower().endswith(OSM_SUFFIXES):
+        return read_address_points(streets)
+    logger.info("%s is not an OSM file: geocoding uses interpolation only", streets)
+    return gpd.GeoDataFrame(
+        {c: [] for c in ("street", "house_number", "postcode", "city")},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+    )
+
+
+def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
+    """The voters a target expression selects (all of them for ``None`` or blank)."""
+    if not expression or not expression.strip():
+        return pd.Series(True, index=voters.index, name="target")
+    return select(voters, expression, household_column="household_id")
+
+
+@dataclass
+class PreparedVoters:
+    """A voter file read, joined to its precincts and grouped into households and stops."""
+
+    table: VoterTable
+    """Accepted and rejected rows (``table.accepted`` is ``voters`` before targeting)."""
+    voters: gpd.GeoDataFrame
+    """Accepted voters with ``precinct``, ``household_id``, ``stop_id`` and ``unit_key``."""
+    layer: PrecinctLayer | None
+    join_counts: dict[str, Any]
+
+
+def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> PreparedVoters:
+    """Read the voters and precincts of ``request``, join them and group households.
+
+    The first stages of a plan; the server also runs them alone to count a target before
+    anything is cut.
+    """
+    stages = stages or _Stages(None)
+    with stages.stage("read_voters"):
+        columns = None
+        if request.columns_file is not None:
+            columns = read_column_mapping(request.columns_file)
+        # Address points are read (once) only if some row has to be geocoded.
+        table = read_voters(
+            request.voters,
+            columns=columns,
+            address_points=lambda: _address_points(request.streets),
+        )
+    layer = None
+    with stages.stage("read_precincts"):
+        if request.precincts is not None:
+            layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
+    with stages.stage("precinct_join"):
+        table, join_counts = _join_precincts(table, layer)
+    with stages.stage("households"):
+        voters = table.accepted.copy()
+        voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
+    return PreparedVoters(table=table, voters=voters, layer=layer, join_counts=join_counts)
+
+
+@dataclass
+class _Snap:
+    """Target stops that reach a street, where they meet it, and the drop-off point."""
+
+    stops: gpd.GeoDataFrame
+    snapped: Snapped
+    x: np.ndarray
+    y: np.ndarray
+    start: Snapped | None
+    counts: dict[str, Any]
+
+
+def _split_big_buildings(voters: gpd.GeoDataFrame, request: PlanRequest) -> None:
+    """A building with more target doors than one turf holds becomes parts by units."""
+    target = voters["target"].to_numpy()
+    voters.loc[target, "stop_id"] = split_big_buildings(
+        voters.loc[target, "stop_id"],
+        voters.loc[target, "household_id"],
+        voters.loc[target, "unit"],
+        max_doors=max_doors_per_stop(request.size, request.model),
+    ).to_numpy()
+
+
+def _snap_stops(
+    request: PlanRequest, graph: StreetGraph, table: VoterTable, voters: gpd.GeoDataFrame
+) -> tuple[_Snap, VoterTable]:
+    """Snap the target stops to the streets; voters of stops too far from any are rejected."""
+    stops = summarise_stops(voters.loc[voters["target"]])
+    x, y = graph.to_metric(stops.geometry.x.to_numpy(), stops.geometry.y.to_numpy())
+    snapped = snap_points(graph, x, y, max_distance_m=request.max_snap_m)
+    island_stops = stops.loc[snapped.on_island & ~snapped.too_far]
+    counts = {
+        "stops": len(stops),
+        "too_far": int(snapped.too_far.sum()),
+        "median_offset_m": round(float(np.median(snapped.offset_m)), 1) if len(stops) else 0,
+        # Snapped to the main network, but a disconnected street lies closer: check them.
+        "nearest_street_disconnected": len(island_stops),
+        "nearest_street_disconnected_examples": list(island_stops["address"].head(10)),
+    }
+    table = replace(table, accepted=voters)
+    far_stops = set(stops.loc[snapped.too_far, "stop_id"])
+    if far_stops:
+        far_voters = voters["stop_id"].isin(far_stops) & voters["target"]
+        table = reject_rows(
+            table,
+            far_voters,
+            f"address more than {request.max_snap_m:.0f} m from any walkable street in the "
+            "street data (is the OSM extract large enough?)",
+        )
+        keep = ~snapped.too_far
+        stops = stops.loc[keep].reset_index(drop=True)
+        snapped = snapped.subset(np.flatnonzero(keep))
+        x, y = x[keep], y[keep]
+    # Where each stop meets the street: maps draw a short connector from the door to it.
+    foot = shapely.get_coordinates(
+        shapely.line_interpolate_point(
+            graph.edges.geometry.to_numpy()[snapped.edge], snapped.position_m
+        )
+    )
+    stops["street_lon"], stops["street_lat"] = graph.to_lonlat(foot[:, 0], foot[:, 1])
+    start = None
+    if request.start_latlon is not None:
+        sx, sy = graph.to_metric(
+            np.array([request.start_latlon[1]]), np.array([request.start_latlon[0]])
+        )
+        start = snap_points(graph, sx, sy, max_distance_m=request.max_snap_m)
+        if bool(start.too_far[0]):
+            raise SnappingError(
+                f"the start point {request.start_latlon} is more than "
+                f"{request.max_snap_m:.0f} m from any walkable street"
+            )
+    return _Snap(stops, snapped, x, y, start, counts), table
+
+
+def _route_turfs(
+    request: PlanRequest,
+    graph: StreetGraph,
+    snap: _Snap,
+    cut: list[CutTurf],
+    walks: dict[str, GroupWalks],
+    rerouted: frozenset[str],
+    with_precincts: bool,
+) -> list[Turf]:
+    """Route every turf (kept ones in their old order), name the new ones, sorted by id."""
+    doors = snap.stops["doors"].to_numpy()
+    target_size = float(request.size.doors or request.size.minutes or 0.0)
+
+    def size_of(route: TurfRoute, members: np.ndarray) -> float:
+        if request.size.doors is not None:
+            return float(doors[members].sum())
+        return route.minutes
+
+    routes = [
+        route_turf(
+            graph,
+            walks[piece.group],
+            piece.members,
+            doors,
+            model=request.model,
+            keep_order=piece.turf_id is not None and piece.turf_id not in rerouted,
+        )
+        for piece in cut
+    ]
+    ids = turf_ids(
+        [piece.precinct for piece in cut],
+        [float(snap.x[piece.members].mean()) for piece in cut],
+        with_precincts=with_precincts,
+        fixed=[piece.turf_id for piece in cut],
+    )
+    return sorted(
+        (
+            Turf(
+                turf_id=i,
+                precinct=piece.precinct,
+                route=r,
+                crosses_barrier=piece.crosses_barrier,
+                size_note=piece.size_note(target_size, size_of(r, piece.members)),
+                shared_block_faces=piece.shared_faces,
+            )
+            for i, piece, r in zip(ids, cut, routes, strict=True)
+        ),
+        key=lambda t: t.turf_id,
+    )
+
+
+def _place_in_turfs(
+    stops: gpd.GeoDataFrame, voters: gpd.GeoDataFrame, turfs: list[Turf]
+) -> gpd.GeoDataFrame:
+    """Give stops their turf, sequence and leg; the voters of target stops likewise."""
+    stops["turf"] = ""
+    stops["sequence"] = 0
+    stops["leg_m"] = 0.0
+    for turf in turfs:
+        positions = np.asarray(turf.route.stops)
+        stops.loc[positions, "turf"] = turf.turf_id
+        stops.loc[positions, "sequence"] = np.arange(1, len(positions) + 1)
+        stops.loc[positions, "leg_m"] = np.round(turf.route.legs_m, 1)
+    placed = voters.merge(stops[["stop_id", "turf", "sequence"]], on="stop_id", how="left")
+    placed = placed.set_index(voters.index)
+    placed.loc[~placed["target"], ["turf", "sequence"]] = [None, None]
+    return placed
+
+
+def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
+    """Run every stage of a plan in memory; ``app.outputs.writer.write_plan`` saves it."""
+    stages = _Stages(on_stage)
+    prepared = prepare_voters(request, stages)
+    table, voters, layer = prepared.table, prepared.voters, prepared.layer
+    with stages.stage("target"):
+        voters["target"] = target_mask(voters, request.target).to_numpy()
+    with stages.stage("street_graph"):
+        graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
+    building_count = int(voters["stop_id"].nunique())
+    with stages.stage("snap"):
+        _split_big_buildings(voters, request)
+        snap, table = _snap_stops(request, graph, table, voters)
+        voters, stops = table.accepted, snap.stops
+    with stages.stage("cut_turfs"):
+        with_precincts = layer is not None
+        edited = apply_request_edit(
+            request, stops, graph, snap.snapped, snap.x, snap.y, with_precincts
+        )
+        cut, walks = cut_turfs(
+            graph,
+            snap.snapped,
+            snap.x,
+            snap.y,
+            stops["doors"].to_numpy(),
+            stops["precinct"].fillna("").astype(str).to_numpy(),
+            size=request.size,
+            model=request.model,
+            keep_precincts=with_precincts,
+            start=snap.start,
+            keep=edited.keep if edited else turfs_to_keep(request.previous_stops, stops),
+        )
+        rerouted = edited.changed if edited else frozenset()
+        if edited:
+            cut = [
+                replace(piece, precinct=edited.precincts.get(str(piece.turf_id), piece.precinct))
+                for piece in cut
+            ]
+    with stages.stage("route_turfs"):
+        turfs = _route_turfs(request, graph, snap, cut, walks, rerouted, with_precincts)
+        voters = _place_in_turfs(stops, voters, turfs)
+    with stages.stage("analysis"):
+        analysis = analyse(voters, stops, model=request.model)
+
+    counts = {
+        "voters": {
+            "total": table.total,
+            "accepted": len(table.accepted),
+            "rejected": len(table.rejected),
+            "layout": table.layout,
+            "columns": table.columns,
+            "source": {
+                s: int((table.accepted["source"] == s).sum())
+                for s in ("file", "osm_address", "interpolated")
+            },
+        },
+        "geocoding": table.geocoding,
+        "households": int(voters["household_id"].nunique()),
+        "stops": building_count,
+        "precinct_join": prepared.join_counts,
+        "target": {
+            "expression": request.target or "",
+            "voters": int(voters["target"].sum()),
+            "households": int(voters.loc[voters["target"], "household_id"].nunique()),
+            "stops": len(stops),
+        },
+        "snap": snap.counts,
+        "recut": {
+            "kept_turfs": sum(p.turf_id is not None and p.turf_id not in rerouted for p in cut),
+            "new_turfs": sum(p.turf_id is None or p.turf_id in rerouted for p in cut),
+        },
+        "street_graph": {
+            "source": graph.source,
+            "nodes": graph.node_count,
+            "edges": len(graph.edges),
+            "disconnected_edges_dropped": graph.dropped_edges,
+            "crs": graph.crs.to_string(),
+        },
+    }
+    edits = [*request.previous_edits, *([edited.record] if edited else [])]
+    if edits:
+        counts["edits"] = edits
+    return Plan(
+        request=request,
+        voters=voters,
+        rejected=table.rejected,
+        total_rows=table.total,
+        stops=stops,
+        turfs=turfs,
+        graph=graph,
+        precincts=None if layer is None else layer.polygons,
+        counts=counts,
+        timings_s=stages.timings,
+        analysis=analysis,
+    )

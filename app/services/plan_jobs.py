@@ -1,0 +1,178 @@
+"""Organisers make a plan in the browser: count a target live, then cut turfs in the background.
+
+The voter file and precinct layer are uploads (``app.store.uploads``); street data is the
+embedded demo extract or a file an administrator put in ``<workspace>/streets/`` (a city's
+``.osm.pbf`` is too big for a form). Reading a voter file is the slow part of counting a
+target, so the last few prepared files stay in memory and each new expression is only a
+filter over them. Cutting runs as a job (``app.services.jobs``), writes the plan folder
+exactly as ``canvass plan`` does (with the same street-graph cache) and imports it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.errors import GoneError, InvalidError, NotFoundError
+from app.outputs.writer import write_plan
+from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
+from app.planning.request import PlanRequest
+from app.services.jobs import JobQueue, PlanJob, StageCallback
+from app.store.engine import Database
+from app.store.models import Upload
+from geo.sample import demo_osm_path
+from routing.turfs import TurfSize
+from segments._errors import FilterError
+from segments.universe import universe_size
+
+DEMO_STREETS = "demo"
+DEMO_STREETS_LABEL = "Helsinki demo (embedded)"
+STREET_SUFFIXES = (".osm.pbf", ".osm", ".osm.bz2", ".graphml")
+PREPARED_KEEP = 2
+"""How many prepared voter files stay in memory for live counts."""
+PLAN_NAME = re.compile(r"^[A-Za-z0-9][\w.-]{0,80}$")
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    """Uploaded files, street data and a target: what a count or a new plan is made from."""
+
+    voters_upload: int
+    precincts_upload: int | None = None
+    streets: str = DEMO_STREETS
+    target: str = ""
+
+
+def street_sources(streets_dir: Path) -> dict[str, Path]:
+    """Street data the server offers: the embedded demo and files in ``streets_dir``."""
+    sources = {DEMO_STREETS: demo_osm_path()}
+    if streets_dir.is_dir():
+        for path in sorted(streets_dir.iterdir()):
+            if path.is_file() and path.name.lower().endswith(STREET_SUFFIXES):
+                sources[path.name] = path
+    return sources
+
+
+class Planner:
+    """Uploads to plans: prepared voter files kept for live counts, and new plans as jobs."""
+
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobQueue,
+        *,
+        workspace: Path,
+        uploads_dir: Path,
+        streets_dir: Path,
+        graph_cache_dir: Path | None,
+        on_written: Callable[[Path], object],
+    ) -> None:
+        self.db = db
+        self.jobs = jobs
+        self.workspace = workspace
+        self.uploads_dir = uploads_dir
+        self.streets_dir = streets_dir
+        self.graph_cache_dir = graph_cache_dir
+        self.on_written = on_written
+        self._prepared: OrderedDict[tuple[int, int | None, str], PreparedVoters] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def street_choices(self) -> list[dict[str, str]]:
+        """Street data a plan can use, with labels for the page."""
+        return [
+            {"id": key, "label": DEMO_STREETS_LABEL if key == DEMO_STREETS else key}
+            for key in street_sources(self.streets_dir)
+        ]
+
+    def _upload(self, upload_id: int | None, kind: str) -> Path | None:
+        if upload_id is None:
+            return None
+        with self.db.reading() as session:
+            row = session.scalar(select(Upload).where(Upload.id == upload_id))
+        if row is None or row.kind != kind:
+            raise NotFoundError(f"no {kind} upload with id {upload_id}")
+        path = self.uploads_dir / row.stored_as
+        if not path.is_file():
+            raise GoneError(f"the file of {kind} upload {upload_id} is gone; upload it again")
+        return path
+
+    def request(self, source: PlanSource, size: TurfSize | None = None) -> PlanRequest:
+        """The plan request of ``source`` (``NotFoundError`` for unknown uploads or streets)."""
+        voters = self._upload(source.voters_upload, "voters")
+        assert voters is not None
+        streets = street_sources(self.streets_dir).get(source.streets)
+        if streets is None:
+            raise NotFoundError(f"no street data {source.streets!r}; see GET /api/streets")
+        return PlanRequest(
+            voters=voters,
+            precincts=self._upload(source.precincts_upload, "precincts"),
+            streets=streets,
+            target=source.target or None,
+            size=size or TurfSize(),
+            graph_cache_dir=self.graph_cache_dir,
+        )
+
+    def prepared(self, source: PlanSource) -> PreparedVoters:
+        """The voter file of ``source`` read, joined and grouped (kept for the next count)."""
+        key = (source.voters_upload, source.precincts_upload, source.streets)
+        with self._lock:
+            if key in self._prepared:
+                self._prepared.move_to_end(key)
+                return self._prepared[key]
+            prepared = prepare_voters(self.request(source))
+            self._prepared[key] = prepared
+            while len(self._prepared) > PREPARED_KEEP:
+                self._prepared.popitem(last=False)
+            return prepared
+
+    def count(self, source: PlanSource) -> dict[str, Any]:
+        """Size of the target of ``source``; ``InvalidError`` with the position for a bad one."""
+        prepared = self.prepared(source)
+        try:
+            mask = target_mask(prepared.voters, source.target or None)
+        except FilterError as exc:
+            raise InvalidError(
+                {
+                    "message": str(exc),
+                    "position": exc.position,
+                    "fields": sorted(map(str, prepared.voters.columns.drop("geometry"))),
+                }
+            ) from None
+        size = universe_size(prepared.voters, target=mask)
+        return {
+            "voters": {
+                "total": prepared.table.total,
+                "accepted": len(prepared.voters),
+                "rejected": len(prepared.table.rejected),
+            },
+            "target": size.as_dict(),
+            "precinct_join": prepared.join_counts,
+        }
+
+    def start(self, name: str, source: PlanSource, size: TurfSize) -> PlanJob:
+        """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made."""
+        if not PLAN_NAME.match(name):
+            raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
+        request = self.request(source, size)
+        folder = self.workspace / name
+
+        def work(on_stage: StageCallback) -> None:
+            plan = run_plan(request, on_stage=on_stage)
+            on_stage("write_outputs")
+            write_plan(plan, folder)
+            on_stage("import")
+            self.on_written(folder)
+
+        return self.jobs.submit(
+            name,
+            work,
+            conflict=f"a plan named {name!r} exists; choose another name",
+            blocked=folder.exists,
+        )

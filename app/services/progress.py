@@ -1,0 +1,162 @@
+"""How canvassing is going: a plan's stored voters and results as engagement tables.
+
+The manager dashboard reads these live from the database: one row per turf (its progress)
+and per precinct, and the whole plan's totals, computed by `segments.engagement` so every
+rate is a ratio of counts that add up (see that module for the columns).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import select
+
+from app.store.engine import Database, as_utc
+from app.store.models import Household, Plan, Result, Stop, Turf, Voter
+from segments.engagement import engagement_by_precinct, engagement_totals
+
+# What the dashboard table shows per turf and precinct, in this order.
+TABLE_COLUMNS = (
+    "target_households",
+    "doors_knocked",
+    "doors_contacted",
+    "doors_supporting",
+    "coverage",
+    "contact_rate",
+    "support_rate",
+)
+
+
+@dataclass(frozen=True)
+class PlanActivity:
+    """A plan's target voters (points at their stops) and the results stored so far."""
+
+    voters: gpd.GeoDataFrame
+    """One row per voter: ``voter_id``, ``household_id`` (the stable key), ``stop_id``,
+    ``turf``, ``precinct``, ``support_score``, ``turnout_score``, ``target`` (all True: a
+    plan stores its target universe) and the stop's point (EPSG:4326)."""
+    results: pd.DataFrame
+    """``household_id`` (stable key), ``result``, ``timestamp``, ``turf`` (who recorded it)."""
+    turfs: pd.DataFrame
+    """``turf``, ``precinct``, ``doors``, ``minutes``, ``walk_m``, in turf order."""
+    digest: str = ""
+    """The imported plan folder's digest: changes whenever the plan is written again."""
+
+
+def plan_activity(db: Database, plan: str) -> PlanActivity | None:
+    """Read plan ``plan``'s voters, turfs and results; None if there is no such plan."""
+    with db.reading() as session:
+        found = session.execute(select(Plan.id, Plan.digest).where(Plan.name == plan)).first()
+        if found is None:
+            return None
+        plan_id, digest = found
+        voter_rows = session.execute(
+            select(
+                Voter.voter_code,
+                Household.key,
+                Stop.stop_code,
+                Turf.code,
+                Stop.precinct,
+                Voter.support_score,
+                Voter.turnout_score,
+                Stop.lat,
+                Stop.lon,
+            )
+            .join(Household, Household.id == Voter.household_id)
+            .join(Stop, Stop.id == Household.stop_id)
+            .join(Turf, Turf.id == Stop.turf_id)
+            .where(Voter.plan_id == plan_id)
+            .order_by(Voter.id)
+        ).all()
+        result_rows = session.execute(
+            select(Household.key, Result.code, Result.recorded_at, Result.turf_code)
+            .join(Household, Household.id == Result.household_id)
+            .where(Result.plan_id == plan_id)
+            .order_by(Result.recorded_at, Result.id)
+        ).all()
+        turf_rows = session.execute(
+            select(Turf.code, Turf.precinct, Turf.doors, Turf.minutes, Turf.walk_m)
+            .where(Turf.plan_id == plan_id)
+            .order_by(Turf.code)
+        ).all()
+    columns = [
+        "voter_id",
+        "household_id",
+        "stop_id",
+        "turf",
+        "precinct",
+        "support_score",
+        "turnout_score",
+        "lat",
+        "lon",
+    ]
+    table = pd.DataFrame([tuple(row) for row in voter_rows], columns=columns)
+    for column in ("support_score", "turnout_score", "lat", "lon"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    table["target"] = True
+    voters = gpd.GeoDataFrame(
+        table.drop(columns=["lat", "lon"]),
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]),
+        crs=4326,
+    )
+    results = pd.DataFrame(
+        [(key, code, as_utc(at).isoformat(), turf) for key, code, at, turf in result_rows],
+        columns=["household_id", "result", "timestamp", "turf"],
+    )
+    turfs = pd.DataFrame(
+        [tuple(row) for row in turf_rows],
+        columns=["turf", "precinct", "doors", "minutes", "walk_m"],
+    )
+    return PlanActivity(voters=voters, results=results, turfs=turfs, digest=digest or "")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN becomes None, numpy numbers become Python numbers."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    return [
+        {key: str(index), **{column: _plain(row[column]) for column in TABLE_COLUMNS}}
+        for index, row in table.iterrows()
+    ]
+
+
+def progress_report(activity: PlanActivity) -> dict[str, Any]:
+    """Per turf, per precinct and in all: target doors, knocked, contacted, supporting, rates.
+
+    Results count for the turf the door is in now (a re-cut moves them with the door).
+    """
+    results = activity.results if len(activity.results) else None
+    by_turf = engagement_by_precinct(activity.voters, results, precinct_column="turf")
+    by_precinct = engagement_by_precinct(activity.voters, results, precinct_column="precinct")
+    turfs = _rows(by_turf, "turf")
+    planned = activity.turfs.set_index("turf")
+    for row in turfs:
+        if row["turf"] in planned.index:
+            facts = planned.loc[row["turf"]]
+            row["precinct"] = str(facts["precinct"])
+            row["minutes"] = round(float(facts["minutes"]), 1)
+            row["walk_m"] = round(float(facts["walk_m"]), 0)
+        knocked, doors = row["doors_knocked"], row["target_households"]
+        row["status"] = (
+            "not started" if not knocked else "done" if knocked >= doors else "in progress"
+        )
+    last = activity.results["timestamp"].max() if len(activity.results) else None
+    return {
+        "totals": {
+            key: _plain(value) for key, value in engagement_totals(activity.voters, results).items()
+        },
+        "turfs": turfs,
+        "precincts": _rows(by_precinct, "precinct"),
+        "results": len(activity.results),
+        "last_result_at": last,
+    }

@@ -1,0 +1,73 @@
+"""The app's settings: read once from the environment at start-up, validated, passed down.
+
+This is the only module that reads environment variables. Command-line options override
+them (``Settings(...)`` with explicit values); everything else receives a ``Settings``.
+
+| variable | setting |
+| --- | --- |
+| ``CANVASS_WORKSPACE`` | folder of plan folders (default ``canvass-data``) |
+| ``DATABASE_URL`` / ``CANVASS_DATABASE_URL`` | database (default: SQLite in the workspace) |
+| ``CANVASS_TILE_URL`` | map tile template of every page (default OpenStreetMap's) |
+| ``CANVASS_CACHE_DIR`` | street-graph cache (else ``$XDG_CACHE_HOME/canvass-planner``, |
+| | else ``~/.cache/canvass-planner``) |
+| ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create`` (else stdin or a prompt) |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_WORKSPACE = Path("canvass-data")
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+CACHE_FOLDER = "canvass-planner"
+
+
+class Settings(BaseSettings):
+    """Where the data lives and how the server behaves."""
+
+    model_config = SettingsConfigDict(env_prefix="CANVASS_", extra="ignore", frozen=True)
+
+    workspace: Path = Field(DEFAULT_WORKSPACE, description="folder of plan folders")
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CANVASS_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="database URL; None: SQLite file in the workspace",
+    )
+    tile_url: str = Field(DEFAULT_TILE_URL, description="map tile URL template")
+    cache_dir: Path | None = Field(
+        None, description="street-graph cache folder; None: the user's cache folder"
+    )
+    xdg_cache_home: Path | None = Field(
+        None, validation_alias=AliasChoices("XDG_CACHE_HOME", "xdg_cache_home")
+    )
+    admin_password: SecretStr | None = Field(
+        None, description="password of the account `canvass admin create` makes"
+    )
+    open_without_accounts: bool = Field(
+        True,
+        description="plans readable without login while no account exists (set-up mode); "
+        "`canvass serve` turns it off on a non-loopback host",
+    )
+    max_upload_bytes: int = Field(50_000_000, gt=0, description="largest upload read")
+    max_request_bytes: int = Field(1_000_000, gt=0, description="largest other request body")
+
+    @field_validator("database_url")
+    @classmethod
+    def _blank_url_is_unset(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @field_validator("tile_url")
+    @classmethod
+    def _blank_tiles_are_default(cls, value: str) -> str:
+        return value.strip() or DEFAULT_TILE_URL
+
+    @property
+    def graph_cache_dir(self) -> Path:
+        """Where processed street graphs are cached (shared by the CLI and the server)."""
+        if self.cache_dir is not None:
+            return self.cache_dir
+        base = self.xdg_cache_home or Path.home() / ".cache"
+        return base / CACHE_FOLDER

@@ -1,0 +1,130 @@
+"""The web app: a workspace's plans, with their turfs, maps and walk lists, and the volunteer side.
+
+``create_app(settings)`` opens (and migrates) the database, imports the workspace's plan folders,
+builds the services once and hands them to the routes (``app.web.deps``). Organiser pages need
+a login once an account exists; until then the workspace is in set-up mode and its plans are
+readable by anyone who can reach the server, unless ``settings.open_without_accounts`` is off
+(``canvass serve`` on a non-loopback address).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.outputs.assets import static_dir
+from app.services.dashboard import AnalysisCache
+from app.services.jobs import JobQueue
+from app.services.plan_jobs import Planner
+from app.services.survey import SurveyStore
+from app.services.turf_edits import TurfEditor
+from app.services.workspace import Workspace
+from app.settings import Settings
+from app.store.engine import open_database
+from app.store.plans import import_plan
+from app.web.deps import AppServices, Gate
+from app.web.errors import install_error_handlers
+from app.web.files import PlanFiles
+from app.web.openapi import describe_error_details
+from app.web.pages import render
+from app.web.routers import (
+    accounts,
+    admin,
+    assignments,
+    dashboard,
+    exports,
+    links,
+    planner,
+    plans,
+    survey,
+    turf_edits,
+    uploads,
+    volunteer,
+)
+from app.web.routers.volunteer_assets import register_volunteer_assets
+from app.web.security import BodySizeLimit, RateLimiter, RefuseNulInAddress, SecurityHeaders
+
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+RESULT_POSTS_PER_MINUTE = 120
+"""Result posts one link may make per minute (a phone syncing its outbox makes a few)."""
+
+
+def _services(settings: Settings) -> AppServices:
+    space = Workspace(settings.workspace)
+    space.files_root.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.database_url, space.files_root)
+    space.import_all(db)
+    survey_store = SurveyStore(space.files_root)
+    survey_store.load()  # a broken survey file stops the server here, with the file's problems
+    jobs = JobQueue()
+
+    def imported(folder: Path) -> object:
+        return import_plan(db, folder)
+
+    return AppServices(
+        settings=settings,
+        db=db,
+        gate=Gate(db, open_without_accounts=settings.open_without_accounts),
+        workspace=space,
+        jobs=jobs,
+        planner=Planner(
+            db,
+            jobs,
+            workspace=space.files_root,
+            uploads_dir=space.uploads_dir,
+            streets_dir=space.streets_dir,
+            graph_cache_dir=settings.graph_cache_dir,
+            on_written=imported,
+        ),
+        editor=TurfEditor(
+            db,
+            jobs,
+            space.plan_dir,
+            graph_cache_dir=settings.graph_cache_dir,
+            on_written=imported,
+        ),
+        survey=survey_store,
+        analyses=AnalysisCache(),
+        uploads_dir=space.uploads_dir,
+        render=render,
+        logins=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60.0),
+        logins_per_address=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE * 3, 60.0),
+        result_posts=RateLimiter(RESULT_POSTS_PER_MINUTE, 60.0),
+    )
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the FastAPI app serving the plans of ``settings.workspace``."""
+    services = _services(settings)
+    app = FastAPI(title="Canvass Planner", version="0.1.0")
+    app.state.services = services
+    app.add_middleware(RefuseNulInAddress)
+    app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.mount("/files", PlanFiles(services.workspace, services.gate), name="files")
+    for module in (
+        volunteer,
+        survey,
+        assignments,
+        accounts,
+        links,
+        admin,
+        exports,
+        uploads,
+        planner,
+        dashboard,
+        turf_edits,
+        plans,
+    ):
+        app.include_router(module.router)
+    describe_error_details(app)
+    register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
+    return app

@@ -1,0 +1,31 @@
+"""Plan folders served as files (``/files/<plan>/...``): maps, walk lists, CSVs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from app.services.workspace import Workspace
+from app.web.deps import Gate
+
+
+class PlanFiles(StaticFiles):
+    """A plan's files, only inside plan folders (never ``.canvass/`` or other dotfiles)."""
+
+    def __init__(self, space: Workspace, gate: Gate) -> None:
+        super().__init__(directory=space.files_root, html=True)
+        self.space = space
+        self.gate = gate
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """404 outside a plan folder, 401 without read access, else the file."""
+        parts = Path(path).parts
+        if not parts or parts[0] not in self.space.plans() or any(p.startswith(".") for p in parts):
+            raise HTTPException(status_code=404, detail="no such file")
+        if not self.gate.can_read_plans(Request(scope)):
+            raise HTTPException(status_code=401, detail="log in first")
+        return await super().get_response(path, scope)

@@ -1,0 +1,83 @@
+"""The new-plan page and its API: street data, live target counts, plan runs and their jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.services.plan_jobs import DEMO_STREETS, PlanSource
+from app.web.deps import Organiser, Services
+from app.web.fields import Expression, Name, RowId
+from routing.turfs import TurfSize
+
+router = APIRouter()
+
+
+class UniverseIn(BaseModel):
+    """A target to count on uploaded files."""
+
+    voters_upload: RowId = Field(description="id of a voters upload")
+    precincts_upload: RowId | None = Field(None, description="id of a precincts upload")
+    streets: Name = Field(DEMO_STREETS, description="street data id from GET /api/streets")
+    target: Expression = Field("", description="filter expression; blank: everyone")
+
+    def source(self) -> PlanSource:
+        """The files and target as the planner takes them."""
+        return PlanSource(
+            voters_upload=self.voters_upload,
+            precincts_upload=self.precincts_upload,
+            streets=self.streets,
+            target=self.target,
+        )
+
+
+class PlanIn(UniverseIn):
+    """A plan to cut from uploaded files."""
+
+    name: Name = Field(description="plan (folder) name: letters, digits, . _ -")
+    turf_minutes: float | None = Field(120.0, gt=0, le=24 * 60)
+    turf_doors: int | None = Field(None, gt=0, le=10_000)
+
+    def size(self) -> TurfSize:
+        """The turf size asked for: doors when given, else minutes (default 120)."""
+        if self.turf_doors:
+            return TurfSize(minutes=None, doors=self.turf_doors)
+        if self.turf_minutes:
+            return TurfSize(minutes=self.turf_minutes)
+        return TurfSize()
+
+
+@router.get("/api/streets", responses={401: {}, 403: {}})
+def streets(info: Organiser, services: Services) -> list[dict[str, str]]:
+    """Street data a plan can use: the embedded demo extract and files in streets/."""
+    return services.planner.street_choices()
+
+
+@router.post("/api/universe", responses={401: {}, 403: {}, 404: {}, 422: {}})
+def universe(body: UniverseIn, info: Organiser, services: Services) -> dict[str, Any]:
+    """Count a target on uploaded files: voters, doors, stops and estimated hours."""
+    return services.planner.count(body.source())
+
+
+@router.post("/api/plans", status_code=202, responses={401: {}, 403: {}, 409: {}, 422: {}})
+def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, Any]:
+    """Cut a plan from uploaded files in the background; poll the returned job."""
+    return services.planner.start(body.name, body.source(), body.size()).as_dict()
+
+
+@router.get("/api/jobs/{job_id}", responses={401: {}, 403: {}, 404: {}})
+def job(job_id: str, info: Organiser, services: Services) -> dict[str, Any]:
+    """A plan run's status and stage; ``url`` of the plan once it is done."""
+    return services.jobs.job(job_id).as_dict()
+
+
+@router.get("/plans/new", response_class=HTMLResponse, include_in_schema=False)
+def new_plan_page(request: Request, services: Services) -> Any:
+    """The new-plan page (login first)."""
+    info, _ = services.gate.session(request)
+    if info is None:
+        return RedirectResponse("/login?next=/plans/new", status_code=303)
+    return services.render("new_plan.html", 200, csrf_token=info.csrf_token)

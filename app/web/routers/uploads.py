@@ -1,0 +1,38 @@
+"""Uploading voter files and precinct layers (organisers): ``POST /api/uploads/{kind}``.
+
+The body is a multipart form with one ``file`` (and, for cookie sessions, ``csrf_token`` or
+the ``X-CSRF-Token`` header). Files larger than the server's request limit get 413; files the
+geo/ readers cannot use get 422 with the reason; nothing is kept from a refused upload.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from app.store.uploads import store_upload
+from app.web.deps import OrganiserForm, Services
+
+router = APIRouter()
+
+
+@router.post("/api/uploads/{kind}", status_code=201, responses={401: {}, 403: {}, 413: {}, 422: {}})
+async def upload(
+    kind: Literal["voters", "precincts"],
+    file: Annotated[UploadFile, File(description="the voter file or precinct layer")],
+    info: OrganiserForm,
+    services: Services,
+) -> dict[str, Any]:
+    """Check a voter file or precinct layer with the planner's readers and keep it."""
+    data = await file.read()
+    return await run_in_threadpool(
+        store_upload,
+        services.db,
+        services.uploads_dir,
+        kind,
+        file.filename or "",
+        data,
+        user_id=info.account.id,
+    )

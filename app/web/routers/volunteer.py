@@ -1,0 +1,230 @@
+"""The volunteer's side: the page at a capability link and its JSON API.
+
+- ``GET /t/{token}``: the phone page (``templates/volunteer.html``), or a friendly page when
+  the link is unknown (404), revoked or expired (410).
+- ``GET /api/v/{token}/turf``: the turf, its stops in walking order, households, the voter
+  fields the organiser allowed, the response codes, the survey questions and the results
+  already stored.
+- ``POST /api/v/{token}/results``: results, idempotent by ``client_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from app.errors import GoneError
+from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
+from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
+from app.store.results import RESPONSE_CODES, NewResult, record_results, turf_results
+from app.store.walk import turf_walk
+from app.web.deps import Services
+from app.web.errors import ASK_FOR_A_NEW_LINK
+from app.web.fields import Name, Text
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+PAGE_TEMPLATE = "volunteer.html"
+
+
+def _plausible_time(moment: datetime) -> datetime:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not 2000 <= aware.astimezone(UTC).year <= 2100:
+        raise ValueError("must be a date between 2000 and 2100")
+    return aware
+
+
+class ResultIn(BaseModel):
+    """One result recorded on a phone."""
+
+    client_id: Annotated[
+        str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = Field(description="client-generated id (a UUID); a retry with the same id is a duplicate")
+    household_id: Name = Field(description="the household's stable key from the turf")
+    voter_id: Name | None = None
+    code: Name = Field(description="a response code from the turf's response_codes")
+    answers: dict[Name, Text] = Field(default_factory=dict, max_length=50)
+    notes: Text = ""
+    recorded_at: Annotated[datetime, AfterValidator(_plausible_time)]
+
+
+class ResultsIn(BaseModel):
+    """A batch of results from a phone's outbox."""
+
+    results: list[ResultIn] = Field(min_length=1, max_length=100)
+
+
+class ResultsOut(BaseModel):
+    """Which client ids were stored now and which were stored before."""
+
+    stored: list[str]
+    duplicates: list[str]
+
+
+class Point(BaseModel):
+    """A point."""
+
+    lat: float
+    lon: float
+
+
+class TurfOut(BaseModel):
+    """A turf's figures and route."""
+
+    id: str
+    precinct: str
+    doors: int
+    stops: int
+    minutes: float
+    walk_m: float
+    drop_off: Point | None
+    route: list[list[float]]
+
+
+class HouseholdOut(BaseModel):
+    """A door and its voters (``voter_id`` plus the allowed fields)."""
+
+    household_id: str
+    unit: str
+    voters: list[dict[str, Any]]
+
+
+class StopOut(BaseModel):
+    """A stop in walking order."""
+
+    stop_id: str
+    sequence: int
+    address: str
+    lat: float
+    lon: float
+    doors: int
+    households: list[HouseholdOut]
+
+
+class ResponseCode(BaseModel):
+    """A response code and its label."""
+
+    code: str
+    label: str
+
+
+class StoredResult(BaseModel):
+    """A result already stored for a household of the turf."""
+
+    client_id: str
+    household_id: str
+    voter_id: str | None
+    code: str
+    recorded_at: str
+
+
+class TurfPayload(BaseModel):
+    """Everything the phone page needs for one turf."""
+
+    plan: str
+    expires_at: str
+    turf: TurfOut
+    fields: list[str]
+    response_codes: list[ResponseCode]
+    questions: list[SurveyQuestion] = Field(
+        default_factory=list, description="optional survey questions to ask at each door"
+    )
+    stops: list[StopOut]
+    results: list[StoredResult]
+
+
+class Problem(BaseModel):
+    """An error."""
+
+    detail: str
+
+
+LINK_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "unknown link"},
+    410: {"model": Problem, "description": "revoked or expired link"},
+}
+
+
+def _questions(survey: SurveyStore) -> list[SurveyQuestion]:
+    try:
+        return survey.load().questions
+    except SurveyError as exc:
+        # A broken survey file must not keep a volunteer from recording doors.
+        logger.error("survey not shown to volunteers: %s", exc)
+        return []
+
+
+@router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
+def volunteer_page(token: str, services: Services) -> HTMLResponse:
+    """The phone page of a link, or a page saying the link is unknown or gone."""
+    try:
+        link = resolve_link(services.db, token)
+    except LinkNotFoundError:
+        return services.render("link_gone.html", 404, reason="This link is not known.")
+    except LinkGoneError as exc:
+        return services.render("link_gone.html", 410, reason=f"{str(exc).capitalize()}.")
+    return services.render(
+        PAGE_TEMPLATE,
+        200,
+        token=token,
+        plan=link.plan,
+        turf_id=link.turf_code,
+        expires_at=link.expires_at.isoformat(),
+        tile_url=services.settings.tile_url,
+    )
+
+
+@router.get("/api/v/{token}/turf", responses=LINK_ERRORS)
+def volunteer_turf(token: str, services: Services) -> TurfPayload:
+    """The link's turf: stops in walking order, doors, allowed voter fields, results."""
+    link = resolve_link(services.db, token)
+    walk = turf_walk(services.db, link)
+    if walk is None:
+        raise GoneError(f"This turf is no longer in the plan. {ASK_FOR_A_NEW_LINK}")
+    return TurfPayload.model_validate(
+        {
+            "plan": link.plan,
+            "expires_at": link.expires_at.isoformat(),
+            "turf": walk["turf"],
+            "fields": list(link.fields),
+            "response_codes": [{"code": c, "label": label} for c, label in RESPONSE_CODES],
+            "questions": _questions(services.survey),
+            "stops": walk["stops"],
+            "results": turf_results(services.db, link.plan_id, link.turf_code),
+        }
+    )
+
+
+@router.post(
+    "/api/v/{token}/results",
+    responses={
+        **LINK_ERRORS,
+        429: {"model": Problem, "description": "too many posts from this link"},
+    },
+)
+def volunteer_results(token: str, body: ResultsIn, services: Services) -> ResultsOut:
+    """Store results; a ``client_id`` stored before is reported as a duplicate, not stored."""
+    link = resolve_link(services.db, token)
+    services.result_posts.check(f"link:{link.id}")
+    stored, duplicates = record_results(
+        services.db,
+        link,
+        [
+            NewResult(
+                client_id=r.client_id,
+                household_id=r.household_id,
+                voter_id=r.voter_id,
+                code=r.code,
+                answers=r.answers,
+                notes=r.notes,
+                recorded_at=r.recorded_at,
+            )
+            for r in body.results
+        ],
+    )
+    return ResultsOut(stored=stored, duplicates=duplicates)
