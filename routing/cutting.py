@@ -4,7 +4,7 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
 
 1. **Cells.** Stops are grouped by precinct (when turfs keep inside precincts); within a
    precinct, each stop belongs to the cell of street network it reaches without crossing
-   a barrier street (arterials, see ``routing.streets``).
+   a barrier street (arterials, see ``routing.street_graph``).
 2. **Route first.** Each precinct's stops are put on one long walk: a Hilbert curve through
    them, improved by the walk-order local search (``routing.local_search``) on the
    door-to-door walking costs plus a large charge for moving between cells, so the walk
@@ -40,7 +40,7 @@ from geo.households import natural_key
 from routing.order import order_stops
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).

@@ -13,7 +13,7 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from routing.streets import EdgeRules, StreetGraph
+from routing.street_graph import EdgeRules, StreetGraph
 
 logger = logging.getLogger(__name__)
 
