@@ -21,14 +21,14 @@ import pandas as pd
 import shapely
 
 from app.turf_edit import AppliedEdit, TurfEdit, apply_edit
-from geo.households import assign_households, summarise_stops
+from geo.households import assign_households, split_big_buildings, summarise_stops
 from geo.join import assign_precincts, distance_outside_m, looks_swapped
 from geo.layouts import read_column_mapping
 from geo.osm import OSM_SUFFIXES, read_address_points
 from geo.precincts import PrecinctLayer, read_precincts
 from geo.voters import VoterTable, read_voters, reject_rows
 from routing._errors import SnappingError
-from routing.cutting import cut_turfs, max_doors_per_stop, split_big_buildings
+from routing.cutting import cut_turfs, max_doors_per_stop
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
 from routing.turfs import TurfRoute, TurfSize, WalkModel, route_turf

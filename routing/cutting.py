@@ -36,7 +36,6 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.households import natural_key
 from routing.order import order_stops
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
@@ -428,27 +427,3 @@ def max_doors_per_stop(size: TurfSize, model: WalkModel) -> int:
         return max(1, size.doors)
     assert size.minutes is not None
     return max(1, int((size.minutes - model.minutes_per_stop) // max(model.minutes_per_door, 1e-9)))
-
-
-def split_big_buildings(
-    stop_id: pd.Series, household_id: pd.Series, unit: pd.Series, *, max_doors: int
-) -> pd.Series:
-    """Stop ids where buildings with more doors than one turf holds are split into parts.
-
-    A part is a run of units in natural order (``A 1`` ... ``A 40`` then ``B 1`` ...), about
-    equal in size, so each part is a floor or staircase's worth of doors. Part ids are the
-    building's id with ``.1``, ``.2`` ... appended; other stops keep their id.
-    """
-    frame = pd.DataFrame({"stop": stop_id, "household": household_id, "unit": unit})
-    households = frame.drop_duplicates("household").copy()
-    households["order"] = households["unit"].fillna("").astype(str).map(natural_key)
-    households = households.sort_values(["stop", "order", "household"], kind="stable")
-    rank = households.groupby("stop").cumcount().to_numpy()
-    doors = households.groupby("stop")["household"].transform("size").to_numpy()
-    parts = np.ceil(doors / max_doors).astype(int)
-    part = rank * parts // doors + 1
-    new_id = np.where(
-        parts > 1, households["stop"].astype(str) + "." + part.astype(str), households["stop"]
-    )
-    mapping = pd.Series(new_id, index=households["household"].to_numpy())
-    return frame["household"].map(mapping).rename("stop_id")
