@@ -22,7 +22,7 @@ import shapely
 
 from app.turf_edit import AppliedEdit, TurfEdit, apply_edit
 from geo.households import assign_households, split_big_buildings, summarise_stops
-from geo.join import assign_precincts, distance_outside_m, looks_swapped
+from geo.join import join_precincts
 from geo.layouts import read_column_mapping
 from geo.osm import OSM_SUFFIXES, read_address_points
 from geo.precincts import PrecinctLayer, read_precincts
@@ -111,51 +111,6 @@ class _Stages:
         started = time.perf_counter()
         yield
         self.timings[name] = round(time.perf_counter() - started, 3)
-
-
-# Points farther than this outside the precinct layer's extent are not a near miss but a
-# wrong coordinate (another city or state): they are rejected rather than kept unassigned.
-FAR_OUTSIDE_M = 10_000.0
-
-
-def _join_precincts(
-    table: VoterTable, layer: PrecinctLayer | None
-) -> tuple[VoterTable, dict[str, Any]]:
-    """Assign precincts; voters in none are kept with precinct ``''`` unless they look wrong."""
-    if layer is None:
-        table.accepted["precinct"] = ""
-        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
-    precinct = assign_precincts(table.accepted, layer.polygons)
-    outside = precinct.isna()
-    table.accepted["precinct"] = precinct.fillna("")
-    reason = pd.Series("", index=table.accepted.index, dtype=object)
-    swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
-    reason.loc[swapped.index[swapped]] = (
-        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
-    )
-    far_m = distance_outside_m(table.accepted.loc[outside & (reason == "")], layer.polygons)
-    far = far_m.index[far_m > FAR_OUTSIDE_M]
-    reason.loc[far] = (
-        "far outside the precinct file's area ("
-        + (far_m[far] / 1000).round(1).astype(str)
-        + " km beyond it): check the coordinates, or that the precinct file covers this area"
-    )
-    joined = reject_rows(table, reason != "", reason)
-    matched = int((~outside).sum())
-    kept_outside = int((outside & (reason == "")).sum())
-    return joined, {
-        "precincts": len(layer.polygons),
-        "matched": matched,
-        "outside": kept_outside,
-        "join_rate": round(matched / (matched + kept_outside), 4)
-        if matched + kept_outside
-        else None,
-        "rejected_swapped": int(swapped.sum()),
-        "rejected_far": len(far),
-        "repaired_geometries": layer.repaired,
-        "dropped_empty_geometries": layer.dropped_empty,
-        "id_column": layer.id_column,
-    }
 
 
 def _address_points(streets: Path) -> gpd.GeoDataFrame:
@@ -389,7 +344,7 @@ def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> Prepa
         if request.precincts is not None:
             layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
     with stages.stage("precinct_join"):
-        table, join_counts = _join_precincts(table, layer)
+        table, join_counts = join_precincts(table, layer)
     with stages.stage("households"):
         voters = table.accepted.copy()
         voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
