@@ -24,7 +24,7 @@ from app.turf_edit import AppliedEdit, TurfEdit, apply_edit
 from geo.households import assign_households, split_big_buildings, summarise_stops
 from geo.join import join_precincts
 from geo.layouts import read_column_mapping
-from geo.osm import OSM_SUFFIXES, read_address_points
+from geo.osm import address_points_or_empty
 from geo.precincts import PrecinctLayer, read_precincts
 from geo.voters import VoterTable, read_voters, reject_rows
 from routing._errors import SnappingError
@@ -111,17 +111,6 @@ class _Stages:
         started = time.perf_counter()
         yield
         self.timings[name] = round(time.perf_counter() - started, 3)
-
-
-def _address_points(streets: Path) -> gpd.GeoDataFrame:
-    """OSM address points of the street data, or none when it is not an OSM file."""
-    if str(streets).lower().endswith(OSM_SUFFIXES):
-        return read_address_points(streets)
-    logger.info("%s is not an OSM file: geocoding uses interpolation only", streets)
-    return gpd.GeoDataFrame(
-        {c: [] for c in ("street", "house_number", "postcode", "city")},
-        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
-    )
 
 
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
@@ -337,7 +326,7 @@ def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> Prepa
         table = read_voters(
             request.voters,
             columns=columns,
-            address_points=lambda: _address_points(request.streets),
+            address_points=lambda: address_points_or_empty(request.streets),
         )
     layer = None
     with stages.stage("read_precincts"):
