@@ -175,8 +175,8 @@ def _rss_mb() -> float:
 def ingest_child(voters: Path, precincts: Path, addresses: Path) -> dict[str, Any]:
     """Run the pipeline's ingest stages and time them (called in a fresh process)."""
     import geo.voters
-    from app.planning.pipeline import _join_precincts
     from geo.households import assign_households
+    from geo.join import join_precincts
     from geo.precincts import read_precincts
 
     inner: dict[str, float] = {}
@@ -207,7 +207,7 @@ def ingest_child(voters: Path, precincts: Path, addresses: Path) -> dict[str, An
     layer = read_precincts(precincts)
     stage("read_precincts", t)
     t = time.perf_counter()
-    table, join = _join_precincts(table, layer)
+    table, join = join_precincts(table, layer)
     stage("precinct_join", t)
     t = time.perf_counter()
     households = assign_households(table.accepted)

@@ -136,3 +136,28 @@ def summarise_stops(voters: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(stops["lon"], stops["lat"]),
         crs=voters.crs,
     )
+
+
+def split_big_buildings(
+    stop_id: pd.Series, household_id: pd.Series, unit: pd.Series, *, max_doors: int
+) -> pd.Series:
+    """Stop ids where buildings with more than ``max_doors`` doors are split into parts.
+
+    ``max_doors`` is what one turf holds (``routing.cutting.max_doors_per_stop``). A part is
+    a run of units in natural order (``A 1`` ... ``A 40`` then ``B 1`` ...), about equal in
+    size, so each part is a floor or staircase's worth of doors. Part ids are the building's
+    id with ``.1``, ``.2`` ... appended; other stops keep their id.
+    """
+    frame = pd.DataFrame({"stop": stop_id, "household": household_id, "unit": unit})
+    households = frame.drop_duplicates("household").copy()
+    households["order"] = households["unit"].fillna("").astype(str).map(natural_key)
+    households = households.sort_values(["stop", "order", "household"], kind="stable")
+    rank = households.groupby("stop").cumcount().to_numpy()
+    doors = households.groupby("stop")["household"].transform("size").to_numpy()
+    parts = np.ceil(doors / max_doors).astype(int)
+    part = rank * parts // doors + 1
+    new_id = np.where(
+        parts > 1, households["stop"].astype(str) + "." + part.astype(str), households["stop"]
+    )
+    mapping = pd.Series(new_id, index=households["household"].to_numpy())
+    return frame["household"].map(mapping).rename("stop_id")

@@ -1,10 +1,23 @@
-"""Joining voters to precincts: each point to exactly one precinct, deterministically."""
+"""Joining voters to precincts: each point to exactly one precinct, deterministically.
+
+Voters in no precinct are kept unassigned when they are a near miss, and rejected with a
+reason when their coordinates look wrong (``join_precincts``).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+from geo.precincts import PrecinctLayer
+from geo.voters import VoterTable, reject_rows
+
+# Points farther than this outside the precinct layer's extent are not a near miss but a
+# wrong coordinate (another city or state): they are rejected rather than kept unassigned.
+FAR_OUTSIDE_M = 10_000.0
 
 
 def assign_precincts(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) -> pd.Series:
@@ -53,3 +66,57 @@ def distance_outside_m(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) ->
     dlat = np.maximum(np.maximum(south - lat, lat - north), 0.0)
     metres = np.hypot(dlon * np.cos(np.radians(lat)), dlat) * 111_195.0
     return pd.Series(metres, index=points.index, name="outside_m")
+
+
+def join_precincts(
+    table: VoterTable, layer: PrecinctLayer | None
+) -> tuple[VoterTable, dict[str, Any]]:
+    """Assign precincts; voters in none are kept with precinct ``''`` unless they look wrong.
+
+    A voter outside every precinct is rejected when its latitude and longitude look swapped
+    (swapped back, the point lies in a precinct) or when it lies more than ``FAR_OUTSIDE_M``
+    beyond the layer's extent; otherwise it is a near miss and kept, unassigned. Without a
+    layer every voter is kept with precinct ``''``. ``table.accepted`` gets the ``precinct``
+    column in place.
+
+    Returns
+    -------
+    The table with those voters moved to the rejected rows, and the join's counts:
+    ``precincts``, ``matched``, ``outside`` (kept unassigned) and, with a layer, ``join_rate``,
+    ``rejected_swapped``, ``rejected_far``, ``repaired_geometries``,
+    ``dropped_empty_geometries`` and ``id_column``.
+    """
+    if layer is None:
+        table.accepted["precinct"] = ""
+        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
+    precinct = assign_precincts(table.accepted, layer.polygons)
+    outside = precinct.isna()
+    table.accepted["precinct"] = precinct.fillna("")
+    reason = pd.Series("", index=table.accepted.index, dtype=object)
+    swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
+    reason.loc[swapped.index[swapped]] = (
+        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
+    )
+    far_m = distance_outside_m(table.accepted.loc[outside & (reason == "")], layer.polygons)
+    far = far_m.index[far_m > FAR_OUTSIDE_M]
+    reason.loc[far] = (
+        "far outside the precinct file's area ("
+        + (far_m[far] / 1000).round(1).astype(str)
+        + " km beyond it): check the coordinates, or that the precinct file covers this area"
+    )
+    joined = reject_rows(table, reason != "", reason)
+    matched = int((~outside).sum())
+    kept_outside = int((outside & (reason == "")).sum())
+    return joined, {
+        "precincts": len(layer.polygons),
+        "matched": matched,
+        "outside": kept_outside,
+        "join_rate": round(matched / (matched + kept_outside), 4)
+        if matched + kept_outside
+        else None,
+        "rejected_swapped": int(swapped.sum()),
+        "rejected_far": len(far),
+        "repaired_geometries": layer.repaired,
+        "dropped_empty_geometries": layer.dropped_empty,
+        "id_column": layer.id_column,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import osmium
 import pandas as pd
 
 from geo._errors import InputError
+
+logger = logging.getLogger(__name__)
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
 
@@ -93,4 +96,22 @@ def read_address_points(path: str | Path) -> gpd.GeoDataFrame:
         frame.drop(columns=["lon", "lat"]),
         geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
         crs="EPSG:4326",
+    )
+
+
+def address_points_or_empty(streets: str | Path) -> gpd.GeoDataFrame:
+    """OSM address points of the street data, or none when it is not an OSM file.
+
+    Street data may also be an osmnx GraphML file or ``place:NAME``, which hold no address
+    points: the frame then has no rows and only the ``street``, ``house_number``, ``postcode``
+    and ``city`` columns, and geocoding places rows by interpolation alone (logged at INFO).
+    Pass it to ``geo.voters.read_voters`` as ``lambda: address_points_or_empty(streets)``
+    so the file is read only when a row needs geocoding.
+    """
+    if str(streets).lower().endswith(OSM_SUFFIXES):
+        return read_address_points(streets)
+    logger.info("%s is not an OSM file: geocoding uses interpolation only", streets)
+    return gpd.GeoDataFrame(
+        {c: [] for c in ("street", "house_number", "postcode", "city")},
+        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 import osmium
 
 from routing._errors import StreetDataError
-from routing.streets import WayRun, is_walkable
+from routing.street_graph import WayRun, is_walkable
 
 
 def osm_file_ways(path: Path) -> list[WayRun]:

@@ -4,7 +4,7 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
 
 1. **Cells.** Stops are grouped by precinct (when turfs keep inside precincts); within a
    precinct, each stop belongs to the cell of street network it reaches without crossing
-   a barrier street (arterials, see ``routing.streets``).
+   a barrier street (arterials, see ``routing.street_graph``).
 2. **Route first.** Each precinct's stops are put on one long walk: a Hilbert curve through
    them, improved by the walk-order local search (``routing.local_search``) on the
    door-to-door walking costs plus a large charge for moving between cells, so the walk
@@ -36,11 +36,10 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.households import natural_key
 from routing.order import order_stops
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
@@ -428,27 +427,3 @@ def max_doors_per_stop(size: TurfSize, model: WalkModel) -> int:
         return max(1, size.doors)
     assert size.minutes is not None
     return max(1, int((size.minutes - model.minutes_per_stop) // max(model.minutes_per_door, 1e-9)))
-
-
-def split_big_buildings(
-    stop_id: pd.Series, household_id: pd.Series, unit: pd.Series, *, max_doors: int
-) -> pd.Series:
-    """Stop ids where buildings with more doors than one turf holds are split into parts.
-
-    A part is a run of units in natural order (``A 1`` ... ``A 40`` then ``B 1`` ...), about
-    equal in size, so each part is a floor or staircase's worth of doors. Part ids are the
-    building's id with ``.1``, ``.2`` ... appended; other stops keep their id.
-    """
-    frame = pd.DataFrame({"stop": stop_id, "household": household_id, "unit": unit})
-    households = frame.drop_duplicates("household").copy()
-    households["order"] = households["unit"].fillna("").astype(str).map(natural_key)
-    households = households.sort_values(["stop", "order", "household"], kind="stable")
-    rank = households.groupby("stop").cumcount().to_numpy()
-    doors = households.groupby("stop")["household"].transform("size").to_numpy()
-    parts = np.ceil(doors / max_doors).astype(int)
-    part = rank * parts // doors + 1
-    new_id = np.where(
-        parts > 1, households["stop"].astype(str) + "." + part.astype(str), households["stop"]
-    )
-    mapping = pd.Series(new_id, index=households["household"].to_numpy())
-    return frame["household"].map(mapping).rename("stop_id")

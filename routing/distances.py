@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
 from routing.snap import Snapped
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 
 # Multi-source Dijkstra rows are (sources x nodes); bound the block to keep memory small.
 _SOURCE_BLOCK = 256
@@ -56,7 +56,7 @@ class CrossingRule:
     """How crossing a street between two doors is costed.
 
     Quiet streets (and footways) are crossed freely, so both sides are worked in one
-    zig-zag pass. Barrier streets (see ``routing.streets``) are never crossed mid-block:
+    zig-zag pass. Barrier streets (see ``routing.street_graph``) are never crossed mid-block:
     doors facing each other across one are joined through an intersection, and each such
     crossing costs ``penalty_m`` extra metres of walking (waiting at lights, finding a
     crossing), so a route works one side for a block and comes back on the other.

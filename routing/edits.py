@@ -14,7 +14,7 @@ import shapely
 from routing.cutting import _dp_cuts, block_faces, long_walk, quiet_cells, stop_effort
 from routing.distances import stop_distances
 from routing.snap import Snapped
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 from routing.turfs import TurfSize, WalkModel
 
 

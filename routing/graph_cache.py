@@ -13,21 +13,12 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from routing.streets import EdgeRules, StreetGraph
+from routing.street_graph import EdgeRules, StreetGraph
 
 logger = logging.getLogger(__name__)
 
 # Bump when StreetGraph or the way graphs are built changes, so old entries are not reused.
-CACHE_VERSION = 1
-
-
-def default_cache_dir() -> Path:
-    """``$CANVASS_CACHE_DIR``, else ``$XDG_CACHE_HOME/canvass-planner``, else ~/.cache/..."""
-    explicit = os.environ.get("CANVASS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "canvass-planner"
+CACHE_VERSION = 2
 
 
 def cache_key(path: Path, rules: EdgeRules) -> str:
@@ -36,7 +27,12 @@ def cache_key(path: Path, rules: EdgeRules) -> str:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    digest.update(repr((rules, CACHE_VERSION)).encode())
+    # Sorted: a frozenset's repr follows string hashing, which differs between processes.
+    fields = sorted(
+        (name, sorted(value) if isinstance(value, frozenset) else value)
+        for name, value in vars(rules).items()
+    )
+    digest.update(repr((fields, CACHE_VERSION)).encode())
     return digest.hexdigest()
 
 

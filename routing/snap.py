@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 
 
 @dataclass(frozen=True)

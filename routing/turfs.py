@@ -21,7 +21,7 @@ from geo.effort import WalkModel
 from routing.distances import StopDistances, leg_line, stop_distances
 from routing.order import order_stops, path_length_m
 from routing.snap import Snapped
-from routing.streets import StreetGraph
+from routing.street_graph import StreetGraph
 
 # Above this many stops in one group, the full distance matrix gets heavy: pre-split spatially.
 MAX_GROUP_STOPS = 2500

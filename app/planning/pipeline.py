@@ -6,12 +6,10 @@ times them and keeps the books so that every input row is accounted for.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -22,20 +20,18 @@ import shapely
 from app.planning.analysis import PlanAnalysis, analyse
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
-from geo.households import assign_households, summarise_stops
-from geo.join import assign_precincts, distance_outside_m, looks_swapped
+from geo.households import assign_households, split_big_buildings, summarise_stops
+from geo.join import join_precincts
 from geo.layouts import read_column_mapping
-from geo.osm import OSM_SUFFIXES, read_address_points
+from geo.osm import address_points_or_empty
 from geo.precincts import PrecinctLayer, read_precincts
 from geo.voters import VoterTable, read_voters, reject_rows
 from routing._errors import SnappingError
-from routing.cutting import CutTurf, GroupWalks, cut_turfs, max_doors_per_stop, split_big_buildings
+from routing.cutting import CutTurf, cut_turfs, max_doors_per_stop
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import TurfRoute, route_turf
+from routing.turfs import GroupWalks, TurfRoute, route_turf
 from segments.filter import select
-
-logger = logging.getLogger(__name__)
 
 StageCallback = Callable[[str], None]
 
@@ -90,62 +86,6 @@ class _Stages:
         self.timings[name] = round(time.perf_counter() - started, 3)
 
 
-# Points farther than this outside the precinct layer's extent are not a near miss but a
-# wrong coordinate (another city or state): they are rejected rather than kept unassigned.
-FAR_OUTSIDE_M = 10_000.0
-
-
-def _join_precincts(
-    table: VoterTable, layer: PrecinctLayer | None
-) -> tuple[VoterTable, dict[str, Any]]:
-    """Assign precincts; voters in none are kept with precinct ``''`` unless they look wrong."""
-    if layer is None:
-        table.accepted["precinct"] = ""
-        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
-    precinct = assign_precincts(table.accepted, layer.polygons)
-    outside = precinct.isna()
-    table.accepted["precinct"] = precinct.fillna("")
-    reason = pd.Series("", index=table.accepted.index, dtype=object)
-    swapped = looks_swapped(table.accepted.loc[outside], layer.polygons)
-    reason.loc[swapped.index[swapped]] = (
-        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
-    )
-    far_m = distance_outside_m(table.accepted.loc[outside & (reason == "")], layer.polygons)
-    far = far_m.index[far_m > FAR_OUTSIDE_M]
-    reason.loc[far] = (
-        "far outside the precinct file's area ("
-        + (far_m[far] / 1000).round(1).astype(str)
-        + " km beyond it): check the coordinates, or that the precinct file covers this area"
-    )
-    joined = reject_rows(table, reason != "", reason)
-    matched = int((~outside).sum())
-    kept_outside = int((outside & (reason == "")).sum())
-    return joined, {
-        "precincts": len(layer.polygons),
-        "matched": matched,
-        "outside": kept_outside,
-        "join_rate": round(matched / (matched + kept_outside), 4)
-        if matched + kept_outside
-        else None,
-        "rejected_swapped": int(swapped.sum()),
-        "rejected_far": len(far),
-        "repaired_geometries": layer.repaired,
-        "dropped_empty_geometries": layer.dropped_empty,
-        "id_column": layer.id_column,
-    }
-
-
-def _address_points(streets: Path) -> gpd.GeoDataFrame:
-    """OSM address points of the street data, or none when it is not an OSM file."""
-    if str(streets).lower().endswith(OSM_SUFFIXES):
-        return read_address_points(streets)
-    logger.info("%s is not an OSM file: geocoding uses interpolation only", streets)
-    return gpd.GeoDataFrame(
-        {c: [] for c in ("street", "house_number", "postcode", "city")},
-        geometry=gpd.GeoSeries([], crs="EPSG:4326"),
-    )
-
-
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
     """The voters a target expression selects (all of them for ``None`` or blank)."""
     if not expression or not expression.strip():
@@ -180,14 +120,14 @@ def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> Prepa
         table = read_voters(
             request.voters,
             columns=columns,
-            address_points=lambda: _address_points(request.streets),
+            address_points=lambda: address_points_or_empty(request.streets),
         )
     layer = None
     with stages.stage("read_precincts"):
         if request.precincts is not None:
             layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
     with stages.stage("precinct_join"):
-        table, join_counts = _join_precincts(table, layer)
+        table, join_counts = join_precincts(table, layer)
     with stages.stage("households"):
         voters = table.accepted.copy()
         voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)

@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.households import assign_households, natural_key, normalise_unit, summarise_stops
+from geo.households import (
+    assign_households,
+    natural_key,
+    normalise_unit,
+    split_big_buildings,
+    summarise_stops,
+)
 
 # (house_number, street, unit, lon, lat)
 Row = tuple[str, str, str, float, float]
@@ -232,3 +238,17 @@ def test_street_type_spellings_and_zip_plus_four_give_one_stop() -> None:
     assert result["stop_id"].nunique() == 1
     assert result["household_id"].tolist()[0] == result["household_id"].tolist()[1]
     assert result["household_id"].nunique() == 2
+
+
+def test_a_building_bigger_than_a_turf_is_split_by_units_in_order() -> None:
+    units = [f"A {n}" for n in range(1, 101)]
+    stop = pd.Series(["S1"] * 100 + ["S2"] * 3)
+    household = pd.Series([f"H{k}" for k in range(103)])
+    unit = pd.Series([*units, "1", "2", "3"])
+    parts = split_big_buildings(stop, household, unit, max_doors=40)
+    assert sorted(set(parts)) == ["S1.1", "S1.2", "S1.3", "S2"]
+    sizes = parts.value_counts()
+    assert sizes["S1.1"] + sizes["S1.2"] + sizes["S1.3"] == 100 and sizes.max() <= 40
+    # Parts are runs of units in natural order: A 1..A 34, then A 35.., never interleaved.
+    first_part = [units[i] for i in range(100) if parts.iloc[i] == "S1.1"]
+    assert first_part == units[: len(first_part)]

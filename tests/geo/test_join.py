@@ -10,8 +10,15 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.join import assign_precincts, distance_outside_m, looks_swapped
-from geo.precincts import read_precincts
+from geo.join import (
+    FAR_OUTSIDE_M,
+    assign_precincts,
+    distance_outside_m,
+    join_precincts,
+    looks_swapped,
+)
+from geo.precincts import PrecinctLayer, read_precincts
+from geo.voters import VoterTable, read_voters
 
 # Four precincts in a 2 x 2 grid over downtown Atlanta, meeting at (-84.39, 33.75).
 GRID = {
@@ -44,8 +51,20 @@ def precinct_file(path: Path, order: list[str]) -> Path:
 
 
 @pytest.fixture
-def grid(tmp_path: Path) -> gpd.GeoDataFrame:
-    return read_precincts(precinct_file(tmp_path / "grid.geojson", list(GRID))).polygons
+def grid_layer(tmp_path: Path) -> PrecinctLayer:
+    return read_precincts(precinct_file(tmp_path / "grid.geojson", list(GRID)))
+
+
+@pytest.fixture
+def grid(grid_layer: PrecinctLayer) -> gpd.GeoDataFrame:
+    return grid_layer.polygons
+
+
+def voter_table(path: Path, *lonlat: tuple[float, float]) -> VoterTable:
+    lines = ["voter_id,latitude,longitude"]
+    lines += [f"v{i},{lat},{lon}" for i, (lon, lat) in enumerate(lonlat)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return read_voters(path)
 
 
 def test_interior_points_get_their_precinct(grid: gpd.GeoDataFrame) -> None:
@@ -140,3 +159,74 @@ def test_distance_outside_the_precincts_extent(grid: gpd.GeoDataFrame) -> None:
     assert far_m.iloc[1] == pytest.approx(925, rel=0.01)
     assert far_m.iloc[2] == pytest.approx(11_120, rel=0.01)
     assert far_m.iloc[3] > 600_000
+
+
+# (lon, lat) of voters v0..v4 around the grid, whose extent ends at 33.76 north.
+JOIN_VOTERS = (
+    (-84.395, 33.755),  # v0: inside P-NW
+    (-84.37, 33.75),  # v1: ~925 m east of the grid: a near miss
+    (33.755, -84.385),  # v2: swapped, really in P-NE (and far away as given)
+    (-84.40, 33.86),  # v3: 0.1 degrees north: ~11.1 km beyond the grid
+    (-84.40, 33.849),  # v4: ~9.9 km north: still a near miss
+)
+
+
+def test_join_keeps_near_misses_unassigned_and_rejects_wrong_coordinates(
+    tmp_path: Path, grid_layer: PrecinctLayer
+) -> None:
+    table = voter_table(tmp_path / "voters.csv", *JOIN_VOTERS)
+
+    joined, counts = join_precincts(table, grid_layer)
+
+    accepted = joined.accepted.set_index("voter_id")["precinct"]
+    assert accepted.to_dict() == {"v0": "P-NW", "v1": "", "v4": ""}
+    rejected = joined.rejected.set_index("voter_id")
+    assert rejected["row"].to_dict() == {"v2": 3, "v3": 4}
+    assert rejected.loc["v2", "reason"] == (
+        "latitude and longitude look swapped (swapped back, the point lies in a precinct)"
+    )
+    assert rejected.loc["v3", "reason"] == (
+        "far outside the precinct file's area (11.1 km beyond it): check the coordinates, "
+        "or that the precinct file covers this area"
+    )
+    assert len(joined.accepted) + len(joined.rejected) == joined.total == 5
+    assert counts == {
+        "precincts": 4,
+        "matched": 1,
+        "outside": 2,
+        "join_rate": 0.3333,
+        "rejected_swapped": 1,  # v2 is far away too, but rejected once, as swapped
+        "rejected_far": 1,
+        "repaired_geometries": 0,
+        "dropped_empty_geometries": 0,
+        "id_column": "precinct",
+    }
+
+
+def test_far_means_more_than_ten_km_beyond_the_precincts(grid: gpd.GeoDataFrame) -> None:
+    assert FAR_OUTSIDE_M == 10_000
+    far_m = distance_outside_m(points(JOIN_VOTERS[3], JOIN_VOTERS[4]), grid)
+    assert far_m.iloc[0] > FAR_OUTSIDE_M > far_m.iloc[1]
+
+
+def test_join_without_precincts_keeps_every_voter_unassigned(tmp_path: Path) -> None:
+    table = voter_table(tmp_path / "voters.csv", *JOIN_VOTERS)
+
+    joined, counts = join_precincts(table, None)
+
+    assert joined.accepted["precinct"].tolist() == [""] * 5
+    assert joined.rejected.empty
+    assert counts == {"precincts": 0, "matched": 5, "outside": 0}
+
+
+def test_join_of_a_table_where_every_voter_is_in_a_precinct(
+    tmp_path: Path, grid_layer: PrecinctLayer
+) -> None:
+    table = voter_table(tmp_path / "voters.csv", (-84.385, 33.745), (-84.395, 33.745))
+
+    joined, counts = join_precincts(table, grid_layer)
+
+    assert joined.accepted["precinct"].tolist() == ["P-SE", "P-SW"]
+    assert joined.rejected.empty
+    assert (counts["matched"], counts["outside"], counts["join_rate"]) == (2, 0, 1.0)
+    assert counts["rejected_swapped"] == counts["rejected_far"] == 0

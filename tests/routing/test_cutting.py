@@ -18,7 +18,6 @@ from routing.cutting import (
     even_cuts,
     max_doors_per_stop,
     quiet_cells,
-    split_big_buildings,
 )
 from routing.edits import TurfEditError, merge_turfs, split_turf, turf_from_polygon
 from routing.snap import Snapped, snap_points
@@ -182,18 +181,7 @@ def test_even_cuts_never_ask_for_more_pieces_than_stops() -> None:
     assert bounds == [0, 1, 2]
 
 
-def test_a_building_bigger_than_a_turf_is_split_by_units_in_order() -> None:
-    units = [f"A {n}" for n in range(1, 101)]
-    stop = pd.Series(["S1"] * 100 + ["S2"] * 3)
-    household = pd.Series([f"H{k}" for k in range(103)])
-    unit = pd.Series([*units, "1", "2", "3"])
-    parts = split_big_buildings(stop, household, unit, max_doors=40)
-    assert sorted(set(parts)) == ["S1.1", "S1.2", "S1.3", "S2"]
-    sizes = parts.value_counts()
-    assert sizes["S1.1"] + sizes["S1.2"] + sizes["S1.3"] == 100 and sizes.max() <= 40
-    # Parts are runs of units in natural order: A 1..A 34, then A 35.., never interleaved.
-    first_part = [units[i] for i in range(100) if parts.iloc[i] == "S1.1"]
-    assert first_part == units[: len(first_part)]
+def test_a_stop_holds_at_most_a_turf_of_doors() -> None:
     assert max_doors_per_stop(TurfSize(minutes=120), MODEL) == 79
 
 

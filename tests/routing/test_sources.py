@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,28 @@ def test_cache_key_follows_the_file_content(tmp_path: Path) -> None:
     before = cache_key(path, EdgeRules())
     path.write_text(arterial_osm("secondary"), encoding="utf-8")
     assert cache_key(path, EdgeRules()) != before
+
+
+def test_cache_key_is_the_same_in_every_process(tmp_path: Path) -> None:
+    # A frozenset's repr follows string hashing, which Python seeds per process: a key made
+    # from it would miss the cache on every new run of the command or the server.
+    path = tmp_path / "a.osm"
+    path.write_text(arterial_osm("primary"), encoding="utf-8")
+    script = "import sys; from pathlib import Path; from routing.graph_cache import cache_key; "
+    script += (
+        "from routing.streets import EdgeRules; print(cache_key(Path(sys.argv[1]), EdgeRules()))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(keys) == 1 and keys == {cache_key(path, EdgeRules())}
 
 
 def test_a_corrupt_cache_entry_is_rebuilt(helsinki_pbf: Path, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from scipy.sparse.csgraph import connected_components
 
 from geo._errors import InputError
 from routing._errors import StreetDataError
-from routing.streets import StreetGraph, classify_edge, is_walkable, load_walk_graph
+from routing.street_graph import StreetGraph, classify_edge, is_walkable
+from routing.streets import load_walk_graph
 from tests.routing.osm_xml import grid_osm
 
 

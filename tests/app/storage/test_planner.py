@@ -21,7 +21,9 @@ PASSWORD = "planning password"
 
 @pytest.fixture(scope="module")
 def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
-    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    # A cache of its own: plans made in the browser must fill it, as the CLI's do.
+    cache = workspace.parent / f"{workspace.name}-graph-cache-{database_url.split(':')[0]}"
+    app = create_app(Settings(workspace=workspace, database_url=database_url, cache_dir=cache))
     create_user(app.state.services.db, "planner", PASSWORD, "organiser")
     client = TestClient(app)
     login = client.post("/api/login", json={"username": "planner", "password": PASSWORD})
@@ -100,6 +102,9 @@ def test_a_plan_is_cut_in_the_background_and_served(
     assert job["status"] == "done", job
     assert job["url"] == f"/plans/{name}"
     assert "cut_turfs" in job["stages_done"] and "import" in job["stages_done"]
+    # The browser's plan used the same street-graph cache as the command line.
+    cache_dir = client.app.state.services.settings.graph_cache_dir  # type: ignore[attr-defined]
+    assert list(cache_dir.glob("graph-*.pickle"))
 
     summary = client.get(f"/api/plans/{name}").json()
     assert summary["turfs"] and summary["target"]["expression"] == "age >= 30"
