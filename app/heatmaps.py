@@ -32,8 +32,8 @@ from folium.template import Template
 from app.assets import LEAFLET_HEAT
 from app.maps import TILES_ATTRIBUTION, TILES_URL, OfflineMap
 from geo.effort import WalkModel
-from segments.cluster import HotSpots
 from segments.engagement import engagement_by_hex, engagement_by_precinct
+from segments.hot_spots import HotSpots
 from segments.universe import UniverseSize, universe_size
 
 if TYPE_CHECKING:
