@@ -27,9 +27,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from segments.cluster import HotSpots, MicroSegments, household_profiles
 from segments.engagement import engagement_by_hex, engagement_by_precinct, engagement_totals
 from segments.filter import select
+from segments.hot_spots import HotSpots
+from segments.micro_segments import MicroSegments, household_profiles
 from segments.universe import universe_size
 
 SEED = 20260601

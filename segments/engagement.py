@@ -25,8 +25,9 @@ Rates are NaN where their denominator is 0 (no results yet, or no target doors).
 
 Results come in as a table, so the app can feed live results: ``household_id``, ``result`` and
 optionally ``timestamp`` (orders repeat knocks; row order otherwise) and ``voter_id`` (accepted,
-not used: rates are per door). Supporter codes follow the VAN 1-5 ID scale, 1 the strongest
-support, so by default ``supporter_1`` and ``supporter_2`` count as support.
+not used: rates are per door). The result codes, and which of them are a contact or count as
+support, come from `segments.door_results`: supporter codes follow the VAN 1-5 ID scale, 1 the
+strongest support, so by default ``supporter_1`` and ``supporter_2`` count as support.
 
 Hexagons are our own metric grid (`segments._hexgrid`), not H3: cells are exactly
 `hex_size_m` across in the local UTM zone, so densities are per true km² and the size can be
@@ -59,6 +60,7 @@ from segments._data import (
     utm_crs,
 )
 from segments._errors import SegmentDataError
+from segments.door_results import CONTACT_CODES, RESULT_CODES, SUPPORTING_CODES
 
 __all__ = [
     "CONTACT_CODES",
@@ -71,21 +73,6 @@ __all__ = [
     "engagement_totals",
 ]
 
-RESULT_CODES = (
-    "not_home",
-    "refused",
-    "moved",
-    "supporter_1",
-    "supporter_2",
-    "supporter_3",
-    "supporter_4",
-    "supporter_5",
-    "come_back",
-    "inaccessible",
-)
-CONTACT_CODES = frozenset({"refused", "supporter_1", "supporter_2", "supporter_3", "supporter_4",
-                           "supporter_5"})  # fmt: skip
-SUPPORTING_CODES = ("supporter_1", "supporter_2")
 COUNT_COLUMNS = (
     "voters",
     "targets",

@@ -58,3 +58,73 @@ def test_readme_commands_and_ci_agree() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^demo:", makefile, re.MULTILINE)
     assert re.search(r"^test:", makefile, re.MULTILINE)
+
+
+PACKAGES = ("app", "geo", "routing", "segments")
+
+
+def _modules(*packages: str) -> list[Path]:
+    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
+
+
+def _names_imported(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_only_the_settings_read_the_environment() -> None:
+    readers = []
+    for path in _modules(*PACKAGES):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("environ", "getenv")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+            ):
+                readers.append(str(path.relative_to(ROOT)))
+    assert readers == []  # app/settings.py reads it through pydantic-settings
+
+
+def test_only_the_web_layer_speaks_http() -> None:
+    web = ROOT / "app" / "web"
+    outside = [
+        str(path.relative_to(ROOT))
+        for path in _modules(*PACKAGES)
+        if web not in path.parents
+        and any(n.split(".")[0] in {"fastapi", "starlette"} for n in _names_imported(path))
+    ]
+    assert outside == []
+
+
+def test_no_module_is_a_god_module() -> None:
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in _modules(*PACKAGES)
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert long == {}
+
+
+def test_inside_app_dependencies_point_one_way() -> None:
+    # web -> services -> outputs -> planning; the store and the plan folder below the services.
+    below = {
+        "planning": {"app.web", "app.services", "app.outputs", "app.cli", "app.store"},
+        "outputs": {"app.web", "app.services", "app.cli", "app.store"},
+        "services": {"app.web", "app.cli"},
+        "store": {"app.web", "app.services", "app.outputs", "app.planning", "app.cli"},
+    }
+    wrong = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for folder, forbidden in below.items()
+        for path in _modules(f"app/{folder}")
+        for name in _names_imported(path)
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+    assert wrong == []

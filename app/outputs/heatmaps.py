@@ -228,7 +228,7 @@ def heat_layer(
 def hotspot_layer(areas: gpd.GeoDataFrame, *, name: str, show: bool = False) -> folium.FeatureGroup:
     """Outlines of DBSCAN hot spots with their size.
 
-    `areas` is `segments.cluster.HotSpots.areas_` of stops fitted with ``weight="doors"``.
+    `areas` is `segments.hot_spots.HotSpots.areas_` of stops fitted with ``weight="doors"``.
     """
     group = folium.FeatureGroup(name=name, show=show)
     for area in areas.itertuples():

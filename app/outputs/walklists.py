@@ -15,24 +15,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app import plan_folder
 from geo.households import natural_key
+from segments.door_results import DOOR_RESULTS
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 """Where volunteers reach the server unless told otherwise (what printed QR codes point to)."""
-RESPONSE_CODES = (
-    "Not home",
-    "Refused",
-    "Moved",
-    "Supporter 1",
-    "2",
-    "3",
-    "4",
-    "5",
-    "Come back",
-    "Inaccessible",
-)
+RESPONSE_LABELS = tuple(result.label for result in DOOR_RESULTS)
+"""What the walk list prints for each door result, in the registry's order."""
 VOTER_FIELDS = (
     "voter_id",
     "last_name",
@@ -98,23 +89,23 @@ class ResponseGroup:
     boxes: tuple[str, ...]
 
 
-def response_groups(codes: tuple[str, ...] = RESPONSE_CODES) -> list[ResponseGroup]:
-    """Group ``codes`` for printing: ``"Supporter 1", "2", ..., "5"`` become one scale.
+def response_groups(labels: tuple[str, ...] = RESPONSE_LABELS) -> list[ResponseGroup]:
+    """Group result labels for printing: ``"Supporter 1"`` ... ``"Supporter 5"`` become one scale.
 
     Examples
     --------
-    >>> [(g.label, g.boxes) for g in response_groups(("Not home", "Supporter 1", "2"))]
+    >>> [(g.label, g.boxes) for g in response_groups(("Not home", "Supporter 1", "Supporter 2"))]
     [('', ('Not home',)), ('Supporter', ('1', '2'))]
     """
     groups: list[ResponseGroup] = []
-    for code in codes:
-        label, _, first = code.rpartition(" ")
-        if code.isdigit() and groups and groups[-1].label:
-            groups[-1] = ResponseGroup(groups[-1].label, (*groups[-1].boxes, code))
-        elif label and first.isdigit():
-            groups.append(ResponseGroup(label, (first,)))
+    for text in labels:
+        label, _, number = text.rpartition(" ")
+        if label and number.isdigit() and groups and groups[-1].label == label:
+            groups[-1] = ResponseGroup(label, (*groups[-1].boxes, number))
+        elif label and number.isdigit():
+            groups.append(ResponseGroup(label, (number,)))
         else:
-            groups.append(ResponseGroup("", (code,)))
+            groups.append(ResponseGroup("", (text,)))
     return groups
 
 
@@ -278,7 +269,7 @@ def walk_list(plan: Plan, turf: Turf, rows: pd.DataFrame) -> WalkList:
         voters=len(rows),
         walk_km=turf.route.walk_m / 1000,
         minutes=turf.route.minutes,
-        codes=RESPONSE_CODES,
+        codes=RESPONSE_LABELS,
         response_groups=response_groups(),
         today=date.today().isoformat(),
         target=plan.request.target or "all voters",

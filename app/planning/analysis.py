@@ -12,7 +12,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.effort import WalkModel
-from segments.cluster import HotSpots
+from segments.hot_spots import HotSpots
 from segments.universe import UniverseSize, universe_size
 
 HOTSPOT_EPS_M = 100.0

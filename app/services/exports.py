@@ -15,6 +15,7 @@ from app.services.survey import SurveyError, SurveyStore
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
 from app.store.results import VoterResult, results_per_voter
+from segments.door_results import by_code
 
 MINIVAN_COLUMNS = (
     "Voter File VANID",
@@ -28,14 +29,6 @@ MINIVAN_COLUMNS = (
     "Input Type Name",
     "MiniVAN Campaign",
 )
-VAN_RESULTS = {
-    "not_home": "Not Home",
-    "refused": "Refused",
-    "moved": "Moved",
-    "come_back": "Come Back",
-    "inaccessible": "Inaccessible",
-}
-"""MiniVAN result names; supporter_1..5 are a contact made ("Canvassed")."""
 SURVEY_RESPONSE_COLUMNS = (
     "Voter File VANID",
     "Contact Name",
@@ -47,6 +40,14 @@ SURVEY_RESPONSE_COLUMNS = (
     "Contact Type",
 )
 """VAN's Survey Response report layout (one row per voter and answered question)."""
+
+
+def _van_result(code: str) -> str:
+    """The MiniVAN result name of a stored code (a code no longer known: a contact made)."""
+    try:
+        return by_code(code).van_result
+    except KeyError:
+        return "Canvassed"
 
 
 def _tsv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, int]:
@@ -76,7 +77,7 @@ def minivan_results(db: Database, plan: str, *, user_id: int | None) -> str:
                 row.voter.voter_code,
                 f"{row.voter.last_name}, {row.voter.first_name}",
                 as_utc(row.result.recorded_at).strftime("%m/%d/%Y"),
-                VAN_RESULTS.get(row.result.code, "Canvassed"),
+                _van_result(row.result.code),
                 "Walk",
                 row.canvassed_by,
                 "Canvass Planner",

@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.web.fields import no_nul
+from app.fields import no_nul
 
 SURVEY_FILE = Path(".canvass") / "survey.json"
 

@@ -13,20 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.store.engine import Database, as_utc, utcnow
 from app.store.links import LinkInfo
 from app.store.models import Household, Plan, Result, Stop, Turf, VolunteerLink, Voter
+from segments.door_results import RESULT_CODES
 
-RESPONSE_CODES: tuple[tuple[str, str], ...] = (
-    ("not_home", "Not home"),
-    ("refused", "Refused"),
-    ("moved", "Moved"),
-    ("supporter_1", "Supporter 1"),
-    ("supporter_2", "Supporter 2"),
-    ("supporter_3", "Supporter 3"),
-    ("supporter_4", "Supporter 4"),
-    ("supporter_5", "Supporter 5"),
-    ("come_back", "Come back"),
-    ("inaccessible", "Inaccessible"),
-)
-CODES = {code for code, _ in RESPONSE_CODES}
+CODES = frozenset(RESULT_CODES)
 
 
 class ResultRejectedError(ValueError):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from app.fields import Name, Password
 from app.services.accounts import (
     ROLES,
     SessionInfo,
@@ -21,7 +22,6 @@ from app.services.accounts import (
     start_session,
 )
 from app.web.deps import SESSION_COOKIE, Admin, AppServices, LoggedIn, Services
-from app.web.fields import Name, Password
 from app.web.security import client_address
 
 router = APIRouter()

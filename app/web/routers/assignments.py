@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, StringConstraints
 
+from app.fields import Label, Note
 from app.store.assignments import AssignmentInfo, assign_turf, list_assignments, unassign_turf
 from app.web.deps import Organiser, Reader, Services
-from app.web.fields import Label, Note
 
 router = APIRouter()
 

@@ -10,9 +10,9 @@ from fastapi import Path as UrlPath
 from pydantic import BaseModel, Field
 
 from app.errors import NotFoundError
+from app.fields import MAX_ROW_ID, Label, Name
 from app.store.links import DEFAULT_FIELDS, LINK_FIELDS, create_link, list_links, revoke_link
 from app.web.deps import Organiser, Services
-from app.web.fields import MAX_ROW_ID, Label, Name
 
 router = APIRouter()
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
+from app.fields import Expression, Name, RowId
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
-from app.web.fields import Expression, Name, RowId
 from routing.turfs import TurfSize
 
 router = APIRouter()

@@ -7,11 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from app.fields import Name
 from app.planning.edits import TurfEdit
 from app.services.accounts import SessionInfo
 from app.services.turf_edits import polygon_from_geojson
 from app.web.deps import AppServices, Organiser, Services
-from app.web.fields import Name
 
 MAX_MERGE = 50
 """Most turfs one merge may name."""

@@ -19,13 +19,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.errors import GoneError
+from app.fields import Name, Text
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
-from app.store.results import RESPONSE_CODES, NewResult, record_results, turf_results
+from app.store.results import NewResult, record_results, turf_results
 from app.store.walk import turf_walk
 from app.web.deps import Services
 from app.web.errors import ASK_FOR_A_NEW_LINK
-from app.web.fields import Name, Text
+from segments.door_results import DOOR_RESULTS
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -192,7 +193,7 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
             "expires_at": link.expires_at.isoformat(),
             "turf": walk["turf"],
             "fields": list(link.fields),
-            "response_codes": [{"code": c, "label": label} for c, label in RESPONSE_CODES],
+            "response_codes": [{"code": r.code, "label": r.label} for r in DOOR_RESULTS],
             "questions": _questions(services.survey),
             "stops": walk["stops"],
             "results": turf_results(services.db, link.plan_id, link.turf_code),

@@ -14,6 +14,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.store.links import create_volunteer_link
 from app.web.app import create_app
+from segments.hot_spots import HotSpots
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,18 @@ def test_dashboard_page_and_live_map(client: TestClient) -> None:
     assert "Coverage" in fmap.text and "Contact rate" in fmap.text
     assert "'unsafe-inline'" in fmap.headers["content-security-policy"]
     assert client.get("/files/demo/assets/leaflet.js").status_code == 200
+
+
+def test_the_map_analyses_a_plan_once(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert client.get("/plans/demo/dashboard/map").status_code == 200
+
+    def refit(*args: object, **kwargs: object) -> None:
+        raise AssertionError("hot spots fitted again for the same plan")
+
+    # Results keep arriving, the plan does not change: its hot spots are not fitted again.
+    monkeypatch.setattr(HotSpots, "fit", refit)
+    again = client.get("/plans/demo/dashboard/map")
+    assert again.status_code == 200 and "Hot spots" in again.text
 
 
 def test_unknown_plans_and_logged_out_managers(client: TestClient) -> None:

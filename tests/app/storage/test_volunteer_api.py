@@ -17,19 +17,9 @@ from app.store.engine import utcnow
 from app.store.links import create_volunteer_link, hash_token, revoke_link
 from app.store.models import Result, VolunteerLink
 from app.web.app import create_app
+from segments.door_results import RESULT_CODES
 
-CODES = [
-    "not_home",
-    "refused",
-    "moved",
-    "supporter_1",
-    "supporter_2",
-    "supporter_3",
-    "supporter_4",
-    "supporter_5",
-    "come_back",
-    "inaccessible",
-]
+CODES = list(RESULT_CODES)
 
 
 @pytest.fixture(scope="module")

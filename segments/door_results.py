@@ -1,0 +1,104 @@
+"""The results a canvasser can record at a door: one registry for every part of the planner.
+
+Each result has a stable ``code`` (stored with results, sent by the phone, read by
+`segments.engagement`), the ``label`` people see (the phone's buttons, the printed walk list),
+its MiniVAN result name for the export, and whether it means someone answered the door
+(``contact``) and whether it counts as support unless told otherwise (``supporting``).
+
+Supporter codes follow the VAN 1-5 ID scale, 1 the strongest support, so by default
+``supporter_1`` and ``supporter_2`` count as support. In MiniVAN every supporter code is a
+contact made, ``"Canvassed"``; the ID itself is not part of the result name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CONTACT_CODES",
+    "DOOR_RESULTS",
+    "RESULT_CODES",
+    "SUPPORTING_CODES",
+    "DoorResult",
+    "by_code",
+]
+
+
+@dataclass(frozen=True)
+class DoorResult:
+    """One result a canvasser can record at a door.
+
+    Parameters
+    ----------
+    code : str
+        Stable identifier stored with every result, e.g. ``"not_home"``.
+    label : str
+        What the phone shows and the walk list prints, e.g. ``"Not home"``.
+    van_result : str
+        The MiniVAN result name in the export, e.g. ``"Not Home"``; ``"Canvassed"`` for a
+        contact made.
+    contact : bool
+        Someone answered the door.
+    supporting : bool
+        Counts as support by default (the support rate of `segments.engagement`).
+    """
+
+    code: str
+    label: str
+    van_result: str
+    contact: bool
+    supporting: bool
+
+
+DOOR_RESULTS: tuple[DoorResult, ...] = (
+    DoorResult("not_home", "Not home", "Not Home", contact=False, supporting=False),
+    DoorResult("refused", "Refused", "Refused", contact=True, supporting=False),
+    DoorResult("moved", "Moved", "Moved", contact=False, supporting=False),
+    DoorResult("supporter_1", "Supporter 1", "Canvassed", contact=True, supporting=True),
+    DoorResult("supporter_2", "Supporter 2", "Canvassed", contact=True, supporting=True),
+    DoorResult("supporter_3", "Supporter 3", "Canvassed", contact=True, supporting=False),
+    DoorResult("supporter_4", "Supporter 4", "Canvassed", contact=True, supporting=False),
+    DoorResult("supporter_5", "Supporter 5", "Canvassed", contact=True, supporting=False),
+    DoorResult("come_back", "Come back", "Come Back", contact=False, supporting=False),
+    DoorResult("inaccessible", "Inaccessible", "Inaccessible", contact=False, supporting=False),
+)
+"""Every door result, in the order the phone and the walk list show them."""
+
+RESULT_CODES: tuple[str, ...] = tuple(result.code for result in DOOR_RESULTS)
+"""Every result code, in `DOOR_RESULTS` order."""
+CONTACT_CODES: frozenset[str] = frozenset(r.code for r in DOOR_RESULTS if r.contact)
+"""Codes where someone answered the door: ``refused`` and ``supporter_1..5``."""
+SUPPORTING_CODES: tuple[str, ...] = tuple(r.code for r in DOOR_RESULTS if r.supporting)
+"""Codes that count as support by default: ``supporter_1`` and ``supporter_2``."""
+
+_BY_CODE = {result.code: result for result in DOOR_RESULTS}
+
+
+def by_code(code: str) -> DoorResult:
+    """The door result with this code.
+
+    Parameters
+    ----------
+    code : str
+        A code of `RESULT_CODES`, exactly as stored (e.g. ``"supporter_1"``).
+
+    Returns
+    -------
+    DoorResult
+
+    Raises
+    ------
+    KeyError
+        If `code` is not a result code.
+
+    Examples
+    --------
+    >>> by_code("come_back").van_result
+    'Come Back'
+    """
+    try:
+        return _BY_CODE[code]
+    except KeyError:
+        raise KeyError(
+            f"unknown door result {code!r}; use one of {', '.join(RESULT_CODES)}"
+        ) from None

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from segments import engagement
+from segments.door_results import (
+    CONTACT_CODES,
+    DOOR_RESULTS,
+    RESULT_CODES,
+    SUPPORTING_CODES,
+    DoorResult,
+    by_code,
+)
+
+SUPPORTERS = ("supporter_1", "supporter_2", "supporter_3", "supporter_4", "supporter_5")
+
+
+def test_codes_are_the_stored_ones_in_the_order_shown() -> None:
+    # Stored with every result and sent by phones in the field: renaming one orphans data.
+    assert (
+        "not_home",
+        "refused",
+        "moved",
+        *SUPPORTERS,
+        "come_back",
+        "inaccessible",
+    ) == RESULT_CODES
+    assert tuple(result.code for result in DOOR_RESULTS) == RESULT_CODES
+
+
+def test_codes_and_labels_are_unique() -> None:
+    assert len(set(RESULT_CODES)) == len(DOOR_RESULTS)
+    assert len({result.label for result in DOOR_RESULTS}) == len(DOOR_RESULTS)
+
+
+def test_labels_are_what_the_phone_shows() -> None:
+    assert [(result.code, result.label) for result in DOOR_RESULTS] == [
+        ("not_home", "Not home"),
+        ("refused", "Refused"),
+        ("moved", "Moved"),
+        ("supporter_1", "Supporter 1"),
+        ("supporter_2", "Supporter 2"),
+        ("supporter_3", "Supporter 3"),
+        ("supporter_4", "Supporter 4"),
+        ("supporter_5", "Supporter 5"),
+        ("come_back", "Come back"),
+        ("inaccessible", "Inaccessible"),
+    ]
+
+
+def test_minivan_result_names() -> None:
+    assert {result.code: result.van_result for result in DOOR_RESULTS} == {
+        "not_home": "Not Home",
+        "refused": "Refused",
+        "moved": "Moved",
+        "come_back": "Come Back",
+        "inaccessible": "Inaccessible",
+        # A supporter ID is a contact made; MiniVAN takes the ID separately.
+        **{code: "Canvassed" for code in SUPPORTERS},
+    }
+
+
+def test_contact_means_someone_answered() -> None:
+    assert frozenset({"refused", *SUPPORTERS}) == CONTACT_CODES
+    assert {result.code for result in DOOR_RESULTS if result.contact} == CONTACT_CODES
+    for code in ("not_home", "moved", "come_back", "inaccessible"):
+        assert not by_code(code).contact
+
+
+def test_support_defaults_to_the_two_strongest_ids() -> None:
+    assert SUPPORTING_CODES == ("supporter_1", "supporter_2")
+    assert set(SUPPORTING_CODES) <= CONTACT_CODES  # support is only ever said at an open door
+
+
+def test_by_code_finds_every_result_and_rejects_others() -> None:
+    for result in DOOR_RESULTS:
+        assert by_code(result.code) is result
+    assert by_code("refused") == DoorResult("refused", "Refused", "Refused", True, False)
+    for unknown in ("Not home", "supporter 1", "", "canvassed"):
+        with pytest.raises(KeyError, match="unknown door result"):
+            by_code(unknown)
+
+
+def test_results_cannot_be_changed() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_code("moved").contact = True  # type: ignore[misc]
+
+
+def test_engagement_uses_the_registry() -> None:
+    assert engagement.RESULT_CODES == RESULT_CODES
+    assert engagement.CONTACT_CODES == CONTACT_CODES
+    assert engagement.SUPPORTING_CODES == SUPPORTING_CODES
+    assert {"RESULT_CODES", "CONTACT_CODES", "SUPPORTING_CODES"} <= set(engagement.__all__)
+
+
+def test_engagement_counts_contact_and_support_as_the_registry_says() -> None:
+    # One door per result code: each door's contacted/supporting flag is the code's.
+    results = pd.DataFrame(
+        {"household_id": [f"H{i}" for i in range(len(DOOR_RESULTS))], "result": RESULT_CODES}
+    )
+    doors = engagement.door_results(results)
+    assert doors["last_result"].tolist() == list(RESULT_CODES)
+    assert doors["contacted"].tolist() == [result.contact for result in DOOR_RESULTS]
+    assert doors["supporting"].tolist() == [result.supporting for result in DOOR_RESULTS]
+    totals = engagement.engagement_totals(
+        pd.DataFrame({"household_id": doors.index}), results, target=None
+    )
+    assert totals["doors_contacted"] == len(CONTACT_CODES)
+    assert totals["doors_supporting"] == len(SUPPORTING_CODES)
