@@ -39,6 +39,18 @@ ASSETS = "assets"
 HEATMAP = "heat.html"
 OVERVIEW_MAP = "index.html"
 
+VOTER_COLUMNS = (
+    "voter_id",
+    "last_name",
+    "first_name",
+    "age",
+    "party",
+    "support_score",
+    "turnout_score",
+)
+"""What a walk list CSV carries of each voter."""
+WALKLIST_COLUMNS = ("stop_id", "unit", "household_id", *VOTER_COLUMNS)
+"""The columns of ``walklists/<turf>.csv`` the store imports (the CSV has a few more)."""
 PREVIOUS_STOP_COLUMNS = ("stop_id", "turf", "sequence", "doors")
 """What a re-cut needs of an earlier cut's stops (see ``app.planning.recut``)."""
 

@@ -30,8 +30,8 @@ from app.store.engine import Database
 from app.store.links import create_volunteer_link
 from app.store.models import Result
 from app.store.plans import import_plan
-from tests.app.storage.conftest import fresh_database
-from tests.app.storage.live import LiveServer, run_load
+from tests.app.databases import fresh_database
+from tests.app.store.live import LiveServer, run_load
 
 
 def _percentile(values: list[float], share: float) -> float:

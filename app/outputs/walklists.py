@@ -24,15 +24,7 @@ DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 """Where volunteers reach the server unless told otherwise (what printed QR codes point to)."""
 RESPONSE_LABELS = tuple(result.label for result in DOOR_RESULTS)
 """What the walk list prints for each door result, in the registry's order."""
-VOTER_FIELDS = (
-    "voter_id",
-    "last_name",
-    "first_name",
-    "age",
-    "party",
-    "support_score",
-    "turnout_score",
-)
+VOTER_FIELDS = plan_folder.VOTER_COLUMNS
 # What a printed walk list shows of each voter (the HTML and the PDF): every voter field but the
 # scores for now; the organiser will choose these per plan.
 PRINTED_VOTER_FIELDS = tuple(f for f in VOTER_FIELDS if not f.endswith("_score"))

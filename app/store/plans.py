@@ -18,24 +18,12 @@ import pandas as pd
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.plan_folder import PlanFolder, PlanFolderError
+from app.plan_folder import WALKLIST_COLUMNS, PlanFolder, PlanFolderError
 from app.store.engine import Database, utcnow
 from app.store.keys import household_key
 from app.store.models import Household, Plan, Precinct, Route, Stop, Turf, Voter
 
 STOP_COLUMNS = ("stop_id", "turf", "sequence", "address", "precinct", "doors", "lat", "lon")
-WALKLIST_COLUMNS = (
-    "stop_id",
-    "unit",
-    "household_id",
-    "voter_id",
-    "last_name",
-    "first_name",
-    "age",
-    "party",
-    "support_score",
-    "turnout_score",
-)
 
 
 class PlanImportError(ValueError):

@@ -21,7 +21,7 @@ from app.store.engine import Database
 from app.store.links import create_volunteer_link
 from app.store.models import Result
 from app.store.plans import import_plan
-from tests.app.storage.live import Client, LiveServer, run_load
+from tests.app.store.live import Client, LiveServer, run_load
 
 VOLUNTEERS = 200
 RESULTS_EACH = 20

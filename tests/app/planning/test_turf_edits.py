@@ -35,7 +35,6 @@ from app.store.models import AuditEntry, Household, Stop, Turf
 from app.store.results import NewResult, record_results, turf_results
 from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
-from tests.app.storage.conftest import BACKENDS, fresh_database
 
 PASSWORD = "editing password"
 
@@ -239,13 +238,6 @@ def test_an_edit_refuses_a_plan_whose_stops_changed(
 
 
 # --- Through the API, on SQLite and PostgreSQL --------------------------------------------
-
-
-@pytest.fixture(params=BACKENDS, scope="module")
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from fresh_database(request.param, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="module")
