@@ -56,3 +56,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(folder) if folder else tmp_path_factory.mktemp("browser-artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# The database fixtures: each API and storage test module runs on SQLite and PostgreSQL.
+from tests.app.databases import database_url, workspace  # noqa: E402, F401
