@@ -283,3 +283,21 @@ def reject_rows(table: VoterTable, mask: pd.Series, reason: str | pd.Series) -> 
         accepted=table.accepted.loc[~mask],
         rejected=pd.concat([table.rejected, extra]).sort_values("row", kind="stable"),
     )
+
+
+def require_voters(table: VoterTable, *, path: str | Path, after: str = "") -> None:
+    """Raise ``InputError`` when no voter of ``table`` is usable, saying why rows were refused.
+
+    ``after`` names the stage that refused the last ones (``"the precinct join"``), if any.
+    """
+    if len(table.accepted):
+        return
+    if table.total == 0:
+        raise InputError("the file has no data rows (a header only, or empty)", path=path)
+    reasons = table.rejected["reason"].astype(str).value_counts().head(3)
+    shown = "; ".join(f"{count:,} × {reason}" for reason, count in reasons.items())
+    stage = f" after {after}" if after else ""
+    raise InputError(
+        f"no usable voter rows{stage}: all {table.total:,} rows were rejected ({shown})",
+        path=path,
+    )

@@ -40,9 +40,11 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
 
-def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
-    from app.outputs.writer import write_plan
+def _run_and_write(request: PlanRequest, out: Path, *, force: bool) -> dict[str, object]:
+    from app.outputs.writer import check_destination, write_plan
     from app.planning.pipeline import run_plan
+
+    check_destination(out, force=force)  # before the work, not after it
 
     started = time.perf_counter()
     with console.status("starting…") as status:
@@ -53,7 +55,7 @@ def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
 
         plan = run_plan(request, on_stage=on_stage)
         status.update("[bold]writing walk lists and maps[/bold] …")
-        document = write_plan(plan, out)
+        document = write_plan(plan, out, force=force)
     voters = plan.counts["voters"]
     target = plan.counts["target"]
     console.print(
@@ -68,9 +70,11 @@ def _run_and_write(request: PlanRequest, out: Path) -> dict[str, object]:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from app.outputs.writer import check_destination
     from app.planning.request import PlanRequest
     from geo.sample import write_demo_inputs
 
+    check_destination(args.out, force=args.force)
     inputs = write_demo_inputs(args.out.with_name(f"{args.out.name}-inputs"))
     console.print(
         f"Demo inputs (synthetic voters on real Helsinki addresses): {inputs.voters.parent}"
@@ -82,7 +86,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         target=DEMO_TARGET,
         graph_cache_dir=settings.graph_cache_dir,
     )
-    _run_and_write(request, args.out)
+    _run_and_write(request, args.out, force=args.force)
     survey = SurveyStore(args.out.parent)
     if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
         survey.save(DEMO_SURVEY)
@@ -113,7 +117,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
     )
-    _run_and_write(request, args.out)
+    _run_and_write(request, args.out, force=args.force)
     return 0
 
 

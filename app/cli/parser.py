@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         default=DEFAULT_WORKSPACE / "demo",
-        help="plan folder to write (default: canvass-data/demo)",
+        help="plan folder to write (default: canvass-data/demo); an earlier plan there is "
+        "replaced, anything else is refused unless --force",
+    )
+    demo.add_argument(
+        "--force", action="store_true", help="replace --out even when it is not an earlier plan"
     )
     demo.add_argument("--no-serve", action="store_true", help="build the plan, do not serve it")
     _add_serve_options(demo)
@@ -118,7 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
     plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
-    plan.add_argument("--out", type=Path, required=True, help="folder to write the plan into")
+    plan.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder to write the plan into; it may hold an earlier plan (which is replaced), "
+        "anything else there is refused unless --force",
+    )
+    plan.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even when it is not an earlier plan (its contents are deleted)",
+    )
     plan.add_argument(
         "--fresh",
         action="store_true",

@@ -22,9 +22,10 @@ from app.outputs.maps import write_maps
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_pdf import write_walklist_pdf
 from app.outputs.walklists import walklist_rows, write_walklist_html
-from app.plan_folder import PlanFolder
+from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan
 from app.planning.request import request_record
+from geo._errors import InputError
 
 
 def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -41,25 +42,57 @@ def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
     return document
 
 
-def write_plan(plan: Plan, out: str | Path) -> dict[str, Any]:
-    """Write every output of ``plan`` into ``out`` (replacing a previous plan there)."""
+def check_destination(out: Path, *, force: bool = False) -> None:
+    """Refuse to write a plan over anything but an earlier plan, unless ``force``.
+
+    ``out`` may be missing (it is made) or hold a plan (its ``summary.json``): that is replaced
+    whole. A file, or a folder that is not a plan, is someone's data: ``InputError``.
+    """
+    if force or (not out.exists() and not out.is_symlink()):
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise InputError(
+            f"{out} is a file, not a plan folder: choose another --out, or add --force to "
+            "replace it"
+        )
+    if not is_plan(out) and any(out.iterdir()):
+        raise InputError(
+            f"{out} is a folder that holds no plan (no {SUMMARY}): its files would be deleted; "
+            "choose another --out, or add --force to replace it"
+        )
+
+
+def write_plan(plan: Plan, out: str | Path, *, force: bool = False) -> dict[str, Any]:
+    """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
+
+    Anything else at ``out`` is refused (see ``check_destination``) unless ``force``.
+    """
     out = Path(out)
+    check_destination(out, force=force)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         document = _write_all(plan, PlanFolder(staging), name=out.name)
-        if out.exists():
+        if out.exists() or out.is_symlink():
             previous = out.with_name(f".{out.name}.previous")
-            shutil.rmtree(previous, ignore_errors=True)
+            _remove(previous)
             out.rename(previous)
             staging.rename(out)
-            shutil.rmtree(previous, ignore_errors=True)
+            _remove(previous)
         else:
             staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return document
+
+
+def _remove(path: Path) -> None:
+    """Delete a file, a link or a folder tree (what is gone is gone quietly)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _write_all(plan: Plan, folder: PlanFolder, *, name: str) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from geo.join import join_precincts
 from geo.layouts import read_column_mapping
 from geo.osm import address_points_or_empty
 from geo.precincts import PrecinctLayer, read_precincts
-from geo.voters import VoterTable, read_voters, reject_rows
-from routing._errors import SnappingError
+from geo.voters import VoterTable, read_voters, reject_rows, require_voters
+from routing._errors import SnappingError, StreetDataError
 from routing.cutting import CutTurf, cut_turfs, max_doors_per_stop
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
@@ -122,12 +122,14 @@ def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> Prepa
             columns=columns,
             address_points=lambda: address_points_or_empty(request.streets),
         )
+    require_voters(table, path=request.voters)
     layer = None
     with stages.stage("read_precincts"):
         if request.precincts is not None:
             layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
     with stages.stage("precinct_join"):
         table, join_counts = join_precincts(table, layer)
+    require_voters(table, path=request.voters, after="the precinct join")
     with stages.stage("households"):
         voters = table.accepted.copy()
         voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
@@ -173,6 +175,8 @@ def _snap_stops(
         "nearest_street_disconnected": len(island_stops),
         "nearest_street_disconnected_examples": list(island_stops["address"].head(10)),
     }
+    if len(stops) and bool(snapped.too_far.all()):
+        raise StreetDataError(_no_overlap(request, graph, stops))
     table = replace(table, accepted=voters)
     far_stops = set(stops.loc[snapped.too_far, "stop_id"])
     if far_stops:
@@ -206,6 +210,23 @@ def _snap_stops(
                 f"{request.max_snap_m:.0f} m from any walkable street"
             )
     return _Snap(stops, snapped, x, y, start, counts), table
+
+
+def _extent(west: float, south: float, east: float, north: float) -> str:
+    return f"lon {west:.3f} to {east:.3f}, lat {south:.3f} to {north:.3f}"
+
+
+def _no_overlap(request: PlanRequest, graph: StreetGraph, stops: gpd.GeoDataFrame) -> str:
+    """Why no target stop reached a street: the two areas, side by side."""
+    x0, y0, x1, y1 = graph.edges.total_bounds
+    lon, lat = graph.to_lonlat(np.array([x0, x1]), np.array([y0, y1]))
+    voters = _extent(*(float(v) for v in stops.total_bounds))
+    streets = _extent(float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1]))
+    return (
+        f"the street data {request.streets} does not cover the voters of {request.voters}: "
+        f"no target address is within {request.max_snap_m:.0f} m of its streets. The voters "
+        f"lie at {voters}; the streets cover {streets}. Use an extract of the voters' area."
+    )
 
 
 def _route_turfs(

@@ -25,7 +25,7 @@ from app.store.engine import Database, utcnow
 from app.store.models import Upload, UploadedPrecinct
 from geo._errors import InputError
 from geo.precincts import read_precincts
-from geo.voters import NOT_FOUND, read_voters
+from geo.voters import NOT_FOUND, read_voters, require_voters
 
 KINDS = ("voters", "precincts")
 VOTER_SUFFIXES = {".csv", ".tsv", ".txt", ".zip", ".parquet", ".geojson", ".json", ".gpkg"}
@@ -83,14 +83,8 @@ def _read(kind: str, path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[s
             "layout": table.layout,
             "columns": dict(table.columns),
         }
-        if report["accepted"] + to_geocode == 0:
-            reasons = table.rejected["reason"].value_counts().head(3)
-            raise InputError(
-                "no usable voter rows (every row was rejected: "
-                + "; ".join(f"{count} × {reason}" for reason, count in reasons.items())
-                + ")",
-                path=path,
-            )
+        if to_geocode == 0:
+            require_voters(table, path=path)
         return report, []
     layer = read_precincts(path)
     polygons = [
