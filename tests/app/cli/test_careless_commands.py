@@ -1,4 +1,4 @@
-"""Careless commands and hopeless files: nothing of the user's is destroyed, every error says why."""
+"""Careless commands and hopeless files: nothing of the user's is destroyed, errors say why."""
 
 from __future__ import annotations
 
