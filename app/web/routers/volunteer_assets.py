@@ -9,8 +9,8 @@
 
 The page itself, the turf JSON and the results endpoint belong to the API
 (``app.web.routers.volunteer``); the page's script and style are ``static/volunteer/``.
-None of these routes reads the database or reveals whether a token is valid: they return the same
-bytes for any token.
+The worker and the manifest answer only for a live link: an unknown one gets 404 and a revoked or
+expired one 410, so a phone's next worker update check finds the link gone.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.outputs.assets import leaflet_dir, static_dir
+from app.store.links import resolve_link
+from app.web.deps import AppServices, Services
 
 LEAFLET_URL = "/vendor/leaflet"
 VOLUNTEER_STATIC_URL = "/static/volunteer"
@@ -34,10 +36,10 @@ VOLUNTEER_ICON_URL = f"{VOLUNTEER_STATIC_URL}/icon.svg"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
 
 
-def _check_token(token: str) -> None:
-    # Only the token's shape is checked: these routes serve the same bytes for any link.
+def _check_token(token: str, services: AppServices) -> None:
     if not _TOKEN.match(token):
         raise HTTPException(status_code=404, detail="no such link")
+    resolve_link(services.db, token)  # unknown: 404; revoked or expired: 410
 
 
 @cache
@@ -61,8 +63,8 @@ def register_volunteer_assets(app: FastAPI) -> None:
     app.mount(LEAFLET_URL, StaticFiles(directory=Path(leaflet_dir())), name="leaflet")
 
     @app.get("/t/{token}/sw.js", include_in_schema=False)
-    def volunteer_service_worker(token: str) -> Response:
-        _check_token(token)
+    def volunteer_service_worker(token: str, services: Services) -> Response:
+        _check_token(token, services)
         return Response(
             content=_service_worker_source(),
             media_type="text/javascript",
@@ -74,8 +76,8 @@ def register_volunteer_assets(app: FastAPI) -> None:
         )
 
     @app.get("/t/{token}/manifest.webmanifest", include_in_schema=False)
-    def volunteer_manifest(token: str) -> Response:
-        _check_token(token)
+    def volunteer_manifest(token: str, services: Services) -> Response:
+        _check_token(token, services)
         manifest: dict[str, Any] = {
             "name": "Canvass walk list",
             "short_name": "Canvass",

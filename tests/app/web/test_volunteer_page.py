@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.outputs.assets import leaflet_dir, static_dir
+from app.settings import Settings
+from app.store.engine import Database
+from app.store.links import create_volunteer_link, resolve_link, revoke_link
+from app.web.app import create_app
 from app.web.pages import render_page
-from app.web.routers.volunteer_assets import register_volunteer_assets, volunteer_page_assets
+from app.web.routers.volunteer_assets import volunteer_page_assets
+
+
+def db_link_id(db: Database, token: str) -> int:
+    return resolve_link(db, token).id
+
 
 TOKEN = "abcDEF123_-xyz789abcDEF123_-xyz789abcDEF1"
 VOLUNTEER_STATIC = static_dir() / "volunteer"
@@ -29,10 +39,22 @@ def _page(tile_url: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def client() -> TestClient:
-    app = FastAPI()
-    register_volunteer_assets(app)
-    return TestClient(app)
+def served(workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    database = tmp_path_factory.mktemp("db") / "canvass.db"
+    app = create_app(Settings(workspace=workspace, database_url=f"sqlite:///{database}"))
+    yield TestClient(app)
+    app.state.services.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(served: TestClient) -> TestClient:
+    return served
+
+
+@pytest.fixture(scope="module")
+def link(served: TestClient) -> str:
+    """A live volunteer link's token."""
+    return create_volunteer_link(served.app.state.services.db, "demo", "P01-01")  # type: ignore[attr-defined]
 
 
 def test_page_loads_script_and_style_only_from_this_server() -> None:
@@ -78,8 +100,10 @@ def test_service_worker_caches_every_asset_of_the_page() -> None:
         assert f'"{asset}"' in worker
 
 
-def test_service_worker_is_served_with_a_scope_covering_the_link(client: TestClient) -> None:
-    response = client.get(f"/t/{TOKEN}/sw.js")
+def test_service_worker_is_served_with_a_scope_covering_the_link(
+    client: TestClient, link: str
+) -> None:
+    response = client.get(f"/t/{link}/sw.js")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert response.headers["service-worker-allowed"] == "/t/"
@@ -87,18 +111,18 @@ def test_service_worker_is_served_with_a_scope_covering_the_link(client: TestCli
     assert 'addEventListener("fetch"' in response.text
 
 
-def test_manifest_starts_at_the_link(client: TestClient) -> None:
-    response = client.get(f"/t/{TOKEN}/manifest.webmanifest")
+def test_manifest_starts_at_the_link(client: TestClient, link: str) -> None:
+    response = client.get(f"/t/{link}/manifest.webmanifest")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/manifest+json")
     manifest = response.json()
-    assert manifest["start_url"] == f"/t/{TOKEN}"
+    assert manifest["start_url"] == f"/t/{link}"
     # A home-screen icon the page can show offline: served here, cached by the worker.
     icons = {icon["src"] for icon in manifest["icons"]}
     assert icons == {"/static/volunteer/icon.svg"}
     icon = static_dir() / "volunteer" / "icon.svg"
     assert ElementTree.parse(icon).getroot().tag == "{http://www.w3.org/2000/svg}svg"
-    assert "/static/volunteer/icon.svg" in client.get(f"/t/{TOKEN}/sw.js").text
+    assert "/static/volunteer/icon.svg" in client.get(f"/t/{link}/sw.js").text
 
 
 def test_leaflet_is_served_locally(client: TestClient) -> None:
@@ -109,9 +133,20 @@ def test_leaflet_is_served_locally(client: TestClient) -> None:
             assert len(response.content) > 1000
 
 
-@pytest.mark.parametrize("token", ["short", "has.dot.in.it.x", "a" * 201])
-def test_odd_tokens_get_no_worker(client: TestClient, token: str) -> None:
+@pytest.mark.parametrize("token", ["short", "has.dot.in.it.x", "a" * 201, TOKEN])
+def test_odd_and_unknown_tokens_get_no_worker(client: TestClient, token: str) -> None:
     assert client.get(f"/t/{token}/sw.js").status_code == 404
+    assert client.get(f"/t/{token}/manifest.webmanifest").status_code == 404
+
+
+def test_a_revoked_link_gets_no_worker(client: TestClient) -> None:
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    token = create_volunteer_link(db, "demo", "P01-01")
+    assert client.get(f"/t/{token}/sw.js").status_code == 200
+    link_id = db_link_id(db, token)
+    assert revoke_link(db, link_id, user_id=None)
+    assert client.get(f"/t/{token}/sw.js").status_code == 410
+    assert client.get(f"/t/{token}/manifest.webmanifest").status_code == 410
 
 
 def test_page_weight_without_tiles_is_small() -> None:
