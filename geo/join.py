@@ -18,6 +18,12 @@ from geo.voters import VoterTable, reject_rows
 # Points farther than this outside the precinct layer's extent are not a near miss but a
 # wrong coordinate (another city or state): they are rejected rather than kept unassigned.
 FAR_OUTSIDE_M = 10_000.0
+# Without precincts the voters' own area stands in: the box of the central 80 % of them along
+# each axis (robust to a tenth of wrong points on each side). A point is wrong when it lies
+# beyond that box by more than FAR_OUTSIDE_M and the box's own diagonal (a statewide file's
+# sparse edges are not wrong), given a few dozen voters to tell where the others are.
+CORE_SHARE = 0.8
+MIN_VOTERS_FOR_CORE = 50
 
 
 def assign_precincts(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) -> pd.Series:
@@ -60,12 +66,64 @@ def distance_outside_m(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) ->
     A cheap test for coordinates that are not near misses but wrong (another city or state).
     Both layers must be in EPSG:4326; the distance is equirectangular, within a few percent.
     """
-    west, south, east, north = precincts.total_bounds
+    return distance_outside_box_m(points, tuple(precincts.total_bounds))
+
+
+def core_box(points: gpd.GeoDataFrame, share: float = CORE_SHARE) -> tuple[float, ...]:
+    """The box holding the central ``share`` of the points along each axis (EPSG:4326)."""
+    tail = (1.0 - share) / 2.0
+    lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    west, east = np.quantile(lon, [tail, 1.0 - tail])
+    south, north = np.quantile(lat, [tail, 1.0 - tail])
+    return float(west), float(south), float(east), float(north)
+
+
+def box_diagonal_m(box: tuple[float, ...]) -> float:
+    """The length of a lon/lat box's diagonal in metres (equirectangular)."""
+    west, south, east, north = box
+    mid = np.radians((south + north) / 2.0)
+    return float(np.hypot((east - west) * np.cos(mid), north - south) * 111_195.0)
+
+
+def distance_outside_box_m(points: gpd.GeoDataFrame, box: tuple[float, ...]) -> pd.Series:
+    """How far each point (EPSG:4326) lies outside a lon/lat box, in metres (0 inside)."""
+    west, south, east, north = box
     lon, lat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     dlon = np.maximum(np.maximum(west - lon, lon - east), 0.0)
     dlat = np.maximum(np.maximum(south - lat, lat - north), 0.0)
     metres = np.hypot(dlon * np.cos(np.radians(lat)), dlat) * 111_195.0
     return pd.Series(metres, index=points.index, name="outside_m")
+
+
+def _reject_far_from_the_others(table: VoterTable) -> tuple[VoterTable, dict[str, Any]]:
+    """Without precincts: keep every voter but those far from where the others are."""
+    voters = table.accepted
+    voters["precinct"] = ""
+    counts: dict[str, Any] = {"precincts": 0, "rejected_swapped": 0, "rejected_far": 0}
+    if len(voters) >= MIN_VOTERS_FOR_CORE:
+        box = core_box(voters)
+        limit = max(FAR_OUTSIDE_M, box_diagonal_m(box))
+        far_m = distance_outside_box_m(voters, box)
+        far = far_m > limit
+        swapped_points = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(voters.geometry.y, voters.geometry.x), crs=voters.crs
+        )
+        swapped = far & (distance_outside_box_m(swapped_points, box).to_numpy() <= limit)
+        reason = pd.Series("", index=voters.index, dtype=object)
+        reason.loc[swapped] = (
+            "latitude and longitude look swapped (swapped back, the point lies among the "
+            "other voters)"
+        )
+        wrong = far & ~swapped
+        reason.loc[wrong] = (
+            "far from every other voter ("
+            + (far_m[wrong] / 1000).round(1).astype(str)
+            + " km beyond where most of them are): check the coordinates"
+        )
+        table = reject_rows(table, reason != "", reason)
+        counts.update(rejected_swapped=int(swapped.sum()), rejected_far=int(wrong.sum()))
+    counts.update(matched=len(table.accepted), outside=0)
+    return table, counts
 
 
 def join_precincts(
@@ -76,8 +134,8 @@ def join_precincts(
     A voter outside every precinct is rejected when its latitude and longitude look swapped
     (swapped back, the point lies in a precinct) or when it lies more than ``FAR_OUTSIDE_M``
     beyond the layer's extent; otherwise it is a near miss and kept, unassigned. Without a
-    layer every voter is kept with precinct ``''``. ``table.accepted`` gets the ``precinct``
-    column in place.
+    layer every voter is kept with precinct ``''``, but for those far from where the other
+    voters are (swapped, or in another city). ``table.accepted`` gets the ``precinct`` column.
 
     Returns
     -------
@@ -87,8 +145,7 @@ def join_precincts(
     ``dropped_empty_geometries`` and ``id_column``.
     """
     if layer is None:
-        table.accepted["precinct"] = ""
-        return table, {"precincts": 0, "matched": len(table.accepted), "outside": 0}
+        return _reject_far_from_the_others(table)
     precinct = assign_precincts(table.accepted, layer.polygons)
     outside = precinct.isna()
     table.accepted["precinct"] = precinct.fillna("")

@@ -216,7 +216,32 @@ def test_join_without_precincts_keeps_every_voter_unassigned(tmp_path: Path) -> 
 
     assert joined.accepted["precinct"].tolist() == [""] * 5
     assert joined.rejected.empty
-    assert counts == {"precincts": 0, "matched": 5, "outside": 0}
+    # Five voters are too few to tell where "the others" are: nobody is refused.
+    assert counts == {
+        "precincts": 0,
+        "matched": 5,
+        "outside": 0,
+        "rejected_swapped": 0,
+        "rejected_far": 0,
+    }
+
+
+def test_without_precincts_points_far_from_every_other_voter_are_refused(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    # 80 voters over ~3 x 3 km of downtown Atlanta, one 6 km out in the suburbs (kept), one with
+    # latitude and longitude swapped, one in Columbus, Ohio (both refused).
+    town = [(-84.40 + 0.03 * x, 33.74 + 0.027 * y) for x, y in rng.random((80, 2))]
+    suburb, swapped, columbus = (-84.33, 33.75), (33.75, -84.39), (-82.99, 39.96)
+    table = voter_table(tmp_path / "voters.csv", *town, suburb, swapped, columbus)
+
+    joined, counts = join_precincts(table, None)
+
+    assert len(joined.accepted) == 81 and joined.accepted["precinct"].eq("").all()
+    reasons = joined.rejected.set_index("row")["reason"]
+    assert reasons[82].startswith("latitude and longitude look swapped")
+    assert reasons[83].startswith("far from every other voter (") and "km beyond" in reasons[83]
+    assert (counts["rejected_swapped"], counts["rejected_far"], counts["matched"]) == (1, 1, 81)
+    assert len(joined.accepted) + len(joined.rejected) == table.total
 
 
 def test_join_of_a_table_where_every_voter_is_in_a_precinct(
