@@ -26,6 +26,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from app.spreadsheet import restore_frame
+
 SUMMARY = "summary.json"
 STOPS = "stops.csv"
 REJECTED = "rejected.csv"
@@ -174,9 +176,10 @@ class PlanFolder:
     def read_stops(self) -> pd.DataFrame | None:
         """``stops.csv`` with ids as text, or None when it is missing or unreadable."""
         try:
-            return pd.read_csv(self.stops_path, dtype={"stop_id": str, "turf": str})
+            frame = pd.read_csv(self.stops_path, dtype={"stop_id": str, "turf": str})
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
             return None
+        return restore_frame(frame)
 
     def read_previous_stops(self) -> pd.DataFrame | None:
         """The stops of the plan as cut (``stop_id``, ``turf``, ``sequence``, ``doors``)."""

@@ -31,7 +31,7 @@ from folium.plugins import HeatMap
 from folium.template import Template
 
 from app.outputs.assets import LEAFLET_HEAT
-from app.outputs.maps import TILES_ATTRIBUTION, TILES_URL, OfflineMap
+from app.outputs.maps import TILES_ATTRIBUTION, TILES_URL, OfflineMap, html_text, save_page
 from app.planning.analysis import PlanAnalysis, analyse, target_stops
 from segments.engagement import engagement_by_hex, engagement_by_precinct
 from segments.universe import UniverseSize
@@ -140,7 +140,7 @@ def _display(table: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
     shown = gpd.GeoDataFrame(
         {
             # Ids come from the organiser's files and the tooltip is HTML: escape them.
-            label: [html.escape(str(i)) for i in table.index],
+            label: [html_text(i) for i in table.index],
             "Voters": text("voters", _count),
             "Targets": text("targets", _count),
             "Target doors": text("target_households", _count),
@@ -252,7 +252,7 @@ def _turf_layer(turfs: gpd.GeoDataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Turfs", show=True)
     if len(turfs):
         outlines = gpd.GeoDataFrame(
-            {"Turf": [html.escape(str(t)) for t in turfs["turf"]]},
+            {"Turf": [html_text(t) for t in turfs["turf"]]},
             geometry=_lean(turfs.geometry),
             crs=4326,
         )
@@ -449,5 +449,5 @@ def write_heatmap(
         analysis=plan.analysis,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(path))
+    save_page(fmap, path)
     return path

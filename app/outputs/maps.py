@@ -6,7 +6,11 @@ still draw on a plain background.
 
 from __future__ import annotations
 
+import html
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 import folium
 import geopandas as gpd
@@ -30,6 +34,44 @@ TURF_COLOURS = (
 )
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def html_text(value: object) -> str:
+    """``value`` as text for HTML that folium puts inside a JavaScript template literal.
+
+    HTML-escaped, and the characters a template literal gives meaning to (backtick, ``${``,
+    backslash) written as entities, which show as themselves: text from a voter file can neither
+    add markup to a tooltip nor run as code.
+    """
+    text = html.escape(str(value), quote=True)
+    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def save_page(fmap: folium.Map, path: Path) -> list[Path]:
+    """Write a folium map to ``path`` with its scripts in files beside it, none inline.
+
+    Folium renders its code into inline ``<script>`` blocks; the pages are served under a
+    Content-Security-Policy that runs no inline script, so each block goes to
+    ``<page>.<n>.js`` and the page loads it from there (same order, same place). Returns the
+    files written.
+    """
+    scripts: list[str] = []
+
+    def external(match: re.Match[str]) -> str:
+        scripts.append(match.group(1))
+        return f'<script src="{quote(path.stem)}.{len(scripts) - 1}.js"></script>'
+
+    page = _INLINE_SCRIPT.sub(external, fmap.get_root().render())
+    written = [path]
+    for index, code in enumerate(scripts):
+        script = path.with_name(f"{path.stem}.{index}.js")
+        script.write_text(code, encoding="utf-8")
+        written.append(script)
+    path.write_text(page, encoding="utf-8")
+    return written
 
 
 class OfflineMap(folium.Map):
@@ -72,8 +114,10 @@ def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) 
     """All turfs of a plan: outlines, routes and precinct boundaries, each a toggleable layer."""
     fmap = _base_map(_bounds(turfs))
     if plan.precincts is not None:
+        outlines = plan.precincts[["precinct", "geometry"]].copy()
+        outlines["precinct"] = [html_text(p) for p in outlines["precinct"]]
         folium.GeoJson(
-            plan.precincts.to_json(),
+            outlines.to_json(),
             name="Precincts",
             style_function=lambda _: {
                 "color": "#444",
@@ -98,7 +142,7 @@ def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) 
                 "fillOpacity": 0.15,
             },
             tooltip=(
-                f"<b>{turf.turf}</b><br>{turf.doors} doors · {turf.stops} stops<br>"
+                f"<b>{html_text(turf.turf)}</b><br>{turf.doors} doors · {turf.stops} stops<br>"
                 f"{turf.minutes:.0f} min · {turf.walk_m / 1000:.1f} km"
             ),
         ).add_to(outlines)
@@ -110,8 +154,8 @@ def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) 
         folium.Marker(
             [centre.y, centre.x],
             icon=folium.DivIcon(
-                html=f'<a class="turf-label" href="{turf.turf}.html" '
-                f'style="color:{colour}">{turf.turf}</a>',
+                html=f'<a class="turf-label" href="{html_text(quote(f"{turf.turf}.html"))}" '
+                f'style="color:{colour}">{html_text(turf.turf)}</a>',
                 icon_size=(60, 16),
                 icon_anchor=(30, 8),
             ),
@@ -169,7 +213,10 @@ def turf_map(
                 icon_size=(24, 24),
                 icon_anchor=(12, 12),
             ),
-            tooltip=f"{seq}. {stop.address} — {stop.doors} door{'s' if stop.doors != 1 else ''}",
+            tooltip=(
+                f"{seq}. {html_text(stop.address)} — {stop.doors} "
+                f"door{'s' if stop.doors != 1 else ''}"
+            ),
         ).add_to(fmap)
     _add_to_head(
         fmap,
@@ -189,6 +236,6 @@ def write_maps(
 ) -> None:
     """Write the plan's map of all turfs and each turf's map into ``folder``'s ``maps/``."""
     folder.maps_dir.mkdir(parents=True, exist_ok=True)
-    overview_map(plan, turfs, routes).save(str(folder.overview_map_path))
+    save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
     for index, turf in enumerate(plan.turfs):
-        turf_map(plan, turf, index, turfs, routes).save(str(folder.turf_map(turf.turf_id)))
+        save_page(turf_map(plan, turf, index, turfs, routes), folder.turf_map(turf.turf_id))

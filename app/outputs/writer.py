@@ -25,6 +25,7 @@ from app.outputs.walklists import walklist_rows, write_walklist_html
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan
 from app.planning.request import request_record
+from app.spreadsheet import neutralise_frame
 from geo._errors import InputError
 
 
@@ -99,8 +100,8 @@ def _write_all(plan: Plan, folder: PlanFolder, *, name: str) -> dict[str, Any]:
     turfs = turf_table(plan)
     routes = route_lines(plan)
     rejected = plan.rejected.sort_values("row", kind="stable")
-    rejected.to_csv(folder.rejected_path, index=False)
-    stop_table(plan).to_csv(folder.stops_path, index=False)
+    neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
+    neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
     turfs.to_file(folder.turfs_path, driver="GeoJSON")
     if plan.precincts is not None and len(plan.precincts):
         # For the manager dashboard's precinct layers (ids and outlines only).
@@ -112,7 +113,7 @@ def _write_all(plan: Plan, folder: PlanFolder, *, name: str) -> dict[str, Any]:
     folder.walklists_dir.mkdir()
     for turf in plan.turfs:
         rows = walklist_rows(plan, turf)
-        rows.to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+        neutralise_frame(rows).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
         write_walklist_html(plan, turf, rows, folder.walklist(turf.turf_id, "html"), plan_name=name)
         write_walklist_pdf(plan, turf, rows, folder.walklist(turf.turf_id, "pdf"), plan_name=name)
     write_maps(plan, turfs, routes, folder)

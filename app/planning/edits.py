@@ -14,6 +14,7 @@ never given to other doors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,7 @@ __all__ = [
     "apply_edit",
     "next_turf_id",
     "previous_assignment",
+    "turf_prefix",
     "used_turf_ids",
 ]
 
@@ -133,9 +135,25 @@ def used_turf_ids(edits: Iterable[Mapping[str, Any]]) -> set[str]:
     return used
 
 
+_NOT_IN_A_NAME = re.compile(r"[^\w .-]+")
+TURF_PREFIX_LENGTH = 40
+
+
+def turf_prefix(precinct: str) -> str:
+    """The precinct as the start of its turfs' ids: safe as a file name and in a URL.
+
+    Letters (any script), digits, spaces, ``.``, ``_`` and ``-`` stay; any other run of
+    characters becomes ``_``, and none of `` ._-`` starts or ends it (a precinct file's ids are
+    data: ``../x``, markup or ``=formula`` must not reach a path, a page or a spreadsheet).
+    Voters in no precinct: ``NONE``.
+    """
+    safe = _NOT_IN_A_NAME.sub("_", precinct).strip(" ._-")[:TURF_PREFIX_LENGTH].strip(" ._-")
+    return safe or "NONE"
+
+
 def next_turf_id(precinct: str, with_precincts: bool, taken: Iterable[str]) -> str:
     """The id after the highest one used in ``precinct`` (``P01-07``; ``T05`` without)."""
-    prefix = f"{precinct or 'NONE'}-" if with_precincts else "T"
+    prefix = f"{turf_prefix(precinct)}-" if with_precincts else "T"
     numbers = [
         int(turf[len(prefix) :])
         for turf in taken

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from app.planning.edits import AppliedEdit, apply_edit
+from app.planning.edits import AppliedEdit, apply_edit, turf_prefix
 from app.planning.request import PlanRequest
 from routing.snap import Snapped
 from routing.streets import StreetGraph
@@ -38,7 +38,7 @@ def turf_ids(
         if ids[i]:
             continue
         # Voters in no precinct still get turfs, named for that: NONE-01, NONE-02, ...
-        key = (precincts[i] or "NONE") if with_precincts else ""
+        key = turf_prefix(precincts[i]) if with_precincts else ""
         while True:
             counters[key] = counters.get(key, 0) + 1
             candidate = f"{key}-{counters[key]:02d}" if with_precincts else f"T{counters[key]:02d}"

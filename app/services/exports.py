@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from app.errors import NotFoundError
 from app.services.survey import SurveyError, SurveyStore
+from app.spreadsheet import neutralise
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
 from app.store.results import VoterResult, results_per_voter
@@ -56,7 +57,7 @@ def _tsv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[str, 
     writer.writerow(header)
     written = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([neutralise(cell) for cell in row])
         written += 1
     return buffer.getvalue(), written
 

@@ -19,6 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.plan_folder import WALKLIST_COLUMNS, PlanFolder, PlanFolderError
+from app.spreadsheet import restore_frame
 from app.store.engine import Database, utcnow
 from app.store.keys import household_key
 from app.store.models import Household, Plan, Precinct, Route, Stop, Turf, Voter
@@ -63,7 +64,7 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise PlanImportError(f"{path}: missing column(s) {', '.join(missing)}")
-    return frame
+    return restore_frame(frame)
 
 
 def _number(value: Any, path: Path, column: str, row: int) -> float:

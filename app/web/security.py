@@ -6,10 +6,14 @@ server ``canvass serve`` runs.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import HTTPException, Request
@@ -30,13 +34,14 @@ def tile_origin(tile_url: str | None) -> str:
     return f"{parts.scheme}://{host}" if parts.scheme in ("http", "https") and host else ""
 
 
-def content_security_policy(tile_url: str | None, *, inline_scripts: bool = False) -> str:
+def content_security_policy(tile_url: str | None, *, script_hashes: Sequence[str] = ()) -> str:
     """Scripts only from this server; images from here and the tile host; no framing by others.
 
-    Generated plan documents (Folium maps) carry inline scripts, so ``inline_scripts`` allows
-    those for them: still no script from any other origin.
+    No inline script runs anywhere: generated pages load their code from files. A page made on
+    request with inline scripts of its own (the dashboard's live map) passes their
+    ``script_hashes`` (``sha256-...``), and only those run.
     """
-    scripts = "'self' 'unsafe-inline'" if inline_scripts else "'self'"
+    scripts = " ".join(["'self'", *(f"'{h}'" for h in script_hashes)])
     images = " ".join(s for s in ("'self'", "data:", "blob:", tile_origin(tile_url)) if s)
     # The volunteer page's service worker may fetch tiles to keep them for offline use.
     connect = " ".join(s for s in ("'self'", tile_origin(tile_url)) if s)
@@ -48,13 +53,20 @@ def content_security_policy(tile_url: str | None, *, inline_scripts: bool = Fals
     )
 
 
+def inline_script_hashes(page: str) -> list[str]:
+    """The CSP hashes (``sha256-...``) of a page's inline ``<script>`` blocks."""
+    return [
+        "sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode()
+        for code in re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+    ]
+
+
 class SecurityHeaders:
     """Adds the CSP and the usual hardening headers to every response (pure ASGI)."""
 
     def __init__(self, app: ASGIApp, tile_url: str | None) -> None:
         self.app = app
-        self.strict = content_security_policy(tile_url).encode()
-        self.documents = content_security_policy(tile_url, inline_scripts=True).encode()
+        self.policy = content_security_policy(tile_url).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on and add the headers to its response."""
@@ -63,10 +75,7 @@ class SecurityHeaders:
             return
         path = str(scope.get("path", ""))
         extra = [
-            (
-                b"content-security-policy",
-                self.documents if path.startswith("/files/") else self.strict,
-            ),
+            (b"content-security-policy", self.policy),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"no-referrer"),
             (b"x-frame-options", b"SAMEORIGIN"),

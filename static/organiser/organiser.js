@@ -226,7 +226,10 @@
         onEachFeature: function (feature, layer) {
           const id = feature.properties.turf;
           layers.set(id, layer);
-          layer.bindTooltip(id + " · " + feature.properties.doors + " doors · " + Math.round(feature.properties.minutes) + " min");
+          // Leaflet puts a string tooltip in as HTML: give it a text node (ids come from data).
+          const tip = document.createElement("span");
+          tip.textContent = id + " · " + Number(feature.properties.doors) + " doors · " + Math.round(Number(feature.properties.minutes)) + " min";
+          layer.bindTooltip(tip);
           layer.on("click", function (event) {
             if (drawing) return;
             L.DomEvent.stopPropagation(event);

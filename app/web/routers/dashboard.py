@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.services.dashboard import activity_of, live_heat_map_html
 from app.services.progress import progress_report
 from app.web.deps import Reader, Services
-from app.web.security import content_security_policy
+from app.web.security import content_security_policy, inline_script_hashes
 
 router = APIRouter()
 REFRESH_S = 30
@@ -50,9 +50,9 @@ def dashboard_map(name: str, _: Reader, services: Services) -> HTMLResponse:
     shapes = services.analyses.shapes(activity, folder)
     html = live_heat_map_html(activity, shapes, assets_url=f"/files/{name}/assets/")
     response = HTMLResponse(html)
-    # A Folium page runs inline scripts (all its own); still none from another origin.
+    # A Folium page made on request: its own inline scripts run (by hash), no other.
     response.headers["Content-Security-Policy"] = content_security_policy(
-        services.settings.tile_url, inline_scripts=True
+        services.settings.tile_url, script_hashes=inline_script_hashes(html)
     )
     response.headers["Cache-Control"] = "no-store"
     return response
