@@ -17,7 +17,13 @@ URL = re.compile(r"https?://[^\s\"'<>)]+")
 
 
 def _page(demo_plan: BuiltPlan) -> str:
-    return (demo_plan.out / "maps" / "heat.html").read_text(encoding="utf-8")
+    """The heat page with the scripts it loads from beside it (it has no inline script)."""
+    maps = demo_plan.out / "maps"
+    html = (maps / "heat.html").read_text(encoding="utf-8")
+    assert "<script>" not in html
+    local = re.findall(r'<script src="([^"/]+\.js)"></script>', html)
+    assert local
+    return html + "".join((maps / name).read_text(encoding="utf-8") for name in local)
 
 
 def test_heat_page_loads_nothing_from_a_cdn(demo_plan: BuiltPlan) -> None:
