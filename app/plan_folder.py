@@ -8,7 +8,8 @@ rejected.csv       every input row not used, with a reason
 stops.csv          target stops with their turf and place in the walk
 turfs.geojson      turf outlines          precincts.geojson  precinct outlines (optional)
 routes.geojson     walks along streets    routes.gpx         the same as GPX
-walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/<turf>.html, maps/heat.html
+walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/heat.html (with their .js)
+maps/<turf>.html and maps/<turf>.data.js  a turf's map page and what it draws
 assets/            Leaflet and CSS the pages load (never a CDN)
 ```
 
@@ -148,6 +149,10 @@ class PlanFolder:
     def turf_map(self, turf: str) -> Path:
         """``maps/<turf>.html``."""
         return self.maps_dir / f"{turf}.html"
+
+    def turf_map_data(self, turf: str) -> Path:
+        """``maps/<turf>.data.js``: what the turf's map draws (its page loads it)."""
+        return self.maps_dir / f"{turf}.data.js"
 
     def is_plan(self) -> bool:
         """Whether the folder holds a plan."""

@@ -44,12 +44,13 @@ import shapely
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from sklearn.cluster import KMeans
 
+from geo.effort import TurfSize, WalkModel
 from geo.osm import read_address_points
 from geo.sample import demo_osm_path
 from routing.cutting import cut_turfs, quiet_cells
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import TurfSize, WalkModel, group_walks, route_turf
+from routing.turfs import group_walks, route_turf
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ATLANTA = {

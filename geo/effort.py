@@ -30,3 +30,19 @@ class WalkModel:
             + doors * self.minutes_per_door
             + stops * self.minutes_per_stop
         )
+
+
+@dataclass(frozen=True)
+class TurfSize:
+    """Target size of one turf: minutes of canvassing, or a number of doors."""
+
+    minutes: float | None = 120.0
+    doors: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.minutes is None) == (self.doors is None):
+            raise ValueError("give exactly one of minutes or doors as the turf size")
+        if (self.minutes is not None and self.minutes <= 0) or (
+            self.doors is not None and self.doors <= 0
+        ):
+            raise ValueError("the turf size must be positive")

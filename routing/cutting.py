@@ -36,11 +36,12 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from geo.effort import TurfSize, WalkModel
 from routing.order import order_stops
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
-from routing.turfs import GroupWalks, TurfSize, WalkModel, group_walks, split_large_groups
+from routing.turfs import GroupWalks, group_walks, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
 LONG_WALK_KICKS_PER_STOP = 10

@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.effort import TurfSize, WalkModel
 from routing.cutting import _dp_cuts, block_faces, long_walk, quiet_cells, stop_effort
 from routing.distances import stop_distances
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
-from routing.turfs import TurfSize, WalkModel
 
 
 class TurfEditError(ValueError):

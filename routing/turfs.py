@@ -28,22 +28,6 @@ MAX_GROUP_STOPS = 2500
 
 
 @dataclass(frozen=True)
-class TurfSize:
-    """Target size of one turf: minutes of canvassing, or a number of doors."""
-
-    minutes: float | None = 120.0
-    doors: int | None = None
-
-    def __post_init__(self) -> None:
-        if (self.minutes is None) == (self.doors is None):
-            raise ValueError("give exactly one of minutes or doors as the turf size")
-        if (self.minutes is not None and self.minutes <= 0) or (
-            self.doors is not None and self.doors <= 0
-        ):
-            raise ValueError("the turf size must be positive")
-
-
-@dataclass(frozen=True)
 class TurfRoute:
     """The walk of one turf."""
 

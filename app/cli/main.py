@@ -25,8 +25,8 @@ from app.cli.parser import build_parser, walk_model
 from app.services.survey import DEMO_SURVEY, SurveyError, SurveyStore
 from app.settings import Settings
 from geo._errors import InputError
+from geo.effort import TurfSize
 from routing._errors import SnappingError, StreetDataError
-from routing.turfs import TurfSize
 from segments._errors import FilterError
 
 if TYPE_CHECKING:
@@ -40,32 +40,33 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
 
-def _run_and_write(request: PlanRequest, out: Path, *, force: bool) -> dict[str, object]:
+def _run_and_write(
+    request: PlanRequest, out: Path, *, force: bool, quiet: bool = False
+) -> dict[str, object]:
+    from app.cli.progress import ConsoleProgress
     from app.outputs.writer import check_destination, write_plan
     from app.planning.pipeline import run_plan
 
     check_destination(out, force=force)  # before the work, not after it
-
     started = time.perf_counter()
-    with console.status("starting…") as status:
-
-        def on_stage(name: str) -> None:
-            status.update(f"[bold]{name.replace('_', ' ')}[/bold] …")
-            logger.debug("stage %s", name)
-
-        plan = run_plan(request, on_stage=on_stage)
-        status.update("[bold]writing walk lists and maps[/bold] …")
-        document = write_plan(plan, out, force=force)
+    with ConsoleProgress(console, quiet=quiet) as progress:
+        plan = run_plan(request, progress=progress)
+        document = write_plan(plan, out, force=force, progress=progress)
+    elapsed = time.perf_counter() - started
     voters = plan.counts["voters"]
     target = plan.counts["target"]
+    timings = document["timings_s"]
+    assert isinstance(timings, dict)
+    writing = float(timings.get("write_total", 0.0))
     console.print(
-        f"[green]Plan written[/green] in {time.perf_counter() - started:.1f} s: "
-        f"{voters['accepted']:,} of {voters['total']:,} voters accepted "
-        f"({voters['rejected']:,} rejected, see rejected.csv); "
-        f"{target['voters']:,} targeted at {target['stops']:,} stops; "
-        f"{len(plan.turfs)} turfs."
+        f"[green]Plan written[/green] in {elapsed:.1f} s ({elapsed - writing:.1f} s planning, "
+        f"{writing:.1f} s writing): {voters['accepted']:,} of {voters['total']:,} voters "
+        f"accepted ({voters['rejected']:,} rejected, see rejected.csv); "
+        f"{target['voters']:,} targeted at {target['stops']:,} stops; {len(plan.turfs)} turfs.",
+        soft_wrap=True,
     )
-    console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
+    if not quiet:
+        console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
     return document
 
 
@@ -86,7 +87,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         target=DEMO_TARGET,
         graph_cache_dir=settings.graph_cache_dir,
     )
-    _run_and_write(request, args.out, force=args.force)
+    _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
     survey = SurveyStore(args.out.parent)
     if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
         survey.save(DEMO_SURVEY)
@@ -117,7 +118,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
     )
-    _run_and_write(request, args.out, force=args.force)
+    _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
     return 0
 
 
@@ -268,18 +269,30 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+OUR_LOGGERS = ("canvass", "app", "geo", "routing", "segments")
+
+
+def _configure_logging(*, verbose: bool, quiet: bool) -> None:
+    """Ours at INFO (DEBUG with --verbose, errors only with --quiet); other libraries' warnings.
+
+    Libraries log plenty at INFO (fontTools per font subset, pyogrio per file, Alembic per
+    migration): none of that is for the person at the console.
+    """
+    logging.basicConfig(
+        level=logging.ERROR if quiet else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=console, show_path=False)],
+        force=True,
+    )
+    ours = logging.DEBUG if verbose else logging.ERROR if quiet else logging.INFO
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(ours)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``canvass`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=console, show_path=False)],
-    )
-    # pyogrio logs every file it writes at INFO; that is noise on the console.
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)
-    # Alembic reports every migration step and plugin at INFO: noise for a user.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(COMMANDS[args.command](args, _settings(args)))
     except (InputError, StreetDataError, SnappingError, FilterError, SurveyError) as exc:

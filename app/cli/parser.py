@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.settings import DEFAULT_WORKSPACE
 from geo._errors import InputError
-from routing.turfs import WalkModel
+from geo.effort import WalkModel
 
 ADMIN_PASSWORD_ENV = "CANVASS_ADMIN_PASSWORD"
 
@@ -82,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="canvass", description="Plan door-to-door canvassing on real streets."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="print only errors and the final line"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="build a whole plan from the embedded sample")

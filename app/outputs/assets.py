@@ -44,3 +44,6 @@ def copy_assets(target: Path) -> None:
     shutil.copy2(leaflet_heat_path(), target / LEAFLET_HEAT)
     for css in (static_dir() / "css").glob("*.css"):
         shutil.copy2(css, target / css.name)
+    # The turf map pages' own script and style (the maps draw from per-turf data files).
+    for asset in sorted((static_dir() / "maps").glob("*.*")):
+        shutil.copy2(asset, target / asset.name)

@@ -7,6 +7,7 @@ still draw on a plain background.
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -14,10 +15,12 @@ from urllib.parse import quote
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 from branca.element import Element
 
 if TYPE_CHECKING:
-    from app.plan_folder import PlanFolder
     from app.planning.pipeline import Plan, Turf
 
 TURF_COLOURS = (
@@ -171,71 +174,88 @@ def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) 
     return fmap
 
 
-def turf_map(
-    plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame
-) -> OfflineMap:
-    """One turf: its outline, the route along the streets and numbered stops."""
-    outline = turfs.loc[turfs["turf"] == turf.turf_id]
-    fmap = _base_map(_bounds(outline))
-    colour = _colour(index)
-    folium.GeoJson(
-        outline.geometry.to_json(),
-        name="Turf",
-        style_function=lambda _: {"color": colour, "weight": 1, "fillOpacity": 0.08},
-    ).add_to(fmap)
-    route = routes.loc[routes["turf"] == turf.turf_id]
-    folium.GeoJson(
-        route.geometry.to_json(),
-        name="Route",
-        style_function=lambda _: {"color": colour, "weight": 4},
-    ).add_to(fmap)
-    start = outline.iloc[0]
-    folium.Marker(
-        [start["drop_off_lat"], start["drop_off_lon"]],
-        icon=folium.DivIcon(
-            html='<div class="drop-off">Start</div>', icon_size=(44, 20), icon_anchor=(22, 10)
-        ),
-        tooltip="Drop-off: the street corner where this walk begins",
-    ).add_to(fmap)
+TURF_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Turf {title}</title>
+<link rel="stylesheet" href="../assets/leaflet.css">
+<link rel="stylesheet" href="../assets/turf-map.css">
+</head>
+<body>
+<div id="map" data-tiles="{tiles}" data-attribution="{attribution}"></div>
+<script src="../assets/leaflet.js"></script>
+<script src="{data}"></script>
+<script src="../assets/turf-map.js"></script>
+</body>
+</html>
+"""
+"""A turf's map page: the same for every turf but for its title and the data file it loads."""
+
+
+def _round(coordinates: Any, digits: int = 7) -> Any:
+    if isinstance(coordinates, float | int):
+        return round(float(coordinates), digits)
+    return [_round(c, digits) for c in coordinates]
+
+
+def _outline(shape: shapely.Geometry) -> dict[str, Any]:
+    geometry = shapely.geometry.mapping(shape)
+    return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"], 6)}
+
+
+def turf_map_data(plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
+    """What a turf's map draws: outline, route, drop-off and numbered stops (EPSG:4326)."""
+    outline = turfs.loc[turfs["turf"] == turf.turf_id].iloc[0]
     stops = plan.stops.loc[turf.route.stops]
-    for stop in stops.itertuples():
-        folium.PolyLine(
-            [[stop.geometry.y, stop.geometry.x], [stop.street_lat, stop.street_lon]],
-            color=colour,
-            weight=1.5,
-            dash_array="3 4",
-        ).add_to(fmap)
-    for seq, stop in enumerate(stops.itertuples(), start=1):
-        folium.Marker(
-            [stop.geometry.y, stop.geometry.x],
-            icon=folium.DivIcon(
-                html=f'<div class="stop-no" style="background:{colour}">{seq}</div>',
-                icon_size=(24, 24),
-                icon_anchor=(12, 12),
-            ),
-            tooltip=(
-                f"{seq}. {html_text(stop.address)} — {stop.doors} "
-                f"door{'s' if stop.doors != 1 else ''}"
-            ),
-        ).add_to(fmap)
-    _add_to_head(
-        fmap,
-        Element(
-            "<style>.drop-off{background:#111;color:#fff;border-radius:4px;"
-            "font:600 11px/20px system-ui,sans-serif;text-align:center}"
-            ".stop-no{color:#fff;border-radius:12px;width:24px;height:24px;"
-            "font:600 12px/24px system-ui,sans-serif;text-align:center;"
-            "box-shadow:0 0 0 2px #fff}</style>"
-        ),
+    route_lon, route_lat = (
+        plan.graph.to_lonlat(turf.route.line_xy[:, 0], turf.route.line_xy[:, 1])
+        if len(turf.route.line_xy)
+        else (np.array([]), np.array([]))
     )
-    return fmap
+    drop_off = None
+    if not (pd.isna(outline["drop_off_lat"]) or pd.isna(outline["drop_off_lon"])):
+        drop_off = [
+            round(float(outline["drop_off_lat"]), 7),
+            round(float(outline["drop_off_lon"]), 7),
+        ]
+    return {
+        "turf": turf.turf_id,
+        "colour": _colour(index),
+        "outline": _outline(outline.geometry),
+        "route": _round(np.column_stack([route_lat, route_lon]).tolist()),
+        "drop_off": drop_off,
+        "stops": [
+            {
+                "sequence": seq,
+                "lat": round(float(stop.geometry.y), 7),
+                "lon": round(float(stop.geometry.x), 7),
+                "street_lat": round(float(stop.street_lat), 7),
+                "street_lon": round(float(stop.street_lon), 7),
+                "label": f"{seq}. {stop.address} — {stop.doors} "
+                f"door{'s' if stop.doors != 1 else ''}",
+            }
+            for seq, stop in enumerate(stops.itertuples(), start=1)
+        ],
+    }
 
 
-def write_maps(
-    plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, folder: PlanFolder
-) -> None:
-    """Write the plan's map of all turfs and each turf's map into ``folder``'s ``maps/``."""
-    folder.maps_dir.mkdir(parents=True, exist_ok=True)
-    save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
-    for index, turf in enumerate(plan.turfs):
-        save_page(turf_map(plan, turf, index, turfs, routes), folder.turf_map(turf.turf_id))
+def write_turf_map(data: dict[str, Any], path: Path) -> list[Path]:
+    """Write a turf's map page and its data file (``<turf>.data.js``) beside it."""
+    script = path.with_name(f"{path.stem}.data.js")
+    # JSON inside a script file: no character of the data can end or escape it.
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        payload = payload.replace(char, code)
+    script.write_text(f"window.CANVASS_TURF = {payload};\n", encoding="utf-8")
+    path.write_text(
+        TURF_PAGE.format(
+            title=html.escape(str(data["turf"])),
+            tiles=html.escape(TILES_URL),
+            attribution=html.escape(TILES_ATTRIBUTION),
+            data=html.escape(quote(script.name)),
+        ),
+        encoding="utf-8",
+    )
+    return [path, script]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +20,13 @@ import pandas as pd
 
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import write_maps
+from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_pdf import write_walklist_pdf
 from app.outputs.walklists import walklist_rows, write_walklist_html
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
-from app.planning.pipeline import Plan
+from app.planning.pipeline import Plan, Turf
+from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
 from app.spreadsheet import neutralise_frame
 from geo._errors import InputError
@@ -63,23 +66,30 @@ def check_destination(out: Path, *, force: bool = False) -> None:
         )
 
 
-def write_plan(plan: Plan, out: str | Path, *, force: bool = False) -> dict[str, Any]:
+def write_plan(
+    plan: Plan, out: str | Path, *, force: bool = False, progress: Progress | None = None
+) -> dict[str, Any]:
     """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
 
-    Anything else at ``out`` is refused (see ``check_destination``) unless ``force``.
+    Anything else at ``out`` is refused (see ``check_destination``) unless ``force``. The files
+    of a turf that is the same as in the earlier plan (same walk list, same walk) are carried
+    over as they are, bytes and modification time, instead of being made again.
     """
     out = Path(out)
     check_destination(out, force=force)
+    previous = PlanFolder(out) if is_plan(out) else None
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        document = _write_all(plan, PlanFolder(staging), name=out.name)
+        document = _write_all(
+            plan, PlanFolder(staging), name=out.name, previous=previous, progress=progress
+        )
         if out.exists() or out.is_symlink():
-            previous = out.with_name(f".{out.name}.previous")
-            _remove(previous)
-            out.rename(previous)
+            previous_path = out.with_name(f".{out.name}.previous")
+            _remove(previous_path)
+            out.rename(previous_path)
             staging.rename(out)
-            _remove(previous)
+            _remove(previous_path)
         else:
             staging.rename(out)
     except BaseException:
@@ -96,28 +106,135 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _write_all(plan: Plan, folder: PlanFolder, *, name: str) -> dict[str, Any]:
-    turfs = turf_table(plan)
-    routes = route_lines(plan)
-    rejected = plan.rejected.sort_values("row", kind="stable")
-    neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
-    neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
-    turfs.to_file(folder.turfs_path, driver="GeoJSON")
-    if plan.precincts is not None and len(plan.precincts):
-        # For the manager dashboard's precinct layers (ids and outlines only).
-        outlines = plan.precincts[["precinct", "geometry"]]
-        outlines.to_file(folder.precincts_path, driver="GeoJSON")
-    routes.to_file(folder.routes_path, driver="GeoJSON")
-    write_gpx(plan, routes, folder.gpx_path)
-    copy_assets(folder.assets_dir)
-    folder.walklists_dir.mkdir()
-    for turf in plan.turfs:
-        rows = walklist_rows(plan, turf)
-        neutralise_frame(rows).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
-        write_walklist_html(plan, turf, rows, folder.walklist(turf.turf_id, "html"), plan_name=name)
-        write_walklist_pdf(plan, turf, rows, folder.walklist(turf.turf_id, "pdf"), plan_name=name)
-    write_maps(plan, turfs, routes, folder)
-    write_heatmap(plan, turfs, folder.heatmap_path)
+TURF_FIGURES = ("precinct", "stops", "doors", "voters", "walk_m", "minutes", "barrier_crossings")
+"""What must be equal for a turf's earlier files to be carried over (with its walk list)."""
+
+
+def _turf_files(folder: PlanFolder, turf: str) -> list[Path]:
+    return [
+        folder.walklist(turf, "csv"),
+        folder.walklist(turf, "html"),
+        folder.walklist(turf, "pdf"),
+        folder.turf_map(turf),
+        folder.turf_map_data(turf),
+    ]
+
+
+def _earlier_figures(previous: PlanFolder | None) -> dict[str, dict[str, Any]]:
+    """Each turf of the earlier plan with its figures (none when unreadable)."""
+    if previous is None:
+        return {}
+    try:
+        turfs = previous.read_summary().get("turfs") or []
+    except ValueError:
+        return {}
+    return {
+        str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES}
+        for t in turfs
+        if isinstance(t, dict)
+    }
+
+
+class _Clock:
+    """Adds up the time of each kind of file across turfs (for ``timings_s``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def time(self, name: str, started: float) -> float:
+        now = time.perf_counter()
+        self.seconds[name] += now - started
+        return now
+
+
+def _write_all(
+    plan: Plan,
+    folder: PlanFolder,
+    *,
+    name: str,
+    previous: PlanFolder | None,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    stages = Stages(progress)
+    with stages.stage("write_tables"):
+        turfs = turf_table(plan)
+        routes = route_lines(plan)
+        rejected = plan.rejected.sort_values("row", kind="stable")
+        neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
+        neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
+        turfs.to_file(folder.turfs_path, driver="GeoJSON")
+        if plan.precincts is not None and len(plan.precincts):
+            # For the manager dashboard's precinct layers (ids and outlines only).
+            outlines = plan.precincts[["precinct", "geometry"]]
+            outlines.to_file(folder.precincts_path, driver="GeoJSON")
+        routes.to_file(folder.routes_path, driver="GeoJSON")
+        write_gpx(plan, routes, folder.gpx_path)
+        copy_assets(folder.assets_dir)
+    earlier = _earlier_figures(previous)
+    figures = {
+        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES}
+        for row in turfs.drop(columns="geometry").to_dict(orient="records")
+    }
+    clock = _Clock()
+    carried = 0
+    with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
+        folder.walklists_dir.mkdir()
+        folder.maps_dir.mkdir()
+        for index, turf in enumerate(plan.turfs):
+            same = earlier.get(turf.turf_id) == figures[turf.turf_id]
+            carried += _write_turf(
+                plan, turf, index, turfs, folder, name, previous if same else None, clock
+            )
+            turf_progress.advance()
+    with stages.stage("write_overview_map"):
+        save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
+    with stages.stage("write_heatmap"):
+        write_heatmap(plan, turfs, folder.heatmap_path)
+    timings = dict(plan.timings_s)
+    timings.update(stages.timings)
+    timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
+    timings["write_total"] = round(sum(stages.timings.values()), 3)
     document = summary(plan, turfs)
+    document["timings_s"] = timings
+    document["turfs_carried_over"] = carried
     folder.write_summary(document)
     return document
+
+
+def _plain(value: Any) -> Any:
+    value = value.item() if isinstance(value, np.generic) else value
+    return round(value, 1) if isinstance(value, float) else value
+
+
+def _write_turf(
+    plan: Plan,
+    turf: Turf,
+    index: int,
+    turfs: gpd.GeoDataFrame,
+    folder: PlanFolder,
+    name: str,
+    previous: PlanFolder | None,
+    clock: _Clock,
+) -> int:
+    """Write one turf's walk lists and map; 1 when they were carried over from ``previous``."""
+    started = time.perf_counter()
+    rows = walklist_rows(plan, turf)
+    text = neutralise_frame(rows).to_csv(index=False)
+    started = clock.time("write_walklist_rows", started)
+    if previous is not None:
+        old = _turf_files(previous, turf.turf_id)
+        same_list = old[0].is_file() and old[0].read_text(encoding="utf-8") == text
+        if same_list and all(path.is_file() for path in old):
+            for source, target in zip(old, _turf_files(folder, turf.turf_id), strict=True):
+                shutil.copy2(source, target)
+            clock.time("carry_over_turfs", started)
+            return 1
+    folder.walklist(turf.turf_id, "csv").write_text(text, encoding="utf-8")
+    started = clock.time("write_walklist_csv", started)
+    write_walklist_html(plan, turf, rows, folder.walklist(turf.turf_id, "html"), plan_name=name)
+    started = clock.time("write_walklist_html", started)
+    write_walklist_pdf(plan, turf, rows, folder.walklist(turf.turf_id, "pdf"), plan_name=name)
+    started = clock.time("write_walklist_pdf", started)
+    write_turf_map(turf_map_data(plan, turf, index, turfs), folder.turf_map(turf.turf_id))
+    clock.time("write_turf_maps", started)
+    return 0

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.effort import WalkModel
 from routing.edits import TurfEditError, merge_turfs, polygon_to_metric, split_turf
 from routing.edits import turf_from_polygon as _turf_from_polygon
 from routing.snap import Snapped
 from routing.streets import StreetGraph
-from routing.turfs import WalkModel
 
 EditKind = Literal["split", "merge", "draw"]
 EDIT_KINDS: tuple[str, ...] = ("split", "merge", "draw")

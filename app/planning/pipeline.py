@@ -6,9 +6,6 @@ times them and keeps the books so that every input row is accounted for.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,6 +15,7 @@ import pandas as pd
 import shapely
 
 from app.planning.analysis import PlanAnalysis, analyse
+from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
 from geo.households import assign_households, split_big_buildings, summarise_stops
@@ -32,8 +30,6 @@ from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
 from routing.turfs import GroupWalks, TurfRoute, route_turf
 from segments.filter import select
-
-StageCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -72,20 +68,6 @@ class Plan:
     """Size, hours and hot spots of the target universe (drawn by the heatmaps)."""
 
 
-class _Stages:
-    def __init__(self, on_stage: StageCallback | None) -> None:
-        self.timings: dict[str, float] = {}
-        self._on_stage = on_stage
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        if self._on_stage is not None:
-            self._on_stage(name)
-        started = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - started, 3)
-
-
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
     """The voters a target expression selects (all of them for ``None`` or blank)."""
     if not expression or not expression.strip():
@@ -105,13 +87,13 @@ class PreparedVoters:
     join_counts: dict[str, Any]
 
 
-def prepare_voters(request: PlanRequest, stages: _Stages | None = None) -> PreparedVoters:
+def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> PreparedVoters:
     """Read the voters and precincts of ``request``, join them and group households.
 
     The first stages of a plan; the server also runs them alone to count a target before
     anything is cut.
     """
-    stages = stages or _Stages(None)
+    stages = stages or Stages()
     with stages.stage("read_voters"):
         columns = None
         if request.columns_file is not None:
@@ -237,6 +219,7 @@ def _route_turfs(
     walks: dict[str, GroupWalks],
     rerouted: frozenset[str],
     with_precincts: bool,
+    progress: Progress,
 ) -> list[Turf]:
     """Route every turf (kept ones in their old order), name the new ones, sorted by id."""
     doors = snap.stops["doors"].to_numpy()
@@ -247,17 +230,19 @@ def _route_turfs(
             return float(doors[members].sum())
         return route.minutes
 
-    routes = [
-        route_turf(
-            graph,
-            walks[piece.group],
-            piece.members,
-            doors,
-            model=request.model,
-            keep_order=piece.turf_id is not None and piece.turf_id not in rerouted,
+    routes = []
+    for piece in cut:
+        routes.append(
+            route_turf(
+                graph,
+                walks[piece.group],
+                piece.members,
+                doors,
+                model=request.model,
+                keep_order=piece.turf_id is not None and piece.turf_id not in rerouted,
+            )
         )
-        for piece in cut
-    ]
+        progress.advance()
     ids = turf_ids(
         [piece.precinct for piece in cut],
         [float(snap.x[piece.members].mean()) for piece in cut],
@@ -298,9 +283,9 @@ def _place_in_turfs(
     return placed
 
 
-def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> Plan:
+def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
     """Run every stage of a plan in memory; ``app.outputs.writer.write_plan`` saves it."""
-    stages = _Stages(on_stage)
+    stages = Stages(progress)
     prepared = prepare_voters(request, stages)
     table, voters, layer = prepared.table, prepared.voters, prepared.layer
     with stages.stage("target"):
@@ -336,8 +321,8 @@ def run_plan(request: PlanRequest, *, on_stage: StageCallback | None = None) -> 
                 replace(piece, precinct=edited.precincts.get(str(piece.turf_id), piece.precinct))
                 for piece in cut
             ]
-    with stages.stage("route_turfs"):
-        turfs = _route_turfs(request, graph, snap, cut, walks, rerouted, with_precincts)
+    with stages.stage("route_turfs", total=len(cut)) as routing:
+        turfs = _route_turfs(request, graph, snap, cut, walks, rerouted, with_precincts, routing)
         voters = _place_in_turfs(stops, voters, turfs)
     with stages.stage("analysis"):
         analysis = analyse(voters, stops, model=request.model)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from app.plan_folder import PlanFolder, PlanFolderError
 from app.planning.edits import TurfEdit
-from routing.turfs import TurfSize, WalkModel
+from geo.effort import TurfSize, WalkModel
 
 ONLINE_PLACE_PREFIX = "place:"
 """Street data fetched by name (``place:Helsinki``) instead of read from a file."""

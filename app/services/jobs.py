@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import ConflictError, NotFoundError, ServiceError
+from app.planning.progress import Progress
 from geo._errors import InputError
 from routing._errors import SnappingError, StreetDataError
 from segments._errors import FilterError
 
 logger = logging.getLogger(__name__)
 
-StageCallback = Callable[[str], None]
-Work = Callable[[StageCallback], object]
+Work = Callable[[Progress], object]
 
 EXPECTED_FAILURES = (
     InputError,
@@ -46,6 +46,10 @@ class PlanJob:
     stage: str = ""
     error: str = ""
     stages_done: list[str] = field(default_factory=list)
+    done: int = 0
+    """Items of the current stage done so far (turfs routed, turfs written, ...)."""
+    total: int | None = None
+    """Items the current stage has, when it counts them."""
 
     def as_dict(self) -> dict[str, Any]:
         """The job as the API shows it."""
@@ -55,9 +59,28 @@ class PlanJob:
             "status": self.status,
             "stage": self.stage,
             "stages_done": list(self.stages_done),
+            "done": self.done,
+            "total": self.total,
             "error": self.error,
             "url": f"/plans/{self.name}" if self.status == "done" else None,
         }
+
+
+class JobProgress(Progress):
+    """A job's stage and counts, as the page that polls the job shows them."""
+
+    def __init__(self, job: PlanJob) -> None:
+        self.job = job
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        """Record that stage ``name`` started (the one before it is done)."""
+        if self.job.stage:
+            self.job.stages_done.append(self.job.stage)
+        self.job.stage, self.job.done, self.job.total = name, 0, total
+
+    def advance(self, count: int = 1) -> None:
+        """Count ``count`` more items of the stage."""
+        self.job.done += count
 
 
 class JobQueue:
@@ -71,7 +94,7 @@ class JobQueue:
     def submit(
         self, name: str, work: Work, *, conflict: str, blocked: Callable[[], bool] | None = None
     ) -> PlanJob:
-        """Queue ``work(on_stage)`` as a job of plan ``name``.
+        """Queue ``work(progress)`` as a job of plan ``name``.
 
         ``ConflictError(conflict)`` while a job of that plan is queued or running, or when
         ``blocked()`` says so (checked under the queue's lock).
@@ -103,14 +126,8 @@ class JobQueue:
 
     def _run(self, job: PlanJob, work: Work) -> None:
         job.status = "running"
-
-        def on_stage(name: str) -> None:
-            if job.stage:
-                job.stages_done.append(job.stage)
-            job.stage = name
-
         try:
-            work(on_stage)
+            work(JobProgress(job))
         except EXPECTED_FAILURES as exc:
             job.status, job.error = "failed", str(exc)
             return
@@ -118,5 +135,6 @@ class JobQueue:
             logger.exception("plan %s failed", job.name)
             job.status, job.error = "failed", f"unexpected error: {type(exc).__name__}: {exc}"
             return
-        job.stages_done.append(job.stage)
-        job.stage, job.status = "", "done"
+        if job.stage:
+            job.stages_done.append(job.stage)
+        job.stage, job.status, job.total = "", "done", None

@@ -23,12 +23,13 @@ from sqlalchemy import select
 from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
 from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
+from app.planning.progress import Progress
 from app.planning.request import PlanRequest
-from app.services.jobs import JobQueue, PlanJob, StageCallback
+from app.services.jobs import JobQueue, PlanJob
 from app.store.engine import Database
 from app.store.models import Upload
+from geo.effort import TurfSize
 from geo.sample import demo_osm_path
-from routing.turfs import TurfSize
 from segments._errors import FilterError
 from segments.universe import universe_size
 
@@ -163,11 +164,10 @@ class Planner:
         request = self.request(source, size)
         folder = self.workspace / name
 
-        def work(on_stage: StageCallback) -> None:
-            plan = run_plan(request, on_stage=on_stage)
-            on_stage("write_outputs")
-            write_plan(plan, folder)
-            on_stage("import")
+        def work(progress: Progress) -> None:
+            plan = run_plan(request, progress=progress)
+            write_plan(plan, folder, progress=progress)
+            progress.stage("import")
             self.on_written(folder)
 
         return self.jobs.submit(

@@ -11,13 +11,13 @@ import pandas as pd
 import shapely
 
 from geo._errors import InputError
+from geo.effort import WalkModel
 from geo.tables import read_table
 from routing._errors import SnappingError
 from routing.distances import leg_line, stop_distances
 from routing.order import order_stops, path_length_m
 from routing.snap import snap_points
 from routing.streets import load_walk_graph
-from routing.turfs import WalkModel
 
 REQUIRED_COLUMNS = ("id", "lat", "lon")
 

@@ -25,8 +25,9 @@ from app.outputs.writer import write_plan
 from app.plan_folder import PlanFolder
 from app.planning.edits import TurfEdit
 from app.planning.pipeline import run_plan
+from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
-from app.services.jobs import JobQueue, PlanJob, StageCallback
+from app.services.jobs import JobQueue, PlanJob
 from app.store.audit import audit
 from app.store.engine import Database
 
@@ -102,15 +103,14 @@ class TurfEditor:
             raise ConflictError(conflict)
         folder = self.check(name, edit)
 
-        def work(on_stage: StageCallback) -> None:
-            on_stage("read_plan")
+        def work(progress: Progress) -> None:
+            progress.stage("read_plan")
             request = replace(
                 request_from_plan(folder, graph_cache_dir=self.graph_cache_dir), edit=edit
             )
-            plan = run_plan(request, on_stage=on_stage)
-            on_stage("write_outputs")
-            write_plan(plan, folder)
-            on_stage("import")
+            plan = run_plan(request, progress=progress)
+            write_plan(plan, folder, progress=progress)
+            progress.stage("import")
             self.on_written(folder)
             record = plan.counts["edits"][-1]
             with self.db.writing() as session:

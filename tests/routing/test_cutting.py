@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.effort import TurfSize, WalkModel
 from geo.osm import read_address_points
 from routing.cutting import (
     CutTurf,
@@ -22,7 +23,7 @@ from routing.cutting import (
 from routing.edits import TurfEditError, merge_turfs, split_turf, turf_from_polygon
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import TurfSize, WalkModel, route_turf
+from routing.turfs import route_turf
 from tests.routing.osm_xml import arterial_osm, metres_to_lonlat
 
 MODEL = WalkModel()

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.fields import Expression, Name, RowId
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
-from routing.turfs import TurfSize
+from geo.effort import TurfSize
 
 router = APIRouter()
 

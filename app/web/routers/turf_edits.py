@@ -78,6 +78,8 @@ class JobOut(BaseModel):
     status: str = Field(description="queued, running, done or failed")
     stage: str = Field(description="the stage running now ('' when queued or finished)")
     stages_done: list[str]
+    done: int = Field(description="items of the current stage done (turfs routed, written, ...)")
+    total: int | None = Field(description="items the current stage has, when it counts them")
     error: str = Field(description="why the job failed ('' otherwise)")
     url: str | None = Field(description="the plan's page once the job is done")
 

@@ -13,7 +13,7 @@ from app.cli import main
 from app.planning.pipeline import Plan, run_plan
 from app.planning.recut import turf_ids
 from app.planning.request import PlanRequest
-from routing.turfs import TurfSize
+from geo.effort import TurfSize
 from tests.app.conftest import BuiltPlan
 
 TAMPERE = ("61.4978", "23.7610")  # ~160 km from Helsinki: not a near miss

@@ -312,12 +312,14 @@ def test_a_split_through_the_api_keeps_results_with_their_households(
     started = client.post("/api/plans/demo/turfs/split", json={"turf": turf})
     assert started.status_code == 202, started.text
     job = started.json()
-    assert set(job) == {"id", "plan", "status", "stage", "stages_done", "error", "url"}
+    assert set(job) == {
+        "id", "plan", "status", "stage", "stages_done", "done", "total", "error", "url"
+    }  # fmt: skip
     assert job["plan"] == "demo" and job["status"] in ("queued", "running")
     job = _wait(client, job)
     assert job["status"] == "done", job
     assert job["url"] == "/plans/demo"
-    assert {"read_plan", "cut_turfs", "route_turfs", "write_outputs", "import"} <= set(
+    assert {"read_plan", "cut_turfs", "route_turfs", "write_turfs", "import"} <= set(
         job["stages_done"]
     )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -46,11 +47,14 @@ def test_turf_pages_contain_their_stops(client: TestClient, demo_plan: BuiltPlan
         assert positions == sorted(positions)
         fmap = client.get(f"/files/demo/maps/{turf.turf_id}.html")
         assert fmap.status_code == 200
-        # The page runs no inline script: its code comes from files beside it.
+        # The page runs no inline script: its code and its data come from files.
         assert re.search(r"<script>", fmap.text) is None
-        scripts = re.findall(r'<script src="([^"/]+\.js)"></script>', fmap.text)
-        code = "".join(client.get(f"/files/demo/maps/{name}").text for name in scripts)
-        assert code.count('class=\\"stop-no') == len(addresses)
+        data = client.get(f"/files/demo/maps/{turf.turf_id}.data.js").text
+        payload = json.loads(data.removeprefix("window.CANVASS_TURF = ").rstrip().rstrip(";"))
+        assert [s["label"].split(". ", 1)[1].rsplit(" — ", 1)[0] for s in payload["stops"]] == [
+            a for a in addresses
+        ]
+        assert client.get("/files/demo/assets/turf-map.js").status_code == 200
         assert client.get("/files/demo/assets/leaflet.js").status_code == 200
 
 
