@@ -138,8 +138,16 @@
         $("cut").disabled = false;
         return;
       }
-      say(out, `Working on ${job.plan}: ${job.stage || job.status}` +
-        (job.stages_done.length ? ` (done: ${job.stages_done.join(", ")})` : ""));
+      const stage = (job.stage || job.status).replace(/_/g, " ");
+      const counted = job.total ? ` ${job.done} of ${job.total}` : "";
+      say(out, `Working on ${job.plan}: ${stage}${counted}` +
+        ` (${job.stages_done.length} stages done)`);
+      const bar = document.createElement("progress");
+      bar.max = job.total || 1;
+      bar.value = job.total ? job.done : 0;
+      if (!job.total) bar.removeAttribute("value");  // a stage without a count: indeterminate
+      out.appendChild(document.createElement("br"));
+      out.appendChild(bar);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const response = await fetch(`/api/jobs/${job.id}`, { credentials: "same-origin" });
       if (response.ok) job = await response.json();

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.outputs.tables import stop_table
+from app.outputs.writer import write_plan
 from app.planning.edits import PlanChangedError, TurfEdit, TurfEditError, next_turf_id
 from app.planning.pipeline import Plan, run_plan
 from app.planning.request import PlanInputsError, PlanRequest, request_from_plan
@@ -152,6 +153,37 @@ def test_a_split_halves_one_turf_and_leaves_the_others(
         }
     ]
     assert plan.counts["recut"] == {"kept_turfs": len(halves) - 2, "new_turfs": 2}
+
+
+def test_writing_an_edit_remakes_only_the_turfs_it_touched(
+    demo_plan: BuiltPlan, before: pd.DataFrame, tmp_path: Path
+) -> None:
+    out = tmp_path / "demo"
+    shutil.copytree(demo_plan.out, out)
+    request = request_from_plan(out, graph_cache_dir=Settings().graph_cache_dir)
+    turf = _largest_turf(before)
+    old = {p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns) for p in _turf_files(out)}
+    time.sleep(0.02)  # a file made again now would have a later modification time
+
+    plan = run_plan(replace(request, edit=TurfEdit("split", (turf,))))
+    document = write_plan(plan, out)
+
+    new = {p.relative_to(out): (p.read_bytes(), p.stat().st_mtime_ns) for p in _turf_files(out)}
+    edited = {t for t in document["edits"][-1]["new"]}
+    assert len(edited) == 2 and turf in edited
+    for name, (content, mtime) in new.items():
+        if name.stem.split(".")[0] in edited:
+            continue
+        assert old[name] == (content, mtime), f"{name} was made again"
+    remade = [name for name in new if name.stem.split(".")[0] in edited]
+    assert len(remade) == 2 * 5  # walk list CSV, HTML, PDF, map page and its data
+    assert document["turfs_carried_over"] == len(plan.turfs) - 2
+
+
+def _turf_files(folder: Path) -> list[Path]:
+    return sorted([*folder.glob("walklists/*"), *folder.glob("maps/*.data.js")]) + sorted(
+        p for p in folder.glob("maps/*.html") if p.stem not in ("index", "heat")
+    )
 
 
 def test_a_merge_joins_turfs_and_a_later_edit_keeps_the_history(

@@ -102,6 +102,9 @@ def test_a_plan_is_cut_in_the_background_and_served(
     assert job["status"] == "done", job
     assert job["url"] == f"/plans/{name}"
     assert "cut_turfs" in job["stages_done"] and "import" in job["stages_done"]
+    done = job["stages_done"]
+    assert done.index("route_turfs") < done.index("write_turfs") < done.index("import")
+    assert job["total"] is None and job["done"] >= 0
     # The browser's plan used the same street-graph cache as the command line.
     cache_dir = client.app.state.services.settings.graph_cache_dir  # type: ignore[attr-defined]
     assert list(cache_dir.glob("graph-*.pickle"))
