@@ -22,10 +22,16 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
     """One row per turf with its counts, walk and an outline polygon (EPSG:4326)."""
     records: list[dict[str, Any]] = []
     outlines = []
+    voters_per_turf = (
+        plan.voters.loc[plan.voters["target"].to_numpy(dtype=bool)].groupby("turf")["turf"].size()
+    )
+    stop_x, stop_y = plan.graph.to_metric(
+        plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
+    )
+    doors = plan.stops["doors"].to_numpy()
     for turf in plan.turfs:
-        members = plan.stops.loc[turf.route.stops]
-        target = plan.voters.loc[plan.voters["target"] & (plan.voters["turf"] == turf.turf_id)]
-        sx, sy = plan.graph.to_metric(members.geometry.x.to_numpy(), members.geometry.y.to_numpy())
+        positions = np.asarray(turf.route.stops, dtype=np.intp)
+        sx, sy = stop_x[positions], stop_y[positions]
         shapes = [shapely.points(sx, sy)]
         if len(turf.route.line_xy) >= 2:
             shapes.append(np.array([shapely.linestrings(turf.route.line_xy)]))
@@ -43,8 +49,8 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
                 "turf": turf.turf_id,
                 "precinct": turf.precinct,
                 "stops": len(turf.route.stops),
-                "doors": int(members["doors"].sum()),
-                "voters": len(target),
+                "doors": int(doors[positions].sum()),
+                "voters": int(voters_per_turf.get(turf.turf_id, 0)),
                 "walk_m": round(turf.route.walk_m, 1),
                 "minutes": round(turf.route.minutes, 1),
                 "barrier_crossings": turf.route.barrier_crossings,
@@ -106,14 +112,15 @@ def write_gpx(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
     """One track per turf and a waypoint per stop, numbered in walking order."""
     ET.register_namespace("", GPX_NS)
     root = ET.Element(f"{{{GPX_NS}}}gpx", version="1.1", creator="Canvass Planner")
+    lat = plan.stops.geometry.y.to_numpy()
+    lon = plan.stops.geometry.x.to_numpy()
+    addresses = plan.stops["address"].astype(str).to_numpy()
+    doors = plan.stops["doors"].to_numpy()
     for turf in plan.turfs:
-        members = plan.stops.loc[turf.route.stops]
-        for seq, stop in enumerate(members.itertuples(), start=1):
-            wpt = ET.SubElement(
-                root, f"{{{GPX_NS}}}wpt", lat=f"{stop.geometry.y:.7f}", lon=f"{stop.geometry.x:.7f}"
-            )
+        for seq, i in enumerate(turf.route.stops, start=1):
+            wpt = ET.SubElement(root, f"{{{GPX_NS}}}wpt", lat=f"{lat[i]:.7f}", lon=f"{lon[i]:.7f}")
             ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = f"{turf.turf_id} #{seq}"
-            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = f"{stop.address} ({stop.doors} doors)"
+            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = f"{addresses[i]} ({doors[i]} doors)"
     for row in routes.itertuples():
         trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
         ET.SubElement(trk, f"{{{GPX_NS}}}name").text = str(row.turf)
