@@ -81,6 +81,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         streets=inputs.streets,
         target=DEMO_TARGET,
         graph_cache_dir=settings.graph_cache_dir,
+        archive_limits=settings.archive_limits,
     )
     _run_and_write(request, args.out)
     survey = SurveyStore(args.out.parent)
@@ -112,6 +113,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         model=walk_model(args),
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
+        archive_limits=settings.archive_limits,
     )
     _run_and_write(request, args.out)
     return 0
@@ -127,6 +129,7 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
         loop=args.loop,
         model=walk_model(args),
         graph_cache_dir=settings.graph_cache_dir,
+        archive_limits=settings.archive_limits,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.tmp")

@@ -29,6 +29,7 @@ from app.planning.request import PlanInputsError, request_from_plan
 from app.services.jobs import JobQueue, PlanJob, StageCallback
 from app.store.audit import audit
 from app.store.engine import Database
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 
 
 def polygon_from_geojson(geometry: dict[str, Any]) -> shapely.Geometry:
@@ -60,12 +61,14 @@ class TurfEditor:
         *,
         graph_cache_dir: Path | None,
         on_written: Callable[[Path], object],
+        archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
         self.db = db
         self.jobs = jobs
         self.plan_dir = plan_dir
         """The folder of a plan by name; raises ``NotFoundError`` for an unknown plan."""
         self.graph_cache_dir = graph_cache_dir
+        self.archive_limits = archive_limits
         self.on_written = on_written
 
     def _stops(self, folder: Path) -> pd.DataFrame:
@@ -105,7 +108,12 @@ class TurfEditor:
         def work(on_stage: StageCallback) -> None:
             on_stage("read_plan")
             request = replace(
-                request_from_plan(folder, graph_cache_dir=self.graph_cache_dir), edit=edit
+                request_from_plan(
+                    folder,
+                    graph_cache_dir=self.graph_cache_dir,
+                    archive_limits=self.archive_limits,
+                ),
+                edit=edit,
             )
             plan = run_plan(request, on_stage=on_stage)
             on_stage("write_outputs")
