@@ -11,6 +11,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | ``CANVASS_CACHE_DIR`` | street-graph cache (else ``$XDG_CACHE_HOME/canvass-planner``, |
 | | else ``~/.cache/canvass-planner``) |
 | ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create`` (else stdin or a prompt) |
+| ``CANVASS_MAX_ARCHIVE_BYTES`` | most a zipped input may unpack to (default 2 GB) |
+| ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from geo.archives import ArchiveLimits
 
 DEFAULT_WORKSPACE = Path("canvass-data")
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -53,6 +57,12 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(50_000_000, gt=0, description="largest upload read")
     max_request_bytes: int = Field(1_000_000, gt=0, description="largest other request body")
+    max_archive_bytes: int = Field(
+        2_000_000_000, gt=0, description="most a zipped voter file or layer may unpack to"
+    )
+    max_archive_ratio: float = Field(
+        100.0, gt=0, description="most a zipped input may be compressed (unpacked:packed)"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -63,6 +73,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_tiles_are_default(cls, value: str) -> str:
         return value.strip() or DEFAULT_TILE_URL
+
+    @property
+    def archive_limits(self) -> ArchiveLimits:
+        """The limits the file readers hold zipped inputs to (``geo.archives``)."""
+        return ArchiveLimits(max_bytes=self.max_archive_bytes, max_ratio=self.max_archive_ratio)
 
     @property
     def graph_cache_dir(self) -> Path:

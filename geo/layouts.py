@@ -151,7 +151,16 @@ def read_column_mapping(path: str | Path) -> dict[str, str]:
     path = Path(path)
     if not path.exists():
         raise InputError("column mapping file not found", path=path)
-    text = path.read_text(encoding="utf-8-sig")
+    if path.is_dir():
+        raise InputError("is a folder, not a column mapping file", path=path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"the column mapping is not UTF-8 text ({exc.reason} at byte {exc.start:,}); save "
+            "it as a UTF-8 TOML or JSON file",
+            path=path,
+        ) from None
     is_json = path.suffix.lower() == ".json"
     try:
         document = json.loads(text) if is_json else tomllib.loads(text)

@@ -23,6 +23,8 @@ def check_osm_path(path: str | Path) -> Path:
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
+    if path.is_dir():
+        raise InputError("is a folder, not an OSM extract", path=path)
     if not path.name.lower().endswith(OSM_SUFFIXES):
         raise InputError(
             f"not an OSM extract; expected one of {', '.join(OSM_SUFFIXES)}", path=path
@@ -77,8 +79,10 @@ def read_address_points(path: str | Path) -> gpd.GeoDataFrame:
                     float(lat),
                 )
             )
-    except RuntimeError as exc:
-        raise InputError(f"cannot be read as OSM data ({exc})", path=path) from exc
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # as libosmium says
+        raise InputError(
+            f"cannot be read as OSM data ({exc}); download or export the extract again", path=path
+        ) from exc
     columns = [
         "osm_type",
         "osm_id",

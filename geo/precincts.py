@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
+import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
 from geo._errors import InputError
+from geo.archives import (
+    DEFAULT_ARCHIVE_LIMITS,
+    ArchiveLimits,
+    extract_members,
+    open_zip,
+    read_member,
+)
 
 ID_COLUMN_HINTS = (
     "precinct_id",
@@ -47,50 +54,21 @@ class PrecinctLayer:
     """How many features had no usable polygon (null, empty, or not areal) and were left out."""
 
 
-def _read_layer(path: Path) -> gpd.GeoDataFrame:
+def _read_layer(path: Path, limits: ArchiveLimits) -> gpd.GeoDataFrame:
     if not path.exists():
         raise InputError("file not found", path=path)
+    if path.is_dir():
+        raise InputError(f"is a folder, not a file; {_READABLE}", path=path)
     suffix = path.suffix.lower()
     if suffix in {".json", ".geojson"}:
         text = path.read_bytes()
         if not text.strip():
             raise InputError("the file is empty", path=path)
-        head = text.lstrip()[:1]
-        if head == b"[":
+        if text.lstrip()[:1] == b"[":
             # Some newsroom files are a bare JSON array of Features, not a FeatureCollection.
-            try:
-                features = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"is not valid JSON ({exc})", path=path) from exc
-            return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
-    if suffix == ".zip":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile as exc:
-            raise InputError("is not a readable zip archive", path=path) from exc
-        shapefiles = [n for n in names if n.lower().endswith(".shp")]
-        jsons = [n for n in names if n.lower().endswith((".json", ".geojson"))]
-        if jsons and not shapefiles:
-            with zipfile.ZipFile(path) as archive:
-                inner = path.with_name(Path(jsons[0]).name)
-                data = archive.read(jsons[0])
-            return _read_json_bytes(data, path=f"{path}!{jsons[0]}", name=inner.name)
-        if not shapefiles:
-            raise InputError(
-                f"the zip holds no .shp, .json or .geojson layer (found {names[:5]}); zip the "
-                "precinct layer itself (a shapefile with its .shx, .dbf and .prj, or GeoJSON)",
-                path=path,
-            )
-        if len(shapefiles) > 1:
-            raise InputError(f"the zip holds several shapefiles {shapefiles}; keep one", path=path)
-        # County downloads often keep the shapefile in a folder inside the zip.
-        try:
-            return gpd.read_file(f"/vsizip/{path.resolve()}/{shapefiles[0]}")
-        except Exception as exc:  # pyogrio raises several error types for unreadable files
-            raise InputError(
-                f"cannot be read as a polygon layer ({exc}); {_READABLE}", path=path
-            ) from exc
+            return _read_json_bytes(text, path=str(path))
+    if suffix in {".zip", ".shz"}:  # GDAL would read a zipped shapefile (.shz) unchecked
+        return _read_zipped_layer(path, limits)
     try:
         return gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
@@ -99,15 +77,61 @@ def _read_layer(path: Path) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _read_json_bytes(data: bytes, *, path: str, name: str) -> gpd.GeoDataFrame:
+def _read_zipped_layer(path: Path, limits: ArchiveLimits) -> gpd.GeoDataFrame:
+    with open_zip(path) as archive:
+        names = [n for n in archive.namelist() if not n.endswith("/")]
+        shapefiles = [n for n in names if n.lower().endswith(".shp")]
+        jsons = [n for n in names if n.lower().endswith((".json", ".geojson"))]
+        if jsons and not shapefiles:
+            data = read_member(archive, jsons[0], path=path, limits=limits)
+            return _read_json_bytes(data, path=f"{path}!{jsons[0]}")
+        if not shapefiles:
+            raise InputError(
+                f"the zip holds no .shp, .json or .geojson layer (found {names[:5]}); zip the "
+                "precinct layer itself (a shapefile with its .shx, .dbf and .prj, or GeoJSON)",
+                path=path,
+            )
+        if len(shapefiles) > 1:
+            raise InputError(f"the zip holds several shapefiles {shapefiles}; keep one", path=path)
+        # County downloads often keep the shapefile in a folder inside the zip. Its parts are
+        # unpacked here, counted against the limits, rather than read by GDAL from the zip.
+        shapefile = PurePosixPath(shapefiles[0])
+        parts = [
+            n
+            for n in names
+            if PurePosixPath(n).parent == shapefile.parent
+            and PurePosixPath(n).stem.lower() == shapefile.stem.lower()
+            and PurePosixPath(n).name not in {"", ".", ".."}
+        ]
+        with tempfile.TemporaryDirectory(prefix="canvass-shapefile-") as folder:
+            extract_members(archive, parts, Path(folder), path=path, limits=limits)
+            try:
+                return gpd.read_file(Path(folder) / shapefile.name)
+            except Exception as exc:  # pyogrio raises several error types for unreadable files
+                problem = str(exc).replace(f"{folder}/", f"{shapefile.parent}/")
+                raise InputError(
+                    f"cannot be read as a polygon layer ({problem}); {_READABLE}", path=path
+                ) from exc
+
+
+def _read_json_bytes(data: bytes, *, path: str) -> gpd.GeoDataFrame:
     try:
         parsed = json.loads(data)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"is not valid JSON ({exc})", path=path) from exc
-    features = parsed if isinstance(parsed, list) else parsed.get("features")
+    except (ValueError, RecursionError) as exc:  # also bytes that are not UTF-8/16/32 text
+        raise InputError(f"is not valid JSON ({exc}); {_READABLE}", path=path) from exc
+    features = parsed if isinstance(parsed, list) else None
+    if isinstance(parsed, dict):
+        features = parsed.get("features")
     if not isinstance(features, list):
         raise InputError("is neither a FeatureCollection nor an array of Features", path=path)
-    return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    try:
+        return gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    except Exception as exc:  # geopandas/shapely raise several error types for bad features
+        raise InputError(
+            f"holds features that are not GeoJSON Features ({type(exc).__name__}: {exc}); "
+            f"{_READABLE}",
+            path=path,
+        ) from exc
 
 
 def _choose_id_column(frame: pd.DataFrame, *, path: Path) -> str:
@@ -129,7 +153,12 @@ def _choose_id_column(frame: pd.DataFrame, *, path: Path) -> str:
     )
 
 
-def read_precincts(path: str | Path, *, id_column: str | None = None) -> PrecinctLayer:
+def read_precincts(
+    path: str | Path,
+    *,
+    id_column: str | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> PrecinctLayer:
     """Read precinct polygons, reproject to EPSG:4326 and repair invalid geometries.
 
     Parameters
@@ -138,9 +167,11 @@ def read_precincts(path: str | Path, *, id_column: str | None = None) -> Precinc
         GeoJSON (also a bare array of Features), GeoPackage or Shapefile (also zipped).
     id_column
         The column holding precinct ids; chosen automatically when not given.
+    archive_limits
+        How much a zipped layer may unpack to.
     """
     path = Path(path)
-    layer = _read_layer(path)
+    layer = _read_layer(path, archive_limits)
     if layer.empty:
         raise InputError(
             "the layer has no features; export the precinct polygons again (or pick the file "

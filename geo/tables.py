@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo._errors import InputError
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, open_zip, read_member
+
+__all__ = [
+    "DEFAULT_ARCHIVE_LIMITS",
+    "ArchiveLimits",
+    "decode_text",
+    "numbers",
+    "read_table",
+    "read_text_table",
+]
 
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab"}
 SPATIAL_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
@@ -20,11 +29,22 @@ SPATIAL_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
 
 def decode_text(raw: bytes, *, path: str | Path) -> str:
     """Decode bytes of a text table: UTF-16 by BOM, UTF-8 (with or without BOM), else Latin-1."""
+    utf16 = None
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+        utf16 = "utf-16"
     # UTF-16 without a BOM shows as every other byte NUL in ASCII-heavy text.
-    if len(raw) >= 4 and raw[1:4:2] == b"\x00\x00":
-        return raw.decode("utf-16-le")
+    elif len(raw) >= 4 and raw[1:4:2] == b"\x00\x00":
+        utf16 = "utf-16-le"
+    if utf16 is not None:
+        try:
+            return raw.decode(utf16)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"looks like UTF-16 text but cannot be decoded ({exc.reason} at byte "
+                f"{exc.start:,}): a truncated or damaged file, or not a text table; export it "
+                "again as CSV",
+                path=path,
+            ) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -71,6 +91,16 @@ def read_text_table(raw: bytes, *, path: str | Path) -> pd.DataFrame:
             f"cannot be read as a {delimiter!r}-delimited table ({exc}); check quoting",
             path=path,
         ) from exc
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas makes the first values of rows longer than the header an index: the columns
+        # would be shifted against their names.
+        names = len(frame.columns)
+        raise InputError(
+            f"the rows hold more values ({names + frame.index.nlevels}) than the header has "
+            f"column names ({names}), so the columns would not line up; check the delimiter "
+            "and quoting, or remove the extra delimiters at the ends of the lines",
+            path=path,
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
 
@@ -112,18 +142,23 @@ def numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype(float)
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+) -> pd.DataFrame:
     """Read a voter-style table from CSV/TSV (also zipped), Parquet or a spatial point file.
 
     Text columns come back as strings; spatial files gain ``longitude``/``latitude`` columns
-    from their point geometry (reprojected to EPSG:4326).
+    from their point geometry (reprojected to EPSG:4326). A zipped table may unpack to no
+    more than ``archive_limits`` allow.
     """
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", path=path)
+    if path.is_dir():
+        raise InputError("is a folder, not a file; give the table itself", path=path)
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        return _read_zipped_table(path)
+        return _read_zipped_table(path, archive_limits)
     if suffix in TEXT_SUFFIXES:
         return read_text_table(path.read_bytes(), path=path)
     if suffix == ".parquet":
@@ -142,12 +177,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     )
 
 
-def _read_zipped_table(path: Path) -> pd.DataFrame:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise InputError("is not a readable zip archive (truncated download?)", path=path) from exc
-    with archive:
+def _read_zipped_table(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
+    with open_zip(path) as archive:
         members = [
             m
             for m in archive.namelist()
@@ -161,13 +192,8 @@ def _read_zipped_table(path: Path) -> pd.DataFrame:
                 path=path,
             )
         # VAN report exports name tab-separated UTF-16 text ".xls"; it is still text.
-        try:
-            data = archive.read(members[0])
-        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-            raise InputError(
-                f"the zip is damaged ({exc}); download or export it again", path=path
-            ) from exc
-        return read_text_table(data, path=f"{path}!{members[0]}")
+        data = read_member(archive, members[0], path=path, limits=limits)
+    return read_text_table(data, path=f"{path}!{members[0]}")
 
 
 def _read_point_layer(path: Path) -> pd.DataFrame:
@@ -178,12 +204,19 @@ def _read_point_layer(path: Path) -> pd.DataFrame:
         layer = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several error types for unreadable files
         raise InputError(f"cannot be read as a spatial layer ({exc})", path=path) from exc
+    if not isinstance(layer, gpd.GeoDataFrame):
+        raise InputError(
+            "the layer has no geometry; give voter points, or a table with latitude and "
+            "longitude columns",
+            path=path,
+        )
     if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
         layer = layer.to_crs(4326)
     frame = pd.DataFrame(layer.drop(columns=layer.geometry.name))
     frame.columns = [str(c).strip() for c in frame.columns]
-    # Non-point and null geometries give NaN here and are rejected later with a reason.
+    # Non-point, empty and null geometries give NaN here and are rejected later with a reason.
     geometry = layer.geometry.to_numpy()
-    frame["longitude"] = shapely.get_x(geometry)
-    frame["latitude"] = shapely.get_y(geometry)
+    points = (shapely.get_type_id(geometry) == 0) & ~shapely.is_empty(geometry)
+    frame["longitude"] = np.where(points, shapely.get_x(np.where(points, geometry, None)), np.nan)
+    frame["latitude"] = np.where(points, shapely.get_y(np.where(points, geometry, None)), np.nan)
     return frame

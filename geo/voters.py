@@ -19,7 +19,7 @@ from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
 from geo.geocode import GeocodeSettings, geocode
 from geo.layouts import COLUMN_ALIASES, detect_columns, resolve_columns
-from geo.tables import numbers, read_table
+from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers, read_table
 
 __all__ = ["COLUMN_ALIASES", "VoterTable", "detect_columns", "read_voters", "reject_rows"]
 
@@ -144,6 +144,7 @@ def read_voters(
     columns: dict[str, str] | None = None,
     address_points: AddressPoints | None = None,
     geocode_settings: GeocodeSettings | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
 ) -> VoterTable:
     """Read a voter file, geocode rows without coordinates, and split accepted from rejected.
 
@@ -161,6 +162,8 @@ def read_voters(
         placed by interpolation between the file's own neighbours.
     geocode_settings
         How far interpolation may reach.
+    archive_limits
+        How much a zipped voter file may unpack to (``geo.archives.ArchiveLimits``).
 
     Examples
     --------
@@ -170,7 +173,7 @@ def read_voters(
     ... )
     >>> table.accepted["source"].value_counts()  # file, osm_address, interpolated  # doctest: +SKIP
     """
-    raw = read_table(path)
+    raw = read_table(path, archive_limits=archive_limits)
     resolved = resolve_columns(list(raw.columns), explicit=columns, path=path)
     _check_location_columns(resolved.mapping, path=path, can_geocode=address_points is not None)
     frame = _canonical_frame(raw, resolved.mapping)

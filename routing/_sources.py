@@ -42,8 +42,12 @@ def osm_file_ways(path: Path) -> list[WayRun]:
                 run_ids, run_xy = [], []
             if len(run_ids) >= 2:
                 ways.append(WayRun(obj.id, run_ids, run_xy, tags))
-    except RuntimeError as exc:
-        raise StreetDataError(f"{path}: cannot be read as OSM data ({exc})") from exc
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
+        # libosmium: RuntimeError for a damaged file, ValueError for a bad id, version or
+        # timestamp, InvalidLocationError for a coordinate that is not a number.
+        raise StreetDataError(
+            f"{path}: cannot be read as OSM data ({exc}); download or export the extract again"
+        ) from exc
     return ways
 
 

@@ -86,6 +86,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         streets=inputs.streets,
         target=DEMO_TARGET,
         graph_cache_dir=settings.graph_cache_dir,
+        archive_limits=settings.archive_limits,
     )
     _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
     survey = SurveyStore(args.out.parent)
@@ -117,6 +118,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         model=walk_model(args),
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
+        archive_limits=settings.archive_limits,
     )
     _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
     return 0
@@ -132,6 +134,7 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
         loop=args.loop,
         model=walk_model(args),
         graph_cache_dir=settings.graph_cache_dir,
+        archive_limits=settings.archive_limits,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_name(f".{args.out.name}.tmp")

@@ -103,12 +103,17 @@ def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> Prepar
             request.voters,
             columns=columns,
             address_points=lambda: address_points_or_empty(request.streets),
+            archive_limits=request.archive_limits,
         )
     require_voters(table, path=request.voters)
     layer = None
     with stages.stage("read_precincts"):
         if request.precincts is not None:
-            layer = read_precincts(request.precincts, id_column=request.precinct_id_column)
+            layer = read_precincts(
+                request.precincts,
+                id_column=request.precinct_id_column,
+                archive_limits=request.archive_limits,
+            )
     with stages.stage("precinct_join"):
         table, join_counts = join_precincts(table, layer)
     require_voters(table, path=request.voters, after="the precinct join")

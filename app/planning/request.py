@@ -15,6 +15,7 @@ import pandas as pd
 
 from app.plan_folder import PlanFolder, PlanFolderError
 from app.planning.edits import TurfEdit
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.effort import TurfSize, WalkModel
 
 ONLINE_PLACE_PREFIX = "place:"
@@ -45,6 +46,8 @@ class PlanRequest:
     exactly): every turf is kept, the edited ones are routed afresh; nothing is re-cut."""
     previous_edits: tuple[dict[str, Any], ...] = ()
     """Edits made to the plan before (its summary's ``edits``), carried into the new one."""
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+    """How much a zipped voter file or precinct layer may unpack to (from the settings)."""
 
 
 class PlanInputsError(ValueError):
@@ -89,7 +92,12 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
     }
 
 
-def request_from_plan(plan_dir: Path, *, graph_cache_dir: Path | None = None) -> PlanRequest:
+def request_from_plan(
+    plan_dir: Path,
+    *,
+    graph_cache_dir: Path | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> PlanRequest:
     """The request a written plan was made from (its summary.json), with its turfs as cut.
 
     ``previous_stops`` and ``previous_edits`` come from the folder, so a run of the request
@@ -166,6 +174,7 @@ def request_from_plan(plan_dir: Path, *, graph_cache_dir: Path | None = None) ->
         precinct_id_column=precinct_id_column,
         columns_file=columns_file,
         previous_edits=edits,
+        archive_limits=archive_limits,
     )
 
 

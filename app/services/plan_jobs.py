@@ -28,6 +28,7 @@ from app.planning.request import PlanRequest
 from app.services.jobs import JobQueue, PlanJob
 from app.store.engine import Database
 from app.store.models import Upload
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.effort import TurfSize
 from geo.sample import demo_osm_path
 from segments._errors import FilterError
@@ -74,6 +75,7 @@ class Planner:
         streets_dir: Path,
         graph_cache_dir: Path | None,
         on_written: Callable[[Path], object],
+        archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -81,6 +83,7 @@ class Planner:
         self.uploads_dir = uploads_dir
         self.streets_dir = streets_dir
         self.graph_cache_dir = graph_cache_dir
+        self.archive_limits = archive_limits
         self.on_written = on_written
         self._prepared: OrderedDict[tuple[int, int | None, str], PreparedVoters] = OrderedDict()
         self._lock = threading.Lock()
@@ -118,6 +121,7 @@ class Planner:
             target=source.target or None,
             size=size or TurfSize(),
             graph_cache_dir=self.graph_cache_dir,
+            archive_limits=self.archive_limits,
         )
 
     def prepared(self, source: PlanSource) -> PreparedVoters:

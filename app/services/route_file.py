@@ -12,7 +12,7 @@ import shapely
 
 from geo._errors import InputError
 from geo.effort import WalkModel
-from geo.tables import read_table
+from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, read_table
 from routing._errors import SnappingError
 from routing.distances import leg_line, stop_distances
 from routing.order import order_stops, path_length_m
@@ -20,11 +20,15 @@ from routing.snap import snap_points
 from routing.streets import load_walk_graph
 
 REQUIRED_COLUMNS = ("id", "lat", "lon")
+MAX_DOORS = 100_000
+"""Most doors one stop may have (a big block of flats has a few hundred)."""
 
 
-def read_stops(path: Path) -> pd.DataFrame:
+def read_stops(
+    path: Path, *, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+) -> pd.DataFrame:
     """Read ``id,lat,lon`` (and optional ``doors``) rows, failing clearly on bad rows."""
-    frame = read_table(path)
+    frame = read_table(path, archive_limits=archive_limits)
     by_lower = {c.strip().lower(): c for c in frame.columns}
     missing = [c for c in REQUIRED_COLUMNS if c not in by_lower]
     if missing:
@@ -58,7 +62,18 @@ def read_stops(path: Path) -> pd.DataFrame:
         raise InputError(
             f"id {stops['id'].iloc[row - 1]!r} repeats", path=path, row=row, column="id"
         )
-    stops["doors"] = stops["doors"].fillna(1).astype(int)
+    doors = stops["doors"].fillna(1)  # blank or not a number: one door, as before
+    bad = ~doors.between(0, MAX_DOORS)  # also infinite
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
+        raise InputError(
+            f"doors must be a number from 0 to {MAX_DOORS:,}: "
+            f"{frame[by_lower['doors']].iloc[row - 1]!r}",
+            path=path,
+            row=row,
+            column="doors",
+        )
+    stops["doors"] = doors.astype(int)
     return stops
 
 
@@ -71,10 +86,11 @@ def route_stops_file(
     max_snap_m: float = 150.0,
     model: WalkModel | None = None,
     graph_cache_dir: Path | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
 ) -> dict[str, Any]:
     """Order the stops of ``stops_path``; returns the ``canvass route`` JSON document."""
     model = model or WalkModel()
-    stops = read_stops(stops_path)
+    stops = read_stops(stops_path, archive_limits=archive_limits)
     graph = load_walk_graph(streets, cache_dir=graph_cache_dir)
     lon = stops["lon"].to_numpy()
     lat = stops["lat"].to_numpy()

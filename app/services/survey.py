@@ -99,12 +99,17 @@ def _problems(exc: ValidationError) -> str:
     )
 
 
-def parse_survey(text: str, *, source: str) -> Survey:
-    """Read a survey document; SurveyError names ``source`` and each problem."""
+def parse_survey(text: str | bytes, *, source: str) -> Survey:
+    """Read a survey document (text, or the file's bytes); SurveyError names ``source``.
+
+    Each problem is listed; bytes that are not UTF-8 JSON are a problem like any other.
+    """
     try:
         return Survey.model_validate_json(text)
     except ValidationError as exc:
-        raise SurveyError(f"{source}: {_problems(exc)}; fix the file (see app/survey.py)") from None
+        raise SurveyError(
+            f"{source}: {_problems(exc)}; fix the file (see app/services/survey.py)"
+        ) from None
 
 
 class SurveyStore:
@@ -126,9 +131,14 @@ class SurveyStore:
                 return self._survey
             key = (stat.st_mtime, stat.st_size)
             if key != self._seen:
-                self._survey = parse_survey(
-                    self.path.read_text(encoding="utf-8"), source=str(self.path)
-                )
+                try:
+                    document = self.path.read_bytes()
+                except OSError as exc:  # a folder in its place, or not readable
+                    raise SurveyError(
+                        f"{self.path}: cannot be read ({exc.strerror or exc}); it must be a "
+                        "JSON file (see app/services/survey.py)"
+                    ) from None
+                self._survey = parse_survey(document, source=str(self.path))
                 self._seen = key
             return self._survey
 

@@ -30,6 +30,7 @@ from app.planning.request import PlanInputsError, request_from_plan
 from app.services.jobs import JobQueue, PlanJob
 from app.store.audit import audit
 from app.store.engine import Database
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 
 
 def polygon_from_geojson(geometry: dict[str, Any]) -> shapely.Geometry:
@@ -61,12 +62,14 @@ class TurfEditor:
         *,
         graph_cache_dir: Path | None,
         on_written: Callable[[Path], object],
+        archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
         self.db = db
         self.jobs = jobs
         self.plan_dir = plan_dir
         """The folder of a plan by name; raises ``NotFoundError`` for an unknown plan."""
         self.graph_cache_dir = graph_cache_dir
+        self.archive_limits = archive_limits
         self.on_written = on_written
 
     def _stops(self, folder: Path) -> pd.DataFrame:
@@ -106,7 +109,12 @@ class TurfEditor:
         def work(progress: Progress) -> None:
             progress.stage("read_plan")
             request = replace(
-                request_from_plan(folder, graph_cache_dir=self.graph_cache_dir), edit=edit
+                request_from_plan(
+                    folder,
+                    graph_cache_dir=self.graph_cache_dir,
+                    archive_limits=self.archive_limits,
+                ),
+                edit=edit,
             )
             plan = run_plan(request, progress=progress)
             write_plan(plan, folder, progress=progress)

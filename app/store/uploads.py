@@ -4,12 +4,16 @@ An upload is written to a private folder first, read with the same readers as
 ``canvass plan`` (``geo.voters.read_voters``, ``geo.precincts.read_precincts``), and only when
 it reads cleanly is it kept (by its sha256) and recorded in one transaction. A file that
 cannot be used raises :class:`UploadError` naming the file and what to do; nothing is left.
+A zipped upload may unpack to no more than the server's archive limits allow. What an upload
+cut short by a killed server left in its private folder is removed when the server starts
+(:func:`remove_incoming`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import shutil
 import tempfile
@@ -24,6 +28,7 @@ from app.store.audit import audit
 from app.store.engine import Database, utcnow
 from app.store.models import Upload, UploadedPrecinct
 from geo._errors import InputError
+from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.precincts import read_precincts
 from geo.voters import NOT_FOUND, read_voters, require_voters
 
@@ -31,6 +36,10 @@ KINDS = ("voters", "precincts")
 VOTER_SUFFIXES = {".csv", ".tsv", ".txt", ".zip", ".parquet", ".geojson", ".json", ".gpkg"}
 PRECINCT_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+INCOMING_PREFIX = ".incoming-"
+"""Private folders of uploads being checked (never a kept upload: those are named by hash)."""
+
+logger = logging.getLogger(__name__)
 
 
 def _no_address_points() -> gpd.GeoDataFrame:
@@ -69,11 +78,33 @@ def _check_suffix(kind: str, filename: str) -> None:
         )
 
 
-def _read(kind: str, path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+def remove_incoming(uploads_dir: Path) -> int:
+    """Remove the private folders of uploads a killed server left behind; how many there were.
+
+    Called when the server starts, before any upload: one server serves a workspace (its job
+    queue and caches live in its process), so every ``.incoming-*`` entry then is a leftover.
+    """
+    if not uploads_dir.is_dir():
+        return 0
+    removed = 0
+    for entry in uploads_dir.glob(f"{INCOMING_PREFIX}*"):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        logger.info("removed %d upload(s) left unfinished in %s", removed, uploads_dir)
+    return removed
+
+
+def _read(
+    kind: str, path: Path, limits: ArchiveLimits
+) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
     if kind == "voters":
         # No street data is chosen yet: rows that only lack a geocode are placed when the plan
         # runs against its streets (ncvoter files have no coordinates at all).
-        table = read_voters(path, address_points=_no_address_points)
+        table = read_voters(path, address_points=_no_address_points, archive_limits=limits)
         to_geocode = int((table.rejected["reason"] == NOT_FOUND).sum())
         report: dict[str, Any] = {
             "total": table.total,
@@ -86,7 +117,7 @@ def _read(kind: str, path: Path) -> tuple[dict[str, Any], list[tuple[str, dict[s
         if to_geocode == 0:
             require_voters(table, path=path)
         return report, []
-    layer = read_precincts(path)
+    layer = read_precincts(path, archive_limits=limits)
     polygons = [
         (str(code)[:100], json.loads(shapely.to_geojson(geometry)))
         for code, geometry in zip(layer.polygons["precinct"], layer.polygons.geometry, strict=True)
@@ -108,8 +139,13 @@ def store_upload(
     data: bytes,
     *,
     user_id: int | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
 ) -> dict[str, Any]:
-    """Check and keep an upload; returns its report. Raises UploadError (nothing kept)."""
+    """Check and keep an upload; returns its report. Raises UploadError (nothing kept).
+
+    A zip bomb (an archive unpacking to more than ``archive_limits``) is an ``UploadError``
+    like any other unusable file.
+    """
     if kind not in KINDS:
         raise UploadError(f"unknown upload kind {kind!r}; use voters or precincts")
     filename = safe_filename(filename)
@@ -117,12 +153,12 @@ def store_upload(
     if not data:
         raise UploadError(f"{filename}: the file is empty (0 bytes); choose the file again")
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=".incoming-", dir=uploads_dir))
+    incoming = Path(tempfile.mkdtemp(prefix=INCOMING_PREFIX, dir=uploads_dir))
     try:
         path = incoming / filename
         path.write_bytes(data)
         try:
-            report, polygons = _read(kind, path)
+            report, polygons = _read(kind, path, archive_limits)
         except InputError as exc:
             raise UploadError(str(exc).replace(str(incoming) + "/", "")) from None
         except (ValueError, OSError, UnicodeError) as exc:  # a reader's unforeseen complaint

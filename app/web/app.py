@@ -24,6 +24,7 @@ from app.services.workspace import Workspace
 from app.settings import Settings
 from app.store.engine import open_database
 from app.store.plans import import_plan
+from app.store.uploads import remove_incoming
 from app.web.deps import AppServices, Gate
 from app.web.errors import install_error_handlers
 from app.web.files import PlanFiles
@@ -56,6 +57,7 @@ def _services(settings: Settings) -> AppServices:
     space.files_root.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.database_url, space.files_root)
     space.import_all(db)
+    remove_incoming(space.uploads_dir)  # uploads cut short when the server was last stopped
     survey_store = SurveyStore(space.files_root)
     survey_store.load()  # a broken survey file stops the server here, with the file's problems
     jobs = JobQueue()
@@ -77,6 +79,7 @@ def _services(settings: Settings) -> AppServices:
             streets_dir=space.streets_dir,
             graph_cache_dir=settings.graph_cache_dir,
             on_written=imported,
+            archive_limits=settings.archive_limits,
         ),
         editor=TurfEditor(
             db,
@@ -84,6 +87,7 @@ def _services(settings: Settings) -> AppServices:
             space.plan_dir,
             graph_cache_dir=settings.graph_cache_dir,
             on_written=imported,
+            archive_limits=settings.archive_limits,
         ),
         survey=survey_store,
         analyses=AnalysisCache(),

@@ -35,4 +35,5 @@ async def upload(
         file.filename or "",
         data,
         user_id=info.account.id,
+        archive_limits=services.settings.archive_limits,
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from app.cli import main
+from geo.sample import demo_osm_path
 from tests.app.conftest import BuiltPlan
 
 
@@ -178,3 +180,19 @@ def test_a_recut_keeps_the_turfs_a_small_change_does_not_touch(
     assert main([*base, "--target", "age >= 30", "--fresh"]) == 0
     fresh = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert fresh["recut"]["kept_turfs"] == 0
+
+
+def test_plan_holds_zipped_voter_files_to_the_configured_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    voters = tmp_path / "voters.zip"
+    with zipfile.ZipFile(voters, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("voters.csv", "voter_id,latitude,longitude\n" + "1,60.17,24.94\n" * 200)
+    monkeypatch.setenv("CANVASS_MAX_ARCHIVE_BYTES", "1000")
+    code = main(
+        ["plan", "--voters", str(voters), "--streets", str(demo_osm_path()),
+         "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    assert code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "voters.zip!voters.csv: unpacks to 2.8 kB, over the limit of 1.0 kB" in err

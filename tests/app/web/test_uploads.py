@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +17,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.store.models import Upload, UploadedPrecinct
 from app.web.app import create_app
+from geo.archives import ArchiveLimits
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "uploading password"
@@ -129,3 +130,65 @@ def test_uploads_need_an_organiser(client: TestClient, demo_plan: BuiltPlan) -> 
     anonymous = TestClient(client.app)
     response = anonymous.post("/api/uploads/voters", files={"file": ("v.csv", b"a,b\n1,2\n")})
     assert response.status_code == 401
+
+
+def _zip(members: dict[str, Iterable[bytes]]) -> bytes:
+    """A zip of ``members`` (name -> chunks of its content), written a chunk at a time."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, chunks in members.items():
+            with archive.open(member, "w") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_is_refused_with_422_and_leaves_nothing(
+    client: TestClient, workspace: Path
+) -> None:
+    # 422, not 413: the upload itself is small (20 KB); what it unpacks to is unusable.
+    before, files_before = _uploads(client), _kept_files(workspace)
+    for kind, member in (("voters", "voters.csv"), ("precincts", "county/p.dbf")):
+        zeros = (b"\0" * 1_000_000 for _ in range(20))  # 20 MB
+        parts = {"county/p.shp": [b"\0" * 100]} if kind == "precincts" else {}
+        bomb = _zip({**parts, member: zeros})
+        assert len(bomb) < 50_000
+        status, body = _post(client, kind, "bomb.zip", bomb)
+        assert status == 422, body
+        assert body["detail"].startswith(f"bomb.zip!{member}: is compressed"), body
+        assert "over the limit of 100:1" in body["detail"]
+        assert ".incoming" not in body["detail"] and "/tmp" not in body["detail"]
+    assert _uploads(client) == before
+    assert _kept_files(workspace) == files_before
+
+
+def test_a_restart_removes_unfinished_uploads_and_applies_the_archive_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads = tmp_path / ".canvass" / "uploads"
+    (uploads / ".incoming-k2j4_x").mkdir(parents=True)
+    (uploads / ".incoming-k2j4_x" / "voters.csv").write_bytes(b"half an upload")
+    (uploads / ".incoming-stray").write_bytes(b"")
+    kept = uploads / f"{'a' * 64}.csv"
+    kept.write_bytes(b"voter_id,latitude,longitude\n1,60.17,24.94\n")
+    monkeypatch.setenv("CANVASS_MAX_ARCHIVE_BYTES", "1000000")
+    monkeypatch.setenv("CANVASS_MAX_ARCHIVE_RATIO", "50")
+    app = create_app(Settings(workspace=tmp_path))
+    try:
+        limits = app.state.services.settings.archive_limits
+        assert limits == ArchiveLimits(max_bytes=1_000_000, max_ratio=50.0)
+        assert sorted(p.name for p in uploads.iterdir()) == [kept.name]
+        create_user(app.state.services.db, "restarter", PASSWORD, "organiser")
+        client = TestClient(app)
+        token = client.post(
+            "/api/login", json={"username": "restarter", "password": PASSWORD, "bearer": True}
+        ).json()["token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        rows = (f"{i},{60 + i / 1e6:.6f},{24 + i / 1e6:.6f}\n".encode() for i in range(80_000))
+        zipped = _zip({"voters.csv": [b"voter_id,latitude,longitude\n", *rows]})
+        status, body = _post(client, "voters", "voters.zip", zipped)
+        assert status == 422, body
+        limit = "voters.zip!voters.csv: unpacks to 2.1 MB, over the limit of 1.0 MB"
+        assert limit in body["detail"]
+    finally:
+        app.state.services.db.dispose()
