@@ -10,7 +10,14 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | ``CANVASS_TILE_URL`` | map tile template of every page (default OpenStreetMap's) |
 | ``CANVASS_CACHE_DIR`` | street-graph cache (else ``$XDG_CACHE_HOME/canvass-planner``, |
 | | else ``~/.cache/canvass-planner``) |
-| ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create`` (else stdin or a prompt) |
+| ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create``, and for the first admin |
+| | that ``canvass serve`` makes while no account exists |
+| ``CANVASS_ADMIN_USERNAME`` | that first admin's name (default ``admin``) |
+| ``CANVASS_PUBLIC_URL`` | where phones reach the server (``https://canvass.example.org``): |
+| | every link, QR code and printed URL |
+| ``CANVASS_TLS_CERT``, ``CANVASS_TLS_KEY`` | serve HTTPS with this certificate and key |
+| ``CANVASS_TRUSTED_PROXIES`` | proxies whose X-Forwarded-Proto/For/Host are believed |
+| | (default 127.0.0.1) |
 | ``CANVASS_MAX_ARCHIVE_BYTES`` | most a zipped input may unpack to (default 2 GB) |
 | ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
 """
@@ -18,6 +25,7 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +58,15 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(
         None, description="password of the account `canvass admin create` makes"
     )
+    admin_username: str = Field("admin", description="name of the first admin made at start")
+    public_url: str | None = Field(
+        None, description="the address phones and printed walk lists use to reach the server"
+    )
+    tls_cert: Path | None = Field(None, description="TLS certificate (PEM) to serve HTTPS")
+    tls_key: Path | None = Field(None, description="TLS private key (PEM)")
+    trusted_proxies: str = Field(
+        "127.0.0.1", description="comma-separated addresses of reverse proxies to believe"
+    )
     open_without_accounts: bool = Field(
         True,
         description="plans readable without login while no account exists (set-up mode); "
@@ -69,6 +86,18 @@ class Settings(BaseSettings):
     def _blank_url_is_unset(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                f"{value!r} is not an http(s) address like https://canvass.example.org"
+            )
+        return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
     @field_validator("tile_url")
     @classmethod
     def _blank_tiles_are_default(cls, value: str) -> str:
@@ -78,6 +107,19 @@ class Settings(BaseSettings):
     def archive_limits(self) -> ArchiveLimits:
         """The limits the file readers hold zipped inputs to (``geo.archives``)."""
         return ArchiveLimits(max_bytes=self.max_archive_bytes, max_ratio=self.max_archive_ratio)
+
+    @property
+    def serves_tls(self) -> bool:
+        """Whether the server itself speaks HTTPS."""
+        return self.tls_cert is not None and self.tls_key is not None
+
+    def link_base(self, host: str, port: int) -> str:
+        """The address links and QR codes use: the public URL, else this server's own."""
+        if self.public_url:
+            return self.public_url
+        scheme = "https" if self.serves_tls else "http"
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        return f"{scheme}://{shown}:{port}"
 
     @property
     def graph_cache_dir(self) -> Path:

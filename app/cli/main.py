@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("canvass")
 console = Console(stderr=True)
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
 
@@ -147,50 +147,35 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_demo_link(database: Database, host: str, port: int) -> None:
-    from sqlalchemy import select
-
-    from app.store.links import create_link
-    from app.store.models import Plan, Turf
-
-    with database.reading() as session:
-        first = session.execute(
-            select(Plan.name, Turf.code).join(Turf).order_by(Plan.name, Turf.code).limit(1)
-        ).first()
-    if first is None:
-        return
-    token, _ = create_link(database, first[0], first[1], label="demo", expires_in=timedelta(days=7))
-    console.print(
-        f"Volunteer phone page of turf {first[1]} (a link valid 7 days): "
-        f"[bold]http://{host}:{port}/t/{token}[/bold]",
-        soft_wrap=True,
-    )
-
-
 def _serve(settings: Settings, *, host: str, port: int, demo_link: bool = False) -> int:
-    import uvicorn
+    from app.cli.serve import serve
 
-    from app.services.accounts import count_users
-    from app.web.app import create_app
+    return serve(settings, host=host, port=port, console=console, with_demo_link=demo_link)
 
-    # Set-up mode (plans readable while no account exists) only on this machine's loopback.
-    settings = settings.model_copy(update={"open_without_accounts": host in LOOPBACK_HOSTS})
-    app = create_app(settings)
-    db = app.state.services.db
-    workspace = settings.workspace
-    if host not in LOOPBACK_HOSTS and count_users(db) == 0:
+
+def _serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    overrides: dict[str, object] = {}
+    if args.public_url:
+        overrides["public_url"] = args.public_url
+    if args.self_signed:
+        from app.cli.certificates import self_signed_certificate
+
+        names = [args.host] if args.host not in ("0.0.0.0", "::") else []
+        names += [name for name in args.self_signed.split(",") if name]
+        folder = settings.workspace / ".canvass" / "tls"
+        cert, key = self_signed_certificate(folder, names or ["localhost"])
+        overrides.update(tls_cert=cert, tls_key=key)
         console.print(
-            f"[yellow]No accounts yet:[/yellow] on {host} every page needs a login. Create "
-            f"an admin with: canvass admin create --workspace {workspace}"
+            f"Self-signed certificate for {', '.join(names or ['localhost'])} in {folder}: "
+            "each phone shows a warning once, to be accepted.",
+            soft_wrap=True,
         )
-    console.print(
-        f"Serving [bold]{workspace.resolve()}[/bold] at [bold]http://{host}:{port}/[/bold]"
-        " (Ctrl-C to stop)"
-    )
-    if demo_link:
-        _print_demo_link(db, host, port)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
-    return 0
+    if args.tls_cert or args.tls_key:
+        overrides.update(tls_cert=args.tls_cert, tls_key=args.tls_key)
+    if args.trusted_proxies:
+        overrides["trusted_proxies"] = args.trusted_proxies
+    served = Settings(**{**settings.model_dump(), **overrides}) if overrides else settings
+    return _serve(served, host=args.host, port=args.port)
 
 
 def _open_store(settings: Settings) -> Database:
@@ -266,7 +251,7 @@ COMMANDS: dict[str, Command] = {
     "demo": _cmd_demo,
     "plan": _cmd_plan,
     "route": _cmd_route,
-    "serve": lambda args, settings: _serve(settings, host=args.host, port=args.port),
+    "serve": _serve_command,
     "admin": _cmd_admin,
     "link": _cmd_link,
 }
@@ -298,6 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return int(COMMANDS[args.command](args, _settings(args)))
+    except ValidationError as exc:  # a setting from an option or the environment
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        console.print(f"[red]error:[/red] {escape(problems)}", highlight=False, soft_wrap=True)
+        return 2
     except (InputError, StreetDataError, SnappingError, FilterError, SurveyError) as exc:
         logger.debug("details", exc_info=exc)
         console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)

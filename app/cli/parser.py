@@ -73,8 +73,12 @@ def walk_model(args: argparse.Namespace) -> WalkModel:
 
 
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for phones)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,6 +166,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve plans in a workspace folder")
     _add_store_options(serve)
     _add_serve_options(serve)
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="address phones reach the server at, used in every link and QR code, e.g. "
+        "https://canvass.example.org (default: $CANVASS_PUBLIC_URL, else this server's address)",
+    )
+    serve.add_argument("--tls-cert", type=Path, metavar="FILE", help="serve HTTPS: certificate")
+    serve.add_argument("--tls-key", type=Path, metavar="FILE", help="serve HTTPS: private key")
+    serve.add_argument(
+        "--self-signed",
+        nargs="?",
+        const="localhost",
+        metavar="NAMES",
+        help="serve HTTPS with a self-signed certificate made for --host and NAMES "
+        "(comma-separated host names or IPs phones use); phones warn once",
+    )
+    serve.add_argument(
+        "--trusted-proxies",
+        metavar="IPS",
+        help="reverse proxies whose X-Forwarded-* headers are believed (default: "
+        "$CANVASS_TRUSTED_PROXIES, else 127.0.0.1)",
+    )
 
     admin = commands.add_parser("admin", help="manage accounts")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True)

@@ -9,9 +9,11 @@ readable by anyone who can reach the server, unless ``settings.open_without_acco
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.outputs.assets import static_dir
@@ -33,12 +35,15 @@ from app.web.pages import render
 from app.web.routers import (
     accounts,
     admin,
+    apidocs,
     assignments,
     dashboard,
     exports,
+    health,
     links,
     planner,
     plans,
+    setup,
     survey,
     turf_edits,
     uploads,
@@ -61,6 +66,12 @@ def _services(settings: Settings) -> AppServices:
     survey_store = SurveyStore(space.files_root)
     survey_store.load()  # a broken survey file stops the server here, with the file's problems
     jobs = JobQueue()
+    gate = Gate(db, open_without_accounts=settings.open_without_accounts)
+
+    def page(template: str, status: int, **context: object) -> HTMLResponse:
+        # Every page says when the server is in set-up mode (no account yet).
+        setup_mode = settings.open_without_accounts and not gate.has_accounts()
+        return render(template, status, setup_mode=setup_mode, **context)
 
     def imported(folder: Path) -> object:
         return import_plan(db, folder)
@@ -68,7 +79,7 @@ def _services(settings: Settings) -> AppServices:
     return AppServices(
         settings=settings,
         db=db,
-        gate=Gate(db, open_without_accounts=settings.open_without_accounts),
+        gate=gate,
         workspace=space,
         jobs=jobs,
         planner=Planner(
@@ -92,17 +103,18 @@ def _services(settings: Settings) -> AppServices:
         survey=survey_store,
         analyses=AnalysisCache(),
         uploads_dir=space.uploads_dir,
-        render=render,
+        render=page,
         logins=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60.0),
         logins_per_address=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE * 3, 60.0),
         result_posts=RateLimiter(RESULT_POSTS_PER_MINUTE, 60.0),
+        setup_token=secrets.token_urlsafe(24),
     )
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the FastAPI app serving the plans of ``settings.workspace``."""
     services = _services(settings)
-    app = FastAPI(title="Canvass Planner", version="0.1.0")
+    app = FastAPI(title="Canvass Planner", version="0.1.0", docs_url=None, redoc_url=None)
     app.state.services = services
     app.add_middleware(RefuseNulInAddress)
     app.add_middleware(SecurityHeaders, tile_url=settings.tile_url)
@@ -114,7 +126,11 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.mount("/files", PlanFiles(services.workspace, services.gate), name="files")
+    apidocs.mount_assets(app)
     for module in (
+        health,
+        setup,
+        apidocs,
         volunteer,
         survey,
         assignments,

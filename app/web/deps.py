@@ -103,6 +103,8 @@ class AppServices:
     logins: RateLimiter
     logins_per_address: RateLimiter
     result_posts: RateLimiter
+    setup_token: str
+    """Needed by the first-admin page when the server is not on loopback (printed at start)."""
 
 
 def _services(request: Request) -> AppServices:

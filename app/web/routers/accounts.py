@@ -68,7 +68,8 @@ def _login(
     return start_session(services.db, account)
 
 
-def _set_cookie(request: Request, response: Response, token: str) -> None:
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Give the browser its session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)."""
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -86,7 +87,7 @@ def api_login(body: LoginIn, request: Request, response: Response, services: Ser
     """Log in: sets the session cookie (or returns a bearer token when ``bearer``)."""
     token, info = _login(services, request, body.username, body.password)
     if not body.bearer:
-        _set_cookie(request, response, token)
+        set_session_cookie(request, response, token)
     return LoginOut(
         username=info.account.username,
         role=info.account.role,
@@ -138,7 +139,7 @@ def login_form(
             "login.html", exc.status_code, next=_safe_next(next), error=exc.detail
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    _set_cookie(request, response, token)
+    set_session_cookie(request, response, token)
     return response
 
 

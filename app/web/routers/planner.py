@@ -78,6 +78,9 @@ def job(job_id: str, info: Organiser, services: Services) -> dict[str, Any]:
 def new_plan_page(request: Request, services: Services) -> Any:
     """The new-plan page (login first)."""
     info, _ = services.gate.session(request)
+    if info is None and not services.gate.has_accounts():
+        # Set-up mode: the first admin is made first, then plans can be made.
+        return RedirectResponse("/setup", status_code=303)
     if info is None:
         return RedirectResponse("/login?next=/plans/new", status_code=303)
     return services.render("new_plan.html", 200, csrf_token=info.csrf_token)

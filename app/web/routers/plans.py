@@ -21,14 +21,16 @@ class AreaIn(BaseModel):
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index(request: Request, services: Services) -> Any:
-    """The list of plans, or the one plan's page."""
+def index(request: Request, services: Services, welcome: bool = False) -> Any:
+    """The list of plans, or the one plan's page (the first admin's welcome stays here)."""
     if not services.gate.can_read_plans(request):
         return RedirectResponse("/login?next=/", status_code=303)
     plans = services.workspace.plans()
-    if len(plans) == 1:
+    if len(plans) == 1 and not welcome:
         return RedirectResponse(f"/plans/{plans[0]}", status_code=307)
-    return services.render("index.html", 200, plans=plans, workspace=str(services.workspace.root))
+    return services.render(
+        "index.html", 200, plans=plans, workspace=str(services.workspace.root), welcome=welcome
+    )
 
 
 @router.get("/plans/{name}", response_class=HTMLResponse, include_in_schema=False)
