@@ -232,7 +232,8 @@ def _cmd_link(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         database.dispose()
     # The URL alone on standard output, so scripts can capture it.
-    print(f"{args.base_url.rstrip('/')}/t/{token}")
+    base = args.base_url or settings.public_url or "http://127.0.0.1:8000"
+    print(f"{base.rstrip('/')}/t/{token}")
     return 0
 
 

@@ -216,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     link_create.add_argument("--days", type=_positive(float), default=7.0, help="days valid")
     link_create.add_argument("--label", default="", help="who the link is for (no surname)")
     link_create.add_argument(
-        "--base-url", default="http://127.0.0.1:8000", help="address the server is reached at"
+        "--base-url",
+        help="address the server is reached at (default: $CANVASS_PUBLIC_URL, else "
+        "http://127.0.0.1:8000)",
     )
     _add_store_options(link_create)
     return parser

@@ -44,7 +44,7 @@ def missing_browser() -> str | None:
     return None
 
 
-def launch_chromium() -> Iterator[Any]:
+def launch_chromium(extra_args: list[str] | None = None) -> Iterator[Any]:
     """A headless Chromium for the duration of a fixture (skip or fail when there is none)."""
     reason = missing_browser()
     if reason:
@@ -54,7 +54,9 @@ def launch_chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *(extra_args or [])]
+        )
         try:
             yield browser
         finally:
@@ -62,16 +64,33 @@ def launch_chromium() -> Iterator[Any]:
 
 
 @contextmanager
-def serving(make_app: Callable[[str], Any]) -> Iterator[tuple[str, Any]]:
-    """Serve ``make_app(base_url)`` with uvicorn on 127.0.0.1; yields the base URL and the app."""
+def serving(
+    make_app: Callable[[str], Any],
+    *,
+    tls: tuple[Path, Path] | None = None,
+    host_name: str = "127.0.0.1",
+) -> Iterator[tuple[str, Any]]:
+    """Serve ``make_app(base_url)`` with uvicorn on 127.0.0.1; yields the base URL and the app.
+
+    With ``tls`` (certificate, key) it speaks HTTPS, and the URL names ``host_name`` (which the
+    browser must map to 127.0.0.1, e.g. with ``--host-resolver-rules``).
+    """
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    scheme = "https" if tls else "http"
+    base = f"{scheme}://{host_name}:{sock.getsockname()[1]}"
     app = make_app(base)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        lifespan="off",
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

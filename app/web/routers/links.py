@@ -53,7 +53,7 @@ def api_create_link(
     return LinkOut(
         id=link_id,
         token=token,
-        url=str(request.base_url).rstrip("/") + f"/t/{token}",
+        url=(services.settings.public_url or str(request.base_url).rstrip("/")) + f"/t/{token}",
         expires_at=str(link["expires_at"]),
     )
 
