@@ -24,6 +24,7 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,6 +108,24 @@ class Settings(BaseSettings):
     def archive_limits(self) -> ArchiveLimits:
         """The limits the file readers hold zipped inputs to (``geo.archives``)."""
         return ArchiveLimits(max_bytes=self.max_archive_bytes, max_ratio=self.max_archive_ratio)
+
+    def export(self) -> None:
+        """Put these settings into this process's environment, for server worker processes.
+
+        ``canvass serve --workers N`` starts N processes that each build the app from the
+        environment (``app.web.app.app_from_environment``); they must see what the command
+        line said, not only what the environment said.
+        """
+        values = {
+            "CANVASS_WORKSPACE": str(self.workspace),
+            "CANVASS_DATABASE_URL": self.database_url or "",
+            "CANVASS_TILE_URL": self.tile_url,
+            "CANVASS_PUBLIC_URL": self.public_url or "",
+            "CANVASS_TRUSTED_PROXIES": self.trusted_proxies,
+            "CANVASS_OPEN_WITHOUT_ACCOUNTS": "1" if self.open_without_accounts else "0",
+            "CANVASS_CACHE_DIR": str(self.graph_cache_dir),
+        }
+        os.environ.update(values)
 
     @property
     def serves_tls(self) -> bool:

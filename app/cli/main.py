@@ -147,10 +147,19 @@ def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, *, host: str, port: int, demo_link: bool = False) -> int:
+def _serve(
+    settings: Settings, *, host: str, port: int, demo_link: bool = False, workers: int = 1
+) -> int:
     from app.cli.serve import serve
 
-    return serve(settings, host=host, port=port, console=console, with_demo_link=demo_link)
+    return serve(
+        settings,
+        host=host,
+        port=port,
+        console=console,
+        with_demo_link=demo_link,
+        workers=workers,
+    )
 
 
 def _serve_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -175,7 +184,7 @@ def _serve_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.trusted_proxies:
         overrides["trusted_proxies"] = args.trusted_proxies
     served = Settings(**{**settings.model_dump(), **overrides}) if overrides else settings
-    return _serve(served, host=args.host, port=args.port)
+    return _serve(served, host=args.host, port=args.port, workers=args.workers)
 
 
 def _open_store(settings: Settings) -> Database:

@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(comma-separated host names or IPs phones use); phones warn once",
     )
     serve.add_argument(
+        "--workers",
+        type=_positive(int),
+        default=1,
+        help="server processes (default 1); they share the database, jobs included",
+    )
+    serve.add_argument(
         "--trusted-proxies",
         metavar="IPS",
         help="reverse proxies whose X-Forwarded-* headers are believed (default: "

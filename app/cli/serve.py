@@ -76,7 +76,13 @@ def demo_link(db: Database, base: str, console: Console) -> None:
 
 
 def serve(
-    settings: Settings, *, host: str, port: int, console: Console, with_demo_link: bool = False
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    console: Console,
+    with_demo_link: bool = False,
+    workers: int = 1,
 ) -> int:
     """Run the web app on ``host:port`` until Ctrl-C."""
     import uvicorn
@@ -130,8 +136,15 @@ def serve(
     )
     if with_demo_link:
         demo_link(db, base, console)
+    if workers > 1:
+        # Each worker builds its own app from these settings; jobs and links are in the
+        # database, so any worker answers for any other (the database was migrated above).
+        settings.export()
+        app.state.services.db.dispose()
     uvicorn.run(
-        app,
+        "app.web.app:app_from_environment" if workers > 1 else app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         log_level="warning",

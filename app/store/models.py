@@ -278,3 +278,21 @@ class Assignment(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime]
+
+
+class JobRecord(Base):
+    """A background job of a plan (cut, edit), kept where every server process can see it."""
+
+    __tablename__ = "plan_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    """queued, running, done or failed."""
+    stage: Mapped[str] = mapped_column(String(64), default="")
+    progress: Mapped[dict[str, Any]]
+    """``stages_done`` (list), ``done`` and ``total`` of the current stage."""
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    """Touched at each stage: a job not touched for long belongs to a process that is gone."""

@@ -65,7 +65,7 @@ def _services(settings: Settings) -> AppServices:
     remove_incoming(space.uploads_dir)  # uploads cut short when the server was last stopped
     survey_store = SurveyStore(space.files_root)
     survey_store.load()  # a broken survey file stops the server here, with the file's problems
-    jobs = JobQueue()
+    jobs = JobQueue(db)
     gate = Gate(db, open_without_accounts=settings.open_without_accounts)
 
     def page(template: str, status: int, **context: object) -> HTMLResponse:
@@ -148,3 +148,8 @@ def create_app(settings: Settings) -> FastAPI:
     describe_error_details(app)
     register_volunteer_assets(app)  # the page's service worker, manifest and Leaflet
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one server worker process (``canvass serve --workers N``), from its settings."""
+    return create_app(Settings())
