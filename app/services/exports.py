@@ -1,7 +1,11 @@
 """Exports of recorded results in VAN's layouts, for upload to VAN (tab-separated, audited).
 
-- MiniVAN Contact History: one row per voter and result.
-- Survey Response: one row per voter and answered question.
+- MiniVAN Contact History: one row per voter and result, with the volunteer's notes.
+- Survey Response: one row per voter and answered question, and the support level a
+  volunteer recorded (Supporter 1-5) as VAN's "Support ID" survey response.
+
+"Canvassed By" is the person: the volunteer the turf is assigned to, else the link's label
+(the name the organiser gave the link), else "Volunteer link <id>".
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from app.errors import NotFoundError
 from app.services.survey import SurveyError, SurveyStore
 from app.spreadsheet import neutralise
+from app.store.assignments import list_assignments
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
 from app.store.results import VoterResult, results_per_voter
@@ -29,6 +34,7 @@ MINIVAN_COLUMNS = (
     "Date Created",
     "Input Type Name",
     "MiniVAN Campaign",
+    "Notes",
 )
 SURVEY_RESPONSE_COLUMNS = (
     "Voter File VANID",
@@ -41,6 +47,8 @@ SURVEY_RESPONSE_COLUMNS = (
     "Contact Type",
 )
 """VAN's Survey Response report layout (one row per voter and answered question)."""
+SUPPORT_QUESTION = "Support ID"
+"""The survey question under which a recorded support level (1 strongest to 5) is exported."""
 
 
 def _van_result(code: str) -> str:
@@ -69,8 +77,24 @@ def _results(db: Database, plan: str) -> list[VoterResult]:
     return rows
 
 
+def _canvassers(db: Database, plan: str) -> dict[str, str]:
+    """Who walks each turf, by the plan's assignments."""
+    return {a.turf: a.volunteer for a in list_assignments(db, plan)}
+
+
+def _canvassed_by(row: VoterResult, canvassers: dict[str, str]) -> str:
+    return canvassers.get(row.result.turf_code or "", "") or row.canvassed_by
+
+
+def _support_level(code: str) -> str | None:
+    """``"1"`` .. ``"5"`` for a supporter result, else None."""
+    prefix = "supporter_"
+    return code[len(prefix) :] if code.startswith(prefix) else None
+
+
 def minivan_results(db: Database, plan: str, *, user_id: int | None) -> str:
     """The plan's results as a MiniVAN Contact History report (audited)."""
+    canvassers = _canvassers(db, plan)
     text, written = _tsv(
         MINIVAN_COLUMNS,
         (
@@ -80,11 +104,12 @@ def minivan_results(db: Database, plan: str, *, user_id: int | None) -> str:
                 as_utc(row.result.recorded_at).strftime("%m/%d/%Y"),
                 _van_result(row.result.code),
                 "Walk",
-                row.canvassed_by,
+                _canvassed_by(row, canvassers),
                 "Canvass Planner",
                 as_utc(row.result.received_at).strftime("%m/%d/%Y"),
                 "Canvass Planner",
                 plan,
+                " ".join((row.result.notes or "").split()),
             ]
             for row in _results(db, plan)
         ),
@@ -97,10 +122,21 @@ def minivan_results(db: Database, plan: str, *, user_id: int | None) -> str:
 def survey_responses(db: Database, plan: str, survey: SurveyStore, *, user_id: int | None) -> str:
     """The plan's survey answers as a VAN Survey Response report (audited)."""
     rows = _results(db, plan)
+    canvassers = _canvassers(db, plan)
     try:
         texts = {q.id: q.text for q in survey.load().questions}
     except SurveyError:
         texts = {}  # answers are still exported, under their question ids
+
+    def answered(row: VoterResult) -> list[tuple[str, str, str]]:
+        level = _support_level(row.result.code)
+        support = [(SUPPORT_QUESTION, level, "Support ID")] if level else []
+        asked = [
+            (texts.get(question, question), answer, "")  # VAN sets a question's type itself
+            for question, answer in sorted((row.result.answers or {}).items())
+        ]
+        return support + asked
+
     text, written = _tsv(
         SURVEY_RESPONSE_COLUMNS,
         (
@@ -109,13 +145,13 @@ def survey_responses(db: Database, plan: str, survey: SurveyStore, *, user_id: i
                 f"{row.voter.last_name}, {row.voter.first_name}",
                 as_utc(row.result.recorded_at).strftime("%m/%d/%Y"),
                 answer,
-                texts.get(question, question),
-                "",  # VAN's question type is set where the question is made in VAN
-                row.canvassed_by,
+                question,
+                kind,
+                _canvassed_by(row, canvassers),
                 "Walk",
             ]
             for row in rows
-            for question, answer in sorted((row.result.answers or {}).items())
+            for question, answer, kind in answered(row)
         ),
     )
     with db.writing() as session:

@@ -92,8 +92,10 @@ def test_organisers_set_questions_that_volunteers_see_and_answer(
     ]
     voters = {v["voter_id"] for v in turf["stops"][0]["households"][0]["voters"]}
     assert {line[0] for line in lines[1:]} == voters
+    # The support level recorded (Supporter 2) goes back as VAN's Support ID, then the answers.
     assert sorted((line[3], line[4]) for line in lines[1:]) == sorted(
-        [("Housing", "What matters most?"), ("Yes", "Yard sign?")] * len(voters)
+        [("2", "Support ID"), ("Housing", "What matters most?"), ("Yes", "Yard sign?")]
+        * len(voters)
     )
     assert client.get("/api/plans/demo/survey-responses.tsv", headers=manager).status_code == 403
     assert client.get("/api/plans/nope/survey-responses.tsv", headers=organiser).status_code == 404
