@@ -105,7 +105,8 @@ class AppServices:
     result_posts: RateLimiter
 
 
-def _services(request: Request) -> AppServices:
+async def _services(request: Request) -> AppServices:
+    # async: FastAPI would run a plain function in the thread pool, a thread hop per request.
     services: AppServices = request.app.state.services
     return services
 
