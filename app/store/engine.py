@@ -3,26 +3,38 @@
 SQLite runs in WAL mode with foreign keys on and ``synchronous=FULL`` (an acknowledged result
 survives a crash of the machine, not only of the process); write transactions start with
 ``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of failing.
+SQLite has one writer at a time: within a process, write transactions also take turns on a
+lock, so a waiting writer starts the moment the one before commits (SQLite's busy handler
+polls with sleeps of up to 100 ms, which left the 40 server threads queuing for seconds);
+other processes (the CLI) still queue on the busy timeout. Small writes of many threads (result
+posts) can share one transaction and its commit: :meth:`Database.write_together`.
 The schema is brought to the newest Alembic revision when the database is opened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.store.group_commit import GroupCommit
+
+T = TypeVar("T")
+
 SQLITE_FILE = Path(".canvass") / "canvass.db"
 """Where the embedded database lives, under the workspace's folder of plans."""
+BUSY_TIMEOUT_S = 30
+"""How long a SQLite writer waits for the one before it (in this process or another)."""
 
 
 def utcnow() -> datetime:
@@ -56,7 +68,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -76,7 +88,7 @@ class Database:
             # As many connections as the server has worker threads (40), so none waits on the pool.
             self.engine: Engine = create_engine(
                 url,
-                connect_args={"check_same_thread": False, "timeout": 30},
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S},
                 pool_size=20,
                 max_overflow=20,
             )
@@ -84,10 +96,11 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self._write_engine = self.engine.execution_options(canvass_write=True)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(
-            self.engine.execution_options(canvass_write=True), expire_on_commit=False
-        )
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._writer = threading.RLock()
+        self._group_commit = GroupCommit(self.write_connection)
 
     @property
     def backend(self) -> str:
@@ -111,8 +124,38 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A session in one write transaction, committed at the end (rolled back on error)."""
-        with self._write() as session, session.begin():
+        with self._turn_to_write(), self._write() as session, session.begin():
             yield session
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in one write transaction, as :meth:`writing` (for hot paths)."""
+        with self._turn_to_write(), self._write_engine.begin() as connection:
+            yield connection
+
+    def write_together(self, work: Callable[[Connection], T]) -> T:
+        """``work(connection)`` in a write transaction, returning once that is committed.
+
+        The transaction may be shared with the work of other threads waiting to write (group
+        commit, :mod:`app.store.group_commit`: one commit for all): ``work`` must be
+        idempotent and refuse, if at all, before it writes.
+        """
+        return self._group_commit.run(work)
+
+    @contextmanager
+    def _turn_to_write(self) -> Iterator[None]:
+        # SQLite only (PostgreSQL locks rows, not the database). Re-entrant, as a nested write
+        # in the same thread was before (it waits on SQLite's busy timeout). After the busy
+        # timeout the transaction goes ahead anyway and SQLite's own wait decides.
+        if not self.is_sqlite:
+            yield
+            return
+        acquired = self._writer.acquire(timeout=BUSY_TIMEOUT_S)
+        try:
+            yield
+        finally:
+            if acquired:
+                self._writer.release()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.store.engine import Database, as_utc, utcnow
-from app.store.links import LinkInfo
+from app.store.links import LinkGrant, LinkInfo, check_link
 from app.store.models import Household, Plan, Result, Stop, Turf, VolunteerLink, Voter
 from segments.door_results import RESULT_CODES
 
@@ -53,6 +56,183 @@ def turf_households(db: Database, plan_id: int, turf_code: str) -> dict[str, int
         )
 
 
+_TURF_HOUSEHOLDS = (
+    select(Household.key, Household.id, Plan.imported_at)
+    .join(Stop, Stop.id == Household.stop_id)
+    .join(Turf, Turf.id == Stop.turf_id)
+    .join(Plan, Plan.id == Turf.plan_id)
+    .where(Turf.plan_id == bindparam("plan_id"), Turf.code == bindparam("turf_code"))
+)
+_VOTERS = select(Voter.voter_code, Voter.household_id).where(
+    Voter.plan_id == bindparam("plan_id"),
+    Voter.voter_code.in_(bindparam("voter_codes", expanding=True)),
+    Voter.household_id.in_(bindparam("household_ids", expanding=True)),
+)
+_INSERT = {
+    "postgresql": postgresql.insert(Result)
+    .on_conflict_do_nothing(index_elements=["client_id"])
+    .returning(Result.client_id),
+    "sqlite": sqlite.insert(Result)
+    .on_conflict_do_nothing(index_elements=["client_id"])
+    .returning(Result.client_id),
+}
+"""Per backend: insert a result unless its client id is stored already; returns the stored."""
+
+
+class TurfHouseholdCache:
+    """Stable key -> row id of the households each turf visits, per import of its plan.
+
+    An import replaces a plan's stops and turfs (a household keeps its row but may move to
+    another turf or leave the plan) and sets ``Plan.imported_at``. An entry is used only
+    while its plan's ``imported_at`` is the one it was read with, and every post reads that
+    afresh with its link (:func:`app.store.links.check_link`), so a re-import by this process
+    or another is seen on the next post. Entries are read with their ``imported_at`` in one
+    query, so an import between two statements cannot file a turf under the wrong import.
+    """
+
+    MAX_TURFS = 10_000
+    """Entries kept at most (all are dropped when it is reached): about 1 MB per 1,000 turfs."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[int, str], tuple[datetime, Mapping[str, int]]] = {}
+        self._lock = threading.Lock()
+
+    def households(self, connection: Connection, link: LinkGrant) -> Mapping[str, int]:
+        """The households of ``link``'s turf in the plan as ``link`` saw it (read-only)."""
+        place = (link.plan_id, link.turf_code)
+        entry = self._entries.get(place)
+        if entry is not None and entry[0] == link.plan_imported_at:
+            return entry[1]
+        rows = connection.execute(
+            _TURF_HOUSEHOLDS, {"plan_id": link.plan_id, "turf_code": link.turf_code}
+        ).all()
+        households: Mapping[str, int] = MappingProxyType({key: id_ for key, id_, _ in rows})
+        if rows:
+            with self._lock:
+                if len(self._entries) >= self.MAX_TURFS:
+                    self._entries.clear()
+                self._entries[place] = (rows[0][2], households)
+        return households
+
+
+_caches: WeakKeyDictionary[Database, TurfHouseholdCache] = WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def household_cache(db: Database) -> TurfHouseholdCache:
+    """The turf household cache of ``db`` (one per open database)."""
+    with _caches_lock:
+        cache = _caches.get(db)
+        if cache is None:
+            cache = _caches[db] = TurfHouseholdCache()
+        return cache
+
+
+def _code_problems(results: Sequence[NewResult]) -> list[str]:
+    return [
+        f"results[{i}].code: unknown response code {item.code!r}"
+        for i, item in enumerate(results)
+        if item.code not in CODES
+    ]
+
+
+def _store(
+    connection: Connection,
+    backend: str,
+    link: tuple[int, int, str],
+    households: Mapping[str, int],
+    results: Sequence[NewResult],
+    problems: list[str],
+) -> tuple[list[str], list[str]]:
+    """Check ``results`` against the turf's ``households`` and insert the new ones."""
+    link_id, plan_id, turf_code = link
+    voter_codes = {r.voter_id for r in results if r.voter_id is not None}
+    voters: set[tuple[str, int]] = set()
+    if voter_codes:
+        wanted = {households[r.household_id] for r in results if r.household_id in households}
+        voters = {
+            (code, household)
+            for code, household in connection.execute(
+                _VOTERS,
+                {
+                    "plan_id": plan_id,
+                    "voter_codes": sorted(voter_codes),
+                    "household_ids": sorted(wanted),
+                },
+            )
+        }
+    for i, item in enumerate(results):
+        household = households.get(item.household_id)
+        if household is None:
+            problems.append(
+                f"results[{i}].household_id: {item.household_id!r} is not a household "
+                "of this link's turf"
+            )
+        elif item.voter_id is not None and (item.voter_id, household) not in voters:
+            problems.append(
+                f"results[{i}].voter_id: {item.voter_id!r} is not a voter of that household"
+            )
+    if problems:
+        raise ResultRejectedError(problems)
+
+    now = utcnow()
+    seen: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    for item in results:
+        if item.client_id in seen:
+            continue
+        seen.add(item.client_id)
+        rows.append(
+            {
+                "client_id": item.client_id,
+                "plan_id": plan_id,
+                "household_id": households[item.household_id],
+                "voter_code": item.voter_id,
+                "code": item.code,
+                "answers": dict(item.answers),
+                "notes": item.notes,
+                "turf_code": turf_code,
+                "link_id": link_id,
+                "recorded_at": as_utc(item.recorded_at),
+                "received_at": now,
+            }
+        )
+    inserted = set(connection.scalars(_INSERT[backend], rows).all())
+    stored = [r["client_id"] for r in rows if r["client_id"] in inserted]
+    duplicates = [r.client_id for r in results if r.client_id not in inserted]
+    return stored, list(dict.fromkeys(duplicates))
+
+
+def post_results(
+    db: Database,
+    token: str,
+    results: Sequence[NewResult],
+    *,
+    admit: Callable[[int], None] | None = None,
+) -> tuple[list[str], list[str]]:
+    """Store ``results`` posted through the link of ``token``; returns (stored, duplicate) ids.
+
+    In one write transaction (shared with other posts on SQLite, see
+    :meth:`~app.store.engine.Database.write_together`): the link is checked (raises
+    LinkNotFoundError or LinkGoneError), ``admit(link_id)`` may refuse the post by raising (a
+    rate limit), then as :func:`record_results`; the turf's households come from
+    :class:`TurfHouseholdCache`. The insert is the only write, and the last statement.
+    """
+    problems = _code_problems(results)
+    cache = household_cache(db)
+    backend = db.backend
+
+    def store(connection: Connection) -> tuple[list[str], list[str]]:
+        link = check_link(connection, token)
+        if admit is not None:
+            admit(link.id)
+        households = cache.households(connection, link)
+        link_facts = (link.id, link.plan_id, link.turf_code)
+        return _store(connection, backend, link_facts, households, results, list(problems))
+
+    return db.write_together(store)
+
+
 def record_results(
     db: Database, link: LinkInfo, results: Sequence[NewResult]
 ) -> tuple[list[str], list[str]]:
@@ -61,81 +241,22 @@ def record_results(
     Raises ResultRejectedError (nothing stored) when a code is unknown, a household is not in
     the link's turf or a voter is not in its household.
     """
-    problems: list[str] = []
-    for i, item in enumerate(results):
-        if item.code not in CODES:
-            problems.append(f"results[{i}].code: unknown response code {item.code!r}")
-    now = utcnow()
-    with db.writing() as session:
-        keys = {r.household_id for r in results}
-        households = dict(
-            session.execute(
-                select(Household.key, Household.id)
-                .join(Stop, Stop.id == Household.stop_id)
-                .join(Turf, Turf.id == Stop.turf_id)
-                .where(
-                    Turf.plan_id == link.plan_id,
-                    Turf.code == link.turf_code,
-                    Household.key.in_(keys),
-                )
-            ).all()
-        )
-        voter_ids = {r.voter_id for r in results if r.voter_id is not None}
-        voters = set(
-            session.execute(
-                select(Voter.voter_code, Voter.household_id).where(
-                    Voter.plan_id == link.plan_id,
-                    Voter.voter_code.in_(voter_ids),
-                    Voter.household_id.in_(list(households.values())),
-                )
-            ).all()
-        )
-        for i, item in enumerate(results):
-            household = households.get(item.household_id)
-            if household is None:
-                problems.append(
-                    f"results[{i}].household_id: {item.household_id!r} is not a household "
-                    "of this link's turf"
-                )
-            elif item.voter_id is not None and (item.voter_id, household) not in voters:
-                problems.append(
-                    f"results[{i}].voter_id: {item.voter_id!r} is not a voter of that household"
-                )
-        if problems:
-            raise ResultRejectedError(problems)
-
-        seen: set[str] = set()
-        rows: list[dict[str, Any]] = []
-        for item in results:
-            if item.client_id in seen:
-                continue
-            seen.add(item.client_id)
-            rows.append(
-                {
-                    "client_id": item.client_id,
-                    "plan_id": link.plan_id,
-                    "household_id": households[item.household_id],
-                    "voter_code": item.voter_id,
-                    "code": item.code,
-                    "answers": dict(item.answers),
-                    "notes": item.notes,
-                    "turf_code": link.turf_code,
-                    "link_id": link.id,
-                    "recorded_at": as_utc(item.recorded_at),
-                    "received_at": now,
-                }
+    problems = _code_problems(results)
+    with db.write_connection() as connection:
+        households = {
+            key: id_
+            for key, id_, _ in connection.execute(
+                _TURF_HOUSEHOLDS, {"plan_id": link.plan_id, "turf_code": link.turf_code}
             )
-        dialect = postgresql if db.backend == "postgresql" else sqlite
-        statement = (
-            dialect.insert(Result)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["client_id"])
-            .returning(Result.client_id)
+        }
+        return _store(
+            connection,
+            db.backend,
+            (link.id, link.plan_id, link.turf_code),
+            households,
+            results,
+            problems,
         )
-        inserted = set(session.scalars(statement).all())
-    stored = [r["client_id"] for r in rows if r["client_id"] in inserted]
-    duplicates = [r.client_id for r in results if r.client_id not in inserted]
-    return stored, list(dict.fromkeys(duplicates))
 
 
 def turf_results(db: Database, plan_id: int, turf_code: str) -> list[dict[str, Any]]:

@@ -107,7 +107,8 @@ class AppServices:
     """Needed by the first-admin page when the server is not on loopback (printed at start)."""
 
 
-def _services(request: Request) -> AppServices:
+async def _services(request: Request) -> AppServices:
+    # async: FastAPI would run a plain function in the thread pool, a thread hop per request.
     services: AppServices = request.app.state.services
     return services
 

@@ -8,12 +8,14 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.app.conftest import BuiltPlan
+if TYPE_CHECKING:  # tests/app/conftest imports this module (bench/ imports it on its own)
+    from tests.app.conftest import BuiltPlan
 
 POSTGRES_ENV = "CANVASS_TEST_POSTGRES_URL"
 

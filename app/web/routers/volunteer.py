@@ -17,12 +17,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from app.errors import GoneError
 from app.fields import Name, Text
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
-from app.store.results import NewResult, record_results, turf_results
+from app.store.results import NewResult, post_results, turf_results
 from app.store.walk import turf_walk
 from app.web.deps import Services
 from app.web.errors import ASK_FOR_A_NEW_LINK
@@ -208,13 +209,18 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
         429: {"model": Problem, "description": "too many posts from this link"},
     },
 )
-def volunteer_results(token: str, body: ResultsIn, services: Services) -> ResultsOut:
+async def volunteer_results(token: str, body: ResultsIn, services: Services) -> ResultsOut:
     """Store results; a ``client_id`` stored before is reported as a duplicate, not stored."""
-    link = resolve_link(services.db, token)
-    services.result_posts.check(f"link:{link.id}")
-    stored, duplicates = record_results(
+
+    def admit(link_id: int) -> None:
+        services.result_posts.check(f"link:{link_id}")
+
+    # One hop to a worker thread for the database (a plain function would also be answered
+    # from one, a second hop).
+    stored, duplicates = await run_in_threadpool(
+        post_results,
         services.db,
-        link,
+        token,
         [
             NewResult(
                 client_id=r.client_id,
@@ -227,5 +233,6 @@ def volunteer_results(token: str, body: ResultsIn, services: Services) -> Result
             )
             for r in body.results
         ],
+        admit=admit,
     )
     return ResultsOut(stored=stored, duplicates=duplicates)

@@ -33,11 +33,15 @@ class LiveServer:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout_s: float = 60.0) -> LiveServer:
-        command = [
+    def command(self) -> list[str]:
+        """The server's command line (a subclass may serve another app the same way)."""
+        return [
             sys.executable, "-m", "app.cli", "serve", "--workspace", str(self.workspace),
             "--db", self.database_url, "--host", "127.0.0.1", "--port", str(self.port),
         ]  # fmt: skip
+
+    def start(self, timeout_s: float = 60.0) -> LiveServer:
+        command = self.command()
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         if self.log is None:
             quiet = subprocess.DEVNULL
