@@ -22,6 +22,7 @@ Rules, in order:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ import pandas as pd
 from geo._errors import InputError
 
 __all__ = ["CODE_HINTS", "SCOPES", "IdChoice", "choose_id", "explicit_id", "id_values"]
+
+logger = logging.getLogger(__name__)
 
 # Header keys (lower case, no spaces, dots, dashes or "_", a trailing year dropped), best
 # first. Shapefile columns are cut to 10 characters: PRECINCT_C(ODE), PRECINCT_I(D).
@@ -140,10 +143,12 @@ def id_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     table = pd.DataFrame({i: p for i, p in enumerate(parts)})
     combinations = len(table.drop_duplicates())
     for joiner in _JOINERS:
-        joined = table.agg(joiner.join, axis=1)
+        joined = parts[0].astype(object)
+        for part in parts[1:]:
+            joined = joined + joiner + part.astype(object)
         if joined.nunique() == combinations:
             break
-    return joined
+    return joined.astype(str)
 
 
 def _varies_within(frame: pd.DataFrame, ids: pd.Series, column: str) -> pd.Series:
@@ -295,12 +300,14 @@ def explicit_id(frame: pd.DataFrame, spec: str, *, path: str | Path) -> IdChoice
     """The column(s) named with ``--precinct-id`` (``PRECCODE`` or ``COUNTY,PRECINCT``).
 
     Names are matched trimmed and in any case. Rows sharing an id are merged, unless a county,
-    ward or district column, or a name column, shows that they are different precincts.
+    ward or district column differs between them: parts of different counties are never
+    merged. Rows of one id with different names are merged as asked, with a note in the reason
+    (and a warning in the log).
 
     Raises
     ------
     InputError
-        If a column is missing or has blanks, or the ids would merge different precincts.
+        If a column is missing or has blanks, or the ids would merge different counties.
     """
     columns = _attributes(frame)
     names = [n for n in (part.strip() for part in spec.split(",")) if n]
@@ -318,25 +325,28 @@ def explicit_id(frame: pd.DataFrame, spec: str, *, path: str | Path) -> IdChoice
             )
     label = ",".join(chosen)
     ids = id_values(frame, chosen)
-    # Counties first: the advice for them (a composite id) is the one that usually applies.
-    checked = sorted(
-        (c for c in columns if c not in chosen and (_scope_rank(c) is not None or _is_name(c))),
-        key=lambda c: (_scope_rank(c) is None, _scope_rank(c) or 0, columns.index(c)),
-    )
-    for other in checked:
-        scope = _scope_rank(other) is not None
+    for other in sorted(
+        (c for c in columns if c not in chosen and _scope_rank(c) is not None),
+        key=lambda c: (_scope_rank(c), columns.index(c)),
+    ):
         varying = _varies_within(frame, ids, other)
-        if varying.empty:
-            continue
-        example = _example(frame, ids, other, varying)
-        if scope:
-            advice = f"use --precinct-id {other},{label} so that each {other} keeps its own"
-        else:
-            advice = f"use --precinct-id {label},{other} to keep them apart"
-        raise InputError(
-            f"precinct ids repeat over rows of different {other} (e.g. {example}): merging "
-            f"them would join different precincts; {advice}",
-            path=path,
-            column=label,
-        )
-    return IdChoice(chosen, f"{label} given with --precinct-id; {_merged(ids)}")
+        if not varying.empty:
+            raise InputError(
+                f"precinct ids repeat over rows of different {other} (e.g. "
+                f"{_example(frame, ids, other, varying)}): merging them would join precincts "
+                f"of different {other} values; use --precinct-id {other},{label} so that each "
+                f"{other} keeps its own",
+                path=path,
+                column=label,
+            )
+    reason = [f"{label} given with --precinct-id", _merged(ids)]
+    for other in (c for c in columns if c not in chosen and _is_name(c)):
+        varying = _varies_within(frame, ids, other)
+        if not varying.empty:
+            reason.append(
+                f"note: {other} differs within {len(varying)} of them (e.g. "
+                f"{_example(frame, ids, other, varying)}), merged as --precinct-id says; "
+                f"--precinct-id {label},{other} would keep them apart"
+            )
+            logger.warning("precinct ids of %s: %s", Path(path).name, reason[-1])
+    return IdChoice(chosen, "; ".join(reason))
