@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.precincts import PrecinctLayer
 from geo.voters import VoterTable, reject_rows
@@ -33,21 +34,37 @@ def assign_precincts(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) -> p
     sorts first, so the answer does not depend on file order. One STRtree query for all
     points; no per-point work in Python.
     """
+    return _assign(points, precincts)[0]
+
+
+def _assign(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) -> tuple[pd.Series, int]:
+    """``assign_precincts``, and how many points lie inside two or more precincts.
+
+    A point on the edge two precincts share is not counted: only one strictly inside both
+    (overlapping polygons, a precinct drawn twice) is.
+    """
     if points.empty:
-        return pd.Series([], index=points.index, dtype=object, name="precinct")
+        return pd.Series([], index=points.index, dtype=object, name="precinct"), 0
     polygons = precincts.to_crs(points.crs) if precincts.crs != points.crs else precincts
     ids = polygons["precinct"].astype(str).to_numpy(dtype=object)
     order = np.argsort(ids, kind="stable")
     rank = np.empty(len(ids), dtype=np.int64)
     rank[order] = np.arange(len(ids))
-    point_i, polygon_i = polygons.sindex.query(points.geometry.to_numpy(), predicate="intersects")
+    geometry = points.geometry.to_numpy()
+    point_i, polygon_i = polygons.sindex.query(geometry, predicate="intersects")
     none = len(ids)
     best = np.full(len(points), none, dtype=np.int64)
     np.minimum.at(best, point_i, rank[polygon_i])
     found = best < none
     result = np.full(len(points), np.nan, dtype=object)
     result[found] = ids[order[best[found]]]
-    return pd.Series(result, index=points.index, dtype=object, name="precinct")
+    hits = np.bincount(point_i, minlength=len(points))
+    several = hits[point_i] > 1
+    inside = shapely.contains_properly(
+        polygons.geometry.to_numpy()[polygon_i[several]], geometry[point_i[several]]
+    )
+    overlapping = int((np.bincount(point_i[several][inside], minlength=len(points)) > 1).sum())
+    return pd.Series(result, index=points.index, dtype=object, name="precinct"), overlapping
 
 
 def looks_swapped(points: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame) -> pd.Series:
@@ -142,11 +159,14 @@ def join_precincts(
     The table with those voters moved to the rejected rows, and the join's counts:
     ``precincts``, ``matched``, ``outside`` (kept unassigned) and, with a layer, ``join_rate``,
     ``rejected_swapped``, ``rejected_far``, ``repaired_geometries``,
-    ``dropped_empty_geometries`` and ``id_column``.
+    ``dropped_empty_geometries``, ``id_column`` and ``id_reason`` (which column(s) hold the
+    ids, and why), ``rows`` (features in the file), ``multipart_precincts`` (precincts stored
+    as several rows, merged) and ``overlapping_voters`` (voters strictly inside two or more
+    precincts; each went to the id that sorts first).
     """
     if layer is None:
         return _reject_far_from_the_others(table)
-    precinct = assign_precincts(table.accepted, layer.polygons)
+    precinct, overlapping = _assign(table.accepted, layer.polygons)
     outside = precinct.isna()
     table.accepted["precinct"] = precinct.fillna("")
     reason = pd.Series("", index=table.accepted.index, dtype=object)
@@ -176,4 +196,8 @@ def join_precincts(
         "repaired_geometries": layer.repaired,
         "dropped_empty_geometries": layer.dropped_empty,
         "id_column": layer.id_column,
+        "id_reason": layer.id_reason,
+        "rows": layer.rows,
+        "multipart_precincts": layer.multipart_precincts,
+        "overlapping_voters": overlapping,
     }

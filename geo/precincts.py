@@ -1,15 +1,18 @@
-"""Precinct polygons: read any common format and CRS, repair geometry, pick the id column."""
+"""Precinct polygons: read any common format and CRS, repair geometry, merge multi-part rows.
+
+Which columns hold the ids is decided in ``geo.precinct_ids``.
+"""
 
 from __future__ import annotations
 
 import json
-import re
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
-import pandas as pd
+import numpy as np
 import shapely
 
 from geo._errors import InputError
@@ -20,20 +23,9 @@ from geo.archives import (
     open_zip,
     read_member,
 )
+from geo.precinct_ids import IdChoice, choose_id, explicit_id, id_values
 
-ID_COLUMN_HINTS = (
-    "precinct_id",
-    "precinct",
-    "prec_id",
-    "precinctid",
-    "vtd",
-    "vtdst",
-    "geoid10",
-    "geoid",
-    "id",
-    "name",
-)
-
+logger = logging.getLogger(__name__)
 
 _READABLE = (
     "give GeoJSON, GeoPackage or a Shapefile (with its .shx, .dbf and .prj; zipped is fine), "
@@ -47,11 +39,18 @@ class PrecinctLayer:
 
     polygons: gpd.GeoDataFrame
     id_column: str
-    """The column of the file the ids came from."""
+    """The column(s) of the file the ids came from, as ``--precinct-id`` takes them
+    (``PRECCODE``, or ``COUNTY,PRECINCT`` whose values give ids such as ``C-4``)."""
     repaired: int
     """How many invalid geometries were repaired with ``make_valid``."""
     dropped_empty: int
     """How many features had no usable polygon (null, empty, or not areal) and were left out."""
+    rows: int = 0
+    """How many features the file holds."""
+    multipart_precincts: int = 0
+    """How many precincts were stored as several rows and merged into one (multi-)polygon."""
+    id_reason: str = ""
+    """Why ``id_column`` was chosen, in a sentence."""
 
 
 def _read_layer(path: Path, limits: ArchiveLimits) -> gpd.GeoDataFrame:
@@ -134,25 +133,6 @@ def _read_json_bytes(data: bytes, *, path: str) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _choose_id_column(frame: pd.DataFrame, *, path: Path) -> str:
-    candidates = [c for c in frame.columns if c != frame.geometry.name]
-    lowered = {re.sub(r"[\s_]+", "_", str(c).strip().lower()): c for c in candidates}
-    for hint in ID_COLUMN_HINTS:
-        column = lowered.get(hint)
-        if column is not None and frame[column].notna().all() and frame[column].is_unique:
-            return str(column)
-    for column in candidates:
-        values = frame[column]
-        textual = pd.api.types.is_string_dtype(values) or values.dtype == object
-        if values.notna().all() and values.is_unique and textual:
-            return str(column)
-    raise InputError(
-        f"no column with a unique id per precinct found among {candidates}; "
-        "name one with --precinct-id",
-        path=path,
-    )
-
-
 def read_precincts(
     path: str | Path,
     *,
@@ -166,7 +146,9 @@ def read_precincts(
     path
         GeoJSON (also a bare array of Features), GeoPackage or Shapefile (also zipped).
     id_column
-        The column holding precinct ids; chosen automatically when not given.
+        The column holding precinct ids, or two separated by a comma when the numbers restart
+        in each county (``COUNTY,PRECINCT``); chosen automatically when not given (see
+        ``geo.precinct_ids``). Rows sharing an id are merged into one precinct.
     archive_limits
         How much a zipped layer may unpack to.
     """
@@ -179,10 +161,12 @@ def read_precincts(
             path=path,
         )
     _check_crs(layer, path=path)
-    if id_column is None:
-        id_column = _choose_id_column(layer, path=path)
-    else:
-        id_column = _explicit_id_column(layer, id_column, path=path)
+    choice: IdChoice = (
+        choose_id(layer, path=path)
+        if id_column is None
+        else explicit_id(layer, id_column, path=path)
+    )
+    logger.info("precinct ids of %s: %s", path.name, choice.reason)
 
     geometry = layer.geometry.to_numpy()
     present = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
@@ -192,12 +176,13 @@ def read_precincts(
     repaired[invalid] = shapely.make_valid(geometry[invalid])
     areal = [_polygonal_part(g) if ok else None for g, ok in zip(repaired, present, strict=True)]
     polygons = gpd.GeoDataFrame(
-        {"precinct": layer[id_column].astype(str).str.strip().to_numpy()},
+        {"precinct": id_values(layer, choice.columns).to_numpy()},
         geometry=gpd.GeoSeries(areal, crs=layer.crs),
     )
     usable = ~(polygons.geometry.isna() | polygons.geometry.is_empty)
+    polygons, multipart = _dissolve(polygons.loc[usable])
     try:
-        polygons = polygons.loc[usable].to_crs(4326).reset_index(drop=True)
+        polygons = polygons.to_crs(4326)
     except Exception as exc:  # pyproj raises several error types for unusable CRSs
         raise InputError(
             f"cannot be converted from its CRS ({layer.crs.name}) to longitude/latitude "
@@ -208,10 +193,38 @@ def read_precincts(
         raise InputError("no feature has a polygon geometry", path=path)
     return PrecinctLayer(
         polygons=polygons,
-        id_column=id_column,
+        id_column=choice.label,
         repaired=int(invalid.sum()),
         dropped_empty=int((~usable).sum()),
+        rows=len(layer),
+        multipart_precincts=multipart,
+        id_reason=choice.reason,
     )
+
+
+def _dissolve(polygons: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """One row per precinct id, in first-seen order: rows sharing an id become one geometry.
+
+    Returns the merged layer and how many ids had several rows. The union is taken in the
+    layer's own CRS (state plane feet stay feet until the end).
+    """
+    ids = polygons["precinct"]
+    repeated = ids.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return polygons.reset_index(drop=True), 0
+    first = ~ids.duplicated().to_numpy()
+    merged = {
+        precinct: shapely.union_all(group.to_numpy())
+        for precinct, group in polygons.geometry[repeated].groupby(ids[repeated], sort=False)
+    }
+    geometry = polygons.geometry.to_numpy().copy()
+    keys = ids.to_numpy()
+    for i in np.flatnonzero(first & repeated):
+        geometry[i] = merged[keys[i]]
+    result = gpd.GeoDataFrame(
+        {"precinct": keys[first]}, geometry=gpd.GeoSeries(geometry[first], crs=polygons.crs)
+    )
+    return result, len(merged)
 
 
 def _check_crs(layer: gpd.GeoDataFrame, *, path: Path) -> None:
@@ -232,41 +245,6 @@ def _check_crs(layer: gpd.GeoDataFrame, *, path: Path) -> None:
                 "its CRS (a .prj, or a GeoPackage) or reproject it to EPSG:4326",
                 path=path,
             )
-
-
-def _explicit_id_column(layer: gpd.GeoDataFrame, id_column: str, *, path: Path) -> str:
-    """The column named by the user (trimmed, any case), checked to hold one id per precinct."""
-    columns = [c for c in layer.columns if c != layer.geometry.name]
-    found = next((c for c in columns if str(c) == id_column), None)
-    if found is None:
-        loose = [c for c in columns if str(c).strip().lower() == id_column.strip().lower()]
-        found = loose[0] if len(loose) == 1 else None
-    if found is None:
-        raise InputError(
-            f"precinct id column not found; columns present: {columns} (use one of them with "
-            "--precinct-id)",
-            path=path,
-            column=id_column,
-        )
-    values = layer[found]
-    blank = values.isna() | (values.astype(str).str.strip() == "")
-    if blank.any():
-        raise InputError(
-            f"{int(blank.sum())} of {len(values)} precincts have no id in this column; fill "
-            "them in or choose another column with --precinct-id",
-            path=path,
-            column=str(found),
-        )
-    ids = values.astype(str).str.strip()
-    if not ids.is_unique:
-        dupes = ids[ids.duplicated()].unique()[:5]
-        raise InputError(
-            f"precinct ids repeat (e.g. {list(dupes)}); choose a column with one id per "
-            "precinct with --precinct-id, or merge the repeated polygons",
-            path=path,
-            column=str(found),
-        )
-    return str(found)
 
 
 def _polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry | None:

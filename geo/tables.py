@@ -67,13 +67,19 @@ def _sniff_delimiter(text: str, *, path: str | Path) -> str:
     return delimiter
 
 
-def read_text_table(raw: bytes, *, path: str | Path) -> pd.DataFrame:
-    """Parse delimited text into a DataFrame of strings, keeping leading zeros and blanks as ''."""
+def read_text_table(
+    raw: bytes, *, path: str | Path, names: list[str] | None = None
+) -> pd.DataFrame:
+    """Parse delimited text into a DataFrame of strings, keeping leading zeros and blanks as ''.
+
+    ``names`` are the column names of a file without a header line (its first line is data);
+    rows shorter than ``names`` get blanks.
+    """
     if not raw.strip():
         raise InputError("the file is empty", path=path)
     text = decode_text(raw, path=path)
     delimiter = _sniff_delimiter(text, path=path)
-    frame = _read_with_arrow(text, delimiter)
+    frame = _read_with_arrow(text, delimiter, names)
     if frame is not None:
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame
@@ -85,6 +91,8 @@ def read_text_table(raw: bytes, *, path: str | Path) -> pd.DataFrame:
             keep_default_na=False,
             quoting=csv.QUOTE_MINIMAL,
             skipinitialspace=False,
+            header=None if names else "infer",
+            names=names,
         )
     except pd.errors.ParserError as exc:
         raise InputError(
@@ -94,18 +102,18 @@ def read_text_table(raw: bytes, *, path: str | Path) -> pd.DataFrame:
     if not isinstance(frame.index, pd.RangeIndex):
         # pandas makes the first values of rows longer than the header an index: the columns
         # would be shifted against their names.
-        names = len(frame.columns)
+        count = len(frame.columns)
         raise InputError(
-            f"the rows hold more values ({names + frame.index.nlevels}) than the header has "
-            f"column names ({names}), so the columns would not line up; check the delimiter "
+            f"the rows hold more values ({count + frame.index.nlevels}) than the header has "
+            f"column names ({count}), so the columns would not line up; check the delimiter "
             "and quoting, or remove the extra delimiters at the ends of the lines",
             path=path,
         )
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return frame.fillna("") if names else frame
 
 
-def _read_with_arrow(text: str, delimiter: str) -> pd.DataFrame | None:
+def _read_with_arrow(text: str, delimiter: str, names: list[str] | None) -> pd.DataFrame | None:
     """Parse with pyarrow's multi-threaded reader (3x faster on big files), or None.
 
     It is strict (ragged rows, unusual quoting); anything it refuses goes to pandas' own
@@ -118,6 +126,8 @@ def _read_with_arrow(text: str, delimiter: str) -> pd.DataFrame | None:
             dtype=str,
             keep_default_na=False,
             engine="pyarrow",
+            header=None if names else "infer",
+            names=names,
         )
     except (pa.ArrowException, ValueError):
         return None
@@ -143,13 +153,17 @@ def numbers(values: pd.Series) -> pd.Series:
 
 
 def read_table(
-    path: str | Path, *, archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
+    path: str | Path,
+    *,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+    names: list[str] | None = None,
 ) -> pd.DataFrame:
     """Read a voter-style table from CSV/TSV (also zipped), Parquet or a spatial point file.
 
     Text columns come back as strings; spatial files gain ``longitude``/``latitude`` columns
     from their point geometry (reprojected to EPSG:4326). A zipped table may unpack to no
-    more than ``archive_limits`` allow.
+    more than ``archive_limits`` allow. ``names`` name the columns of a text table without a
+    header line.
     """
     path = Path(path)
     if not path.exists():
@@ -158,9 +172,9 @@ def read_table(
         raise InputError("is a folder, not a file; give the table itself", path=path)
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        return _read_zipped_table(path, archive_limits)
+        return _read_zipped_table(path, archive_limits, names)
     if suffix in TEXT_SUFFIXES:
-        return read_text_table(path.read_bytes(), path=path)
+        return read_text_table(path.read_bytes(), path=path, names=names)
     if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
@@ -177,7 +191,9 @@ def read_table(
     )
 
 
-def _read_zipped_table(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
+def _read_zipped_table(
+    path: Path, limits: ArchiveLimits, names: list[str] | None = None
+) -> pd.DataFrame:
     with open_zip(path) as archive:
         members = [
             m
@@ -193,7 +209,7 @@ def _read_zipped_table(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
             )
         # VAN report exports name tab-separated UTF-16 text ".xls"; it is still text.
         data = read_member(archive, members[0], path=path, limits=limits)
-    return read_text_table(data, path=f"{path}!{members[0]}")
+    return read_text_table(data, path=f"{path}!{members[0]}", names=names)
 
 
 def _read_point_layer(path: Path) -> pd.DataFrame:

@@ -6,6 +6,7 @@ reason a person can act on. ``accepted + rejected == total`` always holds.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,8 +19,9 @@ import pandas as pd
 from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
 from geo.geocode import GeocodeSettings, geocode
-from geo.layouts import COLUMN_ALIASES, detect_columns, resolve_columns
-from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers, read_table
+from geo.layouts import COLUMN_ALIASES, detect_columns, read_voter_table, resolve_columns
+from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers
+from geo.voter_fields import derived_fields
 
 __all__ = ["COLUMN_ALIASES", "VoterTable", "detect_columns", "read_voters", "reject_rows"]
 
@@ -50,9 +52,12 @@ class VoterTable:
     raw: pd.DataFrame
     """The file as read, so that rows rejected by later stages keep their original fields."""
     layout: str = "generic"
-    """``van``, ``ncvoter`` or ``generic``, detected from the header."""
+    """``van``, ``ncvoter``, ``ohio_swvf``, ``florida_extract`` or ``generic`` (see
+    ``geo.layouts``)."""
     geocoding: dict[str, Any] = field(default_factory=dict)
     """How rows without coordinates fared: counts per outcome and the match rate."""
+    history: tuple[str, ...] = ()
+    """The vote history columns (one per election) carried into ``accepted``."""
 
 
 def _blank(series: pd.Series) -> pd.Series:
@@ -145,6 +150,7 @@ def read_voters(
     address_points: AddressPoints | None = None,
     geocode_settings: GeocodeSettings | None = None,
     archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+    age_on: dt.date | None = None,
 ) -> VoterTable:
     """Read a voter file, geocode rows without coordinates, and split accepted from rejected.
 
@@ -164,6 +170,8 @@ def read_voters(
         How far interpolation may reach.
     archive_limits
         How much a zipped voter file may unpack to (``geo.archives.ArchiveLimits``).
+    age_on
+        The date ages are counted to from birth dates (state files); today when not given.
 
     Examples
     --------
@@ -173,10 +181,10 @@ def read_voters(
     ... )
     >>> table.accepted["source"].value_counts()  # file, osm_address, interpolated  # doctest: +SKIP
     """
-    raw = read_table(path, archive_limits=archive_limits)
+    raw = read_voter_table(path, archive_limits=archive_limits)
     resolved = resolve_columns(list(raw.columns), explicit=columns, path=path)
     _check_location_columns(resolved.mapping, path=path, can_geocode=address_points is not None)
-    frame = _canonical_frame(raw, resolved.mapping)
+    frame = derived_fields(_canonical_frame(raw, resolved.mapping), raw, resolved, on=age_on)
     reason, lat, lon = _coordinate_problems(frame["latitude"], frame["longitude"])
     _flag_id_problems(frame, reason)
 
@@ -224,6 +232,7 @@ def read_voters(
         raw=raw,
         layout=resolved.layout,
         geocoding=stats,
+        history=resolved.history,
     )
 
 

@@ -116,7 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='TOML/JSON file naming the voter file\'s columns, e.g. latitude = "Y"',
     )
     plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
-    plan.add_argument("--precinct-id", help="column of the precinct file holding the ids")
+    plan.add_argument(
+        "--precinct-id",
+        metavar="COL[,COL]",
+        help="column of the precinct file holding the ids, or two when numbers restart in each "
+        "county (COUNTY,PRECINCT); chosen from the file when not given",
+    )
     plan.add_argument(
         "--streets",
         type=Path,

@@ -39,6 +39,8 @@ class PlanRequest:
     """Stops of an earlier cut (``stop_id``, ``turf``, ``sequence``, ``doors``): its turfs
     that are untouched by the changes are kept with their ids and walking order."""
     precinct_id_column: str | None = None
+    """The precinct id column, or two as ``"COUNTY,PRECINCT"`` (see ``geo.precinct_ids``);
+    chosen from the layer when ``None``."""
     columns_file: Path | None = None
     """A TOML/JSON file naming the voter file's columns (see ``geo.layouts``)."""
     edit: TurfEdit | None = None

@@ -13,13 +13,16 @@ Examples
     not (party = R) or support >= 4
     last_name startswith "Mac" and street contains "park"
     any(age < 30) and all(party != R)
+    voted("GENERAL-11/05/2024") and not voted("GENERAL-11/08/2022") and general_votes >= 2
+    voted("PRIMARY-03/17/2020", D)
 
 Grammar (keywords are case-insensitive)::
 
     expr       := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | atom
-    atom       := "(" expr ")" | ("any" | "all") "(" expr ")" | comparison
+    atom       := "(" expr ")" | ("any" | "all") "(" expr ")"
+                | "voted" "(" value ["," value] ")" | comparison
     comparison := FIELD op value
                 | FIELD ["not"] "in" "(" value ("," value)* ")"
                 | FIELD ["not"] "between" value "and" value
@@ -50,6 +53,12 @@ Semantics
 - ``any(e)`` / ``all(e)`` evaluate ``e`` per voter and give every voter of a household the same
   answer: whether any / all voters of that household match. Voters without a household id form a
   household of their own.
+- ``voted(election)`` reads a vote history column, named like a field but quoted when it holds
+  ``/`` (``voted("GENERAL-11/05/2024")``): true when the voter's value is a mark (``X``, a party
+  letter, ``Y``, ``1``), false when it is blank, missing, ``0``, ``N``, ``No`` or ``False``.
+  ``voted(election, D)`` is true only for the mark ``D`` (the party ballot of a primary). An
+  election that is not a column is a `FilterError` listing the elections there are. Counts such
+  as ``general_votes`` are ordinary numeric fields (``geo.voter_fields`` adds them).
 """
 
 from segments._errors import FilterError
@@ -68,6 +77,7 @@ from segments.filter.syntax import (
     Or,
     TextMatch,
     Value,
+    Voted,
 )
 from segments.filter.syntax import CompareOp as CompareOp
 from segments.filter.syntax import Quantifier as Quantifier
@@ -86,6 +96,7 @@ __all__ = [
     "Or",
     "TextMatch",
     "Value",
+    "Voted",
     "evaluate",
     "fields",
     "parse",

@@ -13,6 +13,9 @@ __all__ = ["BoolArray", "ColumnView"]
 
 BoolArray: TypeAlias = npt.NDArray[np.bool_]
 
+# Marks of a vote history column that say "did not vote" (compared casefolded).
+NOT_VOTED = frozenset({"0", "n", "no", "false", "f"})
+
 
 def _number_texts(uniques: Any) -> pd.Series[str]:
     """Text of distinct numbers as a person would type them (34.0 -> "34")."""
@@ -83,3 +86,11 @@ class ColumnView:
     def missing(self) -> BoolArray:
         """Rows whose value is missing (for text columns: missing or blank)."""
         return np.isnan(self.numbers) if self.is_numeric else self.text.missing
+
+    @functools.cached_property
+    def marked(self) -> BoolArray:
+        """Rows holding a vote history mark: filled, and not 0, N, No or False."""
+        if self.is_numeric:
+            return ~np.isnan(self.numbers) & (self.numbers != 0)
+        text = self.text
+        return text.spread(~text.uniques.isin(NOT_VOTED).to_numpy(dtype=bool))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import operator
+import re
 from collections.abc import Callable
 from typing import Any, assert_never
 
@@ -32,6 +33,7 @@ from segments.filter.syntax import (
     Or,
     TextMatch,
     Value,
+    Voted,
     walk,
 )
 
@@ -45,6 +47,11 @@ def _normalise(text: str) -> str:
 def _column_key(name: str) -> str:
     return "_".join(name.split()).casefold()
 
+
+# Column names that look like an election (a date, or the kind of election): listed when
+# voted() names a column that does not exist.
+_ELECTION = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|general|primary|special", re.I)
+_ELECTIONS_SHOWN = 8
 
 _ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "<": operator.lt,
@@ -71,7 +78,7 @@ class _Evaluator:
 
     # ---- columns
 
-    def _column_index(self, name: str, node: FieldNode | Household) -> int | None:
+    def _column_index(self, name: str, node: FieldNode | Household | Value) -> int | None:
         matches = self._by_key.get(_column_key(name), [])
         exact = [i for i in matches if self._labels[i] == name]
         if len(matches) == 1 or len(exact) == 1:
@@ -97,15 +104,48 @@ class _Evaluator:
             if close:
                 detail += f"; did you mean {keys[close[0]]!r}?"
             raise FilterError(f"unknown field {node.field!r}", node.source, node.position, detail)
+        return self._view_at(index)
+
+    def _view_at(self, index: int) -> ColumnView:
         if index not in self._views:
             self._views[index] = ColumnView(self._frame.iloc[:, index], self._labels[index])
         return self._views[index]
+
+    def _election_view(self, node: Voted) -> ColumnView:
+        name = node.election.text
+        index = self._column_index(name, node.election)
+        if index is None:
+            raise FilterError(
+                f"unknown election {name!r}",
+                node.source,
+                node.election.position,
+                self._elections(name),
+            )
+        return self._view_at(index)
+
+    def _elections(self, name: str) -> str:
+        elections = [label for label in self._labels if _ELECTION.search(label)]
+        if not elections:
+            return (
+                "the voter data has no vote history columns; voted() needs a voter file with "
+                "one column per election (the Ohio voter file's GENERAL-11/05/2024, ...)"
+            )
+        shown = ", ".join(elections[-_ELECTIONS_SHOWN:])
+        more = len(elections) - _ELECTIONS_SHOWN
+        detail = f"elections in the data: {shown}" + (f" and {more} earlier" if more > 0 else "")
+        keys = {_column_key(label): label for label in elections}
+        close = difflib.get_close_matches(_column_key(name), list(keys), n=1)
+        if close:
+            detail += f"; did you mean {keys[close[0]]!r}?"
+        return detail
 
     def check(self, tree: Expression) -> None:
         """Raise for the first unknown field (in typing order) before doing any work."""
         for node in walk(tree):
             if isinstance(node, Household):
                 self._household_index(node)
+            elif isinstance(node, Voted):
+                self._election_view(node)
             elif not isinstance(node, And | Or | Not):
                 self._view(node)
 
@@ -154,6 +194,11 @@ class _Evaluator:
             case IsBlank():
                 missing = self._view(node).missing
                 return ~missing if node.negated else missing.copy()
+            case Voted():
+                view = self._election_view(node)
+                if node.ballot is not None:
+                    return self._equal_any(view, (node.ballot,))
+                return view.marked.copy()
             case _:
                 assert_never(node)
 

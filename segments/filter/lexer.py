@@ -66,6 +66,8 @@ def tokenize(source: str) -> list[Token]:
             i = end
         else:
             hint = "use straight quotes \" or '" if ch in _SMART_QUOTES else None
+            if ch == "/":
+                hint = 'put a name holding "/" in quotes, e.g. voted("GENERAL-11/05/2024")'
             raise FilterError(f"unexpected character {ch!r}", source, i, hint)
     tokens.append(Token("end", "", n, n))
     _check_parentheses(tokens, source)

@@ -26,6 +26,7 @@ from segments.filter.syntax import (
     TextMatch,
     TextMatchKind,
     Value,
+    Voted,
     walk,
 )
 
@@ -116,9 +117,13 @@ class _Parser:
         if self._peek(1).kind != "lparen":
             return self._comparison()
         name = token.text.casefold()
+        if name == "voted":
+            return self._voted()
         if name not in ("any", "all"):
             raise self._error(
-                f"unknown function {token.text!r}", token, "only any(...) and all(...) exist"
+                f"unknown function {token.text!r}",
+                token,
+                "only any(...), all(...) and voted(...) exist",
             )
         self._advance()
         opening = self._advance()
@@ -127,6 +132,26 @@ class _Parser:
         self._close(opening)
         quantifier: Quantifier = "any" if name == "any" else "all"
         return Household(quantifier, inner, position=token.position, source=self._source)
+
+    def _voted(self) -> Voted:
+        token = self._advance()
+        opening = self._advance()
+        example = 'name the election column, e.g. voted("GENERAL-11/05/2024")'
+        if self._peek().kind == "rparen":
+            raise self._error("voted() needs an election", self._peek(), example)
+        election = self._value(opening)
+        ballot = None
+        if self._peek().kind == "comma":
+            ballot = self._value(self._advance())
+        if self._peek().kind != "rparen":
+            raise self._error(
+                "expected ')' after the election of voted(...)",
+                self._peek(),
+                f"found {self._describe(self._peek())}; voted() takes an election and, "
+                'optionally, the party of the ballot: voted("PRIMARY-03/17/2020", D)',
+            )
+        self._advance()
+        return Voted(election, ballot, position=token.position, source=self._source)
 
     def _comparison(self) -> FieldNode:
         field_token = self._advance()
@@ -292,10 +317,12 @@ def parse(expression: str) -> Expression:
     return _Parser(expression, tokenize(expression)).parse()
 
 
-def _field_nodes(node: Expression) -> Iterator[FieldNode]:
+def _field_names(node: Expression) -> Iterator[str]:
     for item in walk(node):
         if isinstance(item, Compare | InList | Between | TextMatch | IsBlank):
-            yield item
+            yield item.field
+        elif isinstance(item, Voted):
+            yield item.election.text
 
 
 def fields(expression: Expression | str) -> set[str]:
@@ -309,7 +336,8 @@ def fields(expression: Expression | str) -> set[str]:
     Returns
     -------
     set of str
-        The field names, lower-cased (fields match columns case-insensitively).
+        The field names, lower-cased (fields match columns case-insensitively), with the
+        election columns ``voted(...)`` names.
 
     Raises
     ------
@@ -317,4 +345,4 @@ def fields(expression: Expression | str) -> set[str]:
         If `expression` is text that does not parse.
     """
     tree = parse(expression) if isinstance(expression, str) else expression
-    return {node.field.casefold() for node in _field_nodes(tree)}
+    return {name.casefold() for name in _field_names(tree)}

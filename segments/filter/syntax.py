@@ -28,6 +28,7 @@ __all__ = [
     "TextMatch",
     "TextMatchKind",
     "Value",
+    "Voted",
     "walk",
 ]
 
@@ -138,8 +139,21 @@ class Household(_Node):
     operand: Expression
 
 
+@dataclass(frozen=True)
+class Voted(_Node):
+    """``voted(election)`` / ``voted(election, ballot)``: the voter's vote history.
+
+    ``election`` names a column of the voter data (``"GENERAL-11/05/2024"``); the voter voted
+    when it holds a mark (``X``, a party letter, ``Y``, ``1``...). With ``ballot``, only a mark
+    equal to it counts (the party ballot taken in a primary).
+    """
+
+    election: Value
+    ballot: Value | None = None
+
+
 Expression: TypeAlias = (
-    Compare | InList | Between | TextMatch | IsBlank | Not | And | Or | Household
+    Compare | InList | Between | TextMatch | IsBlank | Voted | Not | And | Or | Household
 )
 FieldNode: TypeAlias = Compare | InList | Between | TextMatch | IsBlank
 

@@ -200,6 +200,10 @@ def test_join_keeps_near_misses_unassigned_and_rejects_wrong_coordinates(
         "repaired_geometries": 0,
         "dropped_empty_geometries": 0,
         "id_column": "precinct",
+        "id_reason": "precinct looks like a precinct code; one row per precinct",
+        "rows": 4,
+        "multipart_precincts": 0,
+        "overlapping_voters": 0,
     }
 
 

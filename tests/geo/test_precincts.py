@@ -267,7 +267,7 @@ def test_explicit_id_column_that_does_not_exist_lists_the_columns(tmp_path: Path
     assert "COUNTY" in message
 
 
-def test_duplicate_explicit_ids_raise(tmp_path: Path) -> None:
+def test_duplicate_explicit_ids_are_merged_with_a_note(tmp_path: Path) -> None:
     path = write_json(
         tmp_path / "precincts.geojson",
         {
@@ -279,12 +279,14 @@ def test_duplicate_explicit_ids_raise(tmp_path: Path) -> None:
         },
     )
 
-    with pytest.raises(InputError) as caught:
-        read_precincts(path, id_column="PCT")
+    result = read_precincts(path, id_column="PCT")
 
-    assert "repeat" in str(caught.value)
-    assert "12" in str(caught.value)
-    assert caught.value.column == "PCT"
+    assert result.polygons["precinct"].tolist() == ["12"]
+    assert result.multipart_precincts == 1
+    assert "note: NAME differs within 1 of them (e.g. 12 in North and South)" in result.id_reason
+    assert "--precinct-id PCT,NAME would keep them apart" in result.id_reason
+    apart = read_precincts(path, id_column="PCT,NAME")
+    assert apart.polygons["precinct"].tolist() == ["12-North", "12-South"]
 
 
 def test_geopackage_in_web_mercator(tmp_path: Path) -> None:
