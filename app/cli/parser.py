@@ -209,7 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     admin_create.add_argument("--username", default="admin", help="account name (default admin)")
     admin_create.add_argument(
-        "--role", default="admin", choices=("admin", "organiser", "manager"), help="role"
+        "--role",
+        default="admin",
+        choices=("admin", "organiser", "manager"),
+        help="role (default admin)",
     )
     _add_store_options(admin_create)
 
@@ -222,9 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fields",
         nargs="+",
         default=["name", "age", "party"],
-        help="voter fields the volunteer sees (name age party support_score turnout_score)",
+        help="voter fields the volunteer sees, of name age party support_score turnout_score "
+        "(default: name age party)",
     )
-    link_create.add_argument("--days", type=_positive(float), default=7.0, help="days valid")
+    link_create.add_argument(
+        "--days", type=_positive(float), default=7.0, help="days valid (default 7)"
+    )
     link_create.add_argument("--label", default="", help="who the link is for (no surname)")
     link_create.add_argument(
         "--base-url",
