@@ -5,6 +5,22 @@
   const plan = body.dataset.plan;
   const every = Math.max(5, Number(body.dataset.refreshS) || 30) * 1000;
 
+  function readable(iso) {
+    // "3 Dec, 07:53" in the reader's language and time zone; the year only when not this one.
+    const when = new Date(iso);
+    if (!iso || isNaN(when)) return "none yet";
+    const options = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    if (when.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+    return when.toLocaleString([], options);
+  }
+
+  function showLastResult(iso) {
+    const node = document.getElementById("last-result");
+    node.setAttribute("datetime", iso || "");
+    node.textContent = readable(iso);
+    node.title = iso || "";
+  }
+
   function pct(value) {
     return value === null || value === undefined ? "–" : Math.round(value * 100) + "%";
   }
@@ -21,6 +37,7 @@
     } else {
       cell.textContent = typeof value === "number" ? value.toLocaleString() : String(value);
     }
+    if (cell.dataset.field === "status") cell.dataset.status = String(value);
   }
 
   function fill(table, rows, key) {
@@ -47,8 +64,8 @@
       }
       fill(document.getElementById("turfs"), report.turfs, "turf");
       fill(document.getElementById("precincts"), report.precincts, "precinct");
-      document.getElementById("last-result").textContent = report.last_result_at || "none yet";
-      document.getElementById("updated").textContent = new Date().toLocaleTimeString();
+      showLastResult(report.last_result_at);
+      document.getElementById("updated").textContent = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     } catch (error) {
       document.getElementById("updated").textContent = `not updated (${error.message})`;
     }
@@ -59,5 +76,7 @@
     frame.src = frame.src.split("?")[0] + "?t=" + Date.now();
     refresh();
   });
+  showLastResult(document.getElementById("last-result").getAttribute("datetime"));
+  document.body.dataset.ready = "yes";
   setInterval(refresh, every);
 })();

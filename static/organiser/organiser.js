@@ -9,7 +9,10 @@
   const table = document.getElementById("turfs");
   const notice = document.getElementById("notice");
   const tools = document.getElementById("tools");
-  const STATUS_COLOURS = { "not started": "#0b3d91", "in progress": "#e08a00", done: "#2e7d32" };
+  // The same colours as organiser.css (--not-started, --in-progress, --done, --picked).
+  const STATUSES = ["not started", "in progress", "done"];
+  const STATUS_COLOURS = { "not started": "#5f6b7d", "in progress": "#c96a00", done: "#1e7b34" };
+  const PICKED = "#111827";
 
   let me = null; // {username, role, csrf_token} when logged in
   let selected = [];
@@ -17,6 +20,9 @@
   let map = null;
   let turfLayer = null;
   const layers = new Map(); // turf id -> Leaflet layer of its outline
+  const labels = new Map(); // turf id -> Leaflet marker showing its id
+  const statusOf = new Map(); // turf id -> "not started" | "in progress" | "done"
+  let legend = null; // the legend's element
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -27,6 +33,15 @@
     }
     for (const child of children || []) if (child) node.append(child);
     return node;
+  }
+
+  function day(iso) {
+    // "10 Dec" (in the reader's language and time zone); the year only when it is not this one.
+    const when = new Date(iso);
+    if (isNaN(when)) return String(iso).slice(0, 10);
+    const options = { day: "numeric", month: "short" };
+    if (when.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+    return when.toLocaleDateString([], options);
   }
 
   function say(text, kind) {
@@ -76,11 +91,13 @@
         const line = row(t.turf);
         if (!line) continue;
         const cell = line.querySelector("[data-field='status']");
-        cell.textContent = t.status + " · " + t.doors_knocked + "/" + t.target_households;
+        cell.replaceChildren(el("span", { class: "dot", "aria-hidden": "true" }),
+          t.status + " · " + t.doors_knocked + "/" + t.target_households);
         line.dataset.status = t.status;
-        const layer = layers.get(t.turf);
-        if (layer) layer.setStyle({ color: STATUS_COLOURS[t.status] || "#0b3d91" });
+        statusOf.set(t.turf, t.status);
       }
+      restyle();
+      showCounts();
     } catch (err) {
       // Progress needs a login once accounts exist; the rest of the page still works.
     }
@@ -147,7 +164,7 @@
     for (const link of links) {
       if (!link.active) continue;
       parts.push(el("span", { class: "link", "data-link": String(link.id) }, [
-        (link.label || "link") + " until " + link.expires_at.slice(0, 10) + " ",
+        (link.label || "link") + " until " + day(link.expires_at) + " ",
         el("button", { type: "button", class: "small", "data-action": "revoke", text: "Revoke", on: { click: async function () {
           try {
             await api("POST", "/api/links/" + link.id + "/revoke");
@@ -193,6 +210,40 @@
 
   // ------------------------------------------------------------------ map and selection
 
+  function isPicked(turf) {
+    return selected.indexOf(turf) >= 0;
+  }
+
+  function styleOf(turf) {
+    const colour = STATUS_COLOURS[statusOf.get(turf)] || STATUS_COLOURS["not started"];
+    // A selected turf: a thick dark outline over its status colour, well filled.
+    return isPicked(turf)
+      ? { color: PICKED, weight: 6, opacity: 1, fillColor: colour, fillOpacity: 0.45 }
+      : { color: colour, weight: 2, opacity: 0.9, fillColor: colour, fillOpacity: 0.18 };
+  }
+
+  function restyle() {
+    layers.forEach(function (layer, id) {
+      layer.setStyle(styleOf(id));
+      const path = layer.getElement && layer.getElement();
+      if (path) path.dataset.status = statusOf.get(id) || "not started";
+    });
+    // Turfs with results over untouched ones, the selection over everything.
+    layers.forEach(function (layer, id) {
+      if ((statusOf.get(id) || "not started") !== "not started") layer.bringToFront();
+    });
+    selected.forEach(function (id) {
+      const layer = layers.get(id);
+      if (layer) layer.bringToFront();
+    });
+    labels.forEach(function (marker, id) {
+      const node = marker.getElement();
+      if (node) node.classList.toggle("picked", isPicked(id));
+      marker.setZIndexOffset(isPicked(id) ? 1000 : 0);
+    });
+    declutter();
+  }
+
   function select(turf) {
     const at = selected.indexOf(turf);
     if (at >= 0) selected.splice(at, 1);
@@ -201,18 +252,105 @@
       if (selected.length > 2) selected.shift();
     }
     for (const line of table.querySelectorAll("tbody tr[data-turf]")) {
-      line.classList.toggle("selected", selected.indexOf(line.dataset.turf) >= 0);
+      const picked = isPicked(line.dataset.turf);
+      line.classList.toggle("selected", picked);
+      line.setAttribute("aria-selected", picked ? "true" : "false");
     }
-    layers.forEach(function (layer, id) {
-      layer.setStyle({ weight: selected.indexOf(id) >= 0 ? 5 : 2, fillOpacity: selected.indexOf(id) >= 0 ? 0.35 : 0.12 });
-    });
+    restyle();
     updateTools();
+  }
+
+  function labelPoint(layer, feature) {
+    // The centre of the turf's outline when it falls inside the turf, else its drop-off.
+    const centre = layer.getCenter();
+    if (contains(layer, centre)) return centre;
+    const p = feature.properties || {};
+    const lat = p.drop_off_lat === null || p.drop_off_lat === "" ? NaN : Number(p.drop_off_lat);
+    const lon = p.drop_off_lon === null || p.drop_off_lon === "" ? NaN : Number(p.drop_off_lon);
+    return Number.isFinite(lat) && Number.isFinite(lon) ? L.latLng(lat, lon) : centre;
+  }
+
+  function contains(layer, point) {
+    // Ray casting on the outer rings (a turf may be a multi-polygon).
+    let rings = layer.getLatLngs();
+    while (rings.length && Array.isArray(rings[0]) && Array.isArray(rings[0][0])) rings = [].concat.apply([], rings);
+    if (rings.length && !Array.isArray(rings[0])) rings = [rings];
+    let inside = false;
+    for (const ring of rings) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const a = ring[i];
+        const b = ring[j];
+        if ((a.lat > point.lat) !== (b.lat > point.lat) &&
+            point.lng < ((b.lng - a.lng) * (point.lat - a.lat)) / (b.lat - a.lat) + a.lng) {
+          inside = !inside;
+        }
+      }
+    }
+    return inside;
+  }
+
+  function addLabel(id, layer, feature) {
+    const text = document.createElement("span");
+    text.textContent = id; // ids come from data: text, never markup
+    const marker = L.marker(labelPoint(layer, feature), {
+      icon: L.divIcon({ className: "turf-label", html: text, iconSize: null }),
+      pane: "turf-labels",
+      interactive: false,
+      keyboard: false,
+    }).addTo(map);
+    marker.getElement().dataset.turf = id;
+    labels.set(id, marker);
+  }
+
+  function declutter() {
+    // Labels that would overlap one already shown are hidden; selected turfs go first.
+    if (!map) return;
+    const shown = [];
+    const order = Array.from(labels.keys()).sort(function (a, b) { return isPicked(b) - isPicked(a); });
+    for (const id of order) {
+      const node = labels.get(id).getElement();
+      if (!node) continue;
+      node.classList.remove("crowded");
+      const box = node.firstChild.getBoundingClientRect();
+      const hit = shown.some(function (o) {
+        return box.left < o.right + 2 && box.right > o.left - 2 && box.top < o.bottom + 1 && box.bottom > o.top - 1;
+      });
+      if (hit && !isPicked(id)) node.classList.add("crowded");
+      else shown.push(box);
+    }
+  }
+
+  function addLegend() {
+    // Under the map, not over it: it never hides a turf.
+    legend = document.getElementById("legend");
+    if (!legend) return;
+    const parts = [el("b", { text: "Turfs:" })];
+    for (const status of STATUSES) {
+      parts.push(el("span", { class: "key", "data-status": status }, [
+        el("i", {}), el("span", { text: status.charAt(0).toUpperCase() + status.slice(1) }),
+        el("span", { class: "count", text: "" }),
+      ]));
+    }
+    parts.push(el("span", { class: "key picked" }, [el("i", {}), el("span", { text: "Selected" })]));
+    legend.replaceChildren.apply(legend, parts);
+    legend.hidden = false;
+  }
+
+  function showCounts() {
+    if (!legend) return;
+    for (const status of STATUSES) {
+      let n = 0;
+      statusOf.forEach(function (s) { n += s === status ? 1 : 0; });
+      legend.querySelector("[data-status='" + status + "'] .count").textContent = " (" + n + ")";
+    }
   }
 
   async function drawMap() {
     const box = document.getElementById("map");
     if (!box || typeof L === "undefined") return;
-    map = L.map(box, { zoomControl: true });
+    // Fractional zoom: the turfs fill the frame instead of the nearest whole zoom level.
+    map = L.map(box, { zoomControl: true, zoomSnap: 0.1, zoomDelta: 0.5 });
+    map.createPane("turf-labels").style.zIndex = 450;
     const tiles = body.dataset.tileUrl;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
     try {
@@ -220,16 +358,18 @@
         fetch("/files/" + encodeURIComponent(plan) + "/turfs.geojson", { credentials: "same-origin" }).then(function (r) { return r.json(); }),
         fetch("/files/" + encodeURIComponent(plan) + "/routes.geojson", { credentials: "same-origin" }).then(function (r) { return r.json(); }),
       ]);
-      L.geoJSON(routes, { style: { color: "#444", weight: 2, opacity: 0.7 }, interactive: false }).addTo(map);
+      L.geoJSON(routes, { style: { color: "#444", weight: 1.5, opacity: 0.6 }, interactive: false }).addTo(map);
+      const features = [];
       turfLayer = L.geoJSON(turfs, {
-        style: { color: "#0b3d91", weight: 2, fillOpacity: 0.12 },
+        style: function (feature) { return styleOf(feature.properties.turf); },
         onEachFeature: function (feature, layer) {
           const id = feature.properties.turf;
           layers.set(id, layer);
+          features.push([id, layer, feature]);
           // Leaflet puts a string tooltip in as HTML: give it a text node (ids come from data).
           const tip = document.createElement("span");
           tip.textContent = id + " · " + Number(feature.properties.doors) + " doors · " + Math.round(Number(feature.properties.minutes)) + " min";
-          layer.bindTooltip(tip);
+          layer.bindTooltip(tip, { sticky: true });
           layer.on("click", function (event) {
             if (drawing) return;
             L.DomEvent.stopPropagation(event);
@@ -237,7 +377,15 @@
           });
         },
       }).addTo(map);
-      map.fitBounds(turfLayer.getBounds(), { padding: [10, 10] });
+      map.fitBounds(turfLayer.getBounds(), { padding: [8, 8] });
+      for (const [id, layer, feature] of features) {
+        const path = layer.getElement && layer.getElement();
+        if (path) path.dataset.turf = id;
+        addLabel(id, layer, feature);
+      }
+      addLegend();
+      restyle();
+      map.on("zoomend moveend resize", declutter);
     } catch (err) {
       say("The turf map could not be loaded: " + err.message, "error");
     }

@@ -1,13 +1,17 @@
 /* Canvass Planner: the volunteer phone page at /t/<token>.
  *
- * Shows one turf (map + doors in walking order), records a result per door or per voter with
- * one tap, and keeps every result in a local outbox (IndexedDB; localStorage if IndexedDB is not
+ * Shows one turf (map + doors in walking order), records a result with one tap: per door for
+ * "not home", "refused", "moved" and the like, per voter for a support level (Supporter 1-5),
+ * and keeps every result in a local outbox (IndexedDB; localStorage if IndexedDB is not
  * available) until the server has acknowledged it. Each result carries an id made here
  * (crypto.randomUUID), and the server stores a given id once, so sending again after a lost
  * answer never counts a door twice. The outbox is sent on load, when the phone comes back
  * online, when the page becomes visible again, after each new result, and on a timer that backs
  * off while sending fails. The service worker (sw.js) keeps the page, its assets and the turf so
  * that the page opens again with no signal.
+ *
+ * A sticky header keeps in view the address of the door being worked, the send state and a line
+ * saying what was recorded last ("Recorded: Not home at 12 Main St · ✓ sent").
  *
  * Plain script, no build step, no third-party code but Leaflet (served by the app itself).
  */
@@ -26,12 +30,15 @@
   const RETRY_MAX_MS = 60000;
   const NOTES_MAX = 1000;
   const ARMING_MS = 500;
+  // Results about one person rather than the door: a support level is never recorded for a
+  // whole household by one tap.
+  const PER_VOTER = /^supporter_/;
 
   const state = {
     turf: null,
     results: new Map(), // client_id -> result (with .status: waiting | synced | rejected)
     open: null, // household_id of the door whose buttons are shown
-    who: new Map(), // household_id -> voter_id chosen for the next result (absent: whole door)
+    lastRecorded: null, // client_id of the result the header's "Recorded:" line tells about
     noteOpen: new Set(),
     answers: new Map(), // household_id -> {question id: choice} for the next result
     linkGone: false,
@@ -202,16 +209,26 @@
     return null;
   }
 
-  let lastTap = { household: null, code: null, at: 0 };
+  let lastTap = { household: null, voter: null, code: null, at: 0 };
 
-  async function record(householdId, code) {
+  function doorFinished(householdId, voterId) {
+    // A door result finishes the door; a voter's result does once every voter has one.
+    if (!voterId) return true;
+    const voters = latestFor(householdId).voters;
+    return households.get(householdId).household.voters.every(function (v) {
+      return voters.has(v.voter_id);
+    });
+  }
+
+  async function record(householdId, code, voterId) {
     // A double tap on the same button is one result.
     const now = Date.now();
-    if (lastTap.household === householdId && lastTap.code === code && now - lastTap.at < ARMING_MS) {
+    voterId = voterId || null;
+    if (lastTap.household === householdId && lastTap.voter === voterId && lastTap.code === code &&
+        now - lastTap.at < ARMING_MS) {
       return;
     }
-    lastTap = { household: householdId, code: code, at: now };
-    const voterId = state.who.get(householdId) || null;
+    lastTap = { household: householdId, voter: voterId, code: code, at: now };
     const noteBox = document.getElementById("note-" + householdId);
     const notes = noteBox ? noteBox.value.trim().slice(0, NOTES_MAX) : "";
     const result = {
@@ -227,12 +244,13 @@
     if (answers && Object.keys(answers).length) result.answers = answers;
     state.answers.delete(householdId);
     state.results.set(result.client_id, result);
+    state.lastRecorded = result.client_id;
     const saved = Outbox.put([result]); // written in the background, in order
     if (noteBox) noteBox.value = "";
     state.noteOpen.delete(householdId);
-    if (!voterId) {
-      // A door-level result finishes the door: open the next one. It opens where the finger
-      // was, so it ignores taps for a moment: a double tap does not record it too.
+    if (doorFinished(householdId, voterId)) {
+      // The door is done: open the next one. It opens where the finger was, so it ignores
+      // taps for a moment: a double tap does not record it too.
       const next = nextDoor();
       state.open = next;
       state.arming = { household: next, until: now + ARMING_MS };
@@ -468,7 +486,12 @@
   function statusText(r) {
     if (r.status === "synced") return "✓ sent";
     if (r.status === "rejected") return "⚠ not accepted";
-    return "⏳ waiting to send";
+    return "waiting to send"; // no emoji: not every phone font has ⏳
+  }
+
+  function whoOf(hh, voterId) {
+    const v = hh.voters.find(function (x) { return x.voter_id === voterId; });
+    return v ? voterName(v) : String(voterId);
   }
 
   function doorStatus(householdId) {
@@ -490,7 +513,7 @@
     const summary = latest.door
       ? el("span", { className: "state " + status }, [
         codeLabels.get(latest.door.code) || latest.door.code,
-        latest.door.voter_id ? " (one voter)" : "",
+        latest.door.voter_id ? " (" + whoOf(hh, latest.door.voter_id) + ")" : "",
         " · ",
         statusText(latest.door),
       ])
@@ -527,45 +550,45 @@
     return item;
   }
 
-  function renderDoorBody(householdId, hh, latest) {
-    const chosen = state.who.get(householdId) || null;
-    const who = el("div", { className: "who", role: "group", "aria-label": "Record for" }, [
-      el("button", {
-        type: "button",
-        className: "chip",
-        "aria-pressed": chosen ? "false" : "true",
-        on: { click: function () { state.who.delete(householdId); renderAll(); } },
-      }, ["Whole door"]),
-    ]);
-    for (const voter of hh.voters) {
-      const mine = latest.voters.get(voter.voter_id);
-      who.append(el("button", {
-        type: "button",
-        className: "chip",
-        "data-voter": voter.voter_id,
-        "aria-pressed": chosen === voter.voter_id ? "true" : "false",
-        on: {
-          click: function () {
-            if (state.who.get(householdId) === voter.voter_id) state.who.delete(householdId);
-            else state.who.set(householdId, voter.voter_id);
-            renderAll();
-          },
-        },
-      }, [
-        el("b", { text: voterName(voter) }),
-        voterFacts(voter) ? el("small", { text: " " + voterFacts(voter) }) : null,
-        mine ? el("span", { className: "voter-result", text: " · " + (codeLabels.get(mine.code) || mine.code) }) : null,
-      ]));
-    }
+  function codeButton(householdId, c, voter) {
+    const short = voter ? shortLabel(c) : c.label;
+    return el("button", {
+      type: "button",
+      className: "code code-" + c.code,
+      "data-code": c.code,
+      "data-voter": voter ? voter.voter_id : null,
+      "aria-label": voter ? c.label + " for " + voterName(voter) : null,
+      on: { click: function () { record(householdId, c.code, voter ? voter.voter_id : null); } },
+    }, [short]);
+  }
 
-    const codes = el("div", { className: "codes", role: "group", "aria-label": "Result" });
-    for (const c of state.turf.response_codes) {
-      codes.append(el("button", {
-        type: "button",
-        className: "code code-" + c.code,
-        "data-code": c.code,
-        on: { click: function () { record(householdId, c.code); } },
-      }, [c.label]));
+  function renderDoorBody(householdId, hh, latest) {
+    const doorCodes = state.turf.response_codes.filter(function (c) { return !PER_VOTER.test(c.code); });
+    const voterCodes = state.turf.response_codes.filter(function (c) { return PER_VOTER.test(c.code); });
+
+    const door = el("div", { className: "codes door-codes", role: "group", "aria-label": "Result for the whole door" },
+      doorCodes.map(function (c) { return codeButton(householdId, c, null); }));
+
+    let people = null;
+    if (voterCodes.length && hh.voters.length) {
+      people = el("div", { className: "people" }, [
+        el("p", { className: "hint" }, scaleHint(voterCodes)),
+      ].concat(hh.voters.map(function (voter) {
+        const mine = latest.voters.get(voter.voter_id);
+        return el("div", {
+          className: "voter" + (mine ? " has-result" : ""),
+          role: "group",
+          "aria-label": "Support of " + voterName(voter),
+          "data-voter": voter.voter_id,
+        }, [
+          el("p", { className: "voter-name" }, [
+            el("b", { text: voterName(voter) }),
+            voterFacts(voter) ? el("small", { text: " " + voterFacts(voter) }) : null,
+            mine ? el("span", { className: "voter-result " + mine.status, text: " · " + (codeLabels.get(mine.code) || mine.code) }) : null,
+          ]),
+          el("div", { className: "codes scale" }, voterCodes.map(function (c) { return codeButton(householdId, c, voter); })),
+        ]);
+      })));
     }
 
     const survey = renderSurvey(householdId);
@@ -592,11 +615,7 @@
     const history = resultsFor(householdId);
     const log = history.length
       ? el("ol", { className: "history", "aria-label": "Recorded here" }, history.map(function (r) {
-        let whom = "whole door";
-        if (r.voter_id) {
-          const v = hh.voters.find(function (x) { return x.voter_id === r.voter_id; });
-          whom = v ? voterName(v) : r.voter_id;
-        }
+        const whom = r.voter_id ? whoOf(hh, r.voter_id) : "whole door";
         return el("li", { className: r.status, "data-client-id": r.client_id }, [
           timeOf(r.recorded_at), " ", el("b", { text: codeLabels.get(r.code) || r.code }),
           " — ", whom, answerText(r), r.notes ? " — “" + r.notes + "”" : "", " · ", statusText(r),
@@ -604,12 +623,41 @@
       }))
       : null;
 
-    const heading = chosen
-      ? "Tap the result for " + voterName(hh.voters.find(function (v) { return v.voter_id === chosen; }) || { voter_id: chosen })
-      : "Tap the result for this door";
+    const extras = survey
+      ? el("p", { className: "hint", text: "Survey (optional): the answers go with the next result you tap here." })
+      : null;
     return el("div", { className: "door-body", id: "door-body-" + householdId }, [
-      who, survey, note, el("p", { className: "hint", text: heading }), codes, log,
+      el("p", { className: "hint", text: "Result for the whole door" }), door, people, extras, survey, note, log,
     ]);
+  }
+
+  function shortLabel(c) {
+    // "Supporter 1" .. "Supporter 5" show as 1 .. 5 on a voter's row; the row says the rest.
+    const prefix = commonPrefix(state.turf.response_codes.filter(function (x) { return PER_VOTER.test(x.code); }));
+    const rest = c.label.slice(prefix.length).trim();
+    return rest || c.label;
+  }
+
+  function commonPrefix(codes) {
+    if (!codes.length) return "";
+    let prefix = codes[0].label;
+    for (const c of codes) {
+      while (prefix && !c.label.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    }
+    // Cut at a word boundary: "Supporter 1" and "Supporter 2" share "Supporter ", not more.
+    const space = prefix.lastIndexOf(" ");
+    return codes.length > 1 && space >= 0 ? prefix.slice(0, space + 1) : "";
+  }
+
+  function scaleHint(codes) {
+    // "Supporter 1–5, per person (1 strongest)"
+    const prefix = commonPrefix(codes).trim();
+    if (!prefix || codes.length < 2) return ["Per person"];
+    const first = shortLabel(codes[0]);
+    return [
+      prefix + " " + first + "–" + shortLabel(codes[codes.length - 1]) + ", per person ",
+      el("small", { text: "(" + first + " strongest)" }),
+    ];
   }
 
   function renderSurvey(householdId) {
@@ -719,15 +767,57 @@
     next.textContent = done === total ? "All doors done" : "Next door";
   }
 
+  function placeOf(householdId) {
+    const entry = households.get(householdId);
+    if (!entry) return "";
+    const unit = entry.household.unit;
+    return entry.stop.address + (unit ? " (" + unit + ")" : "");
+  }
+
+  function renderHere() {
+    // The sticky header: the door being worked (the open one, else the next one).
+    const box = document.getElementById("here");
+    if (!box) return;
+    const id = state.open || nextDoor();
+    const entry = id ? households.get(id) : null;
+    box.textContent = entry ? "Stop " + entry.stop.sequence + " · " + placeOf(id) : "All doors done";
+    box.title = box.textContent;
+  }
+
+  function renderRecorded() {
+    // What the last tap recorded, and whether it is sent: stays until the next result.
+    const box = document.getElementById("recorded");
+    const r = state.lastRecorded ? state.results.get(state.lastRecorded) : null;
+    if (!box || !r) return;
+    const entry = households.get(r.household_id);
+    const whom = r.voter_id && entry ? " for " + whoOf(entry.household, r.voter_id) : "";
+    const where = entry ? " at " + placeOf(r.household_id) : "";
+    box.textContent = "Recorded: " + (codeLabels.get(r.code) || r.code) + whom + where + " · " + statusText(r);
+    box.className = "recorded " + r.status;
+    box.dataset.clientId = r.client_id;
+    box.dataset.status = r.status;
+  }
+
+  function measureTop() {
+    // The sticky header's height, for scroll-padding-top: a door scrolled to starts below it.
+    const top = document.getElementById("top");
+    if (top) document.documentElement.style.setProperty("--top", Math.ceil(top.getBoundingClientRect().height) + "px");
+  }
+
   function renderAll() {
     if (!state.turf) {
       renderSync();
+      renderRecorded();
+      measureTop();
       return;
     }
     renderList();
     renderSync();
     renderProgress();
+    renderHere();
+    renderRecorded();
     renderMarkers();
+    measureTop();
   }
 
   function scrollToDoor(householdId, smooth) {
@@ -912,8 +1002,13 @@
     for (const r of await Outbox.all()) {
       // Outbox rows carry the status they had when last written.
       state.results.set(r.client_id, r);
+      const last = state.lastRecorded ? state.results.get(state.lastRecorded) : null;
+      if (!last || last.recorded_at <= r.recorded_at) state.lastRecorded = r.client_id;
     }
     renderSync();
+    const top = document.getElementById("top");
+    if (top && "ResizeObserver" in window) new ResizeObserver(measureTop).observe(top);
+    measureTop();
 
     const turf = await loadTurf();
     if (turf) {

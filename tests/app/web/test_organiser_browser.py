@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from sqlalchemy import select
 from app.outputs.walklists import qr_svg_data_uri, turf_map_url
 from app.services.accounts import create_user
 from app.settings import Settings
+from app.store.assignments import assign_turf
+from app.store.links import create_volunteer_link
 from app.store.models import VolunteerLink
 from app.web.app import create_app
 from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
@@ -213,6 +217,158 @@ def test_a_manager_sees_the_plan_page_read_only(chromium: Any, site: tuple[str, 
         assert page.locator("button[data-action]").count() == 0  # no assign, link or revoke
         status = page.locator("#turfs tbody tr[data-turf] [data-field='status']").first
         assert status.inner_text().startswith(("not started", "in progress", "done"))
+    finally:
+        context.close()
+    assert [u for u in requests if not u.startswith(base)] == []
+
+
+DESKTOP = {"width": 1280, "height": 800}
+SIZES = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x800"])
+COLOURS = {"not started": "#5f6b7d", "in progress": "#c96a00", "done": "#1e7b34"}
+
+
+def _knock(base: str, app: Any, turf: str, every_door: bool) -> None:
+    """Results on a turf through its volunteer link: one door, or every door."""
+    token = create_volunteer_link(app.state.services.db, "demo", turf)
+    with urllib.request.urlopen(f"{base}/api/v/{token}/turf", timeout=10) as answer:
+        doors = [h["household_id"] for s in json.load(answer)["stops"] for h in s["households"]]
+    results = [
+        {
+            "client_id": uuid.uuid4().hex,
+            "household_id": door,
+            "code": "not_home",
+            "recorded_at": "2026-12-03T07:53:00.511000+00:00",
+        }
+        for door in (doors if every_door else doors[:1])
+    ]
+    request = urllib.request.Request(
+        f"{base}/api/v/{token}/results",
+        data=json.dumps({"results": results}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+
+
+def _outline(page: Any, turf: str) -> dict[str, str]:
+    path = page.locator(f"#map path[data-turf='{turf}']")
+    return {k: str(path.get_attribute(k)) for k in ("stroke", "stroke-width", "data-status")}
+
+
+def _background(page: Any, turf: str) -> str:
+    return str(
+        page.locator(f"#turfs tr[data-turf='{turf}']").evaluate(
+            "row => getComputedStyle(row.querySelector('td')).backgroundColor + ' ' + "
+            "getComputedStyle(row).backgroundColor"
+        )
+    )
+
+
+@SIZES
+def test_the_plan_map_shows_status_labels_legend_and_an_obvious_selection(
+    chromium: Any,
+    site: tuple[str, Any],
+    demo_plan: BuiltPlan,
+    artifacts: Path,
+    viewport: dict[str, int],
+) -> None:
+    base, app = site
+    turfs = [t["turf"] for t in demo_plan.summary["turfs"]]
+    done, busy = turfs[-1], turfs[-2]
+    if viewport is PHONE:  # once per module: one turf done, one in progress
+        _knock(base, app, done, every_door=True)
+        _knock(base, app, busy, every_door=False)
+    # A long volunteer name, a note and a labelled link: the table must still fit.
+    assign_turf(
+        app.state.services.db, "demo", turfs[1], "Marie-Christine Vanderberghe-Lindqvist",
+        "meet at the north entrance of the community library at ten",
+    )  # fmt: skip
+    create_volunteer_link(
+        app.state.services.db, "demo", turfs[1], label="Marie-Christine Vanderberghe-Lindqvist"
+    )
+    name = f"{viewport['width']}x{viewport['height']}"
+    context, page, requests = _logged_in_page(chromium, base, viewport)
+    try:
+        rows = page.locator("#turfs tbody tr[data-turf]")
+        assert rows.count() == len(turfs)
+        # Every turf outlined in its status colour and labelled with its id.
+        assert page.locator("#map path[data-turf]").count() == len(turfs)
+        assert _outline(page, done)["stroke"] == COLOURS["done"]
+        assert _outline(page, busy)["stroke"] == COLOURS["in progress"]
+        assert _outline(page, turfs[5])["stroke"] == COLOURS["not started"]
+        assert _outline(page, done)["data-status"] == "done"
+        labels = page.locator("#map .turf-label[data-turf]")
+        assert labels.count() == len(turfs)
+        shown = page.locator("#map .turf-label[data-turf]:not(.crowded)").count()
+        assert shown >= (6 if viewport is PHONE else 10)
+        # The legend: the three statuses (with how many turfs are in each) and the selection.
+        legend = page.locator("#legend")
+        assert legend.is_visible()
+        for status in COLOURS:
+            assert legend.locator(f"[data-status='{status}']").is_visible()
+        text = legend.inner_text()
+        assert "Not started" in text and "In progress" in text and "Done" in text
+        assert "Done (1)" in " ".join(text.split())
+
+        # The map is framed on the turfs: they fill its width or its height, none cut off.
+        frame = page.locator("#map").bounding_box()
+        extent = page.evaluate(
+            """() => {
+              const boxes = [...document.querySelectorAll('#map path[data-turf]')]
+                .map(p => p.getBoundingClientRect());
+              return {left: Math.min(...boxes.map(b => b.left)),
+                      right: Math.max(...boxes.map(b => b.right)),
+                      top: Math.min(...boxes.map(b => b.top)),
+                      bottom: Math.max(...boxes.map(b => b.bottom))};
+            }"""
+        )
+        assert frame is not None
+        fill = max(
+            (extent["right"] - extent["left"]) / frame["width"],
+            (extent["bottom"] - extent["top"]) / frame["height"],
+        )
+        assert fill >= 0.85, f"the turfs fill {fill:.0%} of the map"
+        assert extent["left"] >= frame["x"] - 1 and extent["top"] >= frame["y"] - 1
+        assert extent["right"] <= frame["x"] + frame["width"] + 1
+        assert extent["bottom"] <= frame["y"] + frame["height"] + 1
+
+        # The table fits: no sideways scrolling, the last column on screen.
+        no_horizontal_overflow(page, viewport["width"])
+        table = page.locator("#turfs")
+        assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
+        last = page.locator(f"#turfs tr[data-turf='{turfs[1]}'] td.open")
+        box = last.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= viewport["width"]
+        if viewport is DESKTOP:
+            assert page.locator("#turfs thead th").last.is_visible()
+        else:  # cards: one turf per card, as wide as the screen
+            card = rows.first.bounding_box()
+            assert card is not None and card["width"] <= viewport["width"] - 20
+        page.screenshot(path=str(artifacts / f"organiser-map-{name}.png"))
+
+        # Selecting from the table: a thick outline on the map and a highlighted row.
+        plain = _background(page, turfs[3])
+        before = _outline(page, busy)
+        rows.nth(len(turfs) - 2).locator("td").first.click()
+        after = _outline(page, busy)
+        assert float(after["stroke-width"]) >= 3 * float(before["stroke-width"])
+        assert after["stroke"] != before["stroke"]
+        assert "selected" in str(rows.nth(len(turfs) - 2).get_attribute("class"))
+        assert _background(page, busy) != plain
+        label = page.locator(f"#map .turf-label[data-turf='{busy}']")
+        assert "picked" in str(label.get_attribute("class")) and label.is_visible()
+        # Selecting on the map highlights its row too.
+        page.locator(f"#map path[data-turf='{turfs[3]}']").dispatch_event("click")
+        assert float(_outline(page, turfs[3])["stroke-width"]) >= 6
+        assert "selected" in str(
+            page.locator(f"#turfs tr[data-turf='{turfs[3]}']").get_attribute("class")
+        )
+        assert _background(page, turfs[3]) != plain
+        page.screenshot(path=str(artifacts / f"organiser-selected-{name}.png"))
+        page.screenshot(path=str(artifacts / f"organiser-page-{name}.png"), full_page=True)
+        # Deselecting puts the turf back as it was.
+        rows.nth(len(turfs) - 2).locator("td").first.click()
+        assert _outline(page, busy) == before
     finally:
         context.close()
     assert [u for u in requests if not u.startswith(base)] == []

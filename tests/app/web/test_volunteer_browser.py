@@ -147,11 +147,10 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         # Offline: two more, one for the next door and one for one voter of the door after.
         context.set_offline(True)
         page.click(f"li.door[data-household='{doors[1]}'] button[data-code='refused']")
+        # A support level is about one person: it is tapped on that voter's row.
         third = page.locator(f"li.door[data-household='{doors[2]}']")
-        voter = third.locator("button[data-voter]").first
+        voter = third.locator(".voter[data-voter]").first
         voter_id = voter.get_attribute("data-voter")
-        voter.click()
-        assert voter.get_attribute("aria-pressed") == "true"
         # An optional survey answer goes with the result; a second tap would take it back.
         housing = third.locator("button[data-question='top_issue']", has_text="Housing")
         housing.click()
@@ -162,7 +161,7 @@ def test_volunteer_records_results_offline_and_each_is_stored_once(
         third.locator("button.add-note").click()
         third.locator("textarea").fill("Asked for a yard sign")
         no_horizontal_overflow(page)
-        third.locator("button[data-code='supporter_1']").click()
+        voter.locator("button[data-code='supporter_1']").click()
         page.wait_for_selector("#sync[data-waiting='2']", timeout=WAIT_MS)
         assert "waiting" in page.inner_text("#sync").lower()
         for household in doors[1:3]:
@@ -266,3 +265,172 @@ def test_a_double_tap_records_one_door_not_the_next_one_too(
     finally:
         context.close()
     assert len(live_server.turf()["results"]) == before + 1
+
+
+DESKTOP = {"width": 1280, "height": 800}
+ARMING_WAIT_MS = 600  # a door opened by a result takes taps again after 500 ms
+SIZES = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x800"])
+
+
+def _box(locator: Any) -> dict[str, float]:
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return dict(box)
+
+
+def _settle(page: Any) -> None:
+    """Wait until a smooth scroll has come to rest."""
+    last = -1.0
+    for _ in range(50):
+        now = float(page.evaluate("() => window.scrollY"))
+        if now == last:
+            return
+        last = now
+        page.wait_for_timeout(80)
+
+
+def _assert_in_view(page: Any, viewport: dict[str, int]) -> tuple[float, float]:
+    """The sticky header (door, send state, last result) is on screen; returns the free band
+    between the header's bottom and the bottom bar's top."""
+    top = _box(page.locator("#top"))
+    dock = _box(page.locator(".dock"))
+    assert abs(top["y"]) < 1, f"the header scrolled away: {top}"
+    assert abs(dock["y"] + dock["height"] - viewport["height"]) < 1
+    for part in ("#here", "#sync", "#recorded"):
+        box = _box(page.locator(part))
+        assert box["y"] >= 0 and box["y"] + box["height"] <= dock["y"], (part, box)
+    return top["y"] + top["height"], dock["y"]
+
+
+def _assert_buttons_reachable(page: Any, door: Any, band: tuple[float, float]) -> None:
+    """Every result button of the door is between the header and the bottom bar, unscrolled."""
+    buttons = door.locator("button.code")
+    assert buttons.count() >= 5
+    for i in range(buttons.count()):
+        box = _box(buttons.nth(i))
+        label = buttons.nth(i).get_attribute("aria-label") or buttons.nth(i).inner_text()
+        assert box["y"] >= band[0] - 0.5, f"{label} is under the header: {box}"
+        assert box["y"] + box["height"] <= band[1] + 0.5, f"{label} is under the bottom bar: {box}"
+
+
+def _where(turf: dict[str, Any], household: str) -> str:
+    for stop in turf["stops"]:
+        for h in stop["households"]:
+            if h["household_id"] == household:
+                return f"{stop['address']} ({h['unit']})" if h["unit"] else str(stop["address"])
+    raise AssertionError(household)
+
+
+@SIZES
+def test_after_a_result_the_door_the_result_and_the_buttons_stay_in_view(
+    chromium: Any, live_server: LiveServer, artifacts: Path, viewport: dict[str, int]
+) -> None:
+    turf = live_server.turf()
+    name = f"{viewport['width']}x{viewport['height']}"
+    context = chromium.new_context(viewport=viewport, service_workers="block", has_touch=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{live_server.base}/t/{live_server.token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        no_horizontal_overflow(page, viewport["width"])
+        # The page's bottom padding is the bottom bar's height: nothing ends up behind it.
+        padding = page.evaluate("() => parseFloat(getComputedStyle(document.body).paddingBottom)")
+        assert abs(padding - _box(page.locator(".dock"))["height"]) < 1
+
+        # "Next door" brings the door with all its result buttons on screen.
+        page.click("#next-door")
+        _settle(page)
+        band = _assert_in_view(page, viewport)
+        door = page.locator("li.door.open")
+        household = str(door.get_attribute("data-household"))
+        assert page.inner_text("#here").endswith(_where(turf, household))
+        _assert_buttons_reachable(page, door, band)
+
+        # A result: the page moves on to the next door, and still shows what was recorded
+        # where, whether it is sent, and every button of the next door.
+        door.locator("button[data-code='not_home']").click()
+        page.wait_for_selector("#recorded[data-status='synced']", timeout=WAIT_MS)
+        band = _assert_in_view(page, viewport)
+        recorded = page.inner_text("#recorded")
+        assert recorded.startswith(f"Recorded: Not home at {_where(turf, household)}"), recorded
+        assert "sent" in recorded
+        following = page.locator("li.door.open")
+        assert following.get_attribute("data-household") != household
+        _assert_buttons_reachable(page, following, band)
+        no_horizontal_overflow(page, viewport["width"])
+        page.screenshot(path=str(artifacts / f"volunteer-recorded-{name}.png"))
+
+        # The line stays (the door opened by the result re-renders once it takes taps again).
+        page.wait_for_timeout(700)
+        assert page.inner_text("#recorded") == recorded
+        _assert_in_view(page, viewport)
+    finally:
+        context.close()
+    assert errors == []
+
+
+def test_a_support_level_is_recorded_for_one_voter_not_the_whole_door(
+    chromium: Any, live_server: LiveServer, artifacts: Path
+) -> None:
+    turf = live_server.turf()
+    knocked = {r["household_id"] for r in turf["results"]}
+    household = next(
+        h
+        for s in turf["stops"]
+        for h in s["households"]
+        if len(h["voters"]) >= 2 and h["household_id"] not in knocked
+    )
+    hid = household["household_id"]
+    voters = [str(v["voter_id"]) for v in household["voters"]]
+    context = chromium.new_context(viewport=PHONE, service_workers="block", has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.base}/t/{live_server.token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        door = page.locator(f"li.door[data-household='{hid}']")
+        if door.locator("button.door-head").get_attribute("aria-expanded") != "true":
+            door.locator("button.door-head").click()
+        # Door results once, for the door; support levels once per voter, on that voter's row;
+        # no support button records for the whole door.
+        assert door.locator("button[data-code='not_home']").count() == 1
+        assert door.locator("button[data-code='not_home'][data-voter]").count() == 0
+        for code in ("supporter_1", "supporter_5"):
+            assert door.locator(f"button[data-code='{code}']").count() == len(voters)
+        assert door.locator("button[data-code^='supporter_']:not([data-voter])").count() == 0
+        assert (
+            door.locator(".voter[data-voter]").evaluate_all(
+                "rows => rows.map(r => r.dataset.voter)"
+            )
+            == voters
+        )
+
+        row = door.locator(f".voter[data-voter='{voters[1]}']")
+        person = row.locator(".voter-name b").inner_text()
+        row.locator("button[data-code='supporter_2']").click()
+        page.wait_for_selector("#recorded[data-status='synced']", timeout=WAIT_MS)
+        assert page.inner_text("#recorded").startswith(
+            f"Recorded: Supporter 2 for {person} at {_where(turf, hid)}"
+        )
+        # The others at the door have not said yet: the door stays open for them.
+        assert "open" in str(door.get_attribute("class"))
+        assert "Supporter 2" in row.inner_text()
+        page.screenshot(path=str(artifacts / "volunteer-per-voter-390x844.png"))
+
+        # Once every voter has a level, the door is done and the next one opens.
+        for voter in [voters[0], *voters[2:]]:
+            door.locator(f".voter[data-voter='{voter}'] button[data-code='supporter_4']").click()
+            page.wait_for_timeout(ARMING_WAIT_MS)
+        page.wait_for_selector("#sync[data-waiting='0']", timeout=WAIT_MS)
+        assert page.locator("li.door.open").get_attribute("data-household") != hid
+    finally:
+        context.close()
+    stored = [
+        (r["code"], r["voter_id"])
+        for r in live_server.turf()["results"]
+        if r["household_id"] == hid
+    ]
+    assert sorted(stored) == sorted(
+        [("supporter_2", voters[1])] + [("supporter_4", v) for v in [voters[0], *voters[2:]]]
+    )
