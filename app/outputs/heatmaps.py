@@ -296,6 +296,7 @@ def heat_map(
     turfs: gpd.GeoDataFrame | None = None,
     results: pd.DataFrame | None = None,
     analysis: PlanAnalysis | None = None,
+    tile_url: str = TILES_URL,
 ) -> OfflineMap:
     """The heatmap page of a universe as a folium map.
 
@@ -322,7 +323,7 @@ def heat_map(
         stops = target_stops(voters)
     if analysis is None:
         analysis = analyse(voters, stops)
-    fmap = _base_map(voters, precincts)
+    fmap = _base_map(voters, precincts, tile_url)
     scales: list[Scale] = []
 
     if precincts is not None and len(precincts):
@@ -407,10 +408,12 @@ class _LegendFollowsLayers(MacroElement):
     )
 
 
-def _base_map(voters: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None) -> OfflineMap:
+def _base_map(
+    voters: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None, tile_url: str
+) -> OfflineMap:
     fmap = OfflineMap(tiles=None, control_scale=True)
     folium.TileLayer(
-        tiles=TILES_URL, attr=TILES_ATTRIBUTION, name="Streets (online tiles)", max_zoom=19
+        tiles=tile_url, attr=TILES_ATTRIBUTION, name="Streets (online tiles)", max_zoom=19
     ).add_to(fmap)
     extent = voters if len(voters) else precincts
     if extent is not None and len(extent):

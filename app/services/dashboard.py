@@ -82,7 +82,9 @@ def activity_of(db: Database, name: str) -> PlanActivity:
     return activity
 
 
-def live_heat_map_html(activity: PlanActivity, shapes: PlanShapes, *, assets_url: str) -> str:
+def live_heat_map_html(
+    activity: PlanActivity, shapes: PlanShapes, *, assets_url: str, tile_url: str
+) -> str:
     """The plan's heatmap page (targets, coverage, contact and support) from live results."""
     results = activity.results[["household_id", "result", "timestamp"]]
     fmap = heat_map(
@@ -91,6 +93,7 @@ def live_heat_map_html(activity: PlanActivity, shapes: PlanShapes, *, assets_url
         turfs=shapes.turfs,
         results=results if len(results) else None,
         analysis=shapes.analysis,
+        tile_url=tile_url,
     )
     html: str = fmap.get_root().render()
     # The map's scripts load from the plan's own copy of the assets (see app.outputs.maps).

@@ -48,7 +48,9 @@ def dashboard_map(name: str, _: Reader, services: Services) -> HTMLResponse:
     folder = services.workspace.folder(name)
     activity = activity_of(services.db, name)
     shapes = services.analyses.shapes(activity, folder)
-    html = live_heat_map_html(activity, shapes, assets_url=f"/files/{name}/assets/")
+    html = live_heat_map_html(
+        activity, shapes, assets_url=f"/files/{name}/assets/", tile_url=services.settings.tile_url
+    )
     response = HTMLResponse(html)
     # A Folium page made on request: its own inline scripts run (by hash), no other.
     response.headers["Content-Security-Policy"] = content_security_policy(

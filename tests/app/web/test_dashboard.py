@@ -112,3 +112,19 @@ def test_unknown_plans_and_logged_out_managers(client: TestClient) -> None:
     page = anonymous.get("/plans/demo/dashboard", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
     assert anonymous.get("/plans/demo/dashboard/map").status_code == 401
+
+
+def test_the_live_map_uses_the_configured_tiles(workspace: Path, database_url: str) -> None:
+    app = create_app(
+        Settings(
+            workspace=workspace,
+            database_url=database_url,
+            tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
+        )
+    )
+    try:
+        page = TestClient(app).get("/plans/demo/dashboard/map")
+        assert page.status_code == 200
+        assert "tiles.example.org" in page.text and "tile.openstreetmap.org" not in page.text
+    finally:
+        app.state.services.db.dispose()
