@@ -114,11 +114,11 @@ def test_unknown_plans_and_logged_out_managers(client: TestClient) -> None:
     assert anonymous.get("/plans/demo/dashboard/map").status_code == 401
 
 
-def test_the_live_map_uses_the_configured_tiles(workspace: Path, database_url: str) -> None:
+def test_the_live_map_uses_the_configured_tiles(workspace: Path, tmp_path: Path) -> None:
     app = create_app(
         Settings(
             workspace=workspace,
-            database_url=database_url,
+            database_url=f"sqlite:///{tmp_path / 'tiles.db'}",
             tile_url="https://tiles.example.org/{z}/{x}/{y}.png",
         )
     )
