@@ -325,7 +325,7 @@ def address_keys(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> pd.Series:
+def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Targets' street keys, completed where they lack a type or directional the data has.
 
     A target street (``street_key`` with its ``zip_key``) that no known street matches, in
@@ -342,14 +342,16 @@ def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> pd.Series:
 
     Returns
     -------
-    pandas.Series
-        The street key of each target, on ``targets``' index.
+    tuple of pandas.Series
+        The street key of each target, and whether the target's street is unknown but
+        several known streets would fit it; on ``targets``' index.
     """
     asked = targets[["street_key", "zip_key"]].drop_duplicates()
     asked = asked.loc[asked["street_key"] != ""].reset_index(drop=True)
     known = known[["street_key", "zip_key"]].drop_duplicates()
+    unchanged = (targets["street_key"], pd.Series(False, index=targets.index))
     if asked.empty or known.empty:
-        return targets["street_key"]
+        return unchanged
 
     def zips_agree(pairs: pd.DataFrame) -> pd.Series:
         mine, theirs = pairs["zip_key"], pairs["zip_key_k"]
@@ -359,7 +361,7 @@ def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> pd.Series:
     found = exact.loc[zips_agree(exact), "_p"].unique()
     missing = asked.drop(index=found)
     if missing.empty:
-        return targets["street_key"]
+        return unchanged
     mine = pd.concat([missing, street_parts(missing["street_key"])], axis=1)
     theirs = pd.concat([known, street_parts(known["street_key"])], axis=1)
     pairs = mine.rename_axis("_p").reset_index().merge(theirs, on="core", suffixes=("", "_k"))
@@ -372,9 +374,18 @@ def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> pd.Series:
     pairs = pairs.loc[zips_agree(pairs) & fits("type") & fits("direction")]
     choices = pairs.groupby("_p")["street_key_k"].agg(["nunique", "first"])
     chosen = choices.loc[choices["nunique"] == 1, "first"]
-    resolved = missing.loc[chosen.index].assign(resolved=chosen.to_numpy())
+    several = choices.index[choices["nunique"] > 1]
+    resolved = pd.concat(
+        [
+            missing.loc[chosen.index].assign(resolved=chosen.to_numpy(), several=False),
+            missing.loc[several].assign(resolved=missing.loc[several, "street_key"], several=True),
+        ]
+    )
     merged = targets[["street_key", "zip_key"]].merge(
         resolved, on=["street_key", "zip_key"], how="left"
     )
     new = merged["resolved"].where(merged["resolved"].notna(), merged["street_key"])
-    return pd.Series(new.to_numpy(), index=targets.index, dtype=targets["street_key"].dtype)
+    return (
+        pd.Series(new.to_numpy(), index=targets.index, dtype=targets["street_key"].dtype),
+        pd.Series(merged["several"].fillna(False).to_numpy(dtype=bool), index=targets.index),
+    )

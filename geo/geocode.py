@@ -40,6 +40,7 @@ SOURCES = ("file", "address_points", "osm_address", "address_range", "interpolat
 REASONS = {
     "no_number": "no house number",
     "street_unknown": "street not in the address data",
+    "street_ambiguous": "street name fits several streets (give its type or directional)",
     OTHER_ZIP: "street and number found only in another ZIP code",
     AMBIGUOUS: "several places match (the same street elsewhere, no ZIP code to choose)",
     "outside_ranges": "house number outside every address range of the street",
@@ -209,10 +210,13 @@ def interpolate_along_streets(
     )
     found: list[pd.DataFrame] = []
     done = pd.Series(False, index=targets.index)
-    # Targets with a known locality use its neighbours; others any neighbour on the street.
+    # Targets with a known locality use its neighbours; others any neighbour on the street,
+    # unless the street is in several localities (same-named streets: nothing to choose).
+    spread = anchors.loc[anchors["locality"] != ""].groupby("street_key")["locality"].nunique()
+    single = anchors.loc[~anchors["street_key"].isin(spread.index[spread > 1])]
     passes = (
         (["street_key", "locality"], local, targets["locality"] != ""),
-        (["street_key"], anchors, targets["locality"] == ""),
+        (["street_key"], single, targets["locality"] == ""),
     )
     for keys, pool, selected in passes:
         if not selected.any() or pool.empty:
@@ -322,7 +326,7 @@ def geocode(
         ],
         ignore_index=True,
     ).drop_duplicates()
-    targets["street_key"] = resolve_streets(targets, known)
+    targets["street_key"], several = resolve_streets(targets, known)
 
     def record(found: pd.DataFrame, name: str) -> None:
         lon.loc[found.index], lat.loc[found.index] = found["lon"], found["lat"]
@@ -334,12 +338,16 @@ def geocode(
         matched, missed = match_address_points(todo, near)
         record(matched, name)
         status.loc[missed.index] = missed
-        anchors += [near, todo.loc[matched.index].assign(lon=matched["lon"], lat=matched["lat"])]
+        # Rows placed on a point also anchor their street in their own ZIP code (the points
+        # may have none); rows without one would anchor it in a town the point may not be in.
+        sure = todo.loc[matched.index].assign(lon=matched["lon"], lat=matched["lat"])
+        anchors += [near, sure.loc[sure["zip_key"] != ""]]
     if ranges is not None:
         found = match_ranges(targets.loc[source == ""], ranges, settings=settings)
         record(found.placed, "address_range")
         status.loc[found.status.index] = found.status
-    todo = targets.loc[source == ""]
+    # Where the address data holds the address at several places, neighbours cannot choose.
+    todo = targets.loc[(source == "") & (status != AMBIGUOUS)]
     between = interpolate_along_streets(
         todo, pd.concat(anchors, ignore_index=True), settings=settings
     )
@@ -348,7 +356,7 @@ def geocode(
         lon=lon,
         lat=lat,
         source=source,
-        reason=_reasons(targets, source, status, known, ranges),
+        reason=_reasons(targets, source, status.where(~several, "street_ambiguous"), known, ranges),
     )
 
 
@@ -366,5 +374,6 @@ def _reasons(
     code.loc[status == OTHER_ZIP] = OTHER_ZIP
     code.loc[status == AMBIGUOUS] = AMBIGUOUS
     code.loc[~targets["street_key"].isin(known["street_key"]).to_numpy()] = "street_unknown"
+    code.loc[status == "street_ambiguous"] = "street_ambiguous"
     code.loc[targets["number"].isna().to_numpy()] = "no_number"
     return code.map(REASONS).where(source == "", "")

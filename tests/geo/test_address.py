@@ -195,8 +195,9 @@ def test_resolve_streets_completes_only_what_is_missing() -> None:
         }
     )
 
-    resolved = resolve_streets(targets, known)
+    resolved, several = resolve_streets(targets, known)
 
+    assert several.tolist() == [False, False, False, True, False, False, False]
     assert resolved.tolist() == [
         "n high st",
         "n high st",

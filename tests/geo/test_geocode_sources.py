@@ -178,7 +178,10 @@ def test_a_missing_type_or_directional_is_completed_when_one_street_fits(tmp_pat
     result = place(tmp_path, rows, edges)
 
     assert result["source"].tolist() == ["address_range", "address_range", "", ""]
-    assert result["reason"].tolist()[2:] == ["street not in the address data"] * 2
+    assert result["reason"].tolist()[2:] == [
+        "street name fits several streets (give its type or directional)",
+        "street not in the address data",
+    ]
 
 
 # --- the order of trust and the books ----------------------------------------------------------
