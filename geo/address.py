@@ -3,6 +3,12 @@
 Everything works on whole columns. Voter files repeat the same streets and towns many times, so
 the text work is done once per distinct value and spread back with ``pd.factorize`` codes.
 
+One-string US addresses are split by ``usaddress`` (a CRF model of US address parts) once per
+shape of address; street-first addresses and what it cannot label by patterns. Names are
+reduced to keys with the USPS word tables of ``geo.usps`` (suffixes, directionals, ordinals,
+unit designators), so "1204 N HIGH ST", "1204 North High Street" and "1204 N High St Apt 3"
+share one key.
+
 >>> parse_address(pd.Series(["4190 S Kirkman Rd Apt 912 , Orlando, FL 32811"])).iloc[0].tolist()
 ['4190', 'S Kirkman Rd', 'Apt 912', 'Orlando', 'FL', '32811']
 >>> street_key(pd.Series(["South Kirkman Road", "S. Kirkman Rd"])).tolist()
@@ -26,7 +32,7 @@ ADDRESS_PARTS = ("house_number", "street", "unit", "city", "state", "zip")
 
 _UNIT_WORDS = r"apt|apartment|unit|ste|suite|bldg|building|fl|floor|rm|room|lot|spc|space|trlr"
 _UNIT = rf"(?:(?:{_UNIT_WORDS})\.?\s*#?\s*|#\s*)[\w-]+"
-# The parsing patterns run in Arrow's RE2 engine (no look-around), over distinct values.
+# The fallback patterns run in Arrow's RE2 engine (no look-around), over distinct values.
 _SPLIT = r"^(?P<line>[^,]*)(?:,(?P<rest>.*))?$"
 # "4190 S Kirkman Rd Apt 912", "12B Oak Ave #3", "7-A Elm St", "5 1/2 Pine St"
 _US_LINE = (
@@ -289,7 +295,7 @@ def zip_key(values: pd.Series) -> pd.Series:
 
 
 def place_key(values: pd.Series) -> pd.Series:
-    """City names compared loosely: lower case, punctuation and extra spaces dropped."""
+    """City names compared loosely: lower case, punctuation dropped, USPS words shortened."""
     return _per_unique(values, _short_words)
 
 

@@ -18,6 +18,8 @@ Zips are unpacked within the archive limits (``geo.archives``), never by GDAL.
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import tempfile
 from collections.abc import Sequence
@@ -29,6 +31,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
 import shapely
 
 from geo._errors import InputError
@@ -163,7 +167,11 @@ def _read_any(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
             return pd.read_parquet(path)
         except (pa.ArrowException, OSError) as exc:
             raise InputError(f"cannot be read as Parquet ({exc})", path=path) from exc
-    if name.endswith((*_LAYER_SUFFIXES, *_JSON_SUFFIXES)):
+    if name.endswith(_JSON_SUFFIXES):
+        with path.open("rb") as file:
+            lines = _read_geojson_lines(file, shown=str(path))
+        return lines if lines is not None else _read_layer(path, shown=str(path))
+    if name.endswith(_LAYER_SUFFIXES):
         return _read_layer(path, shown=str(path))
     raise InputError(f"unsupported file type {path.suffix!r}; {_WHAT}", path=path)
 
@@ -199,9 +207,13 @@ def _read_zip(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
         member = PurePosixPath(found[0])
         shown = f"{path}!{member}"
         if member.suffix.lower() in _TABLE_SUFFIXES:
-            return read_text_table(
-                read_member(archive, str(member), path=path, limits=limits), path=shown
-            )
+            data = read_member(archive, str(member), path=path, limits=limits)
+            return read_text_table(data, path=shown)
+        if member.suffix.lower() in _JSON_SUFFIXES:
+            data = read_member(archive, str(member), path=path, limits=limits)
+            lines = _read_geojson_lines(io.BytesIO(data), shown=shown)
+            if lines is not None:
+                return lines
         # A shapefile's parts (.shx, .dbf, .prj, ...) beside it; other layers alone.
         parts = [
             n
@@ -214,6 +226,39 @@ def _read_zip(path: Path, limits: ArchiveLimits) -> pd.DataFrame:
         with tempfile.TemporaryDirectory(prefix="canvass-addresses-") as folder:
             extract_members(archive, parts, Path(folder), path=path, limits=limits)
             return _read_layer(Path(folder) / member.name, shown=shown)
+
+
+def _read_geojson_lines(file: io.BufferedIOBase, *, shown: str) -> pd.DataFrame | None:
+    """Properties and ``lon``/``lat`` of GeoJSON lines (OpenAddresses' output), or None.
+
+    One Feature per line, read with Arrow's multi-threaded JSON reader. None when the text is
+    not one Feature per line (a FeatureCollection: GDAL reads it).
+    """
+    first = file.readline(1 << 20).strip()
+    file.seek(0)
+    try:
+        feature = json.loads(first) if first.startswith(b"{") else None
+    except ValueError:
+        feature = None
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return None
+    try:
+        table = pa_json.read_json(file)
+    except (pa.ArrowException, ValueError) as exc:
+        raise InputError(f"cannot be read as GeoJSON lines ({exc}); {_WHAT}", path=shown) from exc
+    names = table.column_names
+    if "properties" not in names or "geometry" not in names:
+        raise InputError(f"GeoJSON lines without properties or geometry; {_WHAT}", path=shown)
+    properties = pa.Table.from_struct_array(table.column("properties").combine_chunks())
+    frame = properties.to_pandas()
+    geometry = table.column("geometry").combine_chunks()
+    point = pc.fill_null(pc.equal(geometry.field("type"), "Point"), False)
+    coordinates = geometry.field("coordinates")
+    is_point = point.to_numpy(zero_copy_only=False)
+    for i, name in enumerate(("lon", "lat")):
+        values = pc.list_element(coordinates, i).to_numpy(zero_copy_only=False)
+        frame[f"_{name}"] = np.where(is_point, values, np.nan)
+    return frame.rename(columns={"_lon": "lon", "_lat": "lat"})
 
 
 def _pick(names: dict[str, str], field_name: str) -> str | None:

@@ -244,13 +244,34 @@ def interpolate_along_streets(
     return pd.concat(found)
 
 
-def _keyed_points(
-    street: pd.Series, number: pd.Series, zips: pd.Series, city: pd.Series, lon: object, lat: object
-) -> pd.DataFrame:
+def _keyed_points(frame: pd.DataFrame, zip_column: str, lon: object, lat: object) -> pd.DataFrame:
     """``address_keys`` of address points, with their ``lon`` and ``lat``."""
-    frame = pd.DataFrame({"street": street, "house_number": number, "zip": zips, "city": city})
-    keys = address_keys(frame)
+    keys = address_keys(
+        pd.DataFrame(
+            {
+                "street": frame["street"],
+                "house_number": frame["house_number"],
+                "zip": frame[zip_column],
+                "city": frame["city"],
+            }
+        )
+    )
     return keys.assign(lon=np.asarray(lon, dtype=float), lat=np.asarray(lat, dtype=float))
+
+
+def _references(
+    address_points: gpd.GeoDataFrame | None, sources: AddressSources | None
+) -> list[tuple[str, pd.DataFrame]]:
+    """The address points to match, most trusted first, keyed: (source name, points)."""
+    references = []
+    if sources is not None and not sources.points.empty:
+        p = sources.points
+        references.append(("address_points", _keyed_points(p, "zip", p["lon"], p["lat"])))
+    if address_points is not None and not address_points.empty:
+        p = address_points
+        keyed = _keyed_points(p, "postcode", p.geometry.x, p.geometry.y)
+        references.append(("osm_address", keyed))
+    return references
 
 
 def geocode(
@@ -288,32 +309,7 @@ def geocode(
     lat = pd.Series(np.nan, index=addresses.index)
     source = pd.Series("", index=addresses.index, dtype=object)
     status = pd.Series("", index=addresses.index, dtype=object)
-    references: list[tuple[str, pd.DataFrame]] = []
-    if sources is not None and not sources.points.empty:
-        p = sources.points
-        references.append(
-            (
-                "address_points",
-                _keyed_points(
-                    p["street"], p["house_number"], p["zip"], p["city"], p["lon"], p["lat"]
-                ),
-            )
-        )
-    if address_points is not None and not address_points.empty:
-        p = address_points
-        references.append(
-            (
-                "osm_address",
-                _keyed_points(
-                    p["street"],
-                    p["house_number"],
-                    p["postcode"],
-                    p["city"],
-                    p.geometry.x,
-                    p.geometry.y,
-                ),
-            )
-        )
+    references = _references(address_points, sources)
     ranges = None
     if sources is not None and not sources.ranges.empty:
         ranges = index_ranges(sources.ranges)
@@ -356,7 +352,13 @@ def geocode(
         lon=lon,
         lat=lat,
         source=source,
-        reason=_reasons(targets, source, status.where(~several, "street_ambiguous"), known, ranges),
+        reason=_reasons(
+            targets,
+            source,
+            status.where(~several, "street_ambiguous"),
+            known=known["street_key"],
+            in_ranges=ranges.streets["street_key"] if ranges is not None else known.iloc[:0, 0],
+        ),
     )
 
 
@@ -364,16 +366,22 @@ def _reasons(
     targets: pd.DataFrame,
     source: pd.Series,
     status: pd.Series,
-    known: pd.DataFrame,
-    ranges: object,
+    *,
+    known: pd.Series,
+    in_ranges: pd.Series,
 ) -> pd.Series:
-    """Why each target left unplaced was not found (``REASONS``); ``''`` for the placed."""
+    """Why each target left unplaced was not found (``REASONS``); ``''`` for the placed.
+
+    ``status`` holds what the matching steps said (``other_zip``, ``ambiguous``,
+    ``street_ambiguous``); ``known`` and ``in_ranges`` the street keys of all the address data
+    and of the ranges.
+    """
+    street = targets["street_key"]
     code = pd.Series("no_match", index=targets.index, dtype=object)
-    range_streets = getattr(ranges, "streets", pd.DataFrame({"street_key": []}))["street_key"]
-    code.loc[targets["street_key"].isin(range_streets).to_numpy()] = "outside_ranges"
+    code.loc[street.isin(in_ranges).to_numpy()] = "outside_ranges"
     code.loc[status == OTHER_ZIP] = OTHER_ZIP
     code.loc[status == AMBIGUOUS] = AMBIGUOUS
-    code.loc[~targets["street_key"].isin(known["street_key"]).to_numpy()] = "street_unknown"
+    code.loc[~street.isin(known).to_numpy()] = "street_unknown"
     code.loc[status == "street_ambiguous"] = "street_ambiguous"
     code.loc[targets["number"].isna().to_numpy()] = "no_number"
     return code.map(REASONS).where(source == "", "")

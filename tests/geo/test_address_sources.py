@@ -88,14 +88,36 @@ def test_openaddresses_csv(tmp_path: Path, zipped: bool) -> None:
     assert points["lon"].tolist() == [-84.388, -84.387]
 
 
-def test_openaddresses_geojson_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("zipped", [False, True])
+def test_openaddresses_geojson_lines(tmp_path: Path, zipped: bool) -> None:
     path = openaddresses_geojson_lines(tmp_path, [r for r in OA_ROWS if r["LON"] != ""])
+    if zipped:
+        with zipfile.ZipFile(tmp_path / "cobb.zip", "w") as archive:
+            archive.write(path, f"us/ga/{path.name}")
+        path = tmp_path / "cobb.zip"
 
     kind, points = read_address_file(path)
 
     assert kind == "points"
     assert points["street"].tolist() == ["NORTH HIGH STREET", "FIFTH AVENUE"]
     assert points["lat"].tolist() == [33.749, 33.749]
+
+
+def test_a_geojson_feature_collection(tmp_path: Path) -> None:
+    layer = gpd.GeoDataFrame(
+        {"NUMBER": ["12"], "STREET": ["Fifth Avenue"]},
+        geometry=[shapely.Point(-84.387, 33.749)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "addresses.geojson"
+    layer.to_file(path, driver="GeoJSON")
+
+    kind, points = read_address_file(path)
+
+    assert kind == "points"
+    assert points[["house_number", "street", "lon"]].values.tolist() == [
+        ["12", "Fifth Avenue", -84.387]
+    ]
 
 
 def test_any_points_layer_with_a_number_and_a_street(tmp_path: Path) -> None:
