@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/bench_routing.py
 	$(BIN)/python bench/bench_turfs.py
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_geocode.py
 	$(BIN)/python bench/bench_segments.py
 	$(BIN)/python bench/bench_results_load.py
 	$(BIN)/python bench/bench_page_weight.py

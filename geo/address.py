@@ -3,6 +3,12 @@
 Everything works on whole columns. Voter files repeat the same streets and towns many times, so
 the text work is done once per distinct value and spread back with ``pd.factorize`` codes.
 
+One-string US addresses are split by ``usaddress`` (a CRF model of US address parts) once per
+shape of address; street-first addresses and what it cannot label by patterns. Names are
+reduced to keys with the USPS word tables of ``geo.usps`` (suffixes, directionals, ordinals,
+unit designators), so "1204 N HIGH ST", "1204 North High Street" and "1204 N High St Apt 3"
+share one key.
+
 >>> parse_address(pd.Series(["4190 S Kirkman Rd Apt 912 , Orlando, FL 32811"])).iloc[0].tolist()
 ['4190', 'S Kirkman Rd', 'Apt 912', 'Orlando', 'FL', '32811']
 >>> street_key(pd.Series(["South Kirkman Road", "S. Kirkman Rd"])).tolist()
@@ -18,36 +24,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import usaddress
+
+from geo.usps import SHORT_DIRECTIONALS, SUFFIXES, UNIT_DESIGNATORS, WORDS
 
 ADDRESS_PARTS = ("house_number", "street", "unit", "city", "state", "zip")
 
-# USPS street suffixes, directionals and a few common words, spelled out -> the short form.
-# The same table is applied to both sides of a match, so mapping a word wherever it appears
-# in a name ("Lake Shore Drive" -> "lk shr dr") is harmless and keeps the rule simple.
-STREET_WORDS: dict[str, str] = {
-    "alley": "aly", "avenue": "ave", "av": "ave", "avn": "ave", "bend": "bnd", "bluff": "blf",
-    "boulevard": "blvd", "boul": "blvd", "branch": "br", "bridge": "brg", "brook": "brk",
-    "bypass": "byp", "causeway": "cswy", "center": "ctr", "centre": "ctr", "circle": "cir",
-    "cove": "cv", "court": "ct", "courts": "cts", "creek": "crk", "crescent": "cres",
-    "crossing": "xing", "drive": "dr", "drv": "dr", "estates": "ests", "expressway": "expy",
-    "extension": "ext", "freeway": "fwy", "gardens": "gdns", "glen": "gln", "green": "grn",
-    "grove": "grv", "harbor": "hbr", "heights": "hts", "highway": "hwy", "hill": "hl",
-    "hills": "hls", "hollow": "holw", "junction": "jct", "lake": "lk", "landing": "lndg",
-    "lane": "ln", "manor": "mnr", "meadow": "mdw", "meadows": "mdws", "mount": "mt",
-    "mountain": "mtn", "parkway": "pkwy", "pkway": "pkwy", "place": "pl", "plaza": "plz",
-    "point": "pt", "ridge": "rdg", "road": "rd", "route": "rte", "shore": "shr",
-    "square": "sq", "station": "sta", "street": "st", "str": "st", "terrace": "ter",
-    "trace": "trce", "trail": "trl", "turnpike": "tpke", "valley": "vly", "view": "vw",
-    "village": "vlg", "fort": "ft", "saint": "st",
-    "north": "n", "south": "s", "east": "e", "west": "w", "northeast": "ne",
-    "northwest": "nw", "southeast": "se", "southwest": "sw",
-    "first": "1st", "second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th",
-    "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
-}  # fmt: skip
-
 _UNIT_WORDS = r"apt|apartment|unit|ste|suite|bldg|building|fl|floor|rm|room|lot|spc|space|trlr"
 _UNIT = rf"(?:(?:{_UNIT_WORDS})\.?\s*#?\s*|#\s*)[\w-]+"
-# The parsing patterns run in Arrow's RE2 engine (no look-around), over distinct values.
+# The fallback patterns run in Arrow's RE2 engine (no look-around), over distinct values.
 _SPLIT = r"^(?P<line>[^,]*)(?:,(?P<rest>.*))?$"
 # "4190 S Kirkman Rd Apt 912", "12B Oak Ave #3", "7-A Elm St", "5 1/2 Pine St"
 _US_LINE = (
@@ -63,8 +48,15 @@ _REST = (
     r"\s*,?\s*(?:USA?|United States)?\s*$"
 )
 _PO_BOX = r"(?i)^(?:p\.?\s*o\.?\s*)?box\b"
-_TRAILING_UNIT = re.compile(rf"\s+{_UNIT}\s*$|\s*#.*$", re.IGNORECASE)
-_WORD = re.compile(r"\b(" + "|".join(sorted(STREET_WORDS, key=len, reverse=True)) + r")\b")
+# A unit at the end of a street name: a designator and an identifier with a digit or a single
+# letter ("Apt 4", "Ste 200B", "Unit C"), or "#" and anything ("Lot Ln" is a street).
+_TRAILING_UNIT = re.compile(
+    rf"\s+(?:{'|'.join(UNIT_DESIGNATORS)})\.?\s*#?\s*(?:[\w-]*\d[\w-]*|[a-z])\s*$|\s*#.*$",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\b(" + "|".join(sorted(WORDS, key=len, reverse=True)) + r")\b")
+# "Peachtree St N E" -> "peachtree st ne"
+_SPLIT_DIRECTIONAL = re.compile(r"\b([ns]) ([ew])$")
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
@@ -98,9 +90,10 @@ def parse_address(values: pd.Series) -> pd.DataFrame:
     """Split one-string addresses into their parts.
 
     Returns ``house_number``, ``street``, ``unit``, ``city``, ``state`` and ``zip`` columns
-    (``''`` where a part is absent) on ``values``' index. Takes US order
-    (``"12 Main St Apt 3, Springfield, IL 62704"``) and street-first order
-    (``"Mannerheimintie 5 A 12"``). PO boxes give no street address.
+    (``''`` where a part is absent) on ``values``' index. Addresses that begin with a number
+    (US order: ``"12 Main St Apt 3, Springfield, IL 62704"``, with or without commas) are
+    labelled by ``usaddress``; street-first addresses (``"Mannerheimintie 5 A 12"``) and the
+    few ``usaddress`` cannot label are split by pattern. PO boxes give no street address.
 
     Parameters
     ----------
@@ -109,15 +102,89 @@ def parse_address(values: pd.Series) -> pd.DataFrame:
     """
     encoded = pc.dictionary_encode(_arrow_text(values))
     codes = encoded.indices
-    parts = _parse_unique(
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(encoded.dictionary, r"\s+", " "))
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(encoded.dictionary, r"\s+", " "))
+    parts = _parse_unique(text)
+    us = pc.and_(
+        pc.match_substring_regex(text, r"^\d"),
+        pc.invert(pc.match_substring_regex(text, _PO_BOX)),
     )
+    rows = np.flatnonzero(us.to_numpy(zero_copy_only=False))
+    if len(rows):
+        labelled = _label_us(pc.take(text, pa.array(rows)))
+        found = labelled.pop("_found")
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rows[found.to_numpy(zero_copy_only=False)]] = True
+        for name, part in labelled.items():
+            column = parts[name].cast(pa.string())
+            parts[name] = pc.replace_with_mask(column, pa.array(mask), pc.filter(part, found))
     return pd.DataFrame(
         {name: _to_series(pc.take(part, codes), values.index) for name, part in parts.items()}
     )
 
 
+_LABEL_PART = {
+    "AddressNumberPrefix": 0, "AddressNumber": 0, "AddressNumberSuffix": 0,
+    "StreetNamePreModifier": 1, "StreetNamePreDirectional": 1, "StreetNamePreType": 1,
+    "StreetName": 1, "StreetNamePostType": 1, "StreetNamePostDirectional": 1,
+    "OccupancyType": 2, "OccupancyIdentifier": 2, "SubaddressType": 2,
+    "SubaddressIdentifier": 2, "PlaceName": 3, "StateName": 4, "ZipCode": 5,
+}  # fmt: skip
+# usaddress.tokenize's pattern, for the tokens' positions in the text.
+_TOKEN = re.compile(r"\(*\b[^\s,;#&()]+[.,;)\n]*|[#&]")
+
+
+def _template_spans(template: str) -> tuple[bool, list[tuple[int, int]]]:
+    """Label ``template`` with ``usaddress``: whether it is usable and each part's span."""
+    matches = list(_TOKEN.finditer(template))
+    tokens = [m.group() for m in matches]
+    labels = usaddress.TAGGER.tag(usaddress.tokens2features(tokens)) if tokens else []
+    spans = [(0, 0)] * len(ADDRESS_PARTS)
+    for match, label in zip(matches, labels, strict=True):
+        part = _LABEL_PART.get(label)
+        if part is not None:
+            start, end = spans[part]
+            spans[part] = (match.start(), match.end()) if end == 0 else (start, match.end())
+    return spans[0][1] > 0 and "StreetName" in labels, spans
+
+
+def _label_us(text: pa.Array) -> dict[str, pa.Array]:
+    """``ADDRESS_PARTS`` of each (distinct, squeezed) address as ``usaddress`` labels them.
+
+    ``usaddress`` sees a whole-number token only through its length and trailing zeros, so
+    their digits are masked (1204 -> 1101, keeping the text's length) and addresses that
+    differ only in their numbers ("1204 N High St Apt 3", "1310 N High St Apt 12") are
+    labelled once; each part is then cut from the address at the positions found. Also
+    returns ``_found``: False where ``usaddress`` found no house number and street.
+    """
+    text = text.cast(pa.string())
+    words = pc.split_pattern(text, " ")
+    flat = pc.list_flatten(words)
+    number = pc.match_substring_regex(flat, r"^\(*\d+[.,;)]*$")
+    flat = pc.if_else(number, pc.replace_substring_regex(flat, "[1-9]", "1"), flat)
+    masked = pc.binary_join(pa.ListArray.from_arrays(words.offsets, flat), " ")
+    templates = pc.dictionary_encode(masked)
+    labelled = [_template_spans(t) for t in templates.dictionary.to_pylist()]
+    which = templates.indices.to_numpy(zero_copy_only=False)
+    found = np.array([ok for ok, _ in labelled], dtype=bool)[which]
+    spans = np.array([s for _, s in labelled], dtype=np.int64).reshape(-1, len(ADDRESS_PARTS), 2)
+    spans = spans[which]
+    addresses = text.to_pylist()
+    out: dict[str, pa.Array] = {"_found": pa.array(found)}
+    for i, name in enumerate(ADDRESS_PARTS):
+        starts, ends = spans[:, i, 0].tolist(), spans[:, i, 1].tolist()
+        cut = pa.array([a[s:e] for a, s, e in zip(addresses, starts, ends, strict=True)])
+        cut = pc.utf8_trim(pc.replace_substring_regex(cut, r"\s*[,;]\s*", " "), " ,;()")
+        if name in ("house_number", "state"):
+            cut = pc.utf8_upper(cut)
+        out[name] = cut
+    out["unit"] = pc.replace_substring(out["unit"], "# ", "#")
+    out["state"] = pc.utf8_rtrim(out["state"], ".")
+    return out
+
+
 def _parse_unique(text: pa.Array) -> dict[str, pa.Array]:
+    """The parts of each (distinct, squeezed) address by pattern."""
+
     def field(struct: pa.StructArray, name: str) -> pa.Array:
         return pc.fill_null(struct.field(name), "")
 
@@ -148,30 +215,61 @@ def _parse_unique(text: pa.Array) -> dict[str, pa.Array]:
     }
 
 
+def _short_words(text: pd.Series) -> pd.Series:
+    """Lower-case words, punctuation dropped, USPS words and phrases shortened (table lookup)."""
+    text = text.str.lower().str.replace(r"['’`.]", "", regex=True)  # "N.E." -> "ne"
+    text = text.str.replace(r"[^\w\s]|_", " ", regex=True)
+    text = text.str.replace(r"\s+", " ", regex=True).str.strip()
+    return text.str.replace(_WORD, lambda m: WORDS[m.group(1)], regex=True)
+
+
 def street_key(values: pd.Series) -> pd.Series:
     """Street names reduced so that spellings of one street agree.
 
     Lower case, accents kept, punctuation dropped, a trailing unit (``"Apt 4"``, ``"#4"``)
-    dropped, and words shortened the USPS way (Avenue -> ave, North -> n, Street -> st).
+    dropped, and words shortened the USPS way (Publication 28: Avenue -> ave, North -> n,
+    Street -> st, Fifth -> 5th, County Road -> co rd; see ``geo.usps``).
     """
 
     def work(text: pd.Series) -> pd.Series:
-        text = text.str.replace(_TRAILING_UNIT, "", regex=True).str.lower()
-        text = text.str.replace(r"['’`.]", "", regex=True)  # "N.E." -> "ne", "O'Neil" -> "oneil"
-        text = text.str.replace(r"[^\w\s]|_", " ", regex=True)
-        text = text.str.replace(_WORD, lambda m: STREET_WORDS[m.group(1)], regex=True)
-        return text.str.replace(r"\s+", " ", regex=True).str.strip()
+        text = _short_words(text.str.replace(_TRAILING_UNIT, "", regex=True))
+        return text.str.replace(_SPLIT_DIRECTIONAL, r"\1\2", regex=True)
 
     return _per_unique(values, work)
 
 
+def street_parts(keys: pd.Series) -> pd.DataFrame:
+    """A street key's name apart from its type and directional, to match a key lacking them.
+
+    Returns ``core`` (``"high"`` of ``"n high st"``), ``type`` (``"st"``) and ``direction``
+    (``"n"``; a directional before or after the name) on ``keys``' index; a one-word key is
+    all core.
+    """
+
+    def split(key: str) -> tuple[str, str, str]:
+        words = key.split()
+        direction = ""
+        if len(words) > 1 and words[0] in SHORT_DIRECTIONALS:
+            direction = words.pop(0)
+        if len(words) > 1 and words[-1] in SHORT_DIRECTIONALS and not direction:
+            direction = words.pop()
+        kind = words.pop() if len(words) > 1 and words[-1] in SUFFIXES else ""
+        return " ".join(words), kind, direction
+
+    codes, uniques = pd.factorize(keys.fillna("").astype(str))
+    table = pd.DataFrame([split(k) for k in uniques], columns=["core", "type", "direction"])
+    if table.empty:
+        table = pd.DataFrame({"core": [""], "type": [""], "direction": [""]}).iloc[:0]
+    return table.take(codes).set_axis(keys.index)
+
+
 def number_key(values: pd.Series) -> pd.Series:
-    """House numbers compared loosely: ``"12 A"``, ``"12-a"`` and ``"12A"`` become ``"12a"``."""
+    """House numbers compared loosely: ``"12 A"``, ``"12-a"``, ``"012A"`` become ``"12a"``."""
 
     def work(text: pd.Series) -> pd.Series:
         text = text.str.lower().str.replace(r"\s*1/2$", "½", regex=True)
         text = text.str.replace(r"[\s.]+|-(?=[a-z])", "", regex=True)
-        return text.str.strip()
+        return text.str.replace(r"^0+(?=\d)", "", regex=True).str.strip()
 
     return _per_unique(values, work)
 
@@ -197,14 +295,8 @@ def zip_key(values: pd.Series) -> pd.Series:
 
 
 def place_key(values: pd.Series) -> pd.Series:
-    """City names compared loosely: lower case, punctuation and extra spaces dropped."""
-
-    def work(text: pd.Series) -> pd.Series:
-        text = text.str.lower().str.replace(r"[^\w\s]|_", " ", regex=True)
-        text = text.str.replace(_WORD, lambda m: STREET_WORDS[m.group(1)], regex=True)
-        return text.str.replace(r"\s+", " ", regex=True).str.strip()
-
-    return _per_unique(values, work)
+    """City names compared loosely: lower case, punctuation dropped, USPS words shortened."""
+    return _per_unique(values, _short_words)
 
 
 def address_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -236,4 +328,70 @@ def address_keys(frame: pd.DataFrame) -> pd.DataFrame:
             "number": number_value(unique_keys)[codes],
         },
         index=frame.index,
+    )
+
+
+def resolve_streets(targets: pd.DataFrame, known: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Targets' street keys, completed where they lack a type or directional the data has.
+
+    A target street (``street_key`` with its ``zip_key``) that no known street matches, in
+    its ZIP code or with either ZIP unknown, takes the one known street with the same name
+    whose type and directional agree where both have one: ``"main"`` -> ``"main st"``,
+    ``"high st"`` -> ``"n high st"``. Never when several streets would do (``"main st"``
+    and ``"main ave"``), and never across a conflict (``"main ave"`` stays).
+
+    Parameters
+    ----------
+    targets, known
+        ``street_key`` and ``zip_key`` columns (``address_keys``); ``known`` the streets of
+        the address data.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        The street key of each target, and whether the target's street is unknown but
+        several known streets would fit it; on ``targets``' index.
+    """
+    asked = targets[["street_key", "zip_key"]].drop_duplicates()
+    asked = asked.loc[asked["street_key"] != ""].reset_index(drop=True)
+    known = known[["street_key", "zip_key"]].drop_duplicates()
+    unchanged = (targets["street_key"], pd.Series(False, index=targets.index))
+    if asked.empty or known.empty:
+        return unchanged
+
+    def zips_agree(pairs: pd.DataFrame) -> pd.Series:
+        mine, theirs = pairs["zip_key"], pairs["zip_key_k"]
+        return (mine == "") | (theirs == "") | (mine == theirs)
+
+    exact = asked.rename_axis("_p").reset_index().merge(known, on="street_key", suffixes=("", "_k"))
+    found = exact.loc[zips_agree(exact), "_p"].unique()
+    missing = asked.drop(index=found)
+    if missing.empty:
+        return unchanged
+    mine = pd.concat([missing, street_parts(missing["street_key"])], axis=1)
+    theirs = pd.concat([known, street_parts(known["street_key"])], axis=1)
+    pairs = mine.rename_axis("_p").reset_index().merge(theirs, on="core", suffixes=("", "_k"))
+
+    def fits(name: str) -> pd.Series:
+        return (
+            (pairs[name] == "") | (pairs[f"{name}_k"] == "") | (pairs[name] == pairs[f"{name}_k"])
+        )
+
+    pairs = pairs.loc[zips_agree(pairs) & fits("type") & fits("direction")]
+    choices = pairs.groupby("_p")["street_key_k"].agg(["nunique", "first"])
+    chosen = choices.loc[choices["nunique"] == 1, "first"]
+    several = choices.index[choices["nunique"] > 1]
+    resolved = pd.concat(
+        [
+            missing.loc[chosen.index].assign(resolved=chosen.to_numpy(), several=False),
+            missing.loc[several].assign(resolved=missing.loc[several, "street_key"], several=True),
+        ]
+    )
+    merged = targets[["street_key", "zip_key"]].merge(
+        resolved, on=["street_key", "zip_key"], how="left"
+    )
+    new = merged["resolved"].where(merged["resolved"].notna(), merged["street_key"])
+    return (
+        pd.Series(new.to_numpy(), index=targets.index, dtype=targets["street_key"].dtype),
+        pd.Series(merged["several"].fillna(False).to_numpy(dtype=bool), index=targets.index),
     )

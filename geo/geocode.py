@@ -1,15 +1,23 @@
-"""Offline geocoding of voters without coordinates: OSM address points, then interpolation.
+"""Offline geocoding of voters without coordinates, most trusted source first.
 
-1. **OSM address points** (``addr:street`` + ``addr:housenumber`` of the street data): a row
-   whose normalised street and house number match one is placed on it. A ZIP code or city that
-   contradicts the point's rules the point out; one that agrees wins over one that is unknown.
-2. **Interpolation** along the named street: between the nearest lower and higher house numbers
-   already placed on the same street in the same ZIP code or city (the file's own rows with
-   coordinates, rows placed in step 1 and the OSM address points), of the same parity (the same
-   side of the street) when there are such neighbours. Past the last known number it goes on
-   only a short way in the direction of the last two, and never across a wide gap.
+1. **The file's own coordinates** (``geo.voters``): rows that have them are not geocoded.
+2. **Address points**: a row whose normalised street and house number match a point is placed
+   on it; first the points of the ``--addresses`` files (``address_points``), then the OSM
+   address points of the street data (``osm_address``). A ZIP code or city that contradicts
+   the point's rules the point out; one that agrees wins over one that is unknown.
+3. **Address ranges** (TIGER/Line, ``address_range``): along the street line by house number,
+   a few metres off it on the side the range's parity says (``geo.ranges``).
+4. **Interpolation** along the named street (``interpolated``): between the nearest lower and
+   higher house numbers already placed on the same street in the same ZIP code or city (the
+   file's own rows with coordinates, the address points and the rows placed on them in step
+   2), of the same parity (the same side of the street) when there are such neighbours. Past
+   the last known number it goes on only a short way in the direction of the last two, and
+   never across a wide gap.
 
-Everything runs on whole columns (merges, sorts and ``np.searchsorted``), no loop per row.
+Street names are matched on USPS-normalised keys (``geo.address``); a name lacking the type
+or directional the data has ("Main" for "Main St") is completed when only one street fits.
+Rows left unplaced get a reason (``REASONS``). Everything runs on whole columns (merges,
+sorts and ``np.searchsorted``), no loop per row.
 """
 
 from __future__ import annotations
@@ -20,29 +28,25 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.address import address_keys, street_key
+from geo.address import address_keys, resolve_streets
+from geo.address_sources import AddressSources
+from geo.geocode_common import GeocodeSettings, collapse, group_codes, mean_by_key, metres
+from geo.ranges import AMBIGUOUS, OTHER_ZIP, index_ranges, match_ranges
 
-SOURCES = ("file", "osm_address", "interpolated")
-# Address points of one address this far apart are two different places: no match.
-MAX_SAME_ADDRESS_SPREAD_M = 150.0
-# One degree of latitude in metres (mean); longitude is scaled by cos(latitude).
-_M_PER_DEG = 111_195.0
+__all__ = ["REASONS", "SOURCES", "GeocodeSettings", "Geocoded", "geocode"]
 
-
-@dataclass(frozen=True)
-class GeocodeSettings:
-    """How far interpolation may reach.
-
-    Parameters
-    ----------
-    max_gap_m
-        Interpolate only between neighbours at most this far apart.
-    max_extrapolate_m
-        Past the last known house number, go at most this far beyond it.
-    """
-
-    max_gap_m: float = 400.0
-    max_extrapolate_m: float = 60.0
+SOURCES = ("file", "address_points", "osm_address", "address_range", "interpolated")
+"""Where a voter's point came from, most trusted first."""
+REASONS = {
+    "no_number": "no house number",
+    "street_unknown": "street not in the address data",
+    "street_ambiguous": "street name fits several streets (give its type or directional)",
+    OTHER_ZIP: "street and number found only in another ZIP code",
+    AMBIGUOUS: "several places match (the same street elsewhere, no ZIP code to choose)",
+    "outside_ranges": "house number outside every address range of the street",
+    "no_match": "no address point or placed neighbour matches the house number",
+}
+"""Why a row with a street was not placed, by code."""
 
 
 @dataclass(frozen=True)
@@ -52,67 +56,14 @@ class Geocoded:
     lon: pd.Series
     lat: pd.Series
     source: pd.Series
-    """``osm_address``, ``interpolated`` or ``''`` where the address was not found."""
+    """One of ``SOURCES`` (not ``file``), or ``''`` where the address was not found."""
+    reason: pd.Series
+    """Where not found, why (a value of ``REASONS``); ``''`` elsewhere."""
 
 
-def _metres(lon0: np.ndarray, lat0: np.ndarray, lon1: np.ndarray, lat1: np.ndarray) -> np.ndarray:
-    """Distance in metres between nearby points (equirectangular; exact enough under 10 km)."""
-    dx = (lon1 - lon0) * np.cos(np.radians((lat0 + lat1) / 2))
-    return np.hypot(dx, lat1 - lat0) * _M_PER_DEG
-
-
-def group_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """One integer per distinct combination of ``frame[keys]`` (numbered as first seen)."""
-    code = np.zeros(len(frame), dtype=np.int64)
-    for key in keys:
-        part, uniques = pd.factorize(frame[key])
-        code = pd.factorize(code * (len(uniques) + 1) + part)[0].astype(np.int64)
-    return code
-
-
-def _mean_by_key(
-    key: np.ndarray, lon: np.ndarray, lat: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Mean point per distinct ``key``, for keys whose points lie close together.
-
-    Returns the sorted distinct keys, one row position holding each, and their mean lon/lat.
-    """
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    counts = np.diff(np.r_[starts, len(order)])
-    lon, lat = lon[order], lat[order]
-    spread = _metres(
-        np.minimum.reduceat(lon, starts),
-        np.minimum.reduceat(lat, starts),
-        np.maximum.reduceat(lon, starts),
-        np.maximum.reduceat(lat, starts),
-    )
-    keep = spread <= MAX_SAME_ADDRESS_SPREAD_M
-    return (
-        ordered[starts[keep]],
-        order[starts[keep]],
-        (np.add.reduceat(lon, starts) / counts)[keep],
-        (np.add.reduceat(lat, starts) / counts)[keep],
-    )
-
-
-def _collapse(points: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """One point per key (the mean), leaving out keys whose points lie too far apart.
-
-    Returns the ``keys`` columns with ``lon`` and ``lat``, one row per usable key.
-    """
-    if points.empty:
-        return pd.DataFrame({**{k: points[k] for k in keys}, "lon": [], "lat": []})
-    _, rows, lon, lat = _mean_by_key(
-        group_codes(points, keys),
-        points["lon"].to_numpy(dtype=float),
-        points["lat"].to_numpy(dtype=float),
-    )
-    return points[keys].iloc[rows].reset_index(drop=True).assign(lon=lon, lat=lat)
-
-
-def match_address_points(targets: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+def match_address_points(
+    targets: pd.DataFrame, points: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series]:
     """Place ``targets`` on address points with the same street and house number keys.
 
     Parameters
@@ -122,12 +73,13 @@ def match_address_points(targets: pd.DataFrame, points: pd.DataFrame) -> pd.Data
 
     Returns
     -------
-    pandas.DataFrame
-        ``lon`` and ``lat`` for the targets that matched, on their index.
+    tuple
+        ``lon`` and ``lat`` for the targets that matched, on their index; and for targets
+        that did not although their address exists, ``other_zip`` or ``ambiguous``.
     """
     on = ["street_key", "number_key"]
     usable = (points["street_key"] != "") & (points["number_key"] != "")
-    candidates = _collapse(points.loc[usable], [*on, "zip_key", "city_key"])
+    candidates = collapse(points.loc[usable], [*on, "zip_key", "city_key"])
     pairs = (
         targets[[*on, "zip_key", "city_key"]]
         .rename_axis("_target")
@@ -135,7 +87,10 @@ def match_address_points(targets: pd.DataFrame, points: pd.DataFrame) -> pd.Data
         .merge(candidates, on=on, suffixes=("", "_pt"))
     )
     if pairs.empty:
-        return pd.DataFrame({"lon": [], "lat": []}, index=targets.index[:0])
+        return (
+            pd.DataFrame({"lon": [], "lat": []}, index=targets.index[:0]),
+            pd.Series("", index=targets.index[:0], dtype=object),
+        )
 
     def compare(name: str) -> tuple[pd.Series, pd.Series]:
         """Where both sides know ``name``: does it agree, does it conflict."""
@@ -145,13 +100,17 @@ def match_address_points(targets: pd.DataFrame, points: pd.DataFrame) -> pd.Data
 
     zip_agree, zip_conflict = compare("zip_key")
     city_agree, city_conflict = compare("city_key")
+    existing = pairs["_target"].unique()
     # A ZIP that agrees outweighs a city spelled otherwise (mailing city vs municipality).
     pairs["score"] = 2 * zip_agree.astype(int) + city_agree.astype(int)
     pairs = pairs.loc[~zip_conflict & ~(city_conflict & ~zip_agree)]
     best = pairs.groupby("_target")["score"].transform("max")
     pairs = pairs.loc[pairs["score"] == best]
-    placed = _collapse(pairs[["_target", "lon", "lat"]], ["_target"]).set_index("_target")
-    return placed.rename_axis(None)
+    placed = collapse(pairs[["_target", "lon", "lat"]], ["_target"]).set_index("_target")
+    status = pd.Series(OTHER_ZIP, index=pd.Index(existing), dtype=object)
+    status.loc[status.index.isin(pairs["_target"])] = AMBIGUOUS
+    status = status.drop(index=placed.index)
+    return placed.rename_axis(None), status
 
 
 def _interpolate(
@@ -164,7 +123,7 @@ def _interpolate(
     if anchors.empty or targets.empty:
         return pd.DataFrame({"lon": [], "lat": []}, index=targets.index[:0])
     # One sortable key per (block, number): numbers are < 1e7 (address_keys keeps 7 digits).
-    a_key, rows, a_lon, a_lat = _mean_by_key(
+    a_key, rows, a_lon, a_lat = mean_by_key(
         anchors[block].to_numpy(dtype=np.int64).astype(float) * 1e7
         + anchors["number"].to_numpy(dtype=float),
         anchors["lon"].to_numpy(dtype=float),
@@ -194,7 +153,7 @@ def _interpolate(
 
     ok_lo, num_lo, lon_lo, lat_lo = at(pos - 1)
     ok_hi, num_hi, lon_hi, lat_hi = ok_e & ~exact, num_e, lon_e, lat_e
-    gap = _metres(lon_lo, lat_lo, lon_hi, lat_hi)
+    gap = metres(lon_lo, lat_lo, lon_hi, lat_hi)
     between = ok_lo & ok_hi & (gap <= settings.max_gap_m) & np.isnan(lon)
     t = (t_num - num_lo)[between] / (num_hi - num_lo)[between]
     lon[between] = lon_lo[between] + t * (lon_hi - lon_lo)[between]
@@ -208,8 +167,8 @@ def _interpolate(
         step = (t_num - num_n)[edge] / (num_n - num_f)[edge]
         x = lon_n[edge] + step * (lon_n - lon_f)[edge]
         y = lat_n[edge] + step * (lat_n - lat_f)[edge]
-        span = _metres(lon_f[edge], lat_f[edge], lon_n[edge], lat_n[edge])
-        reach = _metres(lon_n[edge], lat_n[edge], x, y)
+        span = metres(lon_f[edge], lat_f[edge], lon_n[edge], lat_n[edge])
+        reach = metres(lon_n[edge], lat_n[edge], x, y)
         near_enough = (span <= settings.max_gap_m) & (reach <= settings.max_extrapolate_m)
         lon[edge[near_enough]], lat[edge[near_enough]] = x[near_enough], y[near_enough]
 
@@ -251,10 +210,13 @@ def interpolate_along_streets(
     )
     found: list[pd.DataFrame] = []
     done = pd.Series(False, index=targets.index)
-    # Targets with a known locality use its neighbours; others any neighbour on the street.
+    # Targets with a known locality use its neighbours; others any neighbour on the street,
+    # unless the street is in several localities (same-named streets: nothing to choose).
+    spread = anchors.loc[anchors["locality"] != ""].groupby("street_key")["locality"].nunique()
+    single = anchors.loc[~anchors["street_key"].isin(spread.index[spread > 1])]
     passes = (
         (["street_key", "locality"], local, targets["locality"] != ""),
-        (["street_key"], anchors, targets["locality"] == ""),
+        (["street_key"], single, targets["locality"] == ""),
     )
     for keys, pool, selected in passes:
         if not selected.any() or pool.empty:
@@ -282,14 +244,45 @@ def interpolate_along_streets(
     return pd.concat(found)
 
 
+def _keyed_points(frame: pd.DataFrame, zip_column: str, lon: object, lat: object) -> pd.DataFrame:
+    """``address_keys`` of address points, with their ``lon`` and ``lat``."""
+    keys = address_keys(
+        pd.DataFrame(
+            {
+                "street": frame["street"],
+                "house_number": frame["house_number"],
+                "zip": frame[zip_column],
+                "city": frame["city"],
+            }
+        )
+    )
+    return keys.assign(lon=np.asarray(lon, dtype=float), lat=np.asarray(lat, dtype=float))
+
+
+def _references(
+    address_points: gpd.GeoDataFrame | None, sources: AddressSources | None
+) -> list[tuple[str, pd.DataFrame]]:
+    """The address points to match, most trusted first, keyed: (source name, points)."""
+    references = []
+    if sources is not None and not sources.points.empty:
+        p = sources.points
+        references.append(("address_points", _keyed_points(p, "zip", p["lon"], p["lat"])))
+    if address_points is not None and not address_points.empty:
+        p = address_points
+        keyed = _keyed_points(p, "postcode", p.geometry.x, p.geometry.y)
+        references.append(("osm_address", keyed))
+    return references
+
+
 def geocode(
     addresses: pd.DataFrame,
     placed: pd.DataFrame,
     *,
     address_points: gpd.GeoDataFrame | None = None,
+    sources: AddressSources | None = None,
     settings: GeocodeSettings | None = None,
 ) -> Geocoded:
-    """Find positions for rows without coordinates, offline.
+    """Find positions for rows without coordinates, offline, most trusted source first.
 
     Parameters
     ----------
@@ -298,47 +291,97 @@ def geocode(
     placed
         Rows of the same file that have coordinates: the same columns plus ``lon``/``lat``.
     address_points
-        OSM address points (``geo.osm.read_address_points``); interpolation only if None.
+        OSM address points (``geo.osm.read_address_points``).
+    sources
+        Address points and ranges of the ``--addresses`` files
+        (``geo.address_sources.read_address_sources``).
     settings
-        How far interpolation may reach.
+        How far interpolation may reach, and how ranges place a house.
 
     Returns
     -------
     Geocoded
-        ``lon``, ``lat`` and ``source`` on ``addresses``' index.
+        ``lon``, ``lat``, ``source`` and ``reason`` on ``addresses``' index.
     """
+    settings = settings or GeocodeSettings()
     targets = address_keys(addresses)
     lon = pd.Series(np.nan, index=addresses.index)
     lat = pd.Series(np.nan, index=addresses.index)
     source = pd.Series("", index=addresses.index, dtype=object)
-    streets = pd.Index(targets["street_key"].unique())
-    # Only places on the streets asked about can help; key the rest no further.
-    placed = placed.loc[street_key(placed["street"]).isin(streets).to_numpy()]
+    status = pd.Series("", index=addresses.index, dtype=object)
+    references = _references(address_points, sources)
+    ranges = None
+    if sources is not None and not sources.ranges.empty:
+        ranges = index_ranges(sources.ranges)
     anchors = [address_keys(placed).assign(lon=placed["lon"], lat=placed["lat"])]
-    if address_points is not None and not address_points.empty:
-        near = address_points.loc[street_key(address_points["street"]).isin(streets).to_numpy()]
-        points = address_keys(
-            pd.DataFrame(
-                {
-                    "street": near["street"],
-                    "house_number": near["house_number"],
-                    "zip": near["postcode"],
-                    "city": near["city"],
-                },
-                index=near.index,
-            )
-        ).assign(lon=near.geometry.x, lat=near.geometry.y)
-        matched = match_address_points(targets, points)
-        lon.loc[matched.index], lat.loc[matched.index] = matched["lon"], matched["lat"]
-        source.loc[matched.index] = "osm_address"
-        anchors += [
-            points,
-            targets.loc[matched.index].assign(lon=matched["lon"], lat=matched["lat"]),
-        ]
-    todo = targets.loc[source == ""]
+    known = pd.concat(
+        [
+            *(points[["street_key", "zip_key"]] for _, points in references),
+            *([ranges.streets] if ranges is not None else []),
+            anchors[0][["street_key", "zip_key"]],
+        ],
+        ignore_index=True,
+    ).drop_duplicates()
+    targets["street_key"], several = resolve_streets(targets, known)
+
+    def record(found: pd.DataFrame, name: str) -> None:
+        lon.loc[found.index], lat.loc[found.index] = found["lon"], found["lat"]
+        source.loc[found.index] = name
+
+    for name, points in references:
+        todo = targets.loc[source == ""]
+        near = points.loc[points["street_key"].isin(todo["street_key"].unique())]
+        matched, missed = match_address_points(todo, near)
+        record(matched, name)
+        status.loc[missed.index] = missed
+        # Rows placed on a point also anchor their street in their own ZIP code (the points
+        # may have none); rows without one would anchor it in a town the point may not be in.
+        sure = todo.loc[matched.index].assign(lon=matched["lon"], lat=matched["lat"])
+        anchors += [near, sure.loc[sure["zip_key"] != ""]]
+    if ranges is not None:
+        found = match_ranges(targets.loc[source == ""], ranges, settings=settings)
+        record(found.placed, "address_range")
+        status.loc[found.status.index] = found.status
+    # Where the address data holds the address at several places, neighbours cannot choose.
+    todo = targets.loc[(source == "") & (status != AMBIGUOUS)]
     between = interpolate_along_streets(
         todo, pd.concat(anchors, ignore_index=True), settings=settings
     )
-    lon.loc[between.index], lat.loc[between.index] = between["lon"], between["lat"]
-    source.loc[between.index] = "interpolated"
-    return Geocoded(lon=lon, lat=lat, source=source)
+    record(between, "interpolated")
+    return Geocoded(
+        lon=lon,
+        lat=lat,
+        source=source,
+        reason=_reasons(
+            targets,
+            source,
+            status.where(~several, "street_ambiguous"),
+            known=known["street_key"],
+            in_ranges=ranges.streets["street_key"] if ranges is not None else known.iloc[:0, 0],
+        ),
+    )
+
+
+def _reasons(
+    targets: pd.DataFrame,
+    source: pd.Series,
+    status: pd.Series,
+    *,
+    known: pd.Series,
+    in_ranges: pd.Series,
+) -> pd.Series:
+    """Why each target left unplaced was not found (``REASONS``); ``''`` for the placed.
+
+    ``status`` holds what the matching steps said (``other_zip``, ``ambiguous``,
+    ``street_ambiguous``); ``known`` and ``in_ranges`` the street keys of all the address data
+    and of the ranges.
+    """
+    street = targets["street_key"]
+    code = pd.Series("no_match", index=targets.index, dtype=object)
+    code.loc[street.isin(in_ranges).to_numpy()] = "outside_ranges"
+    code.loc[status == OTHER_ZIP] = OTHER_ZIP
+    code.loc[status == AMBIGUOUS] = AMBIGUOUS
+    code.loc[~street.isin(known).to_numpy()] = "street_unknown"
+    code.loc[status == "street_ambiguous"] = "street_ambiguous"
+    code.loc[targets["number"].isna().to_numpy()] = "no_number"
+    return code.map(REASONS).where(source == "", "")

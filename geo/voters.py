@@ -18,7 +18,8 @@ import pandas as pd
 
 from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
-from geo.geocode import GeocodeSettings, geocode
+from geo.address_sources import AddressSources
+from geo.geocode import SOURCES, GeocodeSettings, geocode
 from geo.layouts import COLUMN_ALIASES, detect_columns, read_voter_table, resolve_columns
 from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers
 from geo.voter_fields import derived_fields
@@ -29,12 +30,11 @@ NUMERIC_FIELDS = ("age", "support_score", "turnout_score")
 TEXT_FIELDS = ("first_name", "last_name", "party", *ADDRESS_PARTS)
 MISSING = "missing coordinates (blank latitude/longitude)"
 NO_ADDRESS = f"{MISSING} and no street address to geocode"
-NOT_FOUND = (
-    "address not found (blank coordinates; no OSM address point or placed neighbour on the "
-    "same street matches it)"
-)
+NOT_FOUND = "address not found"
 AddressPoints: TypeAlias = gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame]
 """OSM address points, or a function that reads them (called only if a row needs them)."""
+Sources: TypeAlias = AddressSources | Callable[[], AddressSources]
+"""The ``--addresses`` files read, or a function that reads them (called only if needed)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class VoterTable:
 
     accepted: gpd.GeoDataFrame
     """One row per usable voter, EPSG:4326 points; ``row`` is the 1-based data row in the file
-    and ``source`` says where the point came from (``file``, ``osm_address``, ``interpolated``)."""
+    and ``source`` says where the point came from (``geo.geocode.SOURCES``: ``file``,
+    ``address_points``, ``osm_address``, ``address_range``, ``interpolated``)."""
     rejected: pd.DataFrame
     """``row``, ``voter_id``, ``reason`` and the row's original fields."""
     total: int
@@ -55,7 +56,8 @@ class VoterTable:
     """``van``, ``ncvoter``, ``ohio_swvf``, ``florida_extract`` or ``generic`` (see
     ``geo.layouts``)."""
     geocoding: dict[str, Any] = field(default_factory=dict)
-    """How rows without coordinates fared: counts per outcome and the match rate."""
+    """How rows without coordinates fared: rows placed per source, not found (with the most
+    common reasons), without an address, the match rate, and the address data used."""
     history: tuple[str, ...] = ()
     """The vote history columns (one per election) carried into ``accepted``."""
 
@@ -113,7 +115,8 @@ def _check_location_columns(
     if not can_geocode:
         raise InputError(
             "no latitude/longitude columns: the addresses must be geocoded, which needs the "
-            "street data (an OSM extract with address points, given as --streets)",
+            "street data (an OSM extract with address points, given as --streets) or "
+            "address files (--addresses)",
             path=path,
         )
 
@@ -148,6 +151,7 @@ def read_voters(
     *,
     columns: dict[str, str] | None = None,
     address_points: AddressPoints | None = None,
+    address_sources: Sources | None = None,
     geocode_settings: GeocodeSettings | None = None,
     archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     age_on: dt.date | None = None,
@@ -166,6 +170,10 @@ def read_voters(
         OSM address points (see ``geo.osm.read_address_points``) to geocode against, or a
         function returning them. Without them, rows with blank coordinates can still be
         placed by interpolation between the file's own neighbours.
+    address_sources
+        Address points and ranges of address files
+        (``geo.address_sources.read_address_sources``), or a function returning them; they
+        are trusted before the OSM address points.
     geocode_settings
         How far interpolation may reach.
     archive_limits
@@ -179,11 +187,12 @@ def read_voters(
     >>> table = read_voters(  # doctest: +SKIP
     ...     "voters.csv", address_points=lambda: read_address_points("city.osm.pbf")
     ... )
-    >>> table.accepted["source"].value_counts()  # file, osm_address, interpolated  # doctest: +SKIP
+    >>> table.accepted["source"].value_counts()  # file, osm_address, ...  # doctest: +SKIP
     """
     raw = read_voter_table(path, archive_limits=archive_limits)
     resolved = resolve_columns(list(raw.columns), explicit=columns, path=path)
-    _check_location_columns(resolved.mapping, path=path, can_geocode=address_points is not None)
+    can_geocode = address_points is not None or address_sources is not None
+    _check_location_columns(resolved.mapping, path=path, can_geocode=can_geocode)
     frame = derived_fields(_canonical_frame(raw, resolved.mapping), raw, resolved, on=age_on)
     reason, lat, lon = _coordinate_problems(frame["latitude"], frame["longitude"])
     _flag_id_problems(frame, reason)
@@ -195,6 +204,7 @@ def read_voters(
     stats: dict[str, Any] = {"blank_coordinates": int(missing.sum())}
     if wanted.any():
         points = address_points() if callable(address_points) else address_points
+        files = address_sources() if callable(address_sources) else address_sources
         placed = reason == ""
         found = geocode(
             frame.loc[wanted, ["street", "house_number", "zip", "city"]],
@@ -202,13 +212,19 @@ def read_voters(
                 lon=lon[placed], lat=lat[placed]
             ),
             address_points=points,
+            sources=files,
             settings=geocode_settings,
         )
         lon.loc[found.lon.index], lat.loc[found.lat.index] = found.lon, found.lat
         source.loc[found.source.index] = found.source
-        reason.loc[found.source.index] = np.where(found.source != "", "", NOT_FOUND)
-        stats["address_points"] = None if points is None else len(points)
-    stats |= _geocoding_counts(source[reason == ""], wanted, missing)
+        reason.loc[found.source.index] = np.where(
+            found.source != "", "", NOT_FOUND + ": " + found.reason
+        )
+        stats["reference"] = {
+            "osm_address_points": None if points is None else len(points),
+            "address_files": [] if files is None else list(files.files),
+        }
+    stats |= _geocoding_counts(source[reason == ""], wanted, missing, reason)
 
     ok = reason == ""
     accepted = gpd.GeoDataFrame(
@@ -254,16 +270,18 @@ def _flag_id_problems(frame: pd.DataFrame, reason: pd.Series) -> None:
 
 
 def _geocoding_counts(
-    accepted_source: pd.Series, wanted: pd.Series, missing: pd.Series
+    accepted_source: pd.Series, wanted: pd.Series, missing: pd.Series, reason: pd.Series
 ) -> dict[str, Any]:
-    """Counts of rows placed by each source, and the match rate of those tried."""
-    placed = {s: int((accepted_source == s).sum()) for s in ("osm_address", "interpolated")}
+    """Rows placed by each source, not found by reason (most common first), the match rate."""
+    placed = {s: int((accepted_source == s).sum()) for s in SOURCES[1:]}
     tried = int(wanted.sum())
     found = sum(placed.values())
+    why = reason.loc[wanted & reason.str.startswith(NOT_FOUND)].str.removeprefix(NOT_FOUND + ": ")
     return {
         "with_address": tried,
         **placed,
         "not_found": tried - found,
+        "not_found_reasons": {str(k): int(v) for k, v in why.value_counts().items()},
         "no_address": int((missing & ~wanted).sum()),
         "match_rate": round(found / tried, 4) if tried else None,
     }

@@ -115,6 +115,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         start_latlon=args.start,
         precinct_id_column=args.precinct_id,
         columns_file=args.columns,
+        addresses=tuple(args.addresses),
         model=walk_model(args),
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),

@@ -115,6 +115,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='TOML/JSON file naming the voter file\'s columns, e.g. latitude = "Y"',
     )
+    plan.add_argument(
+        "--addresses",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="address data to place voters without coordinates (repeatable): OpenAddresses "
+        "CSV/GeoJSON lines, TIGER/Line ADDRFEAT or EDGES zip, or any points layer with house "
+        "number and street; trusted before the OSM address points of --streets",
+    )
     plan.add_argument("--precincts", type=Path, help="precinct polygons (GeoJSON/GPKG/SHP)")
     plan.add_argument(
         "--precinct-id",

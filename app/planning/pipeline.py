@@ -18,6 +18,8 @@ from app.planning.analysis import PlanAnalysis, analyse
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
+from geo.address_sources import read_address_sources
+from geo.geocode import SOURCES
 from geo.households import assign_households, split_big_buildings, summarise_stops
 from geo.join import join_precincts
 from geo.layouts import read_column_mapping
@@ -98,11 +100,20 @@ def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> Prepar
         columns = None
         if request.columns_file is not None:
             columns = read_column_mapping(request.columns_file)
-        # Address points are read (once) only if some row has to be geocoded.
+        # Address data is read (once) only if some row has to be geocoded.
         table = read_voters(
             request.voters,
             columns=columns,
             address_points=lambda: address_points_or_empty(request.streets),
+            address_sources=(
+                (
+                    lambda: read_address_sources(
+                        request.addresses, archive_limits=request.archive_limits
+                    )
+                )
+                if request.addresses
+                else None
+            ),
             archive_limits=request.archive_limits,
         )
     require_voters(table, path=request.voters)
@@ -339,10 +350,7 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
             "rejected": len(table.rejected),
             "layout": table.layout,
             "columns": table.columns,
-            "source": {
-                s: int((table.accepted["source"] == s).sum())
-                for s in ("file", "osm_address", "interpolated")
-            },
+            "source": {s: int((table.accepted["source"] == s).sum()) for s in SOURCES},
         },
         "geocoding": table.geocoding,
         "households": int(voters["household_id"].nunique()),

@@ -50,6 +50,9 @@ class PlanRequest:
     """Edits made to the plan before (its summary's ``edits``), carried into the new one."""
     archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS
     """How much a zipped voter file or precinct layer may unpack to (from the settings)."""
+    addresses: tuple[Path, ...] = ()
+    """Address files to geocode voters without coordinates against (OpenAddresses, TIGER/Line
+    address ranges, any address points layer); trusted before the OSM address points."""
 
 
 class PlanInputsError(ValueError):
@@ -81,6 +84,7 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "precincts": _absolute(request.precincts),
             "streets": _absolute(request.streets),
             "columns_file": _absolute(request.columns_file),
+            "addresses": [_absolute(path) for path in request.addresses],
             "precinct_id_column": request.precinct_id_column,
             "start_latlon": None if request.start_latlon is None else list(request.start_latlon),
             "max_snap_m": request.max_snap_m,
@@ -131,6 +135,11 @@ def request_from_plan(
         streets = existing("streets", inputs["streets"])
         precincts = existing("precincts", inputs.get("precincts"))
         columns_file = existing("columns", inputs.get("columns_file"))
+        addresses = tuple(
+            path
+            for value in inputs.get("addresses") or ()
+            if (path := existing("address", value)) is not None
+        )
         size_doc = document.get("turf_size") or {}
         size = (
             TurfSize(minutes=None, doors=int(size_doc["doors"]))
@@ -177,6 +186,7 @@ def request_from_plan(
         columns_file=columns_file,
         previous_edits=edits,
         archive_limits=archive_limits,
+        addresses=addresses,
     )
 
 

@@ -50,6 +50,7 @@ class PlanSource:
     precincts_upload: int | None = None
     streets: str = DEMO_STREETS
     target: str = ""
+    addresses_upload: int | None = None
 
 
 def street_sources(streets_dir: Path) -> dict[str, Path]:
@@ -85,7 +86,9 @@ class Planner:
         self.graph_cache_dir = graph_cache_dir
         self.archive_limits = archive_limits
         self.on_written = on_written
-        self._prepared: OrderedDict[tuple[int, int | None, str], PreparedVoters] = OrderedDict()
+        self._prepared: OrderedDict[tuple[int, int | None, str, int | None], PreparedVoters] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def street_choices(self) -> list[dict[str, str]]:
@@ -114,9 +117,11 @@ class Planner:
         streets = street_sources(self.streets_dir).get(source.streets)
         if streets is None:
             raise NotFoundError(f"no street data {source.streets!r}; see GET /api/streets")
+        addresses = self._upload(source.addresses_upload, "addresses")
         return PlanRequest(
             voters=voters,
             precincts=self._upload(source.precincts_upload, "precincts"),
+            addresses=() if addresses is None else (addresses,),
             streets=streets,
             target=source.target or None,
             size=size or TurfSize(),
@@ -126,7 +131,12 @@ class Planner:
 
     def prepared(self, source: PlanSource) -> PreparedVoters:
         """The voter file of ``source`` read, joined and grouped (kept for the next count)."""
-        key = (source.voters_upload, source.precincts_upload, source.streets)
+        key = (
+            source.voters_upload,
+            source.precincts_upload,
+            source.streets,
+            source.addresses_upload,
+        )
         with self._lock:
             if key in self._prepared:
                 self._prepared.move_to_end(key)

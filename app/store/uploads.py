@@ -1,7 +1,8 @@
-"""Uploads of voter files and precinct layers: checked by the geo/ readers, stored at once.
+"""Uploads of voter files, precinct layers and address data: checked by the geo/ readers.
 
 An upload is written to a private folder first, read with the same readers as
-``canvass plan`` (``geo.voters.read_voters``, ``geo.precincts.read_precincts``), and only when
+``canvass plan`` (``geo.voters.read_voters``, ``geo.precincts.read_precincts``,
+``geo.address_sources.read_address_file`` for ``--addresses`` files), and only when
 it reads cleanly is it kept (by its sha256) and recorded in one transaction. A file that
 cannot be used raises :class:`UploadError` naming the file and what to do; nothing is left.
 A zipped upload may unpack to no more than the server's archive limits allow. What an upload
@@ -28,13 +29,20 @@ from app.store.audit import audit
 from app.store.engine import Database, utcnow
 from app.store.models import Upload, UploadedPrecinct
 from geo._errors import InputError
+from geo.address_sources import read_address_file
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.precincts import read_precincts
 from geo.voters import NOT_FOUND, read_voters, require_voters
 
-KINDS = ("voters", "precincts")
+KINDS = ("voters", "precincts", "addresses")
 VOTER_SUFFIXES = {".csv", ".tsv", ".txt", ".zip", ".parquet", ".geojson", ".json", ".gpkg"}
 PRECINCT_SUFFIXES = {".geojson", ".json", ".gpkg", ".zip"}
+ADDRESS_SUFFIXES = VOTER_SUFFIXES | {".geojsonl", ".geojsons", ".ndjson", ".fgb"}
+_SUFFIXES = {
+    "voters": VOTER_SUFFIXES,
+    "precincts": PRECINCT_SUFFIXES,
+    "addresses": ADDRESS_SUFFIXES,
+}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 INCOMING_PREFIX = ".incoming-"
 """Private folders of uploads being checked (never a kept upload: those are named by hash)."""
@@ -64,7 +72,7 @@ def safe_filename(name: str | None) -> str:
 
 
 def _check_suffix(kind: str, filename: str) -> None:
-    allowed = VOTER_SUFFIXES if kind == "voters" else PRECINCT_SUFFIXES
+    allowed = _SUFFIXES[kind]
     suffix = Path(filename).suffix.lower()
     if suffix not in allowed:
         raise UploadError(
@@ -72,7 +80,7 @@ def _check_suffix(kind: str, filename: str) -> None:
             f"use one of {', '.join(sorted(allowed))}"
             + (
                 "; a shapefile goes in a .zip with its .shx, .dbf and .prj"
-                if kind == "precincts"
+                if kind != "voters"
                 else ""
             )
         )
@@ -105,7 +113,7 @@ def _read(
         # No street data is chosen yet: rows that only lack a geocode are placed when the plan
         # runs against its streets (ncvoter files have no coordinates at all).
         table = read_voters(path, address_points=_no_address_points, archive_limits=limits)
-        to_geocode = int((table.rejected["reason"] == NOT_FOUND).sum())
+        to_geocode = int(table.rejected["reason"].str.startswith(NOT_FOUND).sum())
         report: dict[str, Any] = {
             "total": table.total,
             "accepted": len(table.accepted),
@@ -117,6 +125,14 @@ def _read(
         if to_geocode == 0:
             require_voters(table, path=path)
         return report, []
+    if kind == "addresses":
+        contents, frame = read_address_file(path, archive_limits=limits)
+        if frame.empty:
+            raise InputError(
+                f"no usable address {contents} (each needs a house number, a street and a place)",
+                path=path,
+            )
+        return {"contents": contents, "rows": len(frame)}, []
     layer = read_precincts(path, archive_limits=limits)
     polygons = [
         (str(code)[:100], json.loads(shapely.to_geojson(geometry)))
@@ -147,7 +163,7 @@ def store_upload(
     like any other unusable file.
     """
     if kind not in KINDS:
-        raise UploadError(f"unknown upload kind {kind!r}; use voters or precincts")
+        raise UploadError(f"unknown upload kind {kind!r}; use voters, precincts or addresses")
     filename = safe_filename(filename)
     _check_suffix(kind, filename)
     if not data:

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   const csrf = document.body.dataset.csrf;
-  const uploads = { voters: null, precincts: null };
+  const uploads = { voters: null, precincts: null, addresses: null };
   const $ = (id) => document.getElementById(id);
 
   function say(element, text, isError) {
@@ -49,6 +49,9 @@
         say(report, `${body.filename}: ${body.total.toLocaleString()} rows, ` +
           `${body.accepted.toLocaleString()} placed, ${body.to_geocode.toLocaleString()} to geocode ` +
           `against the streets, ${body.rejected.toLocaleString()} rejected (layout: ${body.layout}).`);
+      } else if (kind === "addresses") {
+        say(report, `${body.filename}: ${body.rows.toLocaleString()} address ` +
+          `${body.contents === "ranges" ? "ranges (street sides)" : "points"}.`);
       } else {
         say(report, `${body.filename}: ${body.features} precincts (ids from "${body.id_column}"), ` +
           `${body.repaired} repaired, ${body.dropped_empty} without a usable polygon.`);
@@ -66,6 +69,7 @@
     return {
       voters_upload: uploads.voters,
       precincts_upload: uploads.precincts,
+      addresses_upload: uploads.addresses,
       streets: $("streets").value,
       target: $("target").value.trim(),
     };
@@ -176,6 +180,7 @@
 
   $("voters-file").addEventListener("change", () => upload("voters"));
   $("precincts-file").addEventListener("change", () => upload("precincts"));
+  $("addresses-file").addEventListener("change", () => upload("addresses"));
   $("target").addEventListener("input", countSoon);
   $("streets").addEventListener("change", countSoon);
   loadStreets();

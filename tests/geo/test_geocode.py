@@ -258,13 +258,17 @@ def test_unmatched_rows_are_rejected_and_counts_agree(
     assert table.accepted.set_index("voter_id").loc["B1", "source"] == "osm_address"
     assert len(table.accepted) + len(table.rejected) == table.total == 10
     assert sorted([*table.accepted["row"], *table.rejected["row"]]) == list(range(1, 11))
+    assert reasons["B2"] == "address not found: street not in the address data"
     assert table.geocoding == {
         "blank_coordinates": 3,
-        "address_points": len(helsinki_addresses),
+        "reference": {"osm_address_points": len(helsinki_addresses), "address_files": []},
         "with_address": 2,
+        "address_points": 0,
         "osm_address": 1,
+        "address_range": 0,
         "interpolated": 0,
         "not_found": 1,
+        "not_found_reasons": {"street not in the address data": 1},
         "no_address": 1,
         "match_rate": 0.5,
     }

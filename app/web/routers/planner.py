@@ -21,6 +21,9 @@ class UniverseIn(BaseModel):
 
     voters_upload: RowId = Field(description="id of a voters upload")
     precincts_upload: RowId | None = Field(None, description="id of a precincts upload")
+    addresses_upload: RowId | None = Field(
+        None, description="id of an addresses upload, to place voters without coordinates"
+    )
     streets: Name = Field(DEMO_STREETS, description="street data id from GET /api/streets")
     target: Expression = Field("", description="filter expression; blank: everyone")
 
@@ -29,6 +32,7 @@ class UniverseIn(BaseModel):
         return PlanSource(
             voters_upload=self.voters_upload,
             precincts_upload=self.precincts_upload,
+            addresses_upload=self.addresses_upload,
             streets=self.streets,
             target=self.target,
         )

@@ -1,4 +1,7 @@
-"""Uploading voter files and precinct layers (organisers): ``POST /api/uploads/{kind}``.
+"""Uploading voter files, precinct layers and address data (organisers).
+
+``POST /api/uploads/{kind}`` with kind ``voters``, ``precincts`` or ``addresses`` (what
+``canvass plan --addresses`` takes: OpenAddresses, TIGER/Line address ranges, points layers).
 
 The body is a multipart form with one ``file`` (and, for cookie sessions, ``csrf_token`` or
 the ``X-CSRF-Token`` header). Files larger than the server's request limit get 413; files the
@@ -20,12 +23,12 @@ router = APIRouter()
 
 @router.post("/api/uploads/{kind}", status_code=201, responses={401: {}, 403: {}, 413: {}, 422: {}})
 async def upload(
-    kind: Literal["voters", "precincts"],
-    file: Annotated[UploadFile, File(description="the voter file or precinct layer")],
+    kind: Literal["voters", "precincts", "addresses"],
+    file: Annotated[UploadFile, File(description="the voter file, precinct layer or address data")],
     info: OrganiserForm,
     services: Services,
 ) -> dict[str, Any]:
-    """Check a voter file or precinct layer with the planner's readers and keep it."""
+    """Check a voter file, precinct layer or address file with the planner's readers; keep it."""
     data = await file.read()
     return await run_in_threadpool(
         store_upload,

@@ -161,3 +161,45 @@ def test_a_voter_file_without_coordinates_is_accepted_and_geocoded_on_the_street
     assert counted.status_code == 200, counted.text
     placed = counted.json()["voters"]
     assert (placed["total"], placed["accepted"], placed["rejected"]) == (7, 6, 1)
+
+
+def test_address_data_upload_places_voters_the_streets_cannot(
+    client: TestClient, demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    # The OSM extract knows six of the addresses; an OpenAddresses file knows the seventh.
+    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
+    sample = voters.loc[voters["unit"] == ""].drop_duplicates(["street", "house_number"]).head(6)
+    addresses = [
+        (f"{row.house_number} {row.street.upper()}", "HELSINKI", "00100")
+        for row in sample.itertuples()
+    ]
+    addresses.append(("999 NOWHERE RD APT 2", "HELSINKI", "00100"))
+    path = ncvoter_file(tmp_path / "ncvoter92.txt", addresses)
+    voter_upload = client.post(
+        "/api/uploads/voters", files={"file": (path.name, path.read_bytes())}
+    )
+    assert voter_upload.status_code == 201, voter_upload.text
+    nowhere = sample.iloc[0]
+    oa = (
+        "LON,LAT,NUMBER,STREET,UNIT,CITY,DISTRICT,REGION,POSTCODE,ID,HASH\n"
+        f"{nowhere.longitude},{nowhere.latitude},999,NOWHERE ROAD,,HELSINKI,,,00100,,0\n"
+    )
+    refused = client.post(
+        "/api/uploads/addresses", files={"file": ("people.csv", b"name,lat,lon\nA,60,24\n")}
+    )
+    assert refused.status_code == 422
+    assert "no house number and street columns" in refused.json()["detail"]
+    upload = client.post("/api/uploads/addresses", files={"file": ("oa.csv", oa.encode())})
+    assert upload.status_code == 201, upload.text
+    assert {k: upload.json()[k] for k in ("kind", "contents", "rows")} == {
+        "kind": "addresses",
+        "contents": "points",
+        "rows": 1,
+    }
+
+    base = {"voters_upload": voter_upload.json()["id"], "target": ""}
+    without = client.post("/api/universe", json=base).json()["voters"]
+    with_file = client.post(
+        "/api/universe", json={**base, "addresses_upload": upload.json()["id"]}
+    ).json()["voters"]
+    assert (without["accepted"], with_file["accepted"]) == (6, 7)
