@@ -7,20 +7,25 @@ package (Latin with its accents, Greek and Cyrillic). The content is
 the same as the HTML walk list: a header with the turf's figures and a QR code to its map, then
 the stops in walking order in blocks by street and side, each household's voters with
 response-code boxes and a notes line, and "page N of M" on every page.
+
+A county has hundreds of turfs, so a document costs milliseconds: the fonts are parsed once per
+process (``app.outputs.pdf_fonts``) and the thousands of strings and boxes are drawn with
+``app.outputs.fast_pdf.FastPDF``, which writes what fpdf2's own methods write, faster.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from importlib import resources
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import segno
-from fpdf import FPDF
 
+from app.outputs import pdf_fonts
+from app.outputs.fast_pdf import FastPDF
 from app.outputs.walklists import (
     DEFAULT_PUBLIC_URL,
     Block,
@@ -28,6 +33,7 @@ from app.outputs.walklists import (
     ResponseGroup,
     WalkList,
     WalkStop,
+    qr_code,
     turf_map_url,
     walk_list,
 )
@@ -40,8 +46,7 @@ logger = logging.getLogger(__name__)
 Paper = Literal["A4", "Letter"]
 PAPERS: tuple[Paper, ...] = ("A4", "Letter")
 
-FONT = "Roboto"
-_FONT_FILES = {"": "Roboto-Regular.ttf", "B": "Roboto-Bold.ttf"}
+FONT = pdf_fonts.FAMILY
 
 # Layout in millimetres; sizes in points.
 MARGIN_MM = 12.0
@@ -84,26 +89,30 @@ def write_walklist_pdf(
     logger.debug("walk list %s: %s (%d bytes)", turf.turf_id, path, len(document))
 
 
-def walklist_pdf(listing: WalkList, *, map_url: str, plan_name: str, paper: Paper = "A4") -> bytes:
-    """The PDF document of one walk list."""
+def walklist_pdf(
+    listing: WalkList,
+    *,
+    map_url: str,
+    plan_name: str,
+    paper: Paper = "A4",
+    created: datetime | None = None,
+    qr: segno.QRCode | None = None,
+) -> bytes:
+    """The PDF document of one walk list.
+
+    ``created`` is the document's creation date (now if None); fpdf2 derives the file id from
+    it, so two documents of one walk list made with the same date are the same bytes. ``qr``
+    is ``qr_code(map_url)`` if the caller has it already.
+    """
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    document = _WalkListDocument(listing, map_url=map_url, plan_name=plan_name, paper=paper)
-    # fpdf2 subsets a font in place when it writes the document, so each document parses its
-    # own copy (~80 ms for the two faces).
-    for style, font_path in _font_files().items():
-        document.add_font(FONT, style, font_path)
+    document = _WalkListDocument(listing, map_url=map_url, plan_name=plan_name, paper=paper, qr=qr)
+    if created is not None:
+        document.set_creation_date(created)
+    pdf_fonts.add_fonts(document)  # parsed once per process, not per document
     document.render()
+    pdf_fonts.bind_font_programs(document)
     return bytes(document.output())
-
-
-def _font_files() -> dict[str, Path]:
-    """Roboto regular and bold as shipped in the ``font_roboto`` package.
-
-    font-roboto installs as plain files (it is not zip-safe), so these are real paths.
-    """
-    folder = resources.files("font_roboto") / "files"
-    return {style: Path(str(folder / name)) for style, name in _FONT_FILES.items()}
 
 
 @dataclass(frozen=True)
@@ -115,11 +124,20 @@ class _Piece:
     kind: Literal["box", "label", "notes"]
 
 
-class _WalkListDocument(FPDF):
-    def __init__(self, listing: WalkList, *, map_url: str, plan_name: str, paper: Paper) -> None:
+class _WalkListDocument(FastPDF):
+    def __init__(
+        self,
+        listing: WalkList,
+        *,
+        map_url: str,
+        plan_name: str,
+        paper: Paper,
+        qr: segno.QRCode | None = None,
+    ) -> None:
         super().__init__(orientation="portrait", unit="mm", format=paper.lower())
         self.listing = listing
         self.map_url = map_url
+        self.qr = qr_code(map_url) if qr is None else qr
         self.plan_name = plan_name
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         # Breaks are placed by hand, between households, never inside one.
@@ -148,9 +166,9 @@ class _WalkListDocument(FPDF):
         turf = self.listing.turf
         self._font(8, bold=True)
         self.set_xy(MARGIN_MM, MARGIN_MM - 4)
-        self.cell(self.width_mm / 2, 4, f"Turf {turf.turf_id} · walk list")
+        self.put_cell(self.width_mm / 2, 4, f"Turf {turf.turf_id} · walk list")
         self._font(8, color=MUTED)
-        self.cell(
+        self.put_cell(
             self.width_mm / 2,
             4,
             f"Precinct {turf.precinct or '—'} · printed {self.listing.today}",
@@ -170,12 +188,12 @@ class _WalkListDocument(FPDF):
         self._rule(y - 1, 0.2, RULE)
         self.set_xy(MARGIN_MM, y)
         self._font(7.5, color=MUTED)
-        self.cell(
+        self.put_cell(
             self.width_mm / 2,
             4,
             f"Canvass Planner · plan {self.plan_name} · turf {self.listing.turf.turf_id}",
         )
-        self.cell(self.width_mm / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
+        self.put_cell(self.width_mm / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
 
     def _room_for(self, height_mm: float) -> None:
         if self.get_y() + height_mm > self.page_break_trigger:
@@ -188,7 +206,7 @@ class _WalkListDocument(FPDF):
         self._qr(self.w - MARGIN_MM - QR_MM, MARGIN_MM)
         self.set_xy(MARGIN_MM, MARGIN_MM)
         self._font(18, bold=True)
-        self.cell(left_mm, 8, f"Turf {turf.turf_id}")
+        self.put_cell(left_mm, 8, f"Turf {turf.turf_id}")
         facts = [
             ("Precinct", turf.precinct or "—"),
             ("Stops", str(len(listing.stops))),
@@ -206,10 +224,10 @@ class _WalkListDocument(FPDF):
                 x, y = MARGIN_MM, y + 9
             self.set_xy(x, y)
             self._font(7, color=MUTED)
-            self.cell(width, 3.5, label.upper())
+            self.put_cell(width, 3.5, label.upper())
             self.set_xy(x, y + 3.5)
             self._font(10.5, bold=True)
-            self.cell(width, 5, value)
+            self.put_cell(width, 5, value)
             x += width
         self.set_xy(MARGIN_MM, y + 10)
         self._font(8.5)
@@ -230,16 +248,22 @@ class _WalkListDocument(FPDF):
 
     def _fact_width(self, label: str, value: str) -> float:
         self._font(10.5, bold=True)
-        value_mm = self.get_string_width(value)
+        value_mm = self.string_width(value)
         self._font(7)
-        return max(value_mm, self.get_string_width(label.upper())) + 6
+        return max(value_mm, self.string_width(label.upper())) + 6
 
     def _qr(self, x: float, y: float) -> None:
-        code = segno.make(self.map_url, error="m", micro=False)
         quiet = 2  # modules of white around it; the page margin adds the rest
-        rows = [list(row) for row in code.matrix_iter(scale=1, border=quiet)]
+        rows = [list(row) for row in self.qr.matrix_iter(scale=1, border=quiet)]
         module = QR_MM / len(rows)
         self.set_fill_color(0, 0, 0)
+        with self.batched():
+            self._qr_modules(rows, x, y, module)
+        self.set_xy(x, y + QR_MM)
+        self._font(7, color=MUTED)
+        self.put_cell(QR_MM, 3.5, "Scan for the map", align="C")
+
+    def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
         for r, row in enumerate(rows):
             c = 0
             while c < len(row):
@@ -251,10 +275,7 @@ class _WalkListDocument(FPDF):
                     c += 1
                 # A hair taller than a module, so rows print without seams between them.
                 width = (c - start) * module
-                self.rect(x + start * module, y + r * module, width, module + 0.02, "F")
-        self.set_xy(x, y + QR_MM)
-        self._font(7, color=MUTED)
-        self.cell(QR_MM, 3.5, "Scan for the map", align="C")
+                self.put_rect(x + start * module, y + r * module, width, module + 0.02, "F")
 
     # -- the list -----------------------------------------------------------------------
     def _column_heads(self) -> None:
@@ -269,7 +290,7 @@ class _WalkListDocument(FPDF):
             ("RESULT", RESULT_MM),
         ):
             self.set_xy(x, y)
-            self.cell(width, 4, label)
+            self.put_cell(width, 4, label)
             x += width
         self.set_y(y + 4.5)
 
@@ -293,10 +314,10 @@ class _WalkListDocument(FPDF):
         self.set_xy(MARGIN_MM, y + 0.6)
         self._font(10.5, bold=True)
         heading = block.heading + (" (continued)" if continued else "")
-        self.cell(self.width_mm * 0.7, 6, self._fit(heading, self.width_mm * 0.7))
+        self.put_cell(self.width_mm * 0.7, 6, self._fit(heading, self.width_mm * 0.7))
         stops = len(block.stops)
         self._font(8, color=MUTED)
-        self.cell(
+        self.put_cell(
             self.width_mm * 0.3,
             6,
             f"{stops} stop{'s' if stops != 1 else ''} · {_doors(block.doors)}",
@@ -309,21 +330,21 @@ class _WalkListDocument(FPDF):
         y = self.get_y() + 0.6
         self._font(8.5, bold=True)
         number = str(stop.sequence)
-        badge_mm = max(5.5, self.get_string_width(number) + 2.6)
+        badge_mm = max(5.5, self.string_width(number) + 2.6)
         self.set_fill_color(*INK)
         self.rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, "F", round_corners=True, corner_radius=2.3)
-        self.set_text_color(255, 255, 255)
+        self.use_text_color((255, 255, 255))
         self.set_xy(MARGIN_MM, y + 0.5)
-        self.cell(badge_mm, 4.6, number, align="C")
+        self.put_cell(badge_mm, 4.6, number, align="C")
         self._font(10, bold=True)
         self.set_xy(MARGIN_MM + badge_mm + 1.5, y)
         address = stop.address + (" (continued)" if continued else "")
-        self.cell(self.get_string_width(address) + 2, 5.6, address)
+        self.put_cell(self.string_width(address) + 2, 5.6, address)
         detail = _doors(stop.doors)
         if stop.sequence > 1:
             detail += f" · {stop.leg_m} m from stop {stop.sequence - 1}"
         self._font(8, color=MUTED)
-        self.cell(self.get_string_width(detail) + 2, 5.6, detail)
+        self.put_cell(self.string_width(detail) + 2, 5.6, detail)
         self.set_y(y + 6.2)
 
     def _household_mm(self, household: Household) -> float:
@@ -332,16 +353,17 @@ class _WalkListDocument(FPDF):
     def _household(self, household: Household) -> None:
         top = self.get_y()
         height = self._household_mm(household)
-        self._rule(top, 0.35, INK)
-        y = top + 1.0
-        self.set_xy(MARGIN_MM, y)
-        self._font(8.5, bold=True)
-        self.cell(UNIT_MM, LINE_MM, self._fit(household.unit or "—", UNIT_MM))
-        x_voter = MARGIN_MM + UNIT_MM
-        for i, voter in enumerate(household.voters):
-            line_y = y + i * LINE_MM
-            self._voter(voter, x_voter, line_y)
-        self._codes(MARGIN_MM + self.width_mm - RESULT_MM + 1, y)
+        with self.batched():  # one page: room was made before
+            self._rule(top, 0.35, INK)
+            y = top + 1.0
+            self.set_xy(MARGIN_MM, y)
+            self._font(8.5, bold=True)
+            self.put_cell(UNIT_MM, LINE_MM, self._fit(household.unit or "—", UNIT_MM))
+            x_voter = MARGIN_MM + UNIT_MM
+            for i, voter in enumerate(household.voters):
+                line_y = y + i * LINE_MM
+                self._voter(voter, x_voter, line_y)
+            self._codes(MARGIN_MM + self.width_mm - RESULT_MM + 1, y)
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
@@ -350,44 +372,44 @@ class _WalkListDocument(FPDF):
         )
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
         self._font(6.5, color=MUTED)
-        id_mm = self.get_string_width(voter_id) + 1.5 if voter_id else 0
+        id_mm = self.string_width(voter_id) + 1.5 if voter_id else 0
         self._font(8.5)
         name = self._fit(name, self.voter_mm - id_mm - 1.5)
         baseline = self._baseline(y)
         left = x + self.c_margin
-        self.text(left, baseline, name)
+        self.put_text(left, baseline, name)
         if voter_id:
-            name_mm = self.get_string_width(name)
+            name_mm = self.string_width(name)
             self._font(6.5, color=MUTED)
-            self.text(left + name_mm + 1.5, baseline, voter_id)
+            self.put_text(left + name_mm + 1.5, baseline, voter_id)
             self._font(8.5)
         age, party = voter.get("age"), voter.get("party")
         if age is not None:
-            self.text(left + self.voter_mm, baseline, str(age))
+            self.put_text(left + self.voter_mm, baseline, str(age))
         if party is not None:
-            self.text(left + self.voter_mm + AGE_MM, baseline, self._fit(str(party), PARTY_MM))
+            self.put_text(left + self.voter_mm + AGE_MM, baseline, self._fit(str(party), PARTY_MM))
 
     def _codes(self, x: float, y: float) -> None:
-        # Drawn with text() rather than cell(): a list has hundreds of households.
-        self.set_draw_color(*INK)
+        # Drawn with put_text() rather than put_cell(): a list has hundreds of households.
+        self.use_draw_color(INK)
         self.set_line_width(0.25)
         self._font(7.5)
         for i, line in enumerate(self._code_lines):
             line_y = y + i * LINE_MM
             for piece in line:
                 if piece.kind == "box":
-                    self.rect(x + piece.x, line_y + (LINE_MM - BOX_MM) / 2, BOX_MM, BOX_MM)
+                    self.put_rect(x + piece.x, line_y + (LINE_MM - BOX_MM) / 2, BOX_MM, BOX_MM)
                 elif piece.kind == "label":
-                    self.text(x + piece.x, self._baseline(line_y), piece.text)
+                    self.put_text(x + piece.x, self._baseline(line_y), piece.text)
         for i, line in enumerate(self._code_lines):
             line_y = y + i * LINE_MM
             for piece in (p for p in line if p.kind == "notes"):
                 self._font(6.5, color=MUTED)
-                self.text(x + piece.x, self._baseline(line_y), piece.text)
-                self.set_draw_color(*MUTED)
+                self.put_text(x + piece.x, self._baseline(line_y), piece.text)
+                self.use_draw_color(MUTED)
                 self.set_line_width(0.2)
                 rule_y = line_y + LINE_MM - 0.3
-                self.line(x + piece.x, rule_y, x + RESULT_MM - 2, rule_y)
+                self.put_line(x + piece.x, rule_y, x + RESULT_MM - 2, rule_y)
 
     def _baseline(self, top: float) -> float:
         """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
@@ -403,7 +425,7 @@ class _WalkListDocument(FPDF):
         def advance(text: str, box: bool) -> float:
             if box:
                 return BOX_MM + after_box_mm
-            return self.get_string_width(text) + after_label_mm
+            return self.string_width(text) + after_label_mm
 
         def place(units: list[tuple[str, bool]]) -> None:
             """Put boxes and labels that belong together on one line, wrapping before them."""
@@ -434,20 +456,20 @@ class _WalkListDocument(FPDF):
     def _font(
         self, size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK
     ) -> None:
-        self.set_font(FONT, "B" if bold else "", size_pt)
-        self.set_text_color(*color)
+        self.use_font(FONT, "B" if bold else "", size_pt)
+        self.use_text_color(color)
 
     def _rule(self, y: float, width_mm: float, color: tuple[int, int, int]) -> None:
-        self.set_draw_color(*color)
+        self.use_draw_color(color)
         self.set_line_width(width_mm)
-        self.line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
+        self.put_line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
 
     def _fit(self, text: str, width_mm: float) -> str:
         """``text`` cut with an ellipsis to fit ``width_mm`` in the current font."""
         room = width_mm - 2 * self.c_margin
-        if self.get_string_width(text) <= room:
+        if self.string_width(text) <= room:
             return text
-        while text and self.get_string_width(text + "…") > room:
+        while text and self.string_width(text + "…") > room:
             text = text[:-1]
         return text + "…"
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -43,33 +45,84 @@ _templates = Environment(
 
 def walklist_rows(plan: Plan, turf: Turf) -> pd.DataFrame:
     """One row per target voter of ``turf``, in walking order, units in natural order."""
-    stops = plan.stops.loc[turf.route.stops, ["stop_id", "address", "sequence", "leg_m"]]
-    voters = plan.voters.loc[plan.voters["target"] & (plan.voters["turf"] == turf.turf_id)]
-    rows = voters.drop(columns=["sequence"]).merge(stops, on="stop_id", how="inner")
-    rows["unit_order"] = rows["unit"].map(natural_key)
-    rows = rows.sort_values(
-        ["sequence", "unit_order", "last_name", "first_name", "voter_id"], kind="stable"
-    )
-    lonlat = rows.geometry
-    out = pd.DataFrame(
-        {
-            "turf": turf.turf_id,
-            "sequence": rows["sequence"].astype(int),
-            "stop_id": rows["stop_id"],
-            "address": rows["address"],
-            "unit": rows["unit"],
-            "household_id": rows["household_id"],
-            **{f: rows[f] for f in VOTER_FIELDS},
-            "precinct": rows["precinct"],
-            "lat": lonlat.y.round(7),
-            "lon": lonlat.x.round(7),
-            "result": "",
-            "notes": "",
-        }
-    )
-    for column in ("age", "support_score", "turnout_score"):
-        out[column] = out[column].astype("Int64")
-    return out.reset_index(drop=True)
+    return walklist_rows_by_turf(plan, [turf])[turf.turf_id]
+
+
+def walklist_rows_by_turf(
+    plan: Plan, turfs: Iterable[Turf] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The ``walklist_rows`` of every turf of ``plan`` (or of ``turfs``), by turf id.
+
+    One join of the target voters with the turfs' stops and one sort for all turfs: each
+    turf's rows are those ``walklist_rows`` gives, in the same order.
+    """
+    return WalklistTable.of(plan, turfs).by_turf()
+
+
+@dataclass(frozen=True)
+class WalklistTable:
+    """The walk-list rows of several turfs in one frame, turf after turf.
+
+    The rows of ``turf_ids[i]`` are ``rows.iloc[ends[i]:ends[i + 1]]``.
+    """
+
+    rows: pd.DataFrame
+    turf_ids: tuple[str, ...]
+    ends: np.ndarray
+
+    @classmethod
+    def of(cls, plan: Plan, turfs: Iterable[Turf] | None = None) -> WalklistTable:
+        """The rows of every turf of ``plan`` (or of ``turfs``): one join, one sort."""
+        chosen = list(plan.turfs if turfs is None else turfs)
+        ids = [turf.turf_id for turf in chosen]
+        routes = [list(turf.route.stops) for turf in chosen]
+        sizes = [len(route) for route in routes]
+        stops = plan.stops.loc[
+            [position for route in routes for position in route],
+            ["stop_id", "address", "sequence", "leg_m"],
+        ]
+        stops.insert(0, "turf", np.repeat(ids, sizes))
+        stops["_rank"] = np.repeat(np.arange(len(ids)), sizes)
+        voters = plan.voters.loc[plan.voters["target"] & plan.voters["turf"].isin(ids)]
+        # The join keeps the voters' order and the sort is stable: ties keep that order.
+        rows = voters.drop(columns=["sequence"]).merge(stops, on=["turf", "stop_id"])
+        units = rows["unit"].unique()
+        rows["unit_order"] = rows["unit"].map(
+            dict(zip(units, map(natural_key, units), strict=True))
+        )
+        rows = rows.sort_values(
+            ["_rank", "sequence", "unit_order", "last_name", "first_name", "voter_id"],
+            kind="stable",
+        )
+        lonlat = rows.geometry
+        out = pd.DataFrame(
+            {
+                "turf": rows["turf"],
+                "sequence": rows["sequence"].astype(int),
+                "stop_id": rows["stop_id"],
+                "address": rows["address"],
+                "unit": rows["unit"],
+                "household_id": rows["household_id"],
+                **{f: rows[f] for f in VOTER_FIELDS},
+                "precinct": rows["precinct"],
+                "lat": lonlat.y.round(7),
+                "lon": lonlat.x.round(7),
+                "result": "",
+                "notes": "",
+            }
+        ).reset_index(drop=True)
+        for column in ("age", "support_score", "turnout_score"):
+            out[column] = out[column].astype("Int64")
+        ends = np.searchsorted(rows["_rank"].to_numpy(), np.arange(len(ids) + 1))
+        return cls(out, tuple(ids), ends)
+
+    def part(self, rank: int) -> pd.DataFrame:
+        """The rows of ``turf_ids[rank]``, numbered from 0."""
+        return self.rows.iloc[self.ends[rank] : self.ends[rank + 1]].reset_index(drop=True)
+
+    def by_turf(self) -> dict[str, pd.DataFrame]:
+        """Each turf's rows by turf id."""
+        return {turf_id: self.part(rank) for rank, turf_id in enumerate(self.turf_ids)}
 
 
 @dataclass(frozen=True)
@@ -224,32 +277,85 @@ def group_blocks(stops: list[WalkStop]) -> list[Block]:
 
 def walk_list(plan: Plan, turf: Turf, rows: pd.DataFrame) -> WalkList:
     """The walk list of ``turf`` from its ``walklist_rows``: blocks, stops, households, voters."""
-    by_id = plan.stops.set_index("stop_id")
-    legs = by_id["leg_m"].to_dict()
-    streets = by_id["street"].to_dict() if "street" in by_id else {}
-    numbers = by_id["house_number"].to_dict() if "house_number" in by_id else {}
-    records = rows.astype(object).where(rows.notna(), None).to_dict(orient="records")
+    return _walk_list(plan, turf, _Cells.of(rows), _StopCells.of(plan, rows["stop_id"]))
+
+
+def walk_lists(plan: Plan, turfs: list[Turf], table: WalklistTable) -> Iterator[WalkList]:
+    """The ``walk_list`` of each of ``turfs``, the turfs of ``table`` in its order."""
+    cells = _Cells.of(table.rows)
+    stops = _StopCells.of(plan, table.rows["stop_id"])
+    for rank, turf in enumerate(turfs):
+        yield _walk_list(plan, turf, cells.part(table.ends[rank], table.ends[rank + 1]), stops)
+
+
+_COLUMNS = ("sequence", "stop_id", "address", "unit", "household_id", *PRINTED_VOTER_FIELDS)
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Walk-list rows as Python values, ``None`` for missing ones (what the lists print)."""
+
+    columns: dict[str, list[Any]]
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> _Cells:
+        return cls({c: _cells(rows[c]) for c in _COLUMNS})
+
+    def part(self, start: int, end: int) -> _Cells:
+        return _Cells({c: values[start:end] for c, values in self.columns.items()})
+
+
+@dataclass(frozen=True)
+class _StopCells:
+    """The walk from the previous stop, the street and the house number of some stops."""
+
+    legs: dict[str, float]
+    streets: dict[str, Any]
+    numbers: dict[str, Any]
+
+    @classmethod
+    def of(cls, plan: Plan, stop_ids: pd.Series) -> _StopCells:
+        here = plan.stops.loc[plan.stops["stop_id"].isin(stop_ids.unique())]
+        ids = here["stop_id"].tolist()
+
+        def by_id(column: str) -> dict[str, Any]:
+            return dict(zip(ids, _cells(here[column]), strict=True)) if column in here else {}
+
+        legs = dict(zip(ids, here["leg_m"].tolist(), strict=True))
+        return cls(legs, by_id("street"), by_id("house_number"))
+
+
+def _walk_list(plan: Plan, turf: Turf, cells: _Cells, stop_cells: _StopCells) -> WalkList:
+    columns = cells.columns
+    voters = [
+        dict(zip(PRINTED_VOTER_FIELDS, values, strict=True))
+        for values in zip(*(columns[f] for f in PRINTED_VOTER_FIELDS), strict=True)
+    ]
+    records = zip(
+        columns["sequence"],
+        columns["stop_id"],
+        columns["address"],
+        columns["unit"],
+        columns["household_id"],
+        voters,
+        strict=True,
+    )
     stops = []
     # rows are already in walking order, units in natural order within a stop.
-    for sequence, at_stop in itertools.groupby(records, key=lambda r: r["sequence"]):
-        voters = list(at_stop)
+    for sequence, at_stop in itertools.groupby(records, key=lambda r: r[0]):
+        here = list(at_stop)
         households = [
-            Household(
-                unit=_text(group[0]["unit"]),
-                voters=[{f: r[f] for f in PRINTED_VOTER_FIELDS} for r in group],
-            )
-            for group in (
-                list(g) for _, g in itertools.groupby(voters, key=lambda r: r["household_id"])
-            )
+            Household(unit=_text(group[0][3]), voters=[r[5] for r in group])
+            for group in (list(g) for _, g in itertools.groupby(here, key=lambda r: r[4]))
         ]
-        stop_id = voters[0]["stop_id"]
+        stop_id = here[0][1]
         stops.append(
             WalkStop(
                 sequence=int(sequence),
-                address=_text(voters[0]["address"]),
-                street=_text(streets.get(stop_id)),
-                house_number=_text(numbers.get(stop_id)),
-                leg_m=round(float(legs[stop_id])),
+                address=_text(here[0][2]),
+                street=_text(stop_cells.streets.get(stop_id)),
+                house_number=_text(stop_cells.numbers.get(stop_id)),
+                leg_m=round(float(stop_cells.legs[stop_id])),
                 households=households,
             )
         )
@@ -258,7 +364,7 @@ def walk_list(plan: Plan, turf: Turf, rows: pd.DataFrame) -> WalkList:
         blocks=group_blocks(stops),
         stops=stops,
         doors=sum(s.doors for s in stops),
-        voters=len(rows),
+        voters=len(voters),
         walk_km=turf.route.walk_m / 1000,
         minutes=turf.route.minutes,
         codes=RESPONSE_LABELS,
@@ -266,6 +372,11 @@ def walk_list(plan: Plan, turf: Turf, rows: pd.DataFrame) -> WalkList:
         today=date.today().isoformat(),
         target=plan.request.target or "all voters",
     )
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """The values of ``column`` as Python objects, ``None`` for missing ones."""
+    return column.astype(object).where(column.notna(), None).tolist()
 
 
 def walklist_context(plan: Plan, turf: Turf, rows: pd.DataFrame) -> dict[str, object]:
@@ -292,9 +403,26 @@ def turf_map_url(plan_name: str, turf_id: str, *, public_url: str = DEFAULT_PUBL
     return public_url.rstrip("/") + plan_folder.turf_map_url(plan_name, turf_id)
 
 
-def qr_svg_data_uri(text: str) -> str:
+def qr_code(text: str) -> segno.QRCode:
+    """The QR code both walk lists print for ``text`` (a turf's map URL): never a Micro QR."""
+    return segno.make(text, error="m", micro=False)
+
+
+def qr_svg_data_uri(text: str | segno.QRCode) -> str:
     """A QR code of ``text`` as an SVG data URI (prints sharp at any size, no file to ship)."""
-    return str(segno.make(text, error="m").svg_data_uri(scale=4, border=2))
+    code = qr_code(text) if isinstance(text, str) else text
+    return str(code.svg_data_uri(scale=4, border=2))
+
+
+def walklist_html(listing: WalkList, *, map_url: str, qr: segno.QRCode | None = None) -> str:
+    """The printable HTML page of a walk list, with a QR code to its turf's map at ``map_url``.
+
+    ``qr`` is ``qr_code(map_url)`` if the caller has it already.
+    """
+    context = {f.name: getattr(listing, f.name) for f in fields(listing)}
+    return _templates.get_template("walklist.html").render(
+        **context, qr_url=map_url, qr=qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
+    )
 
 
 def write_walklist_html(
@@ -308,7 +436,4 @@ def write_walklist_html(
 ) -> None:
     """Render the printable walk list of ``turf`` to ``path``, with a QR code to its map."""
     map_url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
-    html = _templates.get_template("walklist.html").render(
-        **walklist_context(plan, turf, rows), qr_url=map_url, qr=qr_svg_data_uri(map_url)
-    )
-    path.write_text(html, encoding="utf-8")
+    path.write_text(walklist_html(walk_list(plan, turf, rows), map_url=map_url), encoding="utf-8")

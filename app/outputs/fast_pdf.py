@@ -1,0 +1,232 @@
+"""fpdf2 drawing without its per-call overhead, for documents of many small, similar pieces.
+
+A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``rect``,
+``line`` and ``get_string_width`` are general (text shaping, markdown, underline, decorators,
+colour conversion) and cost most of the time. ``FastPDF`` adds methods that write exactly
+the operators the fpdf2 method they stand for writes, and fall back to that method whenever
+the document uses something they do not handle. Encoded strings are kept per document, so a
+label printed on every household is encoded once.
+
+``tests/app/outputs/test_walklist_pdf_speed.py`` draws a walk list both ways and compares the
+bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
+from fpdf.enums import TextMode
+from fpdf.fonts import TTFFont
+
+DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
+_OPERATORS = {"D": "S", "F": "f", "DF": "B"}  # fpdf.enums.RenderStyle.operator
+
+
+class FastPDF(FPDF):
+    """``FPDF`` with faster ``put_text``, ``put_cell``, ``put_rect``, ``put_line`` and more."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._encoded: dict[tuple[str, str], str] = {}
+        self._cell_encoded: dict[tuple[str, str], str] = {}
+        self._colours: dict[tuple[int, int, int], DeviceColour] = {}
+        self._batch: list[bytes] | None = None
+        self._plain: bool | None = None
+        """Inside ``batched()``: ``_plain_ttf_text()`` as last checked (None: check again)."""
+
+    def _is_plain(self) -> bool:
+        """``_plain_ttf_text()``, checked once per ``batched()`` block and font change."""
+        if self._batch is None:
+            return self._plain_ttf_text()
+        if self._plain is None:
+            self._plain = self._plain_ttf_text()
+        return self._plain
+
+    def _plain_ttf_text(self) -> bool:
+        """Whether text is set the simple way these methods reproduce."""
+        return (
+            isinstance(self.current_font, TTFFont)
+            and not self.underline
+            and not self.strikethrough
+            and not self._record_text_quad_points
+            and self.text_mode == TextMode.FILL
+            and self.text_shaping is None
+            and self.char_spacing == 0
+            and self.font_stretching == 100
+            and not self.current_font.is_symbol
+        )
+
+    def put_text(self, x: float, y: float, text: str) -> None:
+        """What ``FPDF.text(x, y, text)`` writes."""
+        font = self.current_font
+        if not self.page or not self._is_plain():
+            self.text(x, y, text)
+            return
+        assert isinstance(font, TTFFont)
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        key = (font.fontkey, text)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            encoded = self._encoded[key] = font.encode_text(text)
+        operators = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
+        if self.fill_color != self.text_color:
+            assert self.text_color is not None
+            operators = f"q {self.text_color.serialize().lower()} {operators} Q"
+        self._out(operators)
+
+    def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
+        """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners)."""
+        if not self.page:
+            self.rect(x, y, w, h, style)
+            return
+        self._out(
+            f"{x * self.k:.2f} {(self.h - y) * self.k:.2f} {w * self.k:.2f} "
+            f"{-h * self.k:.2f} re {_OPERATORS[style]}"
+        )
+
+    def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        """What ``FPDF.line(x1, y1, x2, y2)`` writes."""
+        if not self.page:
+            self.line(x1, y1, x2, y2)
+            return
+        self._out(
+            f"{x1 * self.k:.2f} {(self.h - y1) * self.k:.2f} m {x2 * self.k:.2f} "
+            f"{(self.h - y2) * self.k:.2f} l S"
+        )
+
+    def put_cell(self, w: float, h: float, text: str, align: str = "L") -> None:
+        """What ``FPDF.cell(w, h, text, align=align)`` writes, for one line of plain text.
+
+        No border, fill or link; the position moves right by ``w``, as ``cell`` does.
+        """
+        font = self.current_font
+        if (
+            not self.page
+            or not w
+            or not text
+            or self.auto_page_break
+            or self._fallback_font_ids
+            or (self.str_alias_nb_pages and self.str_alias_nb_pages in text)
+            or not self._is_plain()
+        ):
+            self.cell(w, h, text, align=align)
+            return
+        assert isinstance(font, TTFFont)
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(font, self.font_size_pt))
+        width = self.string_width(text)
+        if align == "R":
+            dx = w - self.c_margin - width
+        elif align == "C":
+            dx = (w - width) / 2
+        else:
+            dx = self.c_margin
+        key = (font.fontkey, text)
+        encoded = self._cell_encoded.get(key)
+        if encoded is None:
+            # fpdf.line_break.Fragment.render_pdf_text_ttf
+            picked = (font.subset.pick(ord(char)) for char in text)
+            mapped = "".join(chr(code) for code in picked if code)
+            encoded = self._cell_encoded[key] = f"({font.escape_text(mapped)}) Tj"
+        k = self.k
+        top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
+        operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
+        if self.text_color != self.fill_color:
+            assert self.text_color is not None
+            colour = self.text_color.serialize().lower()
+            operators = f"q {operators} {colour} {encoded} ET Q"
+        else:
+            operators = f"{operators} {encoded} ET"
+        self._out(operators)
+        self._lasth = h
+        self.x += w
+
+    def string_width(self, text: str) -> float:
+        """``FPDF.get_string_width(text)``: the same sum, without fpdf2's text fragments."""
+        font = self.current_font
+        if (
+            not text
+            or not self._is_plain()
+            or self._fallback_font_ids
+            or (self.str_alias_nb_pages and self.str_alias_nb_pages in text)
+        ):
+            return self.get_string_width(text)
+        assert isinstance(font, TTFFont)
+        # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
+        widths = font.cw
+        return sum(widths[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
+
+    def use_font(self, family: str, style: str, size_pt: float) -> None:
+        """``FPDF.set_font(family, style, size_pt)`` for a font already added (style B or "")."""
+        font = self.fonts.get(family.lower() + style)
+        if font is None or style not in ("", "B") or self.underline or self.strikethrough:
+            self.set_font(family, style, size_pt)
+            return
+        if (
+            self.font_size_pt == size_pt
+            and self.font_style == style
+            and self.font_family == family.lower()
+            and self.current_font is font
+        ):
+            return
+        # What set_font does once it has checked its arguments ("Select it").
+        self.font_family = family.lower()
+        self.font_style = style
+        self.font_size_pt = size_pt
+        self.current_font = font
+        self.current_font_is_set_on_page = False
+        if not isinstance(font, TTFFont) or font.is_symbol:
+            self._plain = None
+
+    def set_font(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
+        super().set_font(*args, **kwargs)
+        self._plain = None
+
+    def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
+        colour = self._colours.get(rgb)
+        if colour is None:
+            colour = self._colours[rgb] = convert_to_device_color(*rgb)
+        return colour
+
+    def use_text_color(self, rgb: tuple[int, int, int]) -> None:
+        """``FPDF.set_text_color(*rgb)``, with the colour converted once."""
+        colour = self._colour(rgb)
+        if self.text_color != colour:
+            self.text_color = colour
+
+    def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
+        """``FPDF.set_draw_color(*rgb)``, with the colour converted once."""
+        colour = self._colour(rgb)
+        if self.draw_color != colour:
+            self.set_draw_color(colour)
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Write everything drawn inside as one piece of the page (on the current page only).
+
+        The page gets the same bytes: each ``_out`` adds its text and a newline. Inside, the
+        text state (underline, spacing, text mode, ...) is checked once, so draw with this
+        class's methods and ``set_font`` only.
+        """
+        if self._batch is not None:
+            yield
+            return
+        self._batch = []
+        self._plain = None
+        try:
+            yield
+        finally:
+            batch, self._batch, self._plain = self._batch, None, None
+            if batch:
+                super()._out(b"\n".join(batch))
+
+    def _out(self, s: str | bytes) -> None:
+        if self._batch is None:
+            super()._out(s)
+        else:
+            self._batch.append(s if isinstance(s, bytes) else str(s).encode("latin1"))

@@ -1,0 +1,186 @@
+"""The walk lists' PDF fonts, read and parsed once per process and shared by every document.
+
+fpdf2's ``FPDF.add_font`` parses the TrueType file again for every document (cmap, metrics,
+glyph names: ~40 ms for Roboto's two faces), and its ``output`` subsets each face with
+fontTools, which decompiles the whole font again (~15 ms a face). fpdf2 has no API to share a
+font between documents, so this module does it with fpdf2's own objects:
+
+- each face is parsed once (``faces()``, cached): a ``TTFFont`` made by ``add_font`` is kept
+  as a prototype, and every document gets a light copy of it (``add_fonts``) that shares the
+  read-only tables (character map, glyph ids, descriptor values) and has its own subset map,
+  widths and a lazily opened font program to subset;
+- the font program a document's subset is cut from is, when every glyph the document uses is
+  in it, the face already cut to ``COMMON_RANGES`` (Latin, punctuation, currency: ~1,000 of
+  Roboto's 3,359 glyphs) with the options fpdf2 subsets with, so fontTools has a third of the
+  font to read; otherwise the whole face (``bind_font_programs``).
+
+The PDF is the same, byte for byte, as with ``add_font`` on a fresh document (a test compares
+them): cutting a font in two steps keeps the same glyphs, in the same order, with the same
+metrics and the same character map entries.
+
+fontTools logs every subsetting step at INFO (a county plan printed ~24,000 lines through the
+CLI's INFO logging); that is an implementation detail of these PDFs, so its logger is set to
+WARNING here.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import io
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from fontTools import subset as ftsubset  # type: ignore[import-untyped]
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+from fpdf import FPDF
+from fpdf.fonts import SubsetMap, TTFFont
+
+logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+FAMILY = "Roboto"
+FONT_FILES = {"": "Roboto-Regular.ttf", "B": "Roboto-Bold.ttf"}
+"""Roboto faces by fpdf2 style, as shipped in the ``font_roboto`` package."""
+COMMON_RANGES = (
+    (0x0000, 0x024F),  # Basic Latin to Latin Extended-B (fpdf2 maps U+0000 in every document)
+    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese, Welsh, ...)
+    (0x2000, 0x206F),  # General Punctuation (– — … ·)
+    (0x20A0, 0x20CF),  # Currency Symbols
+)
+"""What most walk lists print; a document with any other glyph embeds from the whole face."""
+# The options fpdf2's OutputProducer subsets fonts with (fpdf2 2.8): the common cut is made
+# with the same, so subsetting it again gives what subsetting the whole face gives.
+_FPDF_DROPPED_TABLES = (
+    "FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix", "CBDT", "CBLC", "EBDT",
+    "EBLC", "EBSC", "SVG ", "CPAL", "COLR",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FontProgram:
+    """A TrueType font as bytes, with the glyph names fpdf2 knows its glyphs by."""
+
+    data: bytes
+    glyph_order: tuple[str, ...]
+    covers: frozenset[str]
+    """The glyphs a document may use for its subset to be cut from this font: glyphs whose
+    every character map entry this font has (all of them for a whole face)."""
+
+    def open(self) -> TTFont:
+        """A fresh fontTools font over the bytes (tables are read when first used)."""
+        font = TTFont(io.BytesIO(self.data), recalcTimestamp=False, lazy=True)
+        # Roboto has no glyph names (post table format 3): give the ones fpdf2 derived.
+        font.setGlyphOrder(list(self.glyph_order))
+        return font
+
+
+@dataclass(frozen=True)
+class Face:
+    """One parsed face: what every document's copy of it starts from."""
+
+    key: str
+    """fpdf2's font key (``"roboto"``, ``"robotoB"``)."""
+    prototype: TTFFont
+    full: FontProgram
+    common: FontProgram
+    """The face cut to ``COMMON_RANGES``."""
+
+
+def font_files() -> dict[str, Path]:
+    """Roboto regular and bold as shipped in the ``font_roboto`` package.
+
+    font-roboto installs as plain files (it is not zip-safe), so these are real paths.
+    """
+    folder = resources.files("font_roboto") / "files"
+    return {style: Path(str(folder / name)) for style, name in FONT_FILES.items()}
+
+
+@functools.cache
+def faces() -> tuple[Face, ...]:
+    """Every face, parsed on first use and kept for the life of the process."""
+    return tuple(parse_face(style, path) for style, path in font_files().items())
+
+
+def parse_face(style: str, path: Path) -> Face:
+    """Read and parse one font file (what ``faces`` caches)."""
+    holder = FPDF()
+    holder.add_font(FAMILY, style, path)
+    key = f"{FAMILY.lower()}{style}"
+    prototype = holder.fonts[key]
+    assert isinstance(prototype, TTFFont) and prototype.color_font is None
+    order = tuple(prototype.ttfont.getGlyphOrder())
+    full = FontProgram(path.read_bytes(), order, frozenset(order))
+    prototype.ttfont.close()  # each document opens its own font program
+    return Face(key, prototype, full, _cut(full, prototype.cmap))
+
+
+def _cut(full: FontProgram, cmap: dict[int, str]) -> FontProgram:
+    """``full`` subset to the glyphs of ``COMMON_RANGES``, as fpdf2 would subset it.
+
+    The cut keeps every character map entry of those glyphs (``µ`` and Greek ``μ`` are one
+    glyph), so that subsetting it again to some of them gives the character map a subset of the
+    whole face has. It also has the pieces accented glyphs are built from and the glyphs fpdf2
+    always keeps, but a document using one of those directly is cut from the whole face.
+    """
+    covers = {cmap[c] for low, high in COMMON_RANGES for c in range(low, high + 1) if c in cmap}
+    font = full.open()
+    subsetter = ftsubset.Subsetter(subset_options())
+    subsetter.populate(
+        glyphs=sorted(covers), unicodes=sorted(c for c, glyph in cmap.items() if glyph in covers)
+    )
+    subsetter.subset(font)
+    order = tuple(font.getGlyphOrder())
+    data = io.BytesIO()
+    font.save(data)
+    font.close()
+    return FontProgram(data.getvalue(), order, frozenset(covers))
+
+
+def subset_options() -> ftsubset.Options:
+    """fpdf2's subsetting options (``fpdf.output.OutputProducer._add_fonts``)."""
+    options = ftsubset.Options(notdef_outline=True, recommended_glyphs=True)
+    options.drop_tables += list(_FPDF_DROPPED_TABLES)
+    return options
+
+
+def add_fonts(document: FPDF) -> None:
+    """Make every face available to ``document`` (``set_font(FAMILY, style, size)``).
+
+    Replaces ``document.add_font(FAMILY, style, path)`` for each face, without parsing. Call
+    ``bind_font_programs(document)`` once the document is drawn, before its ``output()``.
+    """
+    for face in faces():
+        document.fonts[face.key] = _copy(face, index=len(document.fonts) + 1)
+
+
+def _copy(face: Face, *, index: int) -> TTFFont:
+    """A document's own ``TTFFont`` of ``face``: shared read-only tables, fresh state."""
+    prototype = face.prototype
+    font = TTFFont.__new__(TTFFont)
+    for name in TTFFont.__slots__:
+        if hasattr(prototype, name):
+            setattr(font, name, getattr(prototype, name))
+    font.i = index
+    font.desc = copy.copy(prototype.desc)  # output names it and numbers it as a PDF object
+    font.cw = copy.copy(prototype.cw)  # a defaultdict: unknown characters get the default
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.ttfont = None  # drawing does not read it; bind_font_programs opens one to subset
+    font.subset = SubsetMap(font)
+    return font
+
+
+def bind_font_programs(document: FPDF) -> None:
+    """Before ``document.output()``: open the font each face's subset is cut from.
+
+    The face's common cut when it has every glyph the document used, else the whole face.
+    """
+    for face in faces():
+        font = document.fonts.get(face.key)
+        if not isinstance(font, TTFFont) or font.ttfont is not None:
+            continue
+        used = set(font.subset.get_all_glyph_names())
+        font.ttfont = (face.common if used <= face.common.covers else face.full).open()

@@ -1,0 +1,74 @@
+"""Every turf's walk-list files in one pass: ``walklists/<turf>.csv``, ``.html`` and ``.pdf``.
+
+The rows of all turfs come from one join and one sort (``WalklistTable``), their spreadsheet
+cells are neutralised once for all turfs, and each turf's ``WalkList`` is built once for both
+the HTML page and the PDF. The files are the same as writing each turf on its own with
+``walklist_rows``, ``write_walklist_html`` and ``write_walklist_pdf``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from app.outputs.walklist_pdf import Paper, walklist_pdf
+from app.outputs.walklists import (
+    DEFAULT_PUBLIC_URL,
+    WalklistTable,
+    qr_code,
+    turf_map_url,
+    walk_lists,
+    walklist_html,
+)
+from app.spreadsheet import neutralise_frame
+
+if TYPE_CHECKING:
+    from app.plan_folder import PlanFolder
+    from app.planning.pipeline import Plan
+
+
+def write_walklists(
+    plan: Plan,
+    folder: PlanFolder,
+    turf_ids: Iterable[str] | None = None,
+    *,
+    plan_name: str,
+    public_url: str = DEFAULT_PUBLIC_URL,
+    paper: Paper = "A4",
+) -> None:
+    """Write the CSV, HTML and PDF walk lists of every turf (or of ``turf_ids``) into ``folder``.
+
+    Parameters
+    ----------
+    turf_ids
+        The turfs to write, in any order (``None``: all of ``plan.turfs``). Disjoint sets of
+        turfs can be written by separate processes into one folder.
+    plan_name
+        The plan's name as the server serves it (``/files/<plan_name>/``), which the QR codes
+        point to; the folder may be a staging folder with another name.
+    public_url
+        Where volunteers reach the server.
+    paper
+        ``"A4"`` or ``"Letter"`` for the PDFs.
+    """
+    if turf_ids is None:
+        turfs = list(plan.turfs)
+    else:
+        wanted = set(turf_ids)
+        turfs = [turf for turf in plan.turfs if turf.turf_id in wanted]
+        unknown = wanted - {turf.turf_id for turf in turfs}
+        if unknown:
+            raise KeyError(f"no such turfs in the plan: {', '.join(sorted(unknown))}")
+    folder.walklists_dir.mkdir(parents=True, exist_ok=True)
+    table = WalklistTable.of(plan, turfs)
+    safe = replace(table, rows=neutralise_frame(table.rows))
+    listings = walk_lists(plan, turfs, table)
+    for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):
+        safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+        url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
+        code = qr_code(url)
+        html = walklist_html(listing, map_url=url, qr=code)
+        folder.walklist(turf.turf_id, "html").write_text(html, encoding="utf-8")
+        document = walklist_pdf(listing, map_url=url, plan_name=plan_name, paper=paper, qr=code)
+        folder.walklist(turf.turf_id, "pdf").write_bytes(document)

@@ -1,0 +1,425 @@
+"""A whole plan, computed and written: every pipeline stage and every writer, side by side.
+
+Runs ``app.planning.pipeline.run_plan`` on the demo (the inputs of ``canvass demo``, the same
+request as the tests' ``demo_plan``) and, with ``--county``, on a synthetic county on the Cobb
+County extract in ``../shared/data/atlanta`` (skipped with a message when it is absent): about
+25,000 VAN-style voters from ``bench/make_van_sample.py`` (doors every 25 m on both sides of the
+named residential streets; ~21,500 placed, ~7,000 stops, ~230 turfs of 120 minutes, no target,
+no precincts). Then it writes the plan's outputs one writer at a time, the way
+``app.outputs.writer.write_plan`` does, and prints one table per data set: each pipeline stage
+(``plan.timings_s``) and each writer with its seconds (and CPU milliseconds per turf: the
+machine may be shared) and the peak RSS while it ran, the share of writing in the whole plan,
+the writing/computing ratio and milliseconds per turf. The goal (issue "A county plan in
+seconds"): writing costs at most 25 % of the whole plan and at most 50 ms per turf on 2 cores.
+
+The walk lists are timed as rows, CSV, HTML and PDF. With ``app.outputs.walklist_files`` (one
+pass for all turfs) the contents of each list (``walk_list``) and its QR code, shared by the
+HTML and the PDF, are a stage of their own; with older code each writer made its own.
+
+Last, ``write_walklists`` and ``write_plan`` are timed end to end into other folders
+(``--no-write-plan`` skips them), and the INFO lines fontTools logged while writing are counted
+(the CLI prints INFO).
+
+    python bench/bench_plan.py [--county] [--voters 25000] [--keep DIR] [--no-write-plan]
+
+``--keep DIR`` leaves the written folders in DIR (``DIR/<data set>/``) to compare outputs
+between two versions of the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from app.outputs import walklist_pdf as pdf_module
+from app.outputs import walklists as walklists_module
+from app.outputs.assets import copy_assets
+from app.outputs.heatmaps import write_heatmap
+from app.outputs.maps import overview_map, save_page, turf_map
+from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.writer import summary, write_plan
+from app.plan_folder import PlanFolder
+from app.planning.pipeline import Plan, run_plan
+from app.planning.request import PlanRequest
+from app.spreadsheet import neutralise_frame
+from geo.sample import write_demo_inputs
+from routing.turfs import TurfSize
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+COUNTY_STREETS = SHARED_DATA / "atlanta" / "cobb-county.filtered.osm.pbf"
+DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
+COUNTY_VOTERS = 25_000
+GOAL_SHARE = 0.25
+GOAL_MS_PER_TURF = 50.0
+PAGE = 4096
+
+
+# ----------------------------------------------------------------------------- measuring
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux)."""
+    with open("/proc/self/statm") as statm:  # noqa: PTH123
+        return int(statm.read().split()[1]) * PAGE / 1e6
+
+
+class PeakMeter:
+    """Samples RSS every few milliseconds; ``peak()`` is the highest since ``reset()``."""
+
+    def __init__(self, every_s: float = 0.005) -> None:
+        self._every_s = every_s
+        self._peak = _rss_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every_s):
+            self._peak = max(self._peak, _rss_mb())
+
+    def reset(self) -> None:
+        self._peak = _rss_mb()
+
+    def peak(self) -> float:
+        return max(self._peak, _rss_mb())
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class Row:
+    name: str
+    seconds: float
+    peak_mb: float
+    kind: str  # "compute" | "write" | "check"
+    note: str = ""
+    cpu_s: float | None = None
+    """CPU seconds of this process (the machine may be shared; wall time is the goal)."""
+
+
+@dataclass
+class Report:
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    turfs: int = 0
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, meter: PeakMeter, name: str, *, kind: str = "write") -> Iterator[Row]:
+        meter.reset()
+        row = Row(name, 0.0, 0.0, kind)
+        started, cpu = time.perf_counter(), time.process_time()
+        yield row
+        row.seconds = time.perf_counter() - started
+        row.cpu_s = time.process_time() - cpu
+        row.peak_mb = meter.peak()
+        self.rows.append(row)
+
+
+class LineCounter(logging.Handler):
+    """Counts records per logger prefix (here: what fontTools logs), printing nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.counts: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        key = f"{record.name.split('.')[0]} {record.levelname}"
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+
+# ----------------------------------------------------------------------------- data sets
+
+
+def demo_request(root: Path) -> PlanRequest:
+    inputs = write_demo_inputs(root / "demo-inputs")
+    return PlanRequest(
+        voters=inputs.voters,
+        precincts=inputs.precincts,
+        streets=inputs.streets,
+        target=DEMO_TARGET,
+    )
+
+
+def county_request(root: Path, voters: int) -> PlanRequest | None:
+    if not COUNTY_STREETS.is_file():
+        print(f"county skipped: {COUNTY_STREETS} is not there")
+        return None
+    from make_van_sample import SEED, doors, named_streets, van_export
+
+    frame, _ = van_export(doors(named_streets(COUNTY_STREETS)), voters, np.random.default_rng(SEED))
+    path = root / "county-voters.zip"
+    text = frame.to_csv(sep="\t", index=False, lineterminator="\r\n")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ExportFile_4242.xls", text.encode("utf-16"))
+    return PlanRequest(voters=path, streets=COUNTY_STREETS, size=TurfSize(minutes=120.0))
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def compute(report: Report, meter: PeakMeter, request: PlanRequest) -> Plan:
+    """``run_plan`` with each stage's peak RSS (a stage ends when the next begins)."""
+    marks: list[tuple[str, float]] = []
+
+    def on_stage(name: str) -> None:
+        if marks:
+            marks[-1] = (marks[-1][0], meter.peak())
+        meter.reset()
+        marks.append((name, 0.0))
+
+    meter.reset()
+    started = time.perf_counter()
+    plan = run_plan(request, on_stage=on_stage)
+    total = time.perf_counter() - started
+    if marks:
+        marks[-1] = (marks[-1][0], meter.peak())
+    peaks = dict(marks)
+    for name, seconds in plan.timings_s.items():
+        report.rows.append(Row(name, seconds, peaks.get(name, float("nan")), "compute"))
+    staged = sum(plan.timings_s.values())
+    report.rows.append(Row("(between stages)", total - staged, meter.peak(), "compute"))
+    report.turfs = len(plan.turfs)
+    report.facts.update(
+        voters=len(plan.voters),
+        target_voters=int(plan.voters["target"].sum()),
+        stops=len(plan.stops),
+        turfs=len(plan.turfs),
+    )
+    return plan
+
+
+def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder) -> None:
+    """Every writer of ``app.outputs.writer._write_all``, one at a time, into ``folder``."""
+    name = folder.name
+    stage: Callable[[str], Any] = lambda title: report.stage(meter, title)  # noqa: E731
+    folder.path.mkdir(parents=True)
+    with stage("turf table"):
+        turfs = turf_table(plan)
+    with stage("route lines"):
+        routes = route_lines(plan)
+    with stage("stops + rejected CSV"):
+        rejected = plan.rejected.sort_values("row", kind="stable")
+        neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
+        neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
+    with stage("GeoJSON (turfs, precincts, routes)"):
+        turfs.to_file(folder.turfs_path, driver="GeoJSON")
+        if plan.precincts is not None and len(plan.precincts):
+            plan.precincts[["precinct", "geometry"]].to_file(
+                folder.precincts_path, driver="GeoJSON"
+            )
+        routes.to_file(folder.routes_path, driver="GeoJSON")
+    with stage("GPX"):
+        write_gpx(plan, routes, folder.gpx_path)
+    with stage("assets"):
+        copy_assets(folder.assets_dir)
+    folder.walklists_dir.mkdir()
+    if hasattr(walklists_module, "WalklistTable"):
+        write_walklists_in_stages(stage, plan, folder, name)
+    else:
+        write_walklists_turf_by_turf(stage, plan, folder, name)
+    folder.maps_dir.mkdir(parents=True, exist_ok=True)
+    with stage("overview map"):
+        save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
+    with stage("turf maps"):
+        for index, turf in enumerate(plan.turfs):
+            save_page(turf_map(plan, turf, index, turfs, routes), folder.turf_map(turf.turf_id))
+    with stage("heatmap"):
+        write_heatmap(plan, turfs, folder.heatmap_path)
+    with stage("summary"):
+        folder.write_summary(summary(plan, turfs))
+
+
+def write_walklists_in_stages(
+    stage: Callable[[str], Any], plan: Plan, folder: PlanFolder, name: str
+) -> None:
+    """What ``app.outputs.walklist_files.write_walklists`` does, one kind of file at a time."""
+    from dataclasses import replace
+
+    table_of = walklists_module.WalklistTable.of
+    with stage("walk-list rows") as row:
+        table = table_of(plan)
+        row.note = "WalklistTable: one join and sort"
+    with stage("walk-list CSV"):
+        safe = replace(table, rows=neutralise_frame(table.rows))
+        for rank, turf in enumerate(plan.turfs):
+            safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+    with stage("walk-list contents + QR codes") as row:
+        listings, urls, codes = {}, {}, {}
+        made = walklists_module.walk_lists(plan, list(plan.turfs), table)
+        for turf, listing in zip(plan.turfs, made, strict=True):
+            listings[turf.turf_id] = listing
+            urls[turf.turf_id] = url = walklists_module.turf_map_url(name, turf.turf_id)
+            codes[turf.turf_id] = walklists_module.qr_code(url)
+        row.note = "shared by HTML and PDF"
+    with stage("walk-list HTML"):
+        for turf in plan.turfs:
+            t = turf.turf_id
+            html = walklists_module.walklist_html(listings[t], map_url=urls[t], qr=codes[t])
+            folder.walklist(t, "html").write_text(html, encoding="utf-8")
+    with stage("walk-list PDF"):
+        for turf in plan.turfs:
+            t = turf.turf_id
+            document = pdf_module.walklist_pdf(
+                listings[t], map_url=urls[t], plan_name=name, qr=codes[t]
+            )
+            folder.walklist(t, "pdf").write_bytes(document)
+
+
+def write_walklists_turf_by_turf(
+    stage: Callable[[str], Any], plan: Plan, folder: PlanFolder, name: str
+) -> None:
+    """The walk lists as writer.py wrote them before ``write_walklists``: turf by turf."""
+    with stage("walk-list rows") as row:
+        by_turf = {t.turf_id: walklists_module.walklist_rows(plan, t) for t in plan.turfs}
+        row.note = "walklist_rows per turf"
+    with stage("walk-list CSV"):
+        for turf in plan.turfs:
+            path = folder.walklist(turf.turf_id, "csv")
+            neutralise_frame(by_turf[turf.turf_id]).to_csv(path, index=False)
+    with stage("walk-list HTML") as row:
+        for turf in plan.turfs:
+            path = folder.walklist(turf.turf_id, "html")
+            rows = by_turf[turf.turf_id]
+            walklists_module.write_walklist_html(plan, turf, rows, path, plan_name=name)
+        row.note = "with its walk_list"
+    with stage("walk-list PDF") as row:
+        for turf in plan.turfs:
+            path = folder.walklist(turf.turf_id, "pdf")
+            rows = by_turf[turf.turf_id]
+            pdf_module.write_walklist_pdf(plan, turf, rows, path, plan_name=name)
+        row.note = "with its walk_list"
+
+
+def run(name: str, request: PlanRequest, root: Path, *, end_to_end: bool) -> Report:
+    report = Report(name)
+    meter = PeakMeter()
+    counter = LineCounter()
+    root_logger = logging.getLogger()
+    old_level = root_logger.level
+    try:
+        plan = compute(report, meter, request)
+        # As the CLI does: INFO and up reach the root logger's handlers.
+        root_logger.setLevel(logging.INFO)
+        root_logger.addHandler(counter)
+        write_each(report, meter, plan, PlanFolder(root / name))
+        report.facts["log lines while writing"] = dict(counter.counts)
+        counter.counts = {}
+        if end_to_end:
+            try:
+                from app.outputs.walklist_files import write_walklists
+            except ImportError:
+                pass
+            else:
+                with report.stage(meter, "write_walklists (one pass)", kind="check"):
+                    folder = PlanFolder(root / f"{name}-walklists")
+                    write_walklists(plan, folder, plan_name=name)
+            with report.stage(meter, "write_plan (end to end)", kind="check"):
+                write_plan(plan, root / f"{name}-write_plan")
+            report.facts["log lines in write_plan"] = dict(counter.counts)
+    finally:
+        root_logger.removeHandler(counter)
+        root_logger.setLevel(old_level)
+        meter.close()
+    return report
+
+
+# ----------------------------------------------------------------------------- printing
+
+
+def print_report(report: Report) -> None:
+    compute_s = sum(r.seconds for r in report.rows if r.kind == "compute")
+    write_s = sum(r.seconds for r in report.rows if r.kind == "write")
+    turfs = max(report.turfs, 1)
+    facts = ", ".join(f"{k} {v:,}" for k, v in report.facts.items() if isinstance(v, int))
+    print(f"\n## {report.name}: {facts}\n")
+    print("| stage | kind | seconds | ms per turf | CPU ms per turf | peak RSS MB | note |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    for row in report.rows:
+        per_turf = f"{1000 * row.seconds / turfs:.1f}" if row.kind != "compute" else ""
+        cpu = f"{1000 * row.cpu_s / turfs:.1f}" if row.cpu_s is not None else ""
+        print(
+            f"| {row.name} | {row.kind} | {row.seconds:.3f} | {per_turf} | {cpu} "
+            f"| {row.peak_mb:,.0f} | {row.note} |"
+        )
+    write_cpu = sum(r.cpu_s or 0.0 for r in report.rows if r.kind == "write")
+    print(f"| **computing (run_plan)** | | **{compute_s:.3f}** | | | | |")
+    print(
+        f"| **writing (sum of writers)** | | **{write_s:.3f}** | **{1000 * write_s / turfs:.1f}**"
+        f" | **{1000 * write_cpu / turfs:.1f}** | | |"
+    )
+    share = write_s / (compute_s + write_s) if compute_s + write_s else float("nan")
+    ratio = write_s / compute_s if compute_s else float("nan")
+    ms = 1000 * write_s / turfs
+    print(
+        f"\nwriting / computing {ratio:.2f}x; writing is {100 * share:.0f} % of the whole plan "
+        f"(goal <= {100 * GOAL_SHARE:.0f} %: {'met' if share <= GOAL_SHARE else 'NOT met'}); "
+        f"{ms:.1f} ms per turf (goal <= {GOAL_MS_PER_TURF:.0f}: "
+        f"{'met' if ms <= GOAL_MS_PER_TURF else 'NOT met'})"
+    )
+    lists = [r for r in report.rows if r.name.startswith("walk-list")]
+    lists_s = sum(r.seconds for r in lists)
+    lists_cpu = sum(r.cpu_s or 0.0 for r in lists)
+    print(
+        "walk lists (rows + CSV + HTML + PDF): "
+        f"{lists_s:.3f} s, {1000 * lists_s / turfs:.1f} ms per turf "
+        f"({1000 * lists_cpu / turfs:.1f} ms CPU)"
+    )
+    for key in ("log lines while writing", "log lines in write_plan"):
+        if key in report.facts:
+            print(f"{key}: {report.facts[key] or 'none'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--county", action="store_true", help="also the synthetic Cobb county")
+    parser.add_argument("--voters", type=int, default=COUNTY_VOTERS, help="county voter rows")
+    parser.add_argument("--keep", type=Path, help="leave the written plan folders here")
+    parser.add_argument("--no-write-plan", action="store_true", help="skip write_plan end to end")
+    args = parser.parse_args()
+    print(f"bench_plan: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    root = Path(tempfile.mkdtemp(prefix="canvass-bench-plan-"))
+    try:
+        sets: list[tuple[str, Callable[[], PlanRequest | None]]] = [
+            ("demo", lambda: demo_request(root))
+        ]
+        if args.county:
+            sets.append(("county", lambda: county_request(root, args.voters)))
+        for name, make in sets:
+            request = make()
+            if request is None:
+                continue
+            report = run(name, request, root / "plans", end_to_end=not args.no_write_plan)
+            print_report(report)
+            if args.keep:
+                target = args.keep / name
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(root / "plans" / name, target)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+        print(f"\npeak RSS of the whole run: {peak:,.0f} MB")
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
