@@ -22,8 +22,8 @@ from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
-from app.outputs.walklist_pdf import write_walklist_pdf
-from app.outputs.walklists import walklist_rows, write_walklist_html
+from app.outputs.walklist_files import write_walklists
+from app.outputs.walklists import walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan, Turf
 from app.planning.progress import Progress, Stages
@@ -176,16 +176,9 @@ def _write_all(
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
-    carried = 0
     with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
-        folder.walklists_dir.mkdir()
-        folder.maps_dir.mkdir()
-        for index, turf in enumerate(plan.turfs):
-            same = earlier.get(turf.turf_id) == figures[turf.turf_id]
-            carried += _write_turf(
-                plan, turf, index, turfs, folder, name, previous if same else None, clock
-            )
-            turf_progress.advance()
+        carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
+                               turf_progress)  # fmt: skip
     with stages.stage("write_overview_map"):
         save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
@@ -206,35 +199,63 @@ def _plain(value: Any) -> Any:
     return round(value, 1) if isinstance(value, float) else value
 
 
-def _write_turf(
+WRITE_BATCH = 8
+"""Turfs written together (one join of their rows, one progress step)."""
+
+
+def _write_turfs(
     plan: Plan,
-    turf: Turf,
-    index: int,
     turfs: gpd.GeoDataFrame,
     folder: PlanFolder,
     name: str,
     previous: PlanFolder | None,
+    earlier: dict[str, dict[str, Any]],
+    figures: dict[str, dict[str, Any]],
     clock: _Clock,
+    progress: Progress,
 ) -> int:
-    """Write one turf's walk lists and map; 1 when they were carried over from ``previous``."""
+    """Write every turf's walk lists and map; returns how many were carried over as they were.
+
+    A turf whose figures and walk-list CSV are those of the earlier plan keeps its earlier
+    files (bytes and modification time); the others are made, a batch at a time.
+    """
+    folder.walklists_dir.mkdir()
+    folder.maps_dir.mkdir()
     started = time.perf_counter()
-    rows = walklist_rows(plan, turf)
-    text = neutralise_frame(rows).to_csv(index=False)
+    rows = walklist_rows_by_turf(plan) if previous is not None else {}
     started = clock.time("write_walklist_rows", started)
-    if previous is not None:
-        old = _turf_files(previous, turf.turf_id)
-        same_list = old[0].is_file() and old[0].read_text(encoding="utf-8") == text
-        if same_list and all(path.is_file() for path in old):
-            for source, target in zip(old, _turf_files(folder, turf.turf_id), strict=True):
-                shutil.copy2(source, target)
-            clock.time("carry_over_turfs", started)
-            return 1
-    folder.walklist(turf.turf_id, "csv").write_text(text, encoding="utf-8")
-    started = clock.time("write_walklist_csv", started)
-    write_walklist_html(plan, turf, rows, folder.walklist(turf.turf_id, "html"), plan_name=name)
-    started = clock.time("write_walklist_html", started)
-    write_walklist_pdf(plan, turf, rows, folder.walklist(turf.turf_id, "pdf"), plan_name=name)
-    started = clock.time("write_walklist_pdf", started)
-    write_turf_map(turf_map_data(plan, turf, index, turfs), folder.turf_map(turf.turf_id))
-    clock.time("write_turf_maps", started)
-    return 0
+    fresh: list[tuple[int, Turf]] = []
+    carried = 0
+    for index, turf in enumerate(plan.turfs):
+        same = previous is not None and earlier.get(turf.turf_id) == figures[turf.turf_id]
+        if same and previous is not None and _carry_over(previous, folder, turf.turf_id, rows):
+            carried += 1
+            progress.advance()
+        else:
+            fresh.append((index, turf))
+    started = clock.time("carry_over_turfs", started)
+    for first in range(0, len(fresh), WRITE_BATCH):
+        batch = fresh[first : first + WRITE_BATCH]
+        write_walklists(plan, folder, [turf.turf_id for _, turf in batch], plan_name=name)
+        started = clock.time("write_walklists", started)
+        for index, turf in batch:
+            data = turf_map_data(plan, turf, index, turfs)
+            write_turf_map(data, folder.turf_map(turf.turf_id))
+        started = clock.time("write_turf_maps", started)
+        progress.advance(len(batch))
+    return carried
+
+
+def _carry_over(
+    previous: PlanFolder, folder: PlanFolder, turf_id: str, rows: dict[str, pd.DataFrame]
+) -> bool:
+    """Copy a turf's earlier files when its walk list is unchanged; whether it was."""
+    old = _turf_files(previous, turf_id)
+    if not all(path.is_file() for path in old):
+        return False
+    text = neutralise_frame(rows[turf_id]).to_csv(index=False)
+    if old[0].read_text(encoding="utf-8") != text:
+        return False
+    for source, target in zip(old, _turf_files(folder, turf_id), strict=True):
+        shutil.copy2(source, target)
+    return True

@@ -55,5 +55,5 @@ def test_stages_and_counts_in_order(demo_plan: BuiltPlan, tmp_path: Path) -> Non
     # Every stage and every writer is timed in summary.json, writing included.
     timings = document["timings_s"]
     assert set(PLAN_STAGES + WRITE_STAGES) <= set(timings)
-    assert {"write_walklist_pdf", "write_walklist_html", "write_turf_maps"} <= set(timings)
+    assert {"write_walklists", "write_turf_maps"} <= set(timings)
     assert timings["write_total"] == round(sum(timings[s] for s in WRITE_STAGES), 3)
