@@ -41,7 +41,12 @@ DEMO_TARGET = "support_score >= 55 and turnout_score between 20 and 85"
 
 
 def _run_and_write(
-    request: PlanRequest, out: Path, *, force: bool, quiet: bool = False
+    request: PlanRequest,
+    out: Path,
+    *,
+    force: bool,
+    quiet: bool = False,
+    public_url: str | None = None,
 ) -> dict[str, object]:
     from app.cli.progress import ConsoleProgress
     from app.outputs.writer import check_destination, write_plan
@@ -51,7 +56,7 @@ def _run_and_write(
     started = time.perf_counter()
     with ConsoleProgress(console, quiet=quiet) as progress:
         plan = run_plan(request, progress=progress)
-        document = write_plan(plan, out, force=force, progress=progress)
+        document = write_plan(plan, out, force=force, progress=progress, public_url=public_url)
     elapsed = time.perf_counter() - started
     voters = plan.counts["voters"]
     target = plan.counts["target"]
@@ -88,7 +93,9 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         graph_cache_dir=settings.graph_cache_dir,
         archive_limits=settings.archive_limits,
     )
-    _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
+    _run_and_write(
+        request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url
+    )
     survey = SurveyStore(args.out.parent)
     if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
         survey.save(DEMO_SURVEY)
@@ -121,7 +128,9 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         previous_stops=None if args.fresh else previous_cut(args.out, size),
         archive_limits=settings.archive_limits,
     )
-    _run_and_write(request, args.out, force=args.force, quiet=args.quiet)
+    _run_and_write(
+        request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url
+    )
     return 0
 
 

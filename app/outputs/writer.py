@@ -23,7 +23,7 @@ from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_files import write_walklists
-from app.outputs.walklists import walklist_rows_by_turf
+from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan, Turf
 from app.planning.progress import Progress, Stages
@@ -67,13 +67,20 @@ def check_destination(out: Path, *, force: bool = False) -> None:
 
 
 def write_plan(
-    plan: Plan, out: str | Path, *, force: bool = False, progress: Progress | None = None
+    plan: Plan,
+    out: str | Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    public_url: str | None = None,
 ) -> dict[str, Any]:
     """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
 
     Anything else at ``out`` is refused (see ``check_destination``) unless ``force``. The files
     of a turf that is the same as in the earlier plan (same walk list, same walk) are carried
     over as they are, bytes and modification time, instead of being made again.
+    ``public_url`` is where volunteers reach the server: the printed walk lists' QR codes and
+    links point there (default ``http://127.0.0.1:8000``).
     """
     out = Path(out)
     check_destination(out, force=force)
@@ -82,7 +89,12 @@ def write_plan(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         document = _write_all(
-            plan, PlanFolder(staging), name=out.name, previous=previous, progress=progress
+            plan,
+            PlanFolder(staging),
+            name=out.name,
+            previous=previous,
+            progress=progress,
+            public_url=public_url or DEFAULT_PUBLIC_URL,
         )
         if out.exists() or out.is_symlink():
             previous_path = out.with_name(f".{out.name}.previous")
@@ -125,12 +137,13 @@ def _earlier_figures(previous: PlanFolder | None) -> dict[str, dict[str, Any]]:
     if previous is None:
         return {}
     try:
-        turfs = previous.read_summary().get("turfs") or []
+        summary = previous.read_summary()
     except ValueError:
         return {}
+    url = summary.get("public_url")
     return {
-        str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES}
-        for t in turfs
+        str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES} | {"public_url": url}
+        for t in summary.get("turfs") or []
         if isinstance(t, dict)
     }
 
@@ -154,6 +167,7 @@ def _write_all(
     name: str,
     previous: PlanFolder | None,
     progress: Progress | None,
+    public_url: str,
 ) -> dict[str, Any]:
     stages = Stages(progress)
     with stages.stage("write_tables"):
@@ -172,13 +186,13 @@ def _write_all(
         copy_assets(folder.assets_dir)
     earlier = _earlier_figures(previous)
     figures = {
-        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES}
+        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | {"public_url": public_url}
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
     with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
         carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress)  # fmt: skip
+                               turf_progress, public_url)  # fmt: skip
     with stages.stage("write_overview_map"):
         save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
@@ -190,6 +204,7 @@ def _write_all(
     document = summary(plan, turfs)
     document["timings_s"] = timings
     document["turfs_carried_over"] = carried
+    document["public_url"] = public_url
     folder.write_summary(document)
     return document
 
@@ -213,6 +228,7 @@ def _write_turfs(
     figures: dict[str, dict[str, Any]],
     clock: _Clock,
     progress: Progress,
+    public_url: str,
 ) -> int:
     """Write every turf's walk lists and map; returns how many were carried over as they were.
 
@@ -236,7 +252,13 @@ def _write_turfs(
     started = clock.time("carry_over_turfs", started)
     for first in range(0, len(fresh), WRITE_BATCH):
         batch = fresh[first : first + WRITE_BATCH]
-        write_walklists(plan, folder, [turf.turf_id for _, turf in batch], plan_name=name)
+        write_walklists(
+            plan,
+            folder,
+            [turf.turf_id for _, turf in batch],
+            plan_name=name,
+            public_url=public_url,
+        )
         started = clock.time("write_walklists", started)
         for index, turf in batch:
             data = turf_map_data(plan, turf, index, turfs)

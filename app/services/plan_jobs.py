@@ -75,6 +75,7 @@ class Planner:
         uploads_dir: Path,
         streets_dir: Path,
         graph_cache_dir: Path | None,
+        public_url: str | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
@@ -84,6 +85,8 @@ class Planner:
         self.uploads_dir = uploads_dir
         self.streets_dir = streets_dir
         self.graph_cache_dir = graph_cache_dir
+        self.public_url = public_url
+        """Where phones reach the server: what printed walk lists point to."""
         self.archive_limits = archive_limits
         self.on_written = on_written
         self._prepared: OrderedDict[tuple[int, int | None, str, int | None], PreparedVoters] = (
@@ -180,7 +183,7 @@ class Planner:
 
         def work(progress: Progress) -> None:
             plan = run_plan(request, progress=progress)
-            write_plan(plan, folder, progress=progress)
+            write_plan(plan, folder, progress=progress, public_url=self.public_url)
             progress.stage("import")
             self.on_written(folder)
 

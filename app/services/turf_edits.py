@@ -61,6 +61,7 @@ class TurfEditor:
         plan_dir: Callable[[str], Path],
         *,
         graph_cache_dir: Path | None,
+        public_url: str | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
@@ -69,6 +70,8 @@ class TurfEditor:
         self.plan_dir = plan_dir
         """The folder of a plan by name; raises ``NotFoundError`` for an unknown plan."""
         self.graph_cache_dir = graph_cache_dir
+        self.public_url = public_url
+        """Where phones reach the server: what printed walk lists point to."""
         self.archive_limits = archive_limits
         self.on_written = on_written
 
@@ -117,7 +120,7 @@ class TurfEditor:
                 edit=edit,
             )
             plan = run_plan(request, progress=progress)
-            write_plan(plan, folder, progress=progress)
+            write_plan(plan, folder, progress=progress, public_url=self.public_url)
             progress.stage("import")
             self.on_written(folder)
             record = plan.counts["edits"][-1]
