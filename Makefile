@@ -24,8 +24,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The PostgreSQL variants run too when PostgreSQL is installed (scripts/with-postgres.sh).
 test: lint
-	$(BIN)/python -m pytest
+	sh scripts/with-postgres.sh $(BIN)/python -m pytest
 
 # Benchmarks print figures measured side by side; some use ../shared/data when it is there.
 bench: install
