@@ -266,7 +266,7 @@ def run_speed(count: int, folder: Path, *, layout: str = "generic") -> dict[str,
 
 
 def run_quality(held_share: float = 0.01, label: str = "2)") -> dict[str, Any]:
-    from geo.geocode import _metres
+    from geo.geocode_common import metres
     from geo.osm import read_address_points
     from geo.sample import _buildings, demo_osm_path, make_voters
     from geo.voters import read_voters
@@ -299,7 +299,7 @@ def run_quality(held_share: float = 0.01, label: str = "2)") -> dict[str, Any]:
         table = read_voters(path, address_points=index)
         seconds = time.perf_counter() - started
     placed = table.accepted.set_index("row").reindex(np.flatnonzero(blank) + 1)
-    error = _metres(
+    error = metres(
         placed.geometry.x.to_numpy(dtype=float),
         placed.geometry.y.to_numpy(dtype=float),
         truth[blank, 1],

@@ -53,15 +53,16 @@ from app.outputs import walklist_pdf as pdf_module
 from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import overview_map, save_page, turf_map
+from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan
+from app.planning.progress import Progress
 from app.planning.request import PlanRequest
 from app.spreadsheet import neutralise_frame
+from geo.effort import TurfSize
 from geo.sample import write_demo_inputs
-from routing.turfs import TurfSize
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 COUNTY_STREETS = SHARED_DATA / "atlanta" / "cobb-county.filtered.osm.pbf"
@@ -182,15 +183,16 @@ def compute(report: Report, meter: PeakMeter, request: PlanRequest) -> Plan:
     """``run_plan`` with each stage's peak RSS (a stage ends when the next begins)."""
     marks: list[tuple[str, float]] = []
 
-    def on_stage(name: str) -> None:
-        if marks:
-            marks[-1] = (marks[-1][0], meter.peak())
-        meter.reset()
-        marks.append((name, 0.0))
+    class StagePeaks(Progress):
+        def stage(self, name: str, total: int | None = None) -> None:
+            if marks:
+                marks[-1] = (marks[-1][0], meter.peak())
+            meter.reset()
+            marks.append((name, 0.0))
 
     meter.reset()
     started = time.perf_counter()
-    plan = run_plan(request, on_stage=on_stage)
+    plan = run_plan(request, progress=StagePeaks())
     total = time.perf_counter() - started
     if marks:
         marks[-1] = (marks[-1][0], meter.peak())
@@ -243,7 +245,7 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
         save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
     with stage("turf maps"):
         for index, turf in enumerate(plan.turfs):
-            save_page(turf_map(plan, turf, index, turfs, routes), folder.turf_map(turf.turf_id))
+            write_turf_map(turf_map_data(plan, turf, index, turfs), folder.turf_map(turf.turf_id))
     with stage("heatmap"):
         write_heatmap(plan, turfs, folder.heatmap_path)
     with stage("summary"):
