@@ -53,7 +53,7 @@ from app.outputs import walklist_pdf as pdf_module
 from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
+from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
@@ -242,7 +242,7 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
         write_walklists_turf_by_turf(stage, plan, folder, name)
     folder.maps_dir.mkdir(parents=True, exist_ok=True)
     with stage("overview map"):
-        save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
+        write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stage("turf maps"):
         for index, turf in enumerate(plan.turfs):
             write_turf_map(turf_map_data(plan, turf, index, turfs), folder.turf_map(turf.turf_id))

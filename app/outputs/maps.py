@@ -113,65 +113,36 @@ def _colour(index: int) -> str:
     return TURF_COLOURS[index % len(TURF_COLOURS)]
 
 
-def overview_map(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> OfflineMap:
-    """All turfs of a plan: outlines, routes and precinct boundaries, each a toggleable layer."""
-    fmap = _base_map(_bounds(turfs))
+def plan_map_data(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> dict[str, Any]:
+    """What the map of all turfs draws: precincts, turf outlines and labels, routes (EPSG:4326)."""
+    precincts = []
     if plan.precincts is not None:
-        outlines = plan.precincts[["precinct", "geometry"]].copy()
-        outlines["precinct"] = [html_text(p) for p in outlines["precinct"]]
-        folium.GeoJson(
-            outlines.to_json(),
-            name="Precincts",
-            style_function=lambda _: {
-                "color": "#444",
-                "weight": 1.5,
-                "fill": False,
-                "dashArray": "4 4",
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["precinct"], aliases=["Precinct"]),
-        ).add_to(fmap)
-    outlines = folium.FeatureGroup(name="Turfs").add_to(fmap)
-    lines = folium.FeatureGroup(name="Routes").add_to(fmap)
+        for precinct in plan.precincts[["precinct", "geometry"]].itertuples():
+            precincts.append({"id": str(precinct.precinct), "outline": _outline(precinct.geometry)})
+    drawn = []
     for index, (turf, route) in enumerate(
         zip(turfs.itertuples(), routes.itertuples(), strict=True)
     ):
-        colour = _colour(index)
-        folium.GeoJson(
-            gpd.GeoSeries([turf.geometry], crs=4326).to_json(),
-            style_function=lambda _, c=colour: {
-                "color": c,
-                "weight": 1,
-                "fillColor": c,
-                "fillOpacity": 0.15,
-            },
-            tooltip=(
-                f"<b>{html_text(turf.turf)}</b><br>{turf.doors} doors · {turf.stops} stops<br>"
-                f"{turf.minutes:.0f} min · {turf.walk_m / 1000:.1f} km"
-            ),
-        ).add_to(outlines)
-        folium.GeoJson(
-            gpd.GeoSeries([route.geometry], crs=4326).to_json(),
-            style_function=lambda _, c=colour: {"color": c, "weight": 3},
-        ).add_to(lines)
         centre = turf.geometry.representative_point()
-        folium.Marker(
-            [centre.y, centre.x],
-            icon=folium.DivIcon(
-                html=f'<a class="turf-label" href="{html_text(quote(f"{turf.turf}.html"))}" '
-                f'style="color:{colour}">{html_text(turf.turf)}</a>',
-                icon_size=(60, 16),
-                icon_anchor=(30, 8),
-            ),
-        ).add_to(outlines)
-    _add_to_head(
-        fmap,
-        Element(
-            "<style>.turf-label{font:600 12px system-ui,sans-serif;background:#fff;"
-            "border-radius:3px;padding:1px 3px;white-space:nowrap;text-decoration:none}</style>"
-        ),
-    )
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    return fmap
+        line = shapely.get_coordinates(route.geometry)
+        drawn.append(
+            {
+                "id": str(turf.turf),
+                "colour": _colour(index),
+                "summary": f"{turf.doors} doors · {turf.stops} stops · "
+                f"{turf.minutes:.0f} min · {turf.walk_m / 1000:.1f} km",
+                "outline": _outline(turf.geometry),
+                "route": _round(line[:, ::-1].tolist(), 6),
+                "label": _round([centre.y, centre.x], 6),
+            }
+        )
+    return {"precincts": precincts, "turfs": drawn}
+
+
+def write_plan_map(data: dict[str, Any], path: Path) -> list[Path]:
+    """Write the map of all turfs (``maps/index.html``) and its data file beside it."""
+    return _write_data_page(data, path, variable="CANVASS_PLAN", script="plan-map.js",
+                            title="all turfs")  # fmt: skip
 
 
 TURF_PAGE = """<!DOCTYPE html>
@@ -179,7 +150,7 @@ TURF_PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Turf {title}</title>
+<title>{title}</title>
 <link rel="stylesheet" href="../assets/leaflet.css">
 <link rel="stylesheet" href="../assets/turf-map.css">
 </head>
@@ -187,7 +158,7 @@ TURF_PAGE = """<!DOCTYPE html>
 <div id="map" data-tiles="{tiles}" data-attribution="{attribution}"></div>
 <script src="../assets/leaflet.js"></script>
 <script src="{data}"></script>
-<script src="../assets/turf-map.js"></script>
+<script src="../assets/{script}"></script>
 </body>
 </html>
 """
@@ -243,19 +214,28 @@ def turf_map_data(plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame) -
 
 def write_turf_map(data: dict[str, Any], path: Path) -> list[Path]:
     """Write a turf's map page and its data file (``<turf>.data.js``) beside it."""
-    script = path.with_name(f"{path.stem}.data.js")
+    return _write_data_page(data, path, variable="CANVASS_TURF", script="turf-map.js",
+                            title=f"Turf {data['turf']}")  # fmt: skip
+
+
+def _write_data_page(
+    data: dict[str, Any], path: Path, *, variable: str, script: str, title: str
+) -> list[Path]:
+    """A map page that loads its data (``<page>.data.js``) and its drawing script (assets/)."""
+    data_file = path.with_name(f"{path.stem}.data.js")
     # JSON inside a script file: no character of the data can end or escape it.
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         payload = payload.replace(char, code)
-    script.write_text(f"window.CANVASS_TURF = {payload};\n", encoding="utf-8")
+    data_file.write_text(f"window.{variable} = {payload};\n", encoding="utf-8")
     path.write_text(
         TURF_PAGE.format(
-            title=html.escape(str(data["turf"])),
+            title=html.escape(title),
             tiles=html.escape(TILES_URL),
             attribution=html.escape(TILES_ATTRIBUTION),
-            data=html.escape(quote(script.name)),
+            data=html.escape(quote(data_file.name)),
+            script=html.escape(script),
         ),
         encoding="utf-8",
     )
-    return [path, script]
+    return [path, data_file]

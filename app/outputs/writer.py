@@ -20,7 +20,7 @@ import pandas as pd
 
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import overview_map, save_page, turf_map_data, write_turf_map
+from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
@@ -194,7 +194,7 @@ def _write_all(
         carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
                                turf_progress, public_url)  # fmt: skip
     with stages.stage("write_overview_map"):
-        save_page(overview_map(plan, turfs, routes), folder.overview_map_path)
+        write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
         write_heatmap(plan, turfs, folder.heatmap_path)
     timings = dict(plan.timings_s)
