@@ -36,7 +36,8 @@ PAGE_TEMPLATE = "volunteer.html"
 
 def _plausible_time(moment: datetime) -> datetime:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    if not 2000 <= aware.astimezone(UTC).year <= 2100:
+    # The year is checked before converting: 0001-01-01 at +00:01 is before year 1 in UTC.
+    if not 2000 <= aware.year <= 2100 or not 2000 <= aware.astimezone(UTC).year <= 2100:
         raise ValueError("must be a date between 2000 and 2100")
     return aware
 

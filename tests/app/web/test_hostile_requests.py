@@ -85,3 +85,13 @@ def test_a_nan_polygon_is_a_clear_422(client: TestClient, auth: dict[str, str]) 
         "/api/plans/demo/inside", content=body, headers={"content-type": "application/json", **auth}
     )
     assert answer.status_code == 422 and "geometry" in answer.text
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"])
+def test_a_time_at_the_edge_of_the_calendar_is_a_422(client: TestClient, moment: str) -> None:
+    # Converting these to UTC leaves the calendar (year 0 or 10000): found by the API fuzz test.
+    token = create_volunteer_link(client.app.state.services.db, "demo", "P01-01")  # type: ignore[attr-defined]
+    result = {"client_id": "edge-of-time", "household_id": "x", "code": "not_home",
+              "recorded_at": moment}  # fmt: skip
+    answer = client.post(f"/api/v/{token}/results", json={"results": [result]})
+    assert answer.status_code == 422 and "2000 and 2100" in answer.text
