@@ -18,7 +18,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
@@ -51,6 +50,11 @@ def html_text(value: object) -> str:
     """
     text = html.escape(str(value), quote=True)
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+def inline_scripts(page: str) -> list[str]:
+    """The code of a page's inline ``<script>`` blocks, in order."""
+    return _INLINE_SCRIPT.findall(page)
 
 
 def save_page(fmap: folium.Map, path: Path) -> list[Path]:
@@ -86,27 +90,6 @@ class OfflineMap(folium.Map):
     default_css: ClassVar[list[tuple[str, str]]] = [  # type: ignore[misc]
         ("leaflet_css", "../assets/leaflet.css")
     ]
-
-
-def _base_map(bounds: list[list[float]]) -> OfflineMap:
-    fmap = OfflineMap(tiles=None, control_scale=True, prefer_canvas=False)
-    folium.TileLayer(
-        tiles=TILES_URL, attr=TILES_ATTRIBUTION, name="Streets (online tiles)", max_zoom=19
-    ).add_to(fmap)
-    # Light grey shows through where tiles cannot load, so the overlays stay readable offline.
-    _add_to_head(fmap, Element("<style>.leaflet-container{background:#eef0f3}</style>"))
-    fmap.fit_bounds(bounds)
-    return fmap
-
-
-def _add_to_head(fmap: folium.Map, element: Element) -> None:
-    root: Any = fmap.get_root()  # a branca Figure, typed as its base Element
-    root.header.add_child(element)
-
-
-def _bounds(frame: gpd.GeoDataFrame) -> list[list[float]]:
-    west, south, east, north = frame.total_bounds
-    return [[float(south), float(west)], [float(north), float(east)]]
 
 
 def _colour(index: int) -> str:
@@ -145,7 +128,7 @@ def write_plan_map(data: dict[str, Any], path: Path) -> list[Path]:
                             title="all turfs")  # fmt: skip
 
 
-TURF_PAGE = """<!DOCTYPE html>
+MAP_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -162,7 +145,7 @@ TURF_PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
-"""A turf's map page: the same for every turf but for its title and the data file it loads."""
+"""A map page: its title, the data file it loads and the script that draws it."""
 
 
 def _round(coordinates: Any, digits: int = 7) -> Any:
@@ -229,7 +212,7 @@ def _write_data_page(
         payload = payload.replace(char, code)
     data_file.write_text(f"window.{variable} = {payload};\n", encoding="utf-8")
     path.write_text(
-        TURF_PAGE.format(
+        MAP_PAGE.format(
             title=html.escape(title),
             tiles=html.escape(TILES_URL),
             attribution=html.escape(TILES_ATTRIBUTION),

@@ -107,7 +107,6 @@ def _services(settings: Settings) -> AppServices:
         ),
         survey=survey_store,
         analyses=AnalysisCache(),
-        uploads_dir=space.uploads_dir,
         render=page,
         logins=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60.0),
         logins_per_address=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE * 3, 60.0),

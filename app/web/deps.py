@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Form, HTTPException, Request
@@ -98,7 +97,6 @@ class AppServices:
     editor: TurfEditor
     survey: SurveyStore
     analyses: AnalysisCache
-    uploads_dir: Path
     render: Render
     logins: RateLimiter
     logins_per_address: RateLimiter

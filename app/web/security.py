@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 import threading
 import time
@@ -19,6 +18,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from fastapi import HTTPException, Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.outputs.maps import inline_scripts
 
 CSRF_HEADER = "x-csrf-token"
 
@@ -57,7 +58,7 @@ def inline_script_hashes(page: str) -> list[str]:
     """The CSP hashes (``sha256-...``) of a page's inline ``<script>`` blocks."""
     return [
         "sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode()
-        for code in re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
+        for code in inline_scripts(page)
     ]
 
 

@@ -33,7 +33,7 @@ async def upload(
     return await run_in_threadpool(
         store_upload,
         services.db,
-        services.uploads_dir,
+        services.workspace.uploads_dir,
         kind,
         file.filename or "",
         data,
