@@ -2,8 +2,9 @@
 
 Each result has a stable ``code`` (stored with results, sent by the phone, read by
 `segments.engagement`), the ``label`` people see (the phone's buttons, the printed walk list),
-its MiniVAN result name for the export, and whether it means someone answered the door
-(``contact``) and whether it counts as support unless told otherwise (``supporting``).
+its MiniVAN result name for the export, whether it means someone answered the door
+(``contact``), whether it counts as support unless told otherwise (``supporting``) and whether
+the door stays open for a later pass (``reknock``: nobody reached yet, worth another try).
 
 Supporter codes follow the VAN 1-5 ID scale, 1 the strongest support, so by default
 ``supporter_1`` and ``supporter_2`` count as support. In MiniVAN every supporter code is a
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 __all__ = [
     "CONTACT_CODES",
     "DOOR_RESULTS",
+    "REKNOCK_CODES",
     "RESULT_CODES",
     "SUPPORTING_CODES",
     "DoorResult",
@@ -41,6 +43,8 @@ class DoorResult:
         Someone answered the door.
     supporting : bool
         Counts as support by default (the support rate of `segments.engagement`).
+    reknock : bool
+        The door stays open: a later pass knocks again (``not_home``, ``come_back``).
     """
 
     code: str
@@ -48,10 +52,11 @@ class DoorResult:
     van_result: str
     contact: bool
     supporting: bool
+    reknock: bool = False
 
 
 DOOR_RESULTS: tuple[DoorResult, ...] = (
-    DoorResult("not_home", "Not home", "Not Home", contact=False, supporting=False),
+    DoorResult("not_home", "Not home", "Not Home", contact=False, supporting=False, reknock=True),
     DoorResult("refused", "Refused", "Refused", contact=True, supporting=False),
     DoorResult("moved", "Moved", "Moved", contact=False, supporting=False),
     DoorResult("supporter_1", "Supporter 1", "Canvassed", contact=True, supporting=True),
@@ -59,17 +64,32 @@ DOOR_RESULTS: tuple[DoorResult, ...] = (
     DoorResult("supporter_3", "Supporter 3", "Canvassed", contact=True, supporting=False),
     DoorResult("supporter_4", "Supporter 4", "Canvassed", contact=True, supporting=False),
     DoorResult("supporter_5", "Supporter 5", "Canvassed", contact=True, supporting=False),
-    DoorResult("come_back", "Come back", "Come Back", contact=False, supporting=False),
+    DoorResult(
+        "come_back", "Come back", "Come Back", contact=False, supporting=False, reknock=True
+    ),
     DoorResult("inaccessible", "Inaccessible", "Inaccessible", contact=False, supporting=False),
+    DoorResult(
+        "vacant", "Vacant / wrong address", "Wrong Address", contact=False, supporting=False
+    ),
+    DoorResult("deceased", "Deceased", "Deceased", contact=False, supporting=False),
+    DoorResult(
+        "language_barrier", "Language barrier", "Language Barrier", contact=False, supporting=False
+    ),
+    DoorResult("hostile", "Hostile", "Hostile", contact=True, supporting=False),
+    # MiniVAN has no such result: "Refused" keeps VAN from sending anyone back, and the
+    # planner itself never lists the person again (privacy.do_not_contact).
+    DoorResult("do_not_contact", "Do not contact", "Refused", contact=True, supporting=False),
 )
 """Every door result, in the order the phone and the walk list show them."""
 
 RESULT_CODES: tuple[str, ...] = tuple(result.code for result in DOOR_RESULTS)
 """Every result code, in `DOOR_RESULTS` order."""
 CONTACT_CODES: frozenset[str] = frozenset(r.code for r in DOOR_RESULTS if r.contact)
-"""Codes where someone answered the door: ``refused`` and ``supporter_1..5``."""
+"""Codes where someone answered the door: refused, supporters, hostile, do not contact."""
 SUPPORTING_CODES: tuple[str, ...] = tuple(r.code for r in DOOR_RESULTS if r.supporting)
 """Codes that count as support by default: ``supporter_1`` and ``supporter_2``."""
+REKNOCK_CODES: frozenset[str] = frozenset(r.code for r in DOOR_RESULTS if r.reknock)
+"""Codes after which a door stays open for a later pass: ``not_home`` and ``come_back``."""
 
 _BY_CODE = {result.code: result for result in DOOR_RESULTS}
 

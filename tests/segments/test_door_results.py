@@ -9,6 +9,7 @@ from segments import engagement
 from segments.door_results import (
     CONTACT_CODES,
     DOOR_RESULTS,
+    REKNOCK_CODES,
     RESULT_CODES,
     SUPPORTING_CODES,
     DoorResult,
@@ -27,6 +28,11 @@ def test_codes_are_the_stored_ones_in_the_order_shown() -> None:
         *SUPPORTERS,
         "come_back",
         "inaccessible",
+        "vacant",
+        "deceased",
+        "language_barrier",
+        "hostile",
+        "do_not_contact",
     ) == RESULT_CODES
     assert tuple(result.code for result in DOOR_RESULTS) == RESULT_CODES
 
@@ -48,6 +54,11 @@ def test_labels_are_what_the_phone_shows() -> None:
         ("supporter_5", "Supporter 5"),
         ("come_back", "Come back"),
         ("inaccessible", "Inaccessible"),
+        ("vacant", "Vacant / wrong address"),
+        ("deceased", "Deceased"),
+        ("language_barrier", "Language barrier"),
+        ("hostile", "Hostile"),
+        ("do_not_contact", "Do not contact"),
     ]
 
 
@@ -58,15 +69,20 @@ def test_minivan_result_names() -> None:
         "moved": "Moved",
         "come_back": "Come Back",
         "inaccessible": "Inaccessible",
+        "vacant": "Wrong Address",
+        "deceased": "Deceased",
+        "language_barrier": "Language Barrier",
+        "hostile": "Hostile",
+        "do_not_contact": "Refused",
         # A supporter ID is a contact made; MiniVAN takes the ID separately.
         **{code: "Canvassed" for code in SUPPORTERS},
     }
 
 
 def test_contact_means_someone_answered() -> None:
-    assert frozenset({"refused", *SUPPORTERS}) == CONTACT_CODES
+    assert frozenset({"refused", *SUPPORTERS, "hostile", "do_not_contact"}) == CONTACT_CODES
     assert {result.code for result in DOOR_RESULTS if result.contact} == CONTACT_CODES
-    for code in ("not_home", "moved", "come_back", "inaccessible"):
+    for code in ("not_home", "moved", "come_back", "inaccessible", "vacant", "deceased"):
         assert not by_code(code).contact
 
 
@@ -110,3 +126,9 @@ def test_engagement_counts_contact_and_support_as_the_registry_says() -> None:
     )
     assert totals["doors_contacted"] == len(CONTACT_CODES)
     assert totals["doors_supporting"] == len(SUPPORTING_CODES)
+
+
+def test_only_unreached_doors_stay_open_for_another_pass() -> None:
+    assert {"not_home", "come_back"} == REKNOCK_CODES
+    # A person who answered, moved away or died is never knocked again.
+    assert not REKNOCK_CODES & CONTACT_CODES

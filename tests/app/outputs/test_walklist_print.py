@@ -89,6 +89,11 @@ def test_response_codes_print_supporter_as_one_scale() -> None:
         ("Supporter", ("1", "2", "3", "4", "5")),
         ("", ("Come back",)),
         ("", ("Inaccessible",)),
+        ("", ("Vacant / wrong address",)),
+        ("", ("Deceased",)),
+        ("", ("Language barrier",)),
+        ("", ("Hostile",)),
+        ("", ("Do not contact",)),
     ]
 
 
