@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 # The PostgreSQL variants run too when PostgreSQL is installed (scripts/with-postgres.sh).
 test: lint
 	sh scripts/with-postgres.sh $(BIN)/python -m pytest
+
+# The README's pictures, taken by the browser tests on the demo plan (needs Debian's Chromium).
+screenshots: install
+	CANVASS_README_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/app/web/test_readme_screenshots.py
 
 # Benchmarks print figures measured side by side; some use ../shared/data when it is there.
 bench: install
