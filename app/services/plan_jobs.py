@@ -28,6 +28,7 @@ from app.planning.request import PlanRequest
 from app.services.jobs import JobQueue, PlanJob
 from app.store.engine import Database
 from app.store.models import Upload
+from app.store.privacy import privacy_keys
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.effort import TurfSize
 from geo.sample import demo_osm_path
@@ -130,6 +131,7 @@ class Planner:
             size=size or TurfSize(),
             graph_cache_dir=self.graph_cache_dir,
             archive_limits=self.archive_limits,
+            privacy=privacy_keys(self.db),  # opt-outs and erased people are never planned
         )
 
     def prepared(self, source: PlanSource) -> PreparedVoters:
