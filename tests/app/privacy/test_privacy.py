@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,55 +18,7 @@ from app.services.workspace import Workspace
 from app.store.engine import SQLITE_FILE, Database, open_database, utcnow
 from app.store.models import Household, Plan, Result, Voter
 from app.store.plans import import_plan
-from geo.sample import write_demo_inputs
-
-ERASED_NAME = ("Quintessa", "Zoltowska")
-BY_NAME = ("Ossian", "Vexbridge")
-HEADER = ["voter_id", "first_name", "last_name", "age", "party", "support_score",
-          "turnout_score", "house_number", "street", "unit", "city", "zip", "latitude",
-          "longitude"]  # fmt: skip
-
-
-@dataclass
-class Inputs:
-    voters: Path
-    precincts: Path
-    streets: Path
-    rows: list[dict[str, str]]
-    erased_id: str
-    by_name_id: str
-    by_id: str
-
-
-@pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
-    """About 600 demo voters (outside the workspace), three of them with names to look for,
-    plus messy rows: a blank id, a repeated id, blank coordinates without an address."""
-    demo = write_demo_inputs(tmp_path_factory.mktemp("inputs") / "demo-inputs")
-    with demo.voters.open(encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["latitude"]][:600]
-    # Everyone targeted: the plan is the whole file.
-    erased, by_name, by_id = rows[10], rows[200], rows[400]
-    erased["first_name"], erased["last_name"] = ERASED_NAME
-    by_name["first_name"], by_name["last_name"] = BY_NAME
-    rows += [
-        {**rows[5], "voter_id": ""},
-        {**rows[6]},
-        {**rows[7], "voter_id": "MESSY1", "latitude": "", "longitude": "", "street": ""},
-    ]
-    path = demo.voters.with_name("subset.csv")
-    _write(path, rows)
-    return Inputs(
-        path, demo.precincts, demo.streets, rows,
-        erased["voter_id"], by_name["voter_id"], by_id["voter_id"],
-    )  # fmt: skip
-
-
-def _write(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
+from tests.app.privacy.conftest import Inputs, write_voters
 
 
 def _plan(inputs: Inputs, voters: Path, out: Path, *extra: str) -> dict:
@@ -144,7 +95,7 @@ def test_do_not_contact_list_sticks_across_a_reimported_voter_file(
     renumbered = [{**r, "voter_id": f"NEW{r['voter_id']}"} for r in inputs.rows]
     renumbered = [r for r in renumbered if r["voter_id"] != "NEW"]
     renumbered_file = tmp_path / "renumbered.csv"
-    _write(renumbered_file, [*renumbered, {**inputs.rows[0], "voter_id": inputs.by_id}])
+    write_voters(renumbered_file, [*renumbered, {**inputs.rows[0], "voter_id": inputs.by_id}])
     again = _plan(inputs, renumbered_file, workspace / "again")
     assert "Vexbridge" not in _walklist_text(workspace / "again")
     # Listed by id only: that id stays out whoever's row carries it.

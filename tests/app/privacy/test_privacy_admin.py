@@ -1,0 +1,69 @@
+"""Admins answer access and erasure requests in the browser and the API (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import MetaData, select
+
+from app.cli import main
+from app.services.accounts import create_user
+from app.settings import Settings
+from app.web.app import create_app
+from tests.app.privacy.conftest import Inputs
+
+PASSWORD = "correct horse battery"
+
+
+def test_admin_exports_then_erases_a_person(
+    inputs: Inputs, database_url: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    code = main(
+        ["-q", "plan", "--voters", str(inputs.voters), "--streets", str(inputs.streets),
+         "--precincts", str(inputs.precincts), "--turf-doors", "40",
+         "--out", str(workspace / "plan"), "--db", database_url]
+    )  # fmt: skip
+    assert code == 0
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    db = app.state.services.db
+    try:
+        create_user(db, "boss", PASSWORD, "admin")
+        create_user(db, "org", PASSWORD, "organiser")
+        with TestClient(app) as client:
+            client.post("/api/login", json={"username": "org", "password": PASSWORD})
+            assert client.get("/admin/privacy").status_code == 403
+            assert client.post("/api/privacy/erase", json={"voter_id": "x"}).status_code == 403
+            login = client.post("/api/login", json={"username": "boss", "password": PASSWORD})
+            csrf = login.json()["csrf_token"]
+            page = client.get("/admin/privacy")
+            assert page.status_code == 200 and "Privacy requests" in page.text
+
+            export = client.get("/api/privacy/export", params={"voter_id": inputs.erased_id})
+            assert export.status_code == 200
+            assert "attachment" in export.headers["content-disposition"]
+            assert export.json()["database"][0]["last_name"] == "Zoltowska"
+
+            erased = client.post(
+                "/api/privacy/erase",
+                json={"voter_id": inputs.erased_id},
+                headers={"X-CSRF-Token": csrf},
+            )
+            assert erased.status_code == 200, erased.text
+            assert erased.json()["plans_remade"] == ["plan"]
+            assert "Zoltowska" not in erased.text and inputs.erased_id not in erased.text
+            audit = client.get("/api/audit").json()
+            assert audit[0]["action"] == "privacy.erase"
+            assert inputs.erased_id not in str(audit[0])
+        for path in (workspace / "plan").rglob("*.csv"):
+            assert "Zoltowska" not in path.read_text(encoding="utf-8"), path
+        meta = MetaData()
+        with db.reading() as session:
+            meta.reflect(bind=session.get_bind())
+            for table in meta.sorted_tables:
+                for row in session.execute(select(table)).all():
+                    assert "Zoltowska" not in str(tuple(row)), table.name
+                    assert inputs.erased_id not in str(tuple(row)), table.name
+    finally:
+        db.dispose()
