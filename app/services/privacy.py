@@ -11,6 +11,7 @@ entry names only the tombstone. The retention sweep reduces plans nobody has tou
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from app.plan_folder import VOTER_COLUMNS, PlanFolder, PlanFolderError
 from app.planning.pipeline import run_plan
 from app.planning.request import PlanInputsError, request_from_plan
 from app.privacy.keys import DO_NOT_CONTACT, ERASED, hash_key, key_texts
+from app.privacy.lists import read_do_not_contact
 from app.services.workspace import Workspace
 from app.spreadsheet import neutralise_frame, restore_frame
 from app.store.audit import audit
@@ -175,6 +177,29 @@ def _scrub(folder: PlanFolder, voter_id: str) -> None:
             hit = frame["voter_id"].str.strip() == voter_id
             frame.loc[hit, [c for c in frame.columns if c not in ("row", "reason")]] = ""
             neutralise_frame(frame).to_csv(folder.rejected_path, index=False)
+
+
+def store_do_not_contact_list(
+    db: Database,
+    filename: str,
+    data: bytes,
+    *,
+    user_id: int | None = None,
+    archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+) -> dict[str, int]:
+    """Read an uploaded do-not-contact list and keep its hashed keys; the file is not kept.
+
+    Raises ``InputError`` naming the rows that say no one, or a file that cannot be read.
+    """
+    suffix = Path(filename).suffix.lower() or ".csv"
+    with tempfile.TemporaryDirectory(prefix="canvass-dnc-") as folder:
+        path = Path(folder) / f"do-not-contact{suffix}"
+        path.write_bytes(data)
+        texts = read_do_not_contact(path, archive_limits=archive_limits)
+    added = add_keys(db, texts, kind=DO_NOT_CONTACT, source="list")
+    with db.writing() as session:
+        audit(session, "privacy.do_not_contact", "upload", user_id=user_id, keys=len(texts))
+    return {"keys": len(texts), "new": added}
 
 
 def export_voter(db: Database, workspace: Workspace, voter_id: str) -> dict[str, Any]:

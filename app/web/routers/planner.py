@@ -87,4 +87,10 @@ def new_plan_page(request: Request, services: Services) -> Any:
         return RedirectResponse("/setup", status_code=303)
     if info is None:
         return RedirectResponse("/login?next=/plans/new", status_code=303)
-    return services.render("new_plan.html", 200, csrf_token=info.csrf_token)
+    listed = request.query_params.get("do_not_contact", "")
+    return services.render(
+        "new_plan.html",
+        200,
+        csrf_token=info.csrf_token,
+        do_not_contact=int(listed) if listed.isdigit() else 0,
+    )

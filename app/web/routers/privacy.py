@@ -11,13 +11,19 @@ import logging
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.services.privacy import Remaking, erase_voter, export_voter, sweep
+from app.services.privacy import (
+    Remaking,
+    erase_voter,
+    export_voter,
+    store_do_not_contact_list,
+    sweep,
+)
 from app.store.privacy import key_counts
-from app.web.deps import Admin, Services
+from app.web.deps import Admin, OrganiserForm, Services
 
 router = APIRouter()
 logger = logging.getLogger(__name__)
@@ -122,3 +128,31 @@ def privacy_page_erase(
     info = services.gate.require(request, "admin", csrf_form_token=csrf_token)
     report = _erase(services, voter_id, info.account.id)
     return RedirectResponse(f"/admin/privacy?done={report['tombstone']}", status_code=303)
+
+
+@router.post(
+    "/api/privacy/do-not-contact", status_code=201, responses={401: {}, 403: {}, 413: {}, 422: {}}
+)
+def api_do_not_contact(
+    file: Annotated[UploadFile, File(description="voter ids, names with addresses, addresses")],
+    info: OrganiserForm,
+    services: Services,
+) -> dict[str, int]:
+    """Keep a do-not-contact list's people out of every later plan (the file is not kept)."""
+    data = file.file.read(services.settings.max_upload_bytes + 1)
+    return store_do_not_contact_list(
+        services.db,
+        file.filename or "list.csv",
+        data,
+        user_id=info.account.id,
+        archive_limits=services.settings.archive_limits,
+    )
+
+
+@router.post("/plans/do-not-contact", include_in_schema=False)
+def page_do_not_contact(
+    file: Annotated[UploadFile, File()], info: OrganiserForm, services: Services
+) -> RedirectResponse:
+    """The new-plan page's do-not-contact form: keep the list, back to the page with a count."""
+    found = api_do_not_contact(file, info, services)
+    return RedirectResponse(f"/plans/new?do_not_contact={found['keys']}", status_code=303)

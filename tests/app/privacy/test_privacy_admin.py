@@ -67,3 +67,41 @@ def test_admin_exports_then_erases_a_person(
                     assert inputs.erased_id not in str(tuple(row)), table.name
     finally:
         db.dispose()
+
+
+def test_an_organiser_uploads_a_do_not_contact_list(
+    inputs: Inputs, database_url: str, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    app = create_app(Settings(workspace=workspace, database_url=database_url))
+    db = app.state.services.db
+    try:
+        create_user(db, "lister", PASSWORD, "organiser")
+        with TestClient(app) as client:
+            login = client.post("/api/login", json={"username": "lister", "password": PASSWORD})
+            csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+            page = client.get("/plans/new")
+            assert "Do not contact" in page.text
+            bad = client.post(
+                "/api/privacy/do-not-contact",
+                files={"file": ("dnc.csv", b"voter_id,first_name\nA1,\n,Ann\n", "text/csv")},
+                headers=csrf,
+            )
+            assert bad.status_code == 422 and "row(s) 3" in bad.text, bad.text
+            good = client.post(
+                "/api/privacy/do-not-contact",
+                files={"file": ("dnc.csv", f"VanID\n{inputs.by_id}\n".encode(), "text/csv")},
+                headers=csrf,
+            )
+            assert good.status_code == 201 and good.json() == {"keys": 1, "new": 1}
+        assert not list((workspace / ".canvass").rglob("*dnc*"))  # the file is not kept
+    finally:
+        db.dispose()
+    code = main(
+        ["-q", "plan", "--voters", str(inputs.voters), "--streets", str(inputs.streets),
+         "--turf-doors", "40", "--out", str(workspace / "plan"), "--db", database_url]
+    )  # fmt: skip
+    assert code == 0
+    text = "".join(p.read_text(encoding="utf-8") for p in (workspace / "plan").rglob("*.csv"))
+    assert f",{inputs.by_id}," not in text
