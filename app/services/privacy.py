@@ -26,6 +26,7 @@ from app.planning.pipeline import run_plan
 from app.planning.request import PlanInputsError, request_from_plan
 from app.privacy.keys import DO_NOT_CONTACT, ERASED, hash_key, key_texts
 from app.privacy.lists import read_do_not_contact
+from app.services.privacy_files import erase_from_uploads
 from app.services.workspace import Workspace
 from app.spreadsheet import neutralise_frame, restore_frame
 from app.store.audit import audit
@@ -61,6 +62,8 @@ class ErasureReport:
     database: dict[str, Any] = field(default_factory=dict)
     input_files: list[str] = field(default_factory=list)
     """Input files (the organiser's own) that still hold the voter id: remove them there."""
+    uploads_rewritten: int = 0
+    """Uploaded voter files (in the workspace) the person's rows were cut out of."""
 
 
 def _voter_id(voter_id: str) -> str:
@@ -129,9 +132,15 @@ def erase_voter(
     report = ErasureReport(tombstone=hash_key(keys.salt, f"id:{voter_id}")[:16])
     with db.writing() as session:
         report.database = erase_voter_rows(session, voter_id)
+    report.uploads_rewritten, report.input_files = erase_from_uploads(
+        db, workspace.uploads_dir, voter_id
+    )
     for name in sorted(n for n, found in held.items() if found):
         folder = PlanFolder(workspace.files_root / name)
-        report.input_files += _input_files(folder, voter_id)
+        inside = workspace.uploads_dir
+        report.input_files += [
+            f for f in _input_files(folder, voter_id) if not Path(f).is_relative_to(inside)
+        ]
         try:
             request = request_from_plan(
                 folder.path,

@@ -40,6 +40,12 @@ def test_admin_exports_then_erases_a_person(
             page = client.get("/admin/privacy")
             assert page.status_code == 200 and "Privacy requests" in page.text
 
+            uploaded = client.post(
+                "/api/uploads/voters",
+                files={"file": ("voters.csv", inputs.voters.read_bytes(), "text/csv")},
+                headers={"X-CSRF-Token": csrf},
+            )
+            assert uploaded.status_code == 201, uploaded.text
             export = client.get("/api/privacy/export", params={"voter_id": inputs.erased_id})
             assert export.status_code == 200
             assert "attachment" in export.headers["content-disposition"]
@@ -52,12 +58,14 @@ def test_admin_exports_then_erases_a_person(
             )
             assert erased.status_code == 200, erased.text
             assert erased.json()["plans_remade"] == ["plan"]
+            assert erased.json()["uploads_rewritten"] == 1
             assert "Zoltowska" not in erased.text and inputs.erased_id not in erased.text
             audit = client.get("/api/audit").json()
             assert audit[0]["action"] == "privacy.erase"
             assert inputs.erased_id not in str(audit[0])
-        for path in (workspace / "plan").rglob("*.csv"):
-            assert "Zoltowska" not in path.read_text(encoding="utf-8"), path
+        for path in workspace.rglob("*"):
+            if path.is_file() and ".db" not in path.name:
+                assert b"Zoltowska" not in path.read_bytes(), path
         meta = MetaData()
         with db.reading() as session:
             meta.reflect(bind=session.get_bind())
