@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -31,8 +32,16 @@ def test_admin_exports_then_erases_a_person(
     try:
         create_user(db, "boss", PASSWORD, "admin")
         create_user(db, "org", PASSWORD, "organiser")
+        create_user(db, "watcher", PASSWORD, "manager")
+        turf = json.loads((workspace / "plan" / "summary.json").read_text())["turfs"][0]["turf"]
         with TestClient(app) as client:
+            # Managers see aggregates: the files naming voters are not theirs.
+            client.post("/api/login", json={"username": "watcher", "password": PASSWORD})
+            assert client.get("/files/plan/summary.json").status_code == 200
+            assert client.get(f"/files/plan/walklists/{turf}.csv").status_code == 403
+            assert client.get("/files/plan/rejected.csv").status_code == 403
             client.post("/api/login", json={"username": "org", "password": PASSWORD})
+            assert client.get(f"/files/plan/walklists/{turf}.csv").status_code == 200
             assert client.get("/admin/privacy").status_code == 403
             assert client.post("/api/privacy/erase", json={"voter_id": "x"}).status_code == 403
             login = client.post("/api/login", json={"username": "boss", "password": PASSWORD})
