@@ -10,18 +10,21 @@ so the store of opt-outs and tombstones holds no personal data.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from geo.address import address_keys, parse_address
-from geo.households import normalise_text, normalise_unit
+from geo.households import normalise_unit
 
 DO_NOT_CONTACT = "do_not_contact"
 ERASED = "erased"
 KINDS = (DO_NOT_CONTACT, ERASED)
 REASONS = {DO_NOT_CONTACT: "do not contact", ERASED: "erased on request"}
 """The ``rejected.csv`` reason of a voter row left out for each kind of key."""
+_NOT_NAME = re.compile(r"[\W_]+")
 
 
 def hash_key(salt: str, text: str) -> str:
@@ -54,9 +57,17 @@ def address_texts(frame: pd.DataFrame) -> pd.Series:
     return text.where(usable, "")
 
 
+def _name_key(text: str) -> str:
+    """Case, accents and punctuation dropped: "O'Lée" is "o lee"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NOT_NAME.sub(" ", plain).strip()
+
+
 def person_texts(frame: pd.DataFrame, addresses: pd.Series) -> pd.Series:
     """``"<first> <last>@<address key>"``; empty where the name or the address is missing."""
-    name = normalise_text(_column(frame, "first_name") + " " + _column(frame, "last_name"))
+    full = _column(frame, "first_name") + " " + _column(frame, "last_name")
+    name = full.map({t: _name_key(t) for t in full.unique()})
     usable = (name != "") & (addresses != "")
     return (name + "@" + addresses).where(usable, "")
 

@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -176,11 +176,18 @@ class Planner:
             "precinct_join": prepared.join_counts,
         }
 
-    def start(self, name: str, source: PlanSource, size: TurfSize) -> PlanJob:
+    def start(
+        self,
+        name: str,
+        source: PlanSource,
+        size: TurfSize,
+        *,
+        walklist_fields: tuple[str, ...] | None = None,
+    ) -> PlanJob:
         """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made."""
         if not PLAN_NAME.match(name):
             raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
-        request = self.request(source, size)
+        request = replace(self.request(source, size), walklist_fields=walklist_fields)
         folder = self.workspace / name
 
         def work(progress: Progress) -> None:
