@@ -20,6 +20,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | | (default 127.0.0.1) |
 | ``CANVASS_MAX_ARCHIVE_BYTES`` | most a zipped input may unpack to (default 2 GB) |
 | ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
+| ``CANVASS_RETENTION_DAYS`` | days after its last change or result that a plan's personal |
+| | data is reduced to aggregates (default 365; ``canvass privacy sweep``, daily by the server) |
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ class Settings(BaseSettings):
     max_archive_ratio: float = Field(
         100.0, gt=0, description="most a zipped input may be compressed (unpacked:packed)"
     )
+    retention_days: int = Field(
+        365, gt=0, description="days a plan untouched keeps its personal data (issue 21)"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -124,6 +129,7 @@ class Settings(BaseSettings):
             "CANVASS_TRUSTED_PROXIES": self.trusted_proxies,
             "CANVASS_OPEN_WITHOUT_ACCOUNTS": "1" if self.open_without_accounts else "0",
             "CANVASS_CACHE_DIR": str(self.graph_cache_dir),
+            "CANVASS_RETENTION_DAYS": str(self.retention_days),
         }
         os.environ.update(values)
 

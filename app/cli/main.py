@@ -128,10 +128,31 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         previous_stops=None if args.fresh else previous_cut(args.out, size),
         archive_limits=settings.archive_limits,
     )
+    request = _with_privacy(request, args, settings)
     _run_and_write(
         request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url
     )
     return 0
+
+
+def _with_privacy(
+    request: PlanRequest, args: argparse.Namespace, settings: Settings
+) -> PlanRequest:
+    """The request with the workspace's opt-outs and tombstones and the walk-list fields."""
+    from dataclasses import replace
+
+    from app.cli.privacy import plan_privacy_keys
+    from app.privacy.fields import walklist_fields
+
+    keys = plan_privacy_keys(settings, args.out, args.workspace, args.do_not_contact)
+    fields = walklist_fields(args.walklist_fields) if args.walklist_fields else None
+    return replace(request, privacy=keys, walklist_fields=fields)
+
+
+def _cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli.privacy import run_privacy
+
+    return run_privacy(args, settings, console)
 
 
 def _cmd_route(args: argparse.Namespace, settings: Settings) -> int:
@@ -274,6 +295,7 @@ COMMANDS: dict[str, Command] = {
     "serve": _serve_command,
     "admin": _cmd_admin,
     "link": _cmd_link,
+    "privacy": _cmd_privacy,
 }
 
 

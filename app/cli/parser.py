@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from app.cli.privacy import add_privacy_commands
 from app.settings import DEFAULT_WORKSPACE
 from geo._errors import InputError
 from geo.effort import WalkModel
@@ -164,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the changes do not touch, so printed walk lists stay valid",
     )
     _add_walk_options(plan)
+    _add_privacy_plan_options(plan)
 
     route = commands.add_parser("route", help="order a CSV of stops along the streets")
     route.add_argument(
@@ -248,7 +250,30 @@ def build_parser() -> argparse.ArgumentParser:
         "http://127.0.0.1:8000)",
     )
     _add_store_options(link_create)
+    add_privacy_commands(commands, _add_store_options)
     return parser
+
+
+def _add_privacy_plan_options(plan: argparse.ArgumentParser) -> None:
+    """Issue 21: opt-outs honoured and the walk lists' voter fields chosen."""
+    plan.add_argument(
+        "--do-not-contact",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="people who must not be contacted (repeatable): voter ids, names with addresses, "
+        "or addresses alone (the whole household); kept in the workspace's database, so they "
+        "stay out of every later plan",
+    )
+    plan.add_argument(
+        "--walklist-fields",
+        nargs="+",
+        metavar="FIELD",
+        help="voter fields of the printed and downloadable walk lists, of name age_band age "
+        "party support_score turnout_score (default: name age_band)",
+    )
+    _add_store_options(plan)
 
 
 def _add_store_options(parser: argparse.ArgumentParser) -> None:

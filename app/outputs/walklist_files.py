@@ -21,6 +21,7 @@ from app.outputs.walklists import (
     walk_lists,
     walklist_html,
 )
+from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def write_walklists(
             raise KeyError(f"no such turfs in the plan: {', '.join(sorted(unknown))}")
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
     table = WalklistTable.of(plan, turfs)
+    # Only the voter fields the organiser chose reach paper and download (issue 21).
+    table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
     safe = replace(table, rows=neutralise_frame(table.rows))
     listings = walk_lists(plan, turfs, table)
     for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):

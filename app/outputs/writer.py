@@ -28,6 +28,7 @@ from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan, Turf
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
+from app.privacy.fields import fields_record, minimal_rows
 from app.spreadsheet import neutralise_frame
 from geo._errors import InputError
 
@@ -205,6 +206,10 @@ def _write_all(
     document["timings_s"] = timings
     document["turfs_carried_over"] = carried
     document["public_url"] = public_url
+    document["privacy"] = {
+        **(document.get("privacy") or {}),
+        "walklist_fields": fields_record(plan.request.walklist_fields),
+    }
     folder.write_summary(document)
     return document
 
@@ -239,6 +244,7 @@ def _write_turfs(
     folder.maps_dir.mkdir()
     started = time.perf_counter()
     rows = walklist_rows_by_turf(plan) if previous is not None else {}
+    rows = {t: minimal_rows(r, plan.request.walklist_fields) for t, r in rows.items()}
     started = clock.time("write_walklist_rows", started)
     fresh: list[tuple[int, Turf]] = []
     carried = 0

@@ -6,7 +6,7 @@ times them and keeps the books so that every input row is accounted for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -18,6 +18,7 @@ from app.planning.analysis import PlanAnalysis, analyse
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
+from app.privacy.exclude import leave_out
 from geo.address_sources import read_address_sources
 from geo.geocode import SOURCES
 from geo.households import assign_households, split_big_buildings, summarise_stops
@@ -87,6 +88,8 @@ class PreparedVoters:
     """Accepted voters with ``precinct``, ``household_id``, ``stop_id`` and ``unit_key``."""
     layer: PrecinctLayer | None
     join_counts: dict[str, Any]
+    privacy: dict[str, Any] = field(default_factory=dict)
+    """Voters left out: ``do_not_contact`` and ``erased`` counts (no names)."""
 
 
 def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> PreparedVoters:
@@ -116,6 +119,9 @@ def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> Prepar
             ),
             archive_limits=request.archive_limits,
         )
+    privacy: dict[str, Any] = {"do_not_contact": 0, "erased": 0}
+    if request.privacy is not None:
+        table, privacy = leave_out(table, request.privacy)
     require_voters(table, path=request.voters)
     layer = None
     with stages.stage("read_precincts"):
@@ -131,7 +137,9 @@ def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> Prepar
     with stages.stage("households"):
         voters = table.accepted.copy()
         voters[["stop_id", "household_id", "unit_key"]] = assign_households(voters)
-    return PreparedVoters(table=table, voters=voters, layer=layer, join_counts=join_counts)
+    return PreparedVoters(
+        table=table, voters=voters, layer=layer, join_counts=join_counts, privacy=privacy
+    )
 
 
 @dataclass
@@ -375,6 +383,7 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
             "crs": graph.crs.to_string(),
         },
     }
+    counts["privacy"] = prepared.privacy
     edits = [*request.previous_edits, *([edited.record] if edited else [])]
     if edits:
         counts["edits"] = edits

@@ -15,6 +15,7 @@ import pandas as pd
 
 from app.plan_folder import PlanFolder, PlanFolderError
 from app.planning.edits import TurfEdit
+from app.privacy.keys import PrivacyKeys
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.effort import TurfSize, WalkModel
 
@@ -53,6 +54,12 @@ class PlanRequest:
     addresses: tuple[Path, ...] = ()
     """Address files to geocode voters without coordinates against (OpenAddresses, TIGER/Line
     address ranges, any address points layer); trusted before the OSM address points."""
+    # Privacy (issue 21): who is left out, and which voter fields walk lists carry.
+    privacy: PrivacyKeys | None = None
+    """Hashed keys of opted-out and erased people (``app.privacy``): never planned."""
+    walklist_fields: tuple[str, ...] | None = None
+    """Voter fields of the printed and downloadable walk lists (``app.privacy.fields``);
+    ``None``: the default (name and age band)."""
 
 
 class PlanInputsError(ValueError):
@@ -159,6 +166,8 @@ def request_from_plan(
         target = (document.get("target") or {}).get("expression") or None
         precinct_id_column = inputs.get("precinct_id_column")
         edits = tuple(document.get("edits") or ())
+        fields = (document.get("privacy") or {}).get("walklist_fields")
+        walklist_fields = None if fields is None else tuple(map(str, fields))
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -187,6 +196,7 @@ def request_from_plan(
         previous_edits=edits,
         archive_limits=archive_limits,
         addresses=addresses,
+        walklist_fields=walklist_fields,
     )
 
 

@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from app.planning.request import PlanRequest
 from app.services.jobs import JobQueue, PlanJob
 from app.store.engine import Database
 from app.store.models import Upload
+from app.store.privacy import privacy_keys
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 from geo.effort import TurfSize
 from geo.sample import demo_osm_path
@@ -130,6 +131,7 @@ class Planner:
             size=size or TurfSize(),
             graph_cache_dir=self.graph_cache_dir,
             archive_limits=self.archive_limits,
+            privacy=privacy_keys(self.db),  # opt-outs and erased people are never planned
         )
 
     def prepared(self, source: PlanSource) -> PreparedVoters:
@@ -174,11 +176,18 @@ class Planner:
             "precinct_join": prepared.join_counts,
         }
 
-    def start(self, name: str, source: PlanSource, size: TurfSize) -> PlanJob:
+    def start(
+        self,
+        name: str,
+        source: PlanSource,
+        size: TurfSize,
+        *,
+        walklist_fields: tuple[str, ...] | None = None,
+    ) -> PlanJob:
         """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made."""
         if not PLAN_NAME.match(name):
             raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
-        request = self.request(source, size)
+        request = replace(self.request(source, size), walklist_fields=walklist_fields)
         folder = self.workspace / name
 
         def work(progress: Progress) -> None:

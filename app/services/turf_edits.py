@@ -30,6 +30,7 @@ from app.planning.request import PlanInputsError, request_from_plan
 from app.services.jobs import JobQueue, PlanJob
 from app.store.audit import audit
 from app.store.engine import Database
+from app.store.privacy import privacy_keys
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
 
 
@@ -118,6 +119,7 @@ class TurfEditor:
                     archive_limits=self.archive_limits,
                 ),
                 edit=edit,
+                privacy=privacy_keys(self.db),
             )
             plan = run_plan(request, progress=progress)
             write_plan(plan, folder, progress=progress, public_url=self.public_url)

@@ -296,3 +296,31 @@ class JobRecord(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     """Touched at each stage: a job not touched for long belongs to a process that is gone."""
+
+
+class PrivacyKey(Base):
+    """An opt-out or an erasure tombstone: a salted hash of a voter id, name+address or door.
+
+    No personal data: the hash cannot be turned back into the person, yet a re-imported
+    voter file row with the same id, name and address, or door hashes to it again.
+    """
+
+    __tablename__ = "privacy_keys"
+    __table_args__ = (UniqueConstraint("key", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    """``do_not_contact`` or ``erased``."""
+    source: Mapped[str] = mapped_column(String(20))
+    """``door`` (a result recorded at the door), ``list`` (an imported list) or ``request``."""
+    created_at: Mapped[datetime]
+
+
+class PrivacySalt(Base):
+    """The one random salt of the privacy keys (made on first use)."""
+
+    __tablename__ = "privacy_salt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))

@@ -9,6 +9,7 @@ readable by anyone who can reach the server, unless ``settings.open_without_acco
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import secrets
 from collections.abc import AsyncIterator
@@ -46,12 +47,14 @@ from app.web.routers import (
     links,
     planner,
     plans,
+    privacy,
     setup,
     survey,
     turf_edits,
     uploads,
     volunteer,
 )
+from app.web.routers.privacy import daily_sweeps
 from app.web.routers.volunteer_assets import register_volunteer_assets
 from app.web.security import BodySizeLimit, RateLimiter, RefuseNulInAddress, SecurityHeaders
 
@@ -122,7 +125,9 @@ async def _settled(_app: FastAPI) -> AsyncIterator[None]:
     # (they stopped every request for up to half a second while walking a million objects).
     gc.collect()
     gc.freeze()
+    sweeps = asyncio.create_task(daily_sweeps(_app.state.services))
     yield
+    sweeps.cancel()
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -163,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
         dashboard,
         turf_edits,
         plans,
+        privacy,
     ):
         app.include_router(module.router)
     describe_error_details(app)

@@ -10,7 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from app.services.workspace import Workspace
-from app.web.deps import Gate
+from app.web.deps import WRITERS, Gate
+
+NAMED_FILES = frozenset({"walklists", "rejected.csv"})
+"""Files of a plan that name voters: organisers and admins only (managers see aggregates)."""
 
 
 class PlanFiles(StaticFiles):
@@ -26,6 +29,13 @@ class PlanFiles(StaticFiles):
         parts = Path(path).parts
         if not parts or parts[0] not in self.space.plans() or any(p.startswith(".") for p in parts):
             raise HTTPException(status_code=404, detail="no such file")
-        if not self.gate.can_read_plans(Request(scope)):
+        request = Request(scope)
+        if not self.gate.can_read_plans(request):
             raise HTTPException(status_code=401, detail="log in first")
+        if len(parts) > 1 and parts[1] in NAMED_FILES and self.gate.has_accounts():
+            info, _ = self.gate.session(request)
+            if info is None or info.account.role not in WRITERS:
+                raise HTTPException(
+                    status_code=403, detail="walk lists name voters: organisers and admins only"
+                )
         return await super().get_response(path, scope)

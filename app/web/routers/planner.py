@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.fields import Expression, Name, RowId
+from app.privacy.fields import FIELD_CHOICES
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
 from geo.effort import TurfSize
 
 router = APIRouter()
+WalklistField = Literal["name", "age_band", "age", "party", "support_score", "turnout_score"]
+"""What ``app.privacy.fields.FIELD_CHOICES`` allows (checked against it in the tests)."""
 
 
 class UniverseIn(BaseModel):
@@ -44,6 +47,12 @@ class PlanIn(UniverseIn):
     name: Name = Field(description="plan (folder) name: letters, digits, . _ -")
     turf_minutes: float | None = Field(120.0, gt=0, le=24 * 60)
     turf_doors: int | None = Field(None, gt=0, le=10_000)
+    walklist_fields: list[WalklistField] | None = Field(
+        None,
+        max_length=len(FIELD_CHOICES),
+        description="voter fields of the printed and downloadable walk lists; default: name "
+        "and age band",
+    )
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -69,7 +78,10 @@ def universe(body: UniverseIn, info: Organiser, services: Services) -> dict[str,
 @router.post("/api/plans", status_code=202, responses={401: {}, 403: {}, 409: {}, 422: {}})
 def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, Any]:
     """Cut a plan from uploaded files in the background; poll the returned job."""
-    return services.planner.start(body.name, body.source(), body.size()).as_dict()
+    fields = None if body.walklist_fields is None else tuple(dict.fromkeys(body.walklist_fields))
+    return services.planner.start(
+        body.name, body.source(), body.size(), walklist_fields=fields
+    ).as_dict()
 
 
 @router.get("/api/jobs/{job_id}", responses={401: {}, 403: {}, 404: {}})
@@ -87,4 +99,10 @@ def new_plan_page(request: Request, services: Services) -> Any:
         return RedirectResponse("/setup", status_code=303)
     if info is None:
         return RedirectResponse("/login?next=/plans/new", status_code=303)
-    return services.render("new_plan.html", 200, csrf_token=info.csrf_token)
+    listed = request.query_params.get("do_not_contact", "")
+    return services.render(
+        "new_plan.html",
+        200,
+        csrf_token=info.csrf_token,
+        do_not_contact=int(listed) if listed.isdigit() else 0,
+    )

@@ -1,0 +1,158 @@
+"""Privacy requests for admins: erase a person, export what is held about them, sweep.
+
+The work is ``app.services.privacy``'s; these routes parse, check the role and shape the
+answer. An erasure answers with counts and a tombstone, never with the person's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
+
+from app.services.privacy import (
+    Remaking,
+    erase_voter,
+    export_voter,
+    store_do_not_contact_list,
+    sweep,
+)
+from app.store.privacy import key_counts
+from app.web.deps import Admin, OrganiserForm, Services
+
+router = APIRouter()
+logger = logging.getLogger(__name__)
+
+FIRST_SWEEP_AFTER_S = 60.0
+"""The server's first retention sweep waits a minute (start-up work comes first)."""
+SWEEP_EVERY_S = 24 * 3600.0
+
+
+async def daily_sweeps(services: Any) -> None:
+    """The retention sweep, in a worker thread, a minute after start and then daily."""
+    await asyncio.sleep(FIRST_SWEEP_AFTER_S)
+    while True:
+        try:
+            reduced = await asyncio.to_thread(
+                sweep,
+                services.db,
+                services.workspace,
+                retention_days=services.settings.retention_days,
+            )
+            if reduced:
+                logger.info("retention: reduced plans %s to aggregates", ", ".join(reduced))
+        except Exception:  # a failed sweep is retried tomorrow, the server keeps serving
+            logger.exception("retention sweep failed")
+        await asyncio.sleep(SWEEP_EVERY_S)
+
+
+class ErasureRequest(BaseModel):
+    """Whom to erase."""
+
+    voter_id: str = Field(min_length=1, max_length=100)
+
+
+def _erase(services: Any, voter_id: str, user_id: int) -> dict[str, Any]:
+    settings = services.settings
+    report = erase_voter(
+        services.db,
+        services.workspace,
+        voter_id,
+        remaking=Remaking(
+            graph_cache_dir=settings.graph_cache_dir,
+            archive_limits=settings.archive_limits,
+            public_url=settings.public_url,
+        ),
+        user_id=user_id,
+    )
+    return asdict(report)
+
+
+@router.post("/api/privacy/erase", responses={401: {}, 403: {}, 422: {}})
+def api_erase(body: ErasureRequest, info: Admin, services: Services) -> dict[str, Any]:
+    """Erase a person from the database and every plan folder; a tombstone keeps them out."""
+    return _erase(services, body.voter_id, info.account.id)
+
+
+@router.get("/api/privacy/export", responses={401: {}, 403: {}})
+def api_export(
+    info: Admin, services: Services, voter_id: str = Query(min_length=1, max_length=100)
+) -> JSONResponse:
+    """Everything held about a person (a subject access request), as a JSON download."""
+    document = export_voter(services.db, services.workspace, voter_id)
+    return JSONResponse(
+        document, headers={"Content-Disposition": 'attachment; filename="subject-access.json"'}
+    )
+
+
+@router.post("/api/privacy/sweep", responses={401: {}, 403: {}})
+def api_sweep(info: Admin, services: Services) -> dict[str, Any]:
+    """Reduce plans untouched for the retention period to aggregates, now."""
+    days = services.settings.retention_days
+    return {"retention_days": days, "reduced": sweep(services.db, services.workspace,
+                                                     retention_days=days)}  # fmt: skip
+
+
+@router.get("/admin/privacy", response_class=HTMLResponse, include_in_schema=False)
+def privacy_page(request: Request, services: Services, done: str = "") -> Any:
+    """The admin page for erasure and access requests, with the opt-out counts."""
+    info, _ = services.gate.session(request)
+    if info is None:
+        return RedirectResponse("/login?next=/admin/privacy", status_code=303)
+    if info.account.role != "admin":
+        return services.render("privacy.html", 403, forbidden=True, counts={}, done="")
+    return services.render(
+        "privacy.html",
+        200,
+        forbidden=False,
+        csrf_token=info.csrf_token,
+        counts=key_counts(services.db),
+        retention_days=services.settings.retention_days,
+        done=done[:40],
+    )
+
+
+@router.post("/admin/privacy/erase", include_in_schema=False)
+def privacy_page_erase(
+    request: Request,
+    services: Services,
+    voter_id: Annotated[str, Form(min_length=1, max_length=100)],
+    csrf_token: Annotated[str | None, Form(max_length=100)] = None,
+) -> RedirectResponse:
+    """The page's erasure form: erase, then show the tombstone (no personal data)."""
+    info = services.gate.require(request, "admin", csrf_form_token=csrf_token)
+    report = _erase(services, voter_id, info.account.id)
+    return RedirectResponse(f"/admin/privacy?done={report['tombstone']}", status_code=303)
+
+
+@router.post(
+    "/api/privacy/do-not-contact", status_code=201, responses={401: {}, 403: {}, 413: {}, 422: {}}
+)
+def api_do_not_contact(
+    file: Annotated[UploadFile, File(description="voter ids, names with addresses, addresses")],
+    info: OrganiserForm,
+    services: Services,
+) -> dict[str, int]:
+    """Keep a do-not-contact list's people out of every later plan (the file is not kept)."""
+    data = file.file.read(services.settings.max_upload_bytes + 1)
+    return store_do_not_contact_list(
+        services.db,
+        file.filename or "list.csv",
+        data,
+        user_id=info.account.id,
+        archive_limits=services.settings.archive_limits,
+    )
+
+
+@router.post("/plans/do-not-contact", include_in_schema=False)
+def page_do_not_contact(
+    file: Annotated[UploadFile, File()], info: OrganiserForm, services: Services
+) -> RedirectResponse:
+    """The new-plan page's do-not-contact form: keep the list, back to the page with a count."""
+    found = api_do_not_contact(file, info, services)
+    return RedirectResponse(f"/plans/new?do_not_contact={found['keys']}", status_code=303)
