@@ -26,8 +26,8 @@ import numpy as np
 from geo.effort import TurfSize, WalkModel
 
 CELL_CHARGE_M = 2_000.0
-UNIT = 10  # integer costs for PyVRP: decimetres
-FAR = 10**9
+UNIT = 1  # integer costs for PyVRP: metres
+FAR_FACTOR = 20
 SEED = 1
 
 
@@ -69,7 +69,8 @@ def pyvrp_cut(
     if not by_doors:
         duration[1 : n + 1, 1 : n + 1] = np.rint(metres / model.speed_mps).astype(np.int64)
     if slack:
-        distance[n + 1, 1 : n + 1] = FAR  # slack only at the end of a walk
+        # Slack only at the end of a walk: leaving it for a stop costs more than any walk.
+        distance[n + 1, 1 : n + 1] = int(FAR_FACTOR * distance.max())
     locations = [pyvrp.Location(0, 0) for _ in range(size_m)]
     if by_doors:
         dims = 2 if slack else 1
