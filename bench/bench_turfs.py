@@ -13,6 +13,10 @@ router, ``routing.turfs.route_turf`` (default ``WalkModel``). Data sets:
   streets, 1-2 doors each; the 778 stops nearest along the streets to the middle of the
   residential stops are cut (the size of the anchor in ../shared/BENCHMARKS.md).
 
+Ours is shown before and after the moves between turfs (``routing.exchange``), next to PyVRP
+run on the same stops, costs and turf count (``bench/turfs_pyvrp.py``, optional: ``pip install
+-e '.[bench]'``).
+
 Sizes: turfs of ~50 stops (``TurfSize(doors=...)`` with the doors of 50 average stops) and of
 120 minutes. For each it prints the turf count, total walk of all turfs (and ours over
 k-means: the goal is <= 0.65x), turf sizes, the share within +-15 % of the target, barrier
