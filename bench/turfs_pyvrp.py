@@ -9,7 +9,9 @@ same number of turfs as ours, open walks (a depot joined at no cost to every sto
 - band: doors sizes only; every turf forced to within ±15 % of the target doors, by slack
   clients: ``k * C - D`` unit-load slack clients that only fit at the end of a walk, with a
   second load dimension capping each turf's slack at ``C - L`` so every turf's real doors
-  are at least ``L`` (C, L the band's ends, D all doors, k turfs);
+  are at least ``L`` (C, L the band's ends, D all doors, k turfs). Not yet trustworthy:
+  its turfs come out in band but scattered (120-240 km where the free runs walk 30-44 km),
+  so bench_turfs.py runs it only with ``--pyvrp-band``;
 - band + cells: as band, plus 2,000 m charged on every leg between two quiet cells (our
   rule against avoidable barrier crossings, as far as PyVRP can express it).
 
