@@ -13,6 +13,10 @@ router, ``routing.turfs.route_turf`` (default ``WalkModel``). Data sets:
   streets, 1-2 doors each; the 778 stops nearest along the streets to the middle of the
   residential stops are cut (the size of the anchor in ../shared/BENCHMARKS.md).
 
+Ours is shown before and after the moves between turfs (``routing.exchange``), next to PyVRP
+run on the same stops, costs and turf count (``bench/turfs_pyvrp.py``, optional: ``pip install
+-e '.[bench]'``).
+
 Sizes: turfs of ~50 stops (``TurfSize(doors=...)`` with the doors of 50 average stops) and of
 120 minutes. For each it prints the turf count, total walk of all turfs (and ours over
 k-means: the goal is <= 0.65x), turf sizes, the share within +-15 % of the target, barrier
@@ -43,6 +47,7 @@ import pandas as pd
 import shapely
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 from sklearn.cluster import KMeans
+from turfs_pyvrp import pyvrp_cut
 
 from geo.effort import TurfSize, WalkModel
 from geo.osm import read_address_points
@@ -50,7 +55,7 @@ from geo.sample import demo_osm_path
 from routing.cutting import cut_turfs, quiet_cells
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import group_walks, route_turf
+from routing.turfs import GroupWalks, group_walks, route_turf
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ATLANTA = {
@@ -321,7 +326,9 @@ def _outcome(
     )
 
 
-def ours(stops: Stops, size: TurfSize, target: float, cells: np.ndarray) -> Outcome:
+def ours(
+    stops: Stops, size: TurfSize, target: float, cells: np.ndarray, *, exchange: bool = True
+) -> Outcome:
     started = time.perf_counter()
     cut, walks = cut_turfs(
         stops.graph,
@@ -332,6 +339,7 @@ def ours(stops: Stops, size: TurfSize, target: float, cells: np.ndarray) -> Outc
         np.array([""] * len(stops.x)),
         size=size,
         model=MODEL,
+        exchange=exchange,
     )
     between = time.perf_counter()
     routes = [
@@ -363,6 +371,58 @@ def kmeans(stops: Stops, size: TurfSize, target: float, cells: np.ndarray, k: in
     return _outcome(
         stops, size, target, cells, members, routes, None, between - started, finished - between
     )
+
+
+def pyvrp_rows(
+    stops: Stops,
+    size: TurfSize,
+    target: float,
+    cells: np.ndarray,
+    turfs: int,
+    everyone: GroupWalks,
+    seconds: list[float],
+    band: bool = False,
+) -> list[tuple[str, Outcome, bool]]:
+    """PyVRP's cuts (see turfs_pyvrp.py), every turf routed by route_turf like ours."""
+    n = len(stops.x)
+    cost = everyone.distances.cost[:n, :n]
+    metres = everyone.distances.metres[:n, :n]
+    variants = [(f"vrp{s:.0f}", s, False, False) for s in seconds]
+    if band and size.doors is not None and seconds:
+        # Off by default: the slack-client encoding gives in-band but scattered turfs
+        # (120-240 km where the free runs walk 30-44 km); to be fixed before it is quoted.
+        longest = max(seconds)
+        variants += [
+            (f"band{longest:.0f}", longest, True, False),
+            (f"bcel{longest:.0f}", longest, True, True),
+        ]
+    rows = []
+    for name, limit, band, charge in variants:
+        started = time.perf_counter()
+        cut = pyvrp_cut(
+            cost,
+            metres,
+            stops.doors,
+            cells,
+            size=size,
+            model=MODEL,
+            turfs=turfs,
+            seconds=limit,
+            band=band,
+            cell_charge=charge,
+        )
+        if cut is None:
+            print("   PyVRP is not installed (pip install -e '.[bench]'): no reference rows")
+            return []
+        members, feasible = cut
+        between = time.perf_counter()
+        routes = [route_turf(stops.graph, everyone, m, stops.doors, model=MODEL) for m in members]
+        finished = time.perf_counter()
+        outcome = _outcome(
+            stops, size, target, cells, members, routes, None, between - started, finished - between
+        )
+        rows.append((name, outcome, feasible))
+    return rows
 
 
 def sizes_for(stops: Stops) -> list[tuple[str, TurfSize, float]]:
@@ -421,7 +481,7 @@ def forest_bound_m(metres: np.ndarray, parts: int) -> float:
     return float(edges[: max(len(edges) - (parts - 1), 0)].sum())
 
 
-def compare(stops: Stops, surprises: list[str]) -> None:
+def compare(stops: Stops, surprises: list[str], seconds: list[float], band: bool = False) -> None:
     print(
         f"\n== {stops.name}: {len(stops.x)} stops, {int(stops.doors.sum())} doors; graph "
         f"{stops.graph.node_count} nodes, {len(stops.graph.edges)} edges"
@@ -431,18 +491,33 @@ def compare(stops: Stops, surprises: list[str]) -> None:
     _warm_up(stops)
     cells = quiet_cells(stops.graph, stops.x, stops.y)
     print(f"   {len(np.unique(cells))} quiet cells (areas between barrier streets) hold stops")
-    everyone = pd.Series(np.zeros(len(stops.x), dtype=int).astype(str))
-    metres = group_walks(stops.graph, stops.snapped, everyone)["0"].distances.metres
+    labels = pd.Series(np.zeros(len(stops.x), dtype=int).astype(str))
+    everyone = group_walks(stops.graph, stops.snapped, labels)["0"]
+    metres = everyone.distances.metres
     print(HEADER)
     for label, size, target in sizes_for(stops):
         unit = "doors" if size.doors is not None else "min"
+        before = ours(stops, size, target, cells, exchange=False)
         o = ours(stops, size, target, cells)
         k = kmeans(stops, size, target, cells, o.turfs)
         ratio = o.walk_m / k.walk_m
         bound = forest_bound_m(metres[: len(stops.x), : len(stops.x)], o.turfs) / k.walk_m
         print(_row(f"{label}", "k-means", k, None))
-        print(_row(f"{target:.0f} {unit}", "ours", o, ratio))
+        print(_row(f"{target:.0f} {unit}", "before", before, before.walk_m / k.walk_m))
+        print(_row("", "ours", o, ratio))
         print(f"{'':<11} {'bound':<7} {o.turfs:>5} {bound * k.walk_m / 1000:8.2f} {bound:6.3f}")
+        versus = [f"ours/before {o.walk_m / before.walk_m:.3f}"]
+        for name, ref, feasible in pyvrp_rows(
+            stops, size, target, cells, o.turfs, everyone, seconds, band
+        ):
+            print(_row("", name, ref, ref.walk_m / k.walk_m) + ("" if feasible else " infeas"))
+            versus.append(f"ours/PyVRP {name} {o.walk_m / ref.walk_m:.3f}")
+        print(f"{'':<11} {'; '.join(versus)}")
+        if o.walk_m > 0.95 * before.walk_m:
+            surprises.append(
+                f"{stops.name}, {label}: exchange saves only "
+                f"{100 * (1 - o.walk_m / before.walk_m):.1f} % (goal >= 5 %)"
+            )
         if ratio > GOAL_RATIO:
             reach = (
                 "below the bound: no cut reaches it here"
@@ -592,6 +667,18 @@ def _code_version() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 25,000-stop scale run")
+    parser.add_argument(
+        "--pyvrp-seconds",
+        type=float,
+        nargs="*",
+        default=[10.0, 60.0],
+        help="PyVRP reference runs per size (seconds each; none: no reference rows)",
+    )
+    parser.add_argument(
+        "--pyvrp-band",
+        action="store_true",
+        help="also PyVRP with the size band forced (slack clients; not yet trustworthy)",
+    )
     parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_child:
@@ -605,7 +692,12 @@ def main(argv: list[str] | None = None) -> int:
         "  k-means: sklearn KMeans(n_init=4, random_state=0) on projected stop coordinates, k = "
         "our turf count;\n"
         "  ours:    routing.cutting.cut_turfs (no precincts); every turf of both then routed by "
-        "routing.turfs.route_turf, default WalkModel.\n"
+        "routing.turfs.route_turf, default WalkModel; before: the same without the moves between "
+        "turfs (exchange=False).\n"
+        "  PyVRP:   same stops, costs and turf count, open walks, routed by route_turf "
+        "(bench/turfs_pyvrp.py), vrpS = PyVRP run S seconds: at most +15 %, undersized allowed; "
+        "bandS = doors forced into ±15 %; bcelS = band + 2,000 m per leg between quiet cells; "
+        "infeas = PyVRP's answer broke its own constraints.\n"
         "  walk km: total walk_m of all turfs; ratio: ours / k-means (goal <= 0.65; anchors: "
         "size-constrained k-means 0.91, METIS 0.71, route-first 0.66)\n"
         "  turf size: doors (~50-stop rows) or routed minutes (120-minute rows); ±15%: turfs "
@@ -627,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     for load in loaders:
         stops = load()
         if stops is not None:
-            compare(stops, surprises)
+            compare(stops, surprises, args.pyvrp_seconds, args.pyvrp_band)
     print(
         "\n== scale: Atlanta stops cut into 120-minute turfs and all routed (each size in a fresh "
         "process; time excludes loading and door placement)\n"

@@ -1,0 +1,104 @@
+"""PyVRP (MIT, hybrid genetic search) as the reference cutter of bench_turfs.py.
+
+The same stops, the same door-to-door costs (walking metres plus the crossing charge), the
+same number of turfs as ours, open walks (a depot joined at no cost to every stop). Variants:
+
+- free: each turf holds at most +15 % of the target doors (doors sizes), or its walk plus
+  door and stop minutes fits in +15 % of the target minutes (minutes sizes); PyVRP has no
+  minimum, so turfs may come out undersized;
+- band: doors sizes only; every turf forced to within ±15 % of the target doors, by slack
+  clients: ``k * C - D`` unit-load slack clients that only fit at the end of a walk, with a
+  second load dimension capping each turf's slack at ``C - L`` so every turf's real doors
+  are at least ``L`` (C, L the band's ends, D all doors, k turfs). Not yet trustworthy:
+  its turfs come out in band but scattered (120-240 km where the free runs walk 30-44 km),
+  so bench_turfs.py runs it only with ``--pyvrp-band``;
+- band + cells: as band, plus 2,000 m charged on every leg between two quiet cells (our
+  rule against avoidable barrier crossings, as far as PyVRP can express it).
+
+PyVRP stops on the wall clock here (the reference runs as long as it is given), seeded.
+Install with ``pip install -e '.[bench]'``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from geo.effort import TurfSize, WalkModel
+
+CELL_CHARGE_M = 2_000.0
+UNIT = 1  # integer costs for PyVRP: metres
+FAR_FACTOR = 20
+SEED = 1
+
+
+def pyvrp_cut(
+    cost: np.ndarray,
+    metres: np.ndarray,
+    doors: np.ndarray,
+    cells: np.ndarray,
+    *,
+    size: TurfSize,
+    model: WalkModel,
+    turfs: int,
+    seconds: float,
+    band: bool = False,
+    cell_charge: bool = False,
+    tolerance: float = 0.15,
+) -> tuple[list[np.ndarray], bool] | None:
+    """Turfs (positions of stops) cut by PyVRP and whether its answer met its constraints.
+
+    None when PyVRP is not installed.
+    """
+    try:
+        import pyvrp
+        from pyvrp.stop import MaxRuntime
+    except ImportError:
+        return None
+    n = len(doors)
+    charge = cost + (CELL_CHARGE_M * (cells[:, None] != cells[None, :]) if cell_charge else 0.0)
+    by_doors = size.doors is not None
+    target = float(size.doors if by_doors else size.minutes or 0.0)
+    high = math.floor(target * (1 + tolerance))
+    low = math.ceil(target * (1 - tolerance))
+    slack = max(0, turfs * high - int(doors.sum())) if band and by_doors else 0
+    # Locations: 0 the depot, 1..n the stops, n+1 where all slack clients stand.
+    size_m = n + 2 if slack else n + 1
+    distance = np.zeros((size_m, size_m), dtype=np.int64)
+    distance[1 : n + 1, 1 : n + 1] = np.rint(charge * UNIT).astype(np.int64)
+    duration = np.zeros_like(distance)
+    if not by_doors:
+        duration[1 : n + 1, 1 : n + 1] = np.rint(metres / model.speed_mps).astype(np.int64)
+    if slack:
+        # Slack only at the end of a walk: leaving it for a stop costs more than any walk.
+        distance[n + 1, 1 : n + 1] = int(FAR_FACTOR * distance.max())
+    locations = [pyvrp.Location(0, 0) for _ in range(size_m)]
+    if by_doors:
+        dims = 2 if slack else 1
+        clients = [
+            pyvrp.Client(i + 1, delivery=[int(doors[i])] + [0] * (dims - 1)) for i in range(n)
+        ]
+        clients += [pyvrp.Client(n + 1, delivery=[1, 1]) for _ in range(slack)]
+        capacity = [high, high - low] if slack else [high]
+        vehicle = pyvrp.VehicleType(turfs, capacity=capacity)
+    else:
+        clients = [
+            pyvrp.Client(
+                i + 1,
+                service_duration=round(
+                    60 * (doors[i] * model.minutes_per_door + model.minutes_per_stop)
+                ),
+            )
+            for i in range(n)
+        ]
+        vehicle = pyvrp.VehicleType(turfs, shift_duration=round(60 * target * (1 + tolerance)))
+    data = pyvrp.ProblemData(
+        locations, clients, [pyvrp.Depot(0)], [vehicle], [distance], [duration]
+    )
+    result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=SEED, display=False)
+    members = [
+        np.array([a.idx for a in route if a.is_client() and a.idx < n], dtype=np.int64)
+        for route in result.best.routes()
+    ]
+    return [m for m in members if len(m)], bool(result.best.is_feasible())
