@@ -20,7 +20,8 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
    stops in its cell (``routing.relocate``): 1-6 % less walking in all on the benchmark cities.
 5. **Moves between turfs.** Relocate, swap, or-opt and 2-opt* moves of whole block faces
    between neighbouring turfs, each made only if the two walks, re-ordered, get shorter and
-   the size band, faces and barrier rule hold (``routing.exchange``): another 3-8 % less.
+   the size band, faces and barrier rule hold (``routing.exchange``): another 3-8 % less;
+   opt-in (``exchange=True``) until its scoring is fast enough for a county.
 
 Each turf is then routed on its own (``routing.turfs.route_turf``).
 """
@@ -341,7 +342,7 @@ def cut_turfs(
     keep_precincts: bool = True,
     start: Snapped | None = None,
     keep: Mapping[str, np.ndarray] | None = None,
-    exchange: bool = True,
+    exchange: bool = False,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
 
@@ -358,8 +359,9 @@ def cut_turfs(
         walking order), so that a re-cut after a small change leaves printed walk lists
         valid; only the other stops are cut.
     exchange
-        Improve the cut by moves between neighbouring turfs (``routing.exchange``); off
-        only to measure what they gain.
+        Improve the cut by moves between neighbouring turfs (``routing.exchange``): 3-8 % less
+        walking, but its move scoring is still plain Python (about 15x the cut's time at 1,000
+        stops), so it is off until it is fast enough for a county.
     """
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
