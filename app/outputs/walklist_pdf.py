@@ -26,6 +26,7 @@ import segno
 
 from app.outputs import pdf_fonts
 from app.outputs.fast_pdf import FastPDF
+from app.outputs.paper import PAPERS, Paper
 from app.outputs.walklists import (
     DEFAULT_PUBLIC_URL,
     Block,
@@ -42,9 +43,6 @@ if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
 
 logger = logging.getLogger(__name__)
-
-Paper = Literal["A4", "Letter"]
-PAPERS: tuple[Paper, ...] = ("A4", "Letter")
 
 FONT = pdf_fonts.FAMILY
 

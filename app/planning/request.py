@@ -53,6 +53,9 @@ class PlanRequest:
     addresses: tuple[Path, ...] = ()
     """Address files to geocode voters without coordinates against (OpenAddresses, TIGER/Line
     address ranges, any address points layer); trusted before the OSM address points."""
+    paper: str | None = None
+    """The walk lists' paper, ``"A4"`` or ``"Letter"``; None: chosen from the data (see
+    ``app.outputs.paper``). Recorded in ``summary.json`` as ``paper.requested``."""
 
 
 class PlanInputsError(ValueError):
@@ -159,6 +162,7 @@ def request_from_plan(
         target = (document.get("target") or {}).get("expression") or None
         precinct_id_column = inputs.get("precinct_id_column")
         edits = tuple(document.get("edits") or ())
+        paper = (document.get("paper") or {}).get("requested")
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -187,6 +191,7 @@ def request_from_plan(
         previous_edits=edits,
         archive_limits=archive_limits,
         addresses=addresses,
+        paper=paper,
     )
 
 
