@@ -152,8 +152,8 @@ def sketch_svg(sketch: TurfSketch, *, title: str) -> str:
         f'<path class="scale" d="M2.5 {bar_y - 1:g}V{bar_y:g}H{2.5 + sketch.scale_mm:g}'
         f'V{bar_y - 1:g}"/><text class="scale" x="{3.5 + sketch.scale_mm:g}" y="{bar_y:g}">'
         f"{scale_label(sketch.scale_m)}</text>"
-        f'<text class="north" x="{w - 3:g}" y="5">N ↑</text>'
+        f'<path class="north" d="M{w - 4:g} 2l-1.3 2.6h2.6z"/>'
+        f'<text class="north" x="{w - 4:g}" y="7.4">N</text>'
     )
     parts.append("</svg>")
     return "".join(parts)
-

@@ -71,9 +71,10 @@ def door_marks(results: Sequence[DoorResult] = DOOR_RESULTS) -> tuple[DoorMark, 
     for result in results:
         if _scale(result) is not None:
             continue
-        short = SHORT_CODES.get(result.code) or "".join(
-            word[0] for word in result.label.split() if word[0].isalnum()
-        ).upper()
+        short = (
+            SHORT_CODES.get(result.code)
+            or "".join(word[0] for word in result.label.split() if word[0].isalnum()).upper()
+        )
         base, n = short or "X", 2
         while short in taken or not short:
             short, n = f"{base}{n}", n + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -44,6 +44,11 @@ class PlanIn(UniverseIn):
     name: Name = Field(description="plan (folder) name: letters, digits, . _ -")
     turf_minutes: float | None = Field(120.0, gt=0, le=24 * 60)
     turf_doors: int | None = Field(None, gt=0, le=10_000)
+    paper: Literal["A4", "Letter"] | None = Field(
+        None,
+        description="paper the walk lists print on; null: Letter for a US voter file or doors "
+        "in the US, Canada or Mexico, A4 elsewhere",
+    )
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -69,7 +74,8 @@ def universe(body: UniverseIn, info: Organiser, services: Services) -> dict[str,
 @router.post("/api/plans", status_code=202, responses={401: {}, 403: {}, 409: {}, 422: {}})
 def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, Any]:
     """Cut a plan from uploaded files in the background; poll the returned job."""
-    return services.planner.start(body.name, body.source(), body.size()).as_dict()
+    job = services.planner.start(body.name, body.source(), body.size(), paper=body.paper)
+    return job.as_dict()
 
 
 @router.get("/api/jobs/{job_id}", responses={401: {}, 403: {}, 404: {}})
