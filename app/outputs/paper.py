@@ -30,17 +30,15 @@ PAPER_MM: dict[Paper, tuple[float, float]] = {"A4": (210.0, 297.0), "Letter": (2
 
 US_LAYOUTS = frozenset({"van", "ncvoter", "ohio_swvf", "florida_extract"})
 """Voter file layouts (``geo.layout_tables``) that only US campaigns have."""
-# (west, south, east, north) in degrees: rough boxes, checked against the middle of the doors.
-LETTER_REGIONS: dict[str, tuple[tuple[float, float, float, float], ...]] = {
-    "the United States": (
-        (-125.0, 24.3, -66.9, 49.4),  # the lower 48
-        (-170.0, 51.0, -129.9, 71.5),  # Alaska
-        (-160.5, 18.8, -154.7, 22.4),  # Hawaii
-        (-67.4, 17.8, -65.2, 18.6),  # Puerto Rico
-    ),
-    "Canada": ((-141.0, 41.6, -52.6, 70.0),),
-    "Mexico": ((-118.5, 14.5, -86.7, 32.8),),
-}
+LETTER_BOXES: tuple[tuple[float, float, float, float], ...] = (
+    (-125.0, 24.3, -66.9, 49.4),  # the lower 48 states
+    (-170.0, 51.0, -129.9, 71.5),  # Alaska
+    (-160.5, 18.8, -154.7, 22.4),  # Hawaii
+    (-67.4, 17.8, -65.2, 18.6),  # Puerto Rico
+    (-141.0, 41.6, -52.6, 70.0),  # Canada
+    (-118.5, 14.5, -86.7, 32.8),  # Mexico
+)
+"""Rough (west, south, east, north) boxes in degrees of where Letter is the office paper."""
 
 
 @dataclass(frozen=True)
@@ -73,18 +71,15 @@ def parse_paper(value: str | None) -> Paper | None:
     raise ValueError(f"paper must be letter, a4 or auto, not {value!r}")
 
 
-def letter_region(lon: float, lat: float) -> str | None:
-    """The Letter country a point lies in (roughly), or None.
+def on_letter_paper(lon: float, lat: float) -> bool:
+    """Whether a point lies (roughly) in the US, Canada or Mexico.
 
     Examples
     --------
-    >>> letter_region(-84.39, 33.75), letter_region(24.94, 60.17)
-    ('the United States', None)
+    >>> on_letter_paper(-84.39, 33.75), on_letter_paper(24.94, 60.17)
+    (True, False)
     """
-    for name, boxes in LETTER_REGIONS.items():
-        if any(w <= lon <= e and s <= lat <= n for w, s, e, n in boxes):
-            return name
-    return None
+    return any(w <= lon <= e and s <= lat <= n for w, s, e, n in LETTER_BOXES)
 
 
 def choose_paper(plan: Plan) -> PaperChoice:
@@ -98,7 +93,6 @@ def choose_paper(plan: Plan) -> PaperChoice:
     if len(plan.stops):
         lon = float(np.median(plan.stops.geometry.x.to_numpy()))
         lat = float(np.median(plan.stops.geometry.y.to_numpy()))
-        region = letter_region(lon, lat)
-        if region is not None:
-            return PaperChoice("Letter", None, f"the doors are in {region}")
+        if on_letter_paper(lon, lat):
+            return PaperChoice("Letter", None, "the doors are in the US, Canada or Mexico")
     return PaperChoice("A4", None, "the doors are outside the US, Canada and Mexico")
