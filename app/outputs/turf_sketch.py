@@ -67,9 +67,13 @@ def sketch_of(
     line = np.asarray(turf.route.line_xy, dtype=float).reshape(-1, 2)
     shapes = [shapely.points(sx, sy)]
     if len(line) >= 2:
-        shapes.append(np.array([shapely.linestrings(line)]))
-    # As the turf table outlines a turf (tables.turf_table), a little simplified for paper.
-    outline = shapely.buffer(shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M)
+        # The walk simplified first: buffering its every street vertex is most of the cost.
+        shapes.append(np.array([shapely.simplify(shapely.linestrings(line), 5.0)]))
+    # As the turf table outlines a turf (tables.turf_table), simplified for paper.
+    # Two segments per quarter circle are round enough at this scale, and 4x cheaper.
+    outline = shapely.buffer(
+        shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M, quad_segs=2
+    )
     outline = shapely.simplify(outline, 2.0)
     west, south, east, north = shapely.bounds(outline).tolist()
     width_mm, height_mm = size_mm
