@@ -29,6 +29,7 @@ between two versions of the code.
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import os
 import resource
@@ -268,7 +269,7 @@ def write_walklists_in_stages(
             safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
     with stage("walk-list contents + QR codes") as row:
         listings, urls, codes = {}, {}, {}
-        made = walklists_module.walk_lists(plan, list(plan.turfs), table)
+        made = walklists_module.walk_lists(plan, list(plan.turfs), table, **_survey())
         for turf, listing in zip(plan.turfs, made, strict=True):
             listings[turf.turf_id] = listing
             urls[turf.turf_id] = url = walklists_module.turf_map_url(name, turf.turf_id)
@@ -286,6 +287,15 @@ def write_walklists_in_stages(
                 listings[t], map_url=urls[t], plan_name=name, qr=codes[t]
             )
             folder.walklist(t, "pdf").write_bytes(document)
+
+
+def _survey() -> dict[str, Any]:
+    """The demo's survey questions for ``walk_lists``, when the code prints a survey."""
+    if "questions" not in inspect.signature(walklists_module.walk_lists).parameters:
+        return {}
+    from app.services.survey import DEMO_SURVEY, printed
+
+    return {"questions": printed(DEMO_SURVEY)}
 
 
 def write_walklists_turf_by_turf(
@@ -335,7 +345,7 @@ def run(name: str, request: PlanRequest, root: Path, *, end_to_end: bool) -> Rep
             else:
                 with report.stage(meter, "write_walklists (one pass)", kind="check"):
                     folder = PlanFolder(root / f"{name}-walklists")
-                    write_walklists(plan, folder, plan_name=name)
+                    write_walklists(plan, folder, plan_name=name, **_survey())
             with report.stage(meter, "write_plan (end to end)", kind="check"):
                 write_plan(plan, root / f"{name}-write_plan")
             report.facts["log lines in write_plan"] = dict(counter.counts)

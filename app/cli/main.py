@@ -23,7 +23,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from app.cli.parser import build_parser, walk_model
-from app.services.survey import DEMO_SURVEY, SurveyError, SurveyStore
+from app.services.survey import DEMO_SURVEY, SurveyError, SurveyStore, printed
 from app.settings import Settings
 from geo._errors import InputError
 from geo.effort import TurfSize
@@ -48,6 +48,7 @@ def _run_and_write(
     quiet: bool = False,
     public_url: str | None = None,
 ) -> dict[str, object]:
+    """Run ``request`` and write it to ``out`` with the survey of the workspace ``out`` is in."""
     from app.cli.progress import ConsoleProgress
     from app.outputs.writer import check_destination, write_plan
     from app.planning.pipeline import run_plan
@@ -56,7 +57,14 @@ def _run_and_write(
     started = time.perf_counter()
     with ConsoleProgress(console, quiet=quiet) as progress:
         plan = run_plan(request, progress=progress)
-        document = write_plan(plan, out, force=force, progress=progress, public_url=public_url)
+        document = write_plan(
+            plan,
+            out,
+            force=force,
+            progress=progress,
+            public_url=public_url,
+            questions=printed(SurveyStore(out.resolve().parent).load()),
+        )
     elapsed = time.perf_counter() - started
     voters = plan.counts["voters"]
     target = plan.counts["target"]
@@ -81,6 +89,9 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from geo.sample import write_demo_inputs
 
     check_destination(args.out, force=args.force)
+    survey = SurveyStore(args.out.resolve().parent)
+    if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
+        survey.save(DEMO_SURVEY)
     inputs = write_demo_inputs(args.out.with_name(f"{args.out.name}-inputs"))
     console.print(
         f"Demo inputs (synthetic voters on real Helsinki addresses): {inputs.voters.parent}"
@@ -96,9 +107,6 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     _run_and_write(
         request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url
     )
-    survey = SurveyStore(args.out.parent)
-    if not survey.path.exists():  # questions to try on the phone page; PUT /api/survey changes them
-        survey.save(DEMO_SURVEY)
     if not args.no_serve:
         served = settings.model_copy(update={"workspace": args.out.parent})
         return _serve(served, host=args.host, port=args.port, demo_link=True)
@@ -106,6 +114,7 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from app.outputs.paper import parse_paper
     from app.planning.request import PlanRequest, previous_cut
 
     size = (
@@ -127,6 +136,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
         archive_limits=settings.archive_limits,
+        paper=parse_paper(args.paper),
     )
     request = _with_privacy(request, args, settings)
     _run_and_write(

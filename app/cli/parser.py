@@ -147,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--turf-doors", type=_positive(int), help="turf size in doors")
     plan.add_argument("--start", type=_latlon, help="drop-off point LAT,LON every route starts at")
     plan.add_argument(
+        "--paper",
+        type=str.lower,
+        choices=("letter", "a4", "auto"),
+        default="auto",
+        help="paper the walk lists print on (default auto: Letter for a US voter file or doors "
+        "in the US, Canada or Mexico, A4 elsewhere)",
+    )
+    plan.add_argument(
         "--out",
         type=Path,
         required=True,

@@ -19,7 +19,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
-from fpdf.enums import TextMode
+from fpdf.enums import PDFResourceType, TextMode
 from fpdf.fonts import TTFFont
 
 DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
@@ -204,6 +204,28 @@ class FastPDF(FPDF):
         colour = self._colour(rgb)
         if self.draw_color != colour:
             self.set_draw_color(colour)
+
+    def stamp_font(self, family: str, style: str, size_pt: float) -> tuple[int, str]:
+        """A font for ``put_stamp`` operators: its number and its ``Tf`` operator."""
+        font = self.fonts[family.lower() + style]
+        return font.i, f"/F{font.i} {size_pt:.2f} Tf"
+
+    def stamp_text(self, family: str, style: str, text: str) -> str:
+        """``text`` encoded in a font for ``put_stamp`` operators (its ``Tj``)."""
+        font = self.fonts[family.lower() + style]
+        assert isinstance(font, TTFFont)
+        return str(font.encode_text(text))
+
+    def put_stamp(self, operators: str, x: float, y: float, fonts: tuple[int, ...] = ()) -> None:
+        """Write ``operators`` made for the page's top-left corner with that corner at x, y.
+
+        A stamp is drawn once per document and placed many times (a line of boxes on every
+        household): in its own graphics state (``q``/``Q``), so colours, line width and font
+        it sets end with it; ``fonts`` are the numbers of the fonts it uses.
+        """
+        for number in fonts:
+            self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
 
     @contextmanager
     def batched(self) -> Iterator[None]:

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from app.outputs.walklist_pdf import Paper, walklist_pdf
+from app.outputs.paper import Paper
+from app.outputs.walklist_marks import PrintedQuestion
+from app.outputs.walklist_pdf import walklist_pdf
 from app.outputs.walklists import (
     DEFAULT_PUBLIC_URL,
     WalklistTable,
@@ -37,6 +39,7 @@ def write_walklists(
     plan_name: str,
     public_url: str = DEFAULT_PUBLIC_URL,
     paper: Paper = "A4",
+    questions: tuple[PrintedQuestion, ...] = (),
 ) -> None:
     """Write the CSV, HTML and PDF walk lists of every turf (or of ``turf_ids``) into ``folder``.
 
@@ -51,7 +54,9 @@ def write_walklists(
     public_url
         Where volunteers reach the server.
     paper
-        ``"A4"`` or ``"Letter"`` for the PDFs.
+        ``"A4"`` or ``"Letter"``, for the PDFs and the HTML pages.
+    questions
+        The survey questions to print (``walklist_marks.printed_questions``).
     """
     if turf_ids is None:
         turfs = list(plan.turfs)
@@ -66,12 +71,12 @@ def write_walklists(
     # Only the voter fields the organiser chose reach paper and download (issue 21).
     table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
     safe = replace(table, rows=neutralise_frame(table.rows))
-    listings = walk_lists(plan, turfs, table)
+    listings = walk_lists(plan, turfs, table, questions=questions)
     for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):
         safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
         url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
         code = qr_code(url)
-        html = walklist_html(listing, map_url=url, qr=code)
+        html = walklist_html(listing, map_url=url, qr=code, paper=paper)
         folder.walklist(turf.turf_id, "html").write_text(html, encoding="utf-8")
         document = walklist_pdf(listing, map_url=url, plan_name=plan_name, paper=paper, qr=code)
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)

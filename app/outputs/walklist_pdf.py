@@ -4,9 +4,12 @@ Pure Python, so it runs wherever the app installs: fpdf2 lays out the pages, seg
 QR code (drawn as vector squares) and the text is set in Roboto from the ``font-roboto``
 package (Latin with its accents, Greek and Cyrillic). The content is
 ``app.outputs.walklists.walk_list``,
-the same as the HTML walk list: a header with the turf's figures and a QR code to its map, then
-the stops in walking order in blocks by street and side, each household's voters with
-response-code boxes and a notes line, and "page N of M" on every page.
+the same as the HTML walk list: a header with the turf's figures and a QR code to its map, a
+map of the turf (vector paths, ``app.outputs.sketch_pdf``), how to mark and the survey
+questions, then the stops in walking order in blocks by street and side, each voter with
+support boxes and a box per survey question, each household with its door-result codes and
+a notes line; every page repeats the column heads, the code legend, the street block and the
+address it continues, and says "page N of M".
 
 A county has hundreds of turfs, so a document costs milliseconds: the fonts are parsed once per
 process (``app.outputs.pdf_fonts``) and the thousands of strings and boxes are drawn with
@@ -16,21 +19,24 @@ process (``app.outputs.pdf_fonts``) and the thousands of strings and boxes are d
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import segno
 
 from app.outputs import pdf_fonts
+from app.outputs import walklist_pdf_marks as marks
 from app.outputs.fast_pdf import FastPDF
+from app.outputs.paper import PAPERS, Paper
+from app.outputs.walklist_marks import legend
+from app.outputs.walklist_pdf_marks import ANSWER_MM, BOX_MM, Kind
+from app.outputs.walklist_pdf_overview import draw_overview
 from app.outputs.walklists import (
     DEFAULT_PUBLIC_URL,
     Block,
     Household,
-    ResponseGroup,
     WalkList,
     WalkStop,
     qr_code,
@@ -43,9 +49,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Paper = Literal["A4", "Letter"]
-PAPERS: tuple[Paper, ...] = ("A4", "Letter")
-
 FONT = pdf_fonts.FAMILY
 
 # Layout in millimetres; sizes in points.
@@ -53,9 +56,8 @@ MARGIN_MM = 12.0
 FOOTER_MM = 14.0  # the list stops this far above the paper's bottom edge
 QR_MM = 30.0
 LINE_MM = 4.3  # one voter line
-BOX_MM = 2.7  # a response box
 UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
-RESULT_MM = 100.0
+MARKS_MM = 64.0  # support boxes and survey answer boxes, per voter
 INK = (29, 36, 51)
 MUTED = (91, 101, 120)
 RULE = (201, 207, 218)
@@ -115,15 +117,6 @@ def walklist_pdf(
     return bytes(document.output())
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """One thing on a response-code line: a box or a label, at ``x`` mm from the column."""
-
-    x: float
-    text: str
-    kind: Literal["box", "label", "notes"]
-
-
 class _WalkListDocument(FastPDF):
     def __init__(
         self,
@@ -147,15 +140,24 @@ class _WalkListDocument(FastPDF):
         self.set_creator("Canvass Planner")
         self.set_lang("en")
         self.width_mm = self.w - 2 * MARGIN_MM
-        self.voter_mm = self.width_mm - UNIT_MM - AGE_MM - PARTY_MM - RESULT_MM
-        self._code_lines: list[list[_Piece]] = []
+        self.voter_mm = self.width_mm - UNIT_MM - AGE_MM - PARTY_MM - MARKS_MM
+        self._voter_lines: list[marks.Line] = []
+        self._door_lines: list[marks.Line] = []
+        self._stamps: dict[int, tuple[str, tuple[int, ...]]] = {}
         self._continuing: tuple[Block, WalkStop | None] | None = None
 
     # -- pages --------------------------------------------------------------------------
     def render(self) -> None:
-        self._code_lines = self._layout_codes(RESULT_MM - 2)
+        listing = self.listing
+        self._voter_lines = marks.voter_marks(
+            listing.support[1], listing.questions, MARKS_MM - 1, self._text_mm
+        )
+        self._door_lines = marks.door_marks(
+            listing.door_marks, self.width_mm - UNIT_MM - 1, self._text_mm
+        )
         self.add_page()
         self._title_block()
+        self._overview()
         self._column_heads()
         for block in self.listing.blocks:
             self._block(block)
@@ -175,7 +177,10 @@ class _WalkListDocument(FastPDF):
             align="R",
         )
         self._rule(MARGIN_MM + 0.8, 0.3, INK)
-        self.set_y(MARGIN_MM + 2)
+        self.set_xy(MARGIN_MM, MARGIN_MM + 1.2)
+        self._font(6.3, color=MUTED)
+        self.put_cell(self.width_mm, 3.2, self._fit(self._legend, self.width_mm))
+        self.set_y(MARGIN_MM + 4.8)
         self._column_heads()
         if self._continuing is not None:
             block, stop = self._continuing
@@ -237,11 +242,6 @@ class _WalkListDocument(FastPDF):
         self.multi_cell(left_mm, 3.6, f"Map of this turf: {self.map_url} (or scan the code)")
         self.set_x(MARGIN_MM)
         self._font(7.5, color=MUTED)
-        self.multi_cell(
-            left_mm,
-            3.6,
-            "Mark one box per household; write anything else on its notes line.",
-        )
         self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
         self._rule(self.get_y(), 0.5, INK)
         self.set_y(self.get_y() + 1.5)
@@ -251,6 +251,18 @@ class _WalkListDocument(FastPDF):
         value_mm = self.string_width(value)
         self._font(7)
         return max(value_mm, self.string_width(label.upper())) + 6
+
+    @property
+    def _legend(self) -> str:
+        return legend(self.listing.door_marks)
+
+    def _overview(self) -> None:
+        """The map of the turf beside how to mark and the survey questions."""
+        bottom = draw_overview(
+            self, self.listing, x=MARGIN_MM, y=self.get_y() + 1, width_mm=self.width_mm, font=FONT
+        )
+        self._rule(bottom + 2, 0.5, INK)
+        self.set_y(bottom + 3.5)
 
     def _qr(self, x: float, y: float) -> None:
         quiet = 2  # modules of white around it; the page margin adds the rest
@@ -287,7 +299,7 @@ class _WalkListDocument(FastPDF):
             ("VOTER", self.voter_mm),
             ("AGE", AGE_MM),
             ("PARTY", PARTY_MM),
-            ("RESULT", RESULT_MM),
+            (self._marks_head, MARKS_MM),
         ):
             self.set_xy(x, y)
             self.put_cell(width, 4, label)
@@ -347,12 +359,19 @@ class _WalkListDocument(FastPDF):
         self.put_cell(self.string_width(detail) + 2, 5.6, detail)
         self.set_y(y + 6.2)
 
+    @property
+    def _marks_head(self) -> str:
+        label = self.listing.support[0].upper()
+        return f"{label} · SURVEY" if self.listing.questions else label
+
     def _household_mm(self, household: Household) -> float:
-        return max(len(household.voters), len(self._code_lines)) * LINE_MM + 1.6
+        lines = len(household.voters) * max(1, len(self._voter_lines)) + len(self._door_lines)
+        return lines * LINE_MM + 1.6
 
     def _household(self, household: Household) -> None:
         top = self.get_y()
         height = self._household_mm(household)
+        per_voter = max(1, len(self._voter_lines)) * LINE_MM
         with self.batched():  # one page: room was made before
             self._rule(top, 0.35, INK)
             y = top + 1.0
@@ -360,10 +379,13 @@ class _WalkListDocument(FastPDF):
             self._font(8.5, bold=True)
             self.put_cell(UNIT_MM, LINE_MM, self._fit(household.unit or "—", UNIT_MM))
             x_voter = MARGIN_MM + UNIT_MM
+            x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
             for i, voter in enumerate(household.voters):
-                line_y = y + i * LINE_MM
+                line_y = y + i * per_voter
                 self._voter(voter, x_voter, line_y)
-            self._codes(MARGIN_MM + self.width_mm - RESULT_MM + 1, y)
+                self._pieces(self._voter_lines, x_marks, line_y)
+            door_y = y + len(household.voters) * per_voter
+            self._pieces(self._door_lines, x_voter + 1, door_y)
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
@@ -389,68 +411,61 @@ class _WalkListDocument(FastPDF):
         if party is not None:
             self.put_text(left + self.voter_mm + AGE_MM, baseline, self._fit(str(party), PARTY_MM))
 
-    def _codes(self, x: float, y: float) -> None:
-        # Drawn with put_text() rather than put_cell(): a list has hundreds of households.
-        self.use_draw_color(INK)
-        self.set_line_width(0.25)
-        self._font(7.5)
-        for i, line in enumerate(self._code_lines):
-            line_y = y + i * LINE_MM
+    def _pieces(self, lines: list[marks.Line], x: float, y: float) -> None:
+        """Boxes, labels and a notes rule laid out by ``walklist_pdf_marks``, from ``x``, ``y``."""
+        stamp = self._stamps.get(id(lines))
+        if stamp is None:
+            stamp = self._stamps[id(lines)] = self._stamp(lines, MARGIN_MM + self.width_mm - 1 - x)
+        self.put_stamp(stamp[0], x, y, stamp[1])
+
+    def _stamp(self, lines: list[marks.Line], right_mm: float) -> tuple[str, tuple[int, ...]]:
+        """The operators of ``lines`` drawn from the page's top-left corner (see put_stamp).
+
+        Every voter and every household has the same marks: they are drawn once per document.
+        """
+        k, h = self.k, self.h  # stamps are placed with y measured down from the page's top
+        styles = {"label": ("", 7.5, INK), "code": ("B", 7.0, INK), "notes": ("", 6.5, MUTED)}
+        used, ops = set(), [f"{0.25 * k:.2f} w {_rgb(INK)} RG"]
+        for i, line in enumerate(lines):
+            top = i * LINE_MM
+            box_top = top + (LINE_MM - BOX_MM) / 2
             for piece in line:
-                if piece.kind == "box":
-                    self.put_rect(x + piece.x, line_y + (LINE_MM - BOX_MM) / 2, BOX_MM, BOX_MM)
-                elif piece.kind == "label":
-                    self.put_text(x + piece.x, self._baseline(line_y), piece.text)
-        for i, line in enumerate(self._code_lines):
-            line_y = y + i * LINE_MM
-            for piece in (p for p in line if p.kind == "notes"):
-                self._font(6.5, color=MUTED)
-                self.put_text(x + piece.x, self._baseline(line_y), piece.text)
-                self.use_draw_color(MUTED)
-                self.set_line_width(0.2)
-                rule_y = line_y + LINE_MM - 0.3
-                self.put_line(x + piece.x, rule_y, x + RESULT_MM - 2, rule_y)
+                px = piece.x * k
+                if piece.kind in ("box", "answer"):
+                    wide, grow = (BOX_MM, 0.0) if piece.kind == "box" else (ANSWER_MM, 0.3)
+                    height = BOX_MM + 2 * grow
+                    ops.append(
+                        f"{px:.2f} {(h - box_top + grow) * k:.2f} {wide * k:.2f} "
+                        f"{-height * k:.2f} re S"
+                    )
+                    continue
+                style, size_pt, colour = styles[piece.kind]
+                number, select = self.stamp_font(FONT, style, size_pt)
+                used.add(number)
+                baseline = top + LINE_MM / 2 + 0.3 * size_pt / k
+                encoded = self.stamp_text(FONT, style, piece.text)
+                ops.append(
+                    f"BT {select} {_rgb(colour)} rg {px:.2f} {(h - baseline) * k:.2f} Td "
+                    f"{encoded} ET"
+                )
+                if piece.kind == "notes":
+                    rule = (h - top - LINE_MM + 0.3) * k
+                    ops.append(
+                        f"{0.2 * k:.2f} w {_rgb(MUTED)} RG {px:.2f} {rule:.2f} m "
+                        f"{right_mm * k:.2f} {rule:.2f} l S"
+                    )
+        return "\n".join(ops), tuple(sorted(used))
 
     def _baseline(self, top: float) -> float:
         """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
         return top + LINE_MM / 2 + 0.3 * self.font_size
 
-    def _layout_codes(self, width_mm: float) -> list[list[_Piece]]:
-        """Place the response boxes once: codes on the first lines, scales and notes last."""
-        self._font(7.5)
-        gap_mm, after_box_mm, after_label_mm = 2.4, 0.9, 1.2
-        lines: list[list[_Piece]] = [[]]
-        x = 0.0
-
-        def advance(text: str, box: bool) -> float:
-            if box:
-                return BOX_MM + after_box_mm
-            return self.string_width(text) + after_label_mm
-
-        def place(units: list[tuple[str, bool]]) -> None:
-            """Put boxes and labels that belong together on one line, wrapping before them."""
-            nonlocal x
-            if lines[-1] and x + sum(advance(t, b) for t, b in units) > width_mm:
-                lines.append([])
-                x = 0.0
-            for text, box in units:
-                lines[-1].append(_Piece(x, text, "box" if box else "label"))
-                x += advance(text, box)
-            x += gap_mm
-
-        groups: list[ResponseGroup] = self.listing.response_groups
-        for group in (g for g in groups if not g.label):
-            place([("", True), (group.boxes[0], False)])
-        lines.append([])
-        x = 0.0
-        for group in (g for g in groups if g.label):
-            scale = [u for b in group.boxes for u in (("", True), (b, False))]
-            place([(group.label, False), *scale])
-        if width_mm - x < 25:
-            lines.append([])
-            x = 0.0
-        lines[-1].append(_Piece(x, "Notes", "notes"))
-        return [line for line in lines if line]
+    def _text_mm(self, kind: Kind, text: str) -> float:
+        if kind == "code":
+            self._font(7, bold=True)
+        else:
+            self._font(7.5)
+        return self.string_width(text)
 
     # -- helpers --------------------------------------------------------------------------
     def _font(
@@ -472,6 +487,11 @@ class _WalkListDocument(FastPDF):
         while text and self.string_width(text + "…") > room:
             text = text[:-1]
         return text + "…"
+
+
+def _rgb(colour: tuple[int, int, int]) -> str:
+    """A colour as the operands of PDF's ``RG`` (stroke) and ``rg`` (fill)."""
+    return " ".join(f"{c / 255:.3f}" for c in colour)
 
 
 def _doors(count: int) -> str:

@@ -16,6 +16,15 @@ import segno
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app import plan_folder
+from app.outputs.paper import Paper
+from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of, sketch_svg
+from app.outputs.walklist_marks import (
+    DoorMark,
+    PrintedQuestion,
+    door_marks,
+    legend,
+    support_scale,
+)
 from geo.households import natural_key
 from segments.door_results import DOOR_RESULTS
 
@@ -40,6 +49,10 @@ _templates = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+)
+# Text inside a CSS string (the page's margin boxes): no quote or backslash ends it early.
+_templates.filters["css_string"] = lambda text: re.sub(
+    r"[\\\"\n<]", lambda m: f"\\{ord(m.group()):x} ", str(text)
 )
 
 
@@ -258,6 +271,14 @@ class WalkList:
     response_groups: list[ResponseGroup]
     today: str
     target: str
+    door_marks: tuple[DoorMark, ...] = ()
+    """Results marked once per door, as short codes (``walklist_marks``)."""
+    support: tuple[str, tuple[str, ...]] = ("", ())
+    """The support scale marked per voter: its label and numbers."""
+    questions: tuple[PrintedQuestion, ...] = ()
+    """The survey, answered per voter."""
+    sketch: TurfSketch | None = None
+    """The map of the turf on page 1."""
 
 
 def group_blocks(stops: list[WalkStop]) -> list[Block]:
@@ -275,17 +296,31 @@ def group_blocks(stops: list[WalkStop]) -> list[Block]:
     return blocks
 
 
-def walk_list(plan: Plan, turf: Turf, rows: pd.DataFrame) -> WalkList:
-    """The walk list of ``turf`` from its ``walklist_rows``: blocks, stops, households, voters."""
-    return _walk_list(plan, turf, _Cells.of(rows), _StopCells.of(plan, rows["stop_id"]))
+def walk_list(
+    plan: Plan, turf: Turf, rows: pd.DataFrame, *, questions: tuple[PrintedQuestion, ...] = ()
+) -> WalkList:
+    """The walk list of ``turf`` from its ``walklist_rows``: blocks, stops, households, voters.
+
+    ``questions`` is the survey to print (``walklist_marks.printed_questions``).
+    """
+    cells, stops = _Cells.of(rows), _StopCells.of(plan, rows["stop_id"])
+    return _walk_list(plan, turf, cells, stops, questions, MetricStops(plan))
 
 
-def walk_lists(plan: Plan, turfs: list[Turf], table: WalklistTable) -> Iterator[WalkList]:
+def walk_lists(
+    plan: Plan,
+    turfs: list[Turf],
+    table: WalklistTable,
+    *,
+    questions: tuple[PrintedQuestion, ...] = (),
+) -> Iterator[WalkList]:
     """The ``walk_list`` of each of ``turfs``, the turfs of ``table`` in its order."""
     cells = _Cells.of(table.rows)
     stops = _StopCells.of(plan, table.rows["stop_id"])
+    metric = MetricStops(plan)  # one projection for every turf's map
     for rank, turf in enumerate(turfs):
-        yield _walk_list(plan, turf, cells.part(table.ends[rank], table.ends[rank + 1]), stops)
+        part = cells.part(table.ends[rank], table.ends[rank + 1])
+        yield _walk_list(plan, turf, part, stops, questions, metric)
 
 
 _COLUMNS = ("sequence", "stop_id", "address", "unit", "household_id", *PRINTED_VOTER_FIELDS)
@@ -325,7 +360,14 @@ class _StopCells:
         return cls(legs, by_id("street"), by_id("house_number"))
 
 
-def _walk_list(plan: Plan, turf: Turf, cells: _Cells, stop_cells: _StopCells) -> WalkList:
+def _walk_list(
+    plan: Plan,
+    turf: Turf,
+    cells: _Cells,
+    stop_cells: _StopCells,
+    questions: tuple[PrintedQuestion, ...],
+    metric: MetricStops,
+) -> WalkList:
     columns = cells.columns
     voters = [
         dict(zip(PRINTED_VOTER_FIELDS, values, strict=True))
@@ -371,6 +413,10 @@ def _walk_list(plan: Plan, turf: Turf, cells: _Cells, stop_cells: _StopCells) ->
         response_groups=response_groups(),
         today=date.today().isoformat(),
         target=plan.request.target or "all voters",
+        door_marks=door_marks(),
+        support=support_scale(),
+        questions=questions,
+        sketch=sketch_of(turf, metric),
     )
 
 
@@ -414,14 +460,24 @@ def qr_svg_data_uri(text: str | segno.QRCode) -> str:
     return str(code.svg_data_uri(scale=4, border=2))
 
 
-def walklist_html(listing: WalkList, *, map_url: str, qr: segno.QRCode | None = None) -> str:
+def walklist_html(
+    listing: WalkList, *, map_url: str, qr: segno.QRCode | None = None, paper: Paper = "A4"
+) -> str:
     """The printable HTML page of a walk list, with a QR code to its turf's map at ``map_url``.
 
-    ``qr`` is ``qr_code(map_url)`` if the caller has it already.
+    ``qr`` is ``qr_code(map_url)`` if the caller has it already; ``paper`` is the page size
+    the page asks the browser to print on (``@page size``).
     """
     context = {f.name: getattr(listing, f.name) for f in fields(listing)}
+    sketch = listing.sketch
+    title = f"Map of turf {listing.turf.turf_id}: the route and the stops in walking order"
     return _templates.get_template("walklist.html").render(
-        **context, qr_url=map_url, qr=qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
+        **context,
+        qr_url=map_url,
+        qr=qr_svg_data_uri(qr_code(map_url) if qr is None else qr),
+        paper=paper,
+        legend=legend(listing.door_marks),
+        sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
     )
 
 
@@ -433,7 +489,10 @@ def write_walklist_html(
     *,
     plan_name: str,
     public_url: str = DEFAULT_PUBLIC_URL,
+    paper: Paper = "A4",
+    questions: tuple[PrintedQuestion, ...] = (),
 ) -> None:
     """Render the printable walk list of ``turf`` to ``path``, with a QR code to its map."""
     map_url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
-    path.write_text(walklist_html(walk_list(plan, turf, rows), map_url=map_url), encoding="utf-8")
+    listing = walk_list(plan, turf, rows, questions=questions)
+    path.write_text(walklist_html(listing, map_url=map_url, paper=paper), encoding="utf-8")

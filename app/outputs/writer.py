@@ -21,8 +21,10 @@ import pandas as pd
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
+from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_files import write_walklists
+from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan, Turf
@@ -74,6 +76,7 @@ def write_plan(
     force: bool = False,
     progress: Progress | None = None,
     public_url: str | None = None,
+    questions: tuple[PrintedQuestion, ...] = (),
 ) -> dict[str, Any]:
     """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
 
@@ -81,7 +84,8 @@ def write_plan(
     of a turf that is the same as in the earlier plan (same walk list, same walk) are carried
     over as they are, bytes and modification time, instead of being made again.
     ``public_url`` is where volunteers reach the server: the printed walk lists' QR codes and
-    links point there (default ``http://127.0.0.1:8000``).
+    links point there (default ``http://127.0.0.1:8000``). ``questions`` is the survey the
+    walk lists print; their paper is ``app.outputs.paper.choose_paper(plan)``.
     """
     out = Path(out)
     check_destination(out, force=force)
@@ -96,6 +100,7 @@ def write_plan(
             previous=previous,
             progress=progress,
             public_url=public_url or DEFAULT_PUBLIC_URL,
+            printing=_Printing(choose_paper(plan), questions),
         )
         if out.exists() or out.is_symlink():
             previous_path = out.with_name(f".{out.name}.previous")
@@ -141,12 +146,29 @@ def _earlier_figures(previous: PlanFolder | None) -> dict[str, dict[str, Any]]:
         summary = previous.read_summary()
     except ValueError:
         return {}
-    url = summary.get("public_url")
+    printed = {
+        "public_url": summary.get("public_url"),
+        "paper": (summary.get("paper") or {}).get("size"),
+        "printed_survey": summary.get("printed_survey") or [],
+    }
     return {
-        str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES} | {"public_url": url}
+        str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES} | printed
         for t in summary.get("turfs") or []
         if isinstance(t, dict)
     }
+
+
+class _Printing:
+    """How the walk lists print: the paper and the survey questions."""
+
+    def __init__(self, paper: PaperChoice, questions: tuple[PrintedQuestion, ...]) -> None:
+        self.paper = paper
+        self.questions = questions
+
+    def record(self) -> dict[str, Any]:
+        """What a turf's printed files depend on besides its walk list (compared on re-runs)."""
+        survey = [{"text": q.text, "choices": list(q.choices)} for q in self.questions]
+        return {"paper": self.paper.paper, "printed_survey": survey}
 
 
 class _Clock:
@@ -169,6 +191,7 @@ def _write_all(
     previous: PlanFolder | None,
     progress: Progress | None,
     public_url: str,
+    printing: _Printing,
 ) -> dict[str, Any]:
     stages = Stages(progress)
     with stages.stage("write_tables"):
@@ -186,14 +209,15 @@ def _write_all(
         write_gpx(plan, routes, folder.gpx_path)
         copy_assets(folder.assets_dir)
     earlier = _earlier_figures(previous)
+    printed = {"public_url": public_url, **printing.record()}
     figures = {
-        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | {"public_url": public_url}
+        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
     with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
         carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress, public_url)  # fmt: skip
+                               turf_progress, public_url, printing)  # fmt: skip
     with stages.stage("write_overview_map"):
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
@@ -210,6 +234,8 @@ def _write_all(
         **(document.get("privacy") or {}),
         "walklist_fields": fields_record(plan.request.walklist_fields),
     }
+    document["paper"] = printing.paper.record()
+    document["printed_survey"] = printing.record()["printed_survey"]
     folder.write_summary(document)
     return document
 
@@ -234,6 +260,7 @@ def _write_turfs(
     clock: _Clock,
     progress: Progress,
     public_url: str,
+    printing: _Printing,
 ) -> int:
     """Write every turf's walk lists and map; returns how many were carried over as they were.
 
@@ -264,6 +291,8 @@ def _write_turfs(
             [turf.turf_id for _, turf in batch],
             plan_name=name,
             public_url=public_url,
+            paper=printing.paper.paper,
+            questions=printing.questions,
         )
         started = clock.time("write_walklists", started)
         for index, turf in batch:

@@ -60,6 +60,9 @@ class PlanRequest:
     walklist_fields: tuple[str, ...] | None = None
     """Voter fields of the printed and downloadable walk lists (``app.privacy.fields``);
     ``None``: the default (name and age band)."""
+    paper: str | None = None
+    """The walk lists' paper, ``"A4"`` or ``"Letter"``; None: chosen from the data (see
+    ``app.outputs.paper``). Recorded in ``summary.json`` as ``paper.requested``."""
 
 
 class PlanInputsError(ValueError):
@@ -168,6 +171,7 @@ def request_from_plan(
         edits = tuple(document.get("edits") or ())
         fields = (document.get("privacy") or {}).get("walklist_fields")
         walklist_fields = None if fields is None else tuple(map(str, fields))
+        paper = (document.get("paper") or {}).get("requested")
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -197,6 +201,7 @@ def request_from_plan(
         archive_limits=archive_limits,
         addresses=addresses,
         walklist_fields=walklist_fields,
+        paper=paper,
     )
 
 

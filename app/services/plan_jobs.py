@@ -26,6 +26,7 @@ from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, targ
 from app.planning.progress import Progress
 from app.planning.request import PlanRequest
 from app.services.jobs import JobQueue, PlanJob
+from app.services.survey import SurveyStore, printed_survey
 from app.store.engine import Database
 from app.store.models import Upload
 from app.store.privacy import privacy_keys
@@ -77,6 +78,7 @@ class Planner:
         streets_dir: Path,
         graph_cache_dir: Path | None,
         public_url: str | None = None,
+        survey: SurveyStore | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
@@ -88,6 +90,8 @@ class Planner:
         self.graph_cache_dir = graph_cache_dir
         self.public_url = public_url
         """Where phones reach the server: what printed walk lists point to."""
+        self.survey = survey
+        """The campaign's survey, printed on the walk lists."""
         self.archive_limits = archive_limits
         self.on_written = on_written
         self._prepared: OrderedDict[tuple[int, int | None, str, int | None], PreparedVoters] = (
@@ -183,16 +187,26 @@ class Planner:
         size: TurfSize,
         *,
         walklist_fields: tuple[str, ...] | None = None,
+        paper: str | None = None,
     ) -> PlanJob:
-        """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made."""
+        """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made.
+
+        ``paper`` is the walk lists' paper (``"A4"``, ``"Letter"``; None: from the data).
+        """
         if not PLAN_NAME.match(name):
             raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
-        request = replace(self.request(source, size), walklist_fields=walklist_fields)
+        request = replace(self.request(source, size), walklist_fields=walklist_fields, paper=paper)
         folder = self.workspace / name
 
         def work(progress: Progress) -> None:
             plan = run_plan(request, progress=progress)
-            write_plan(plan, folder, progress=progress, public_url=self.public_url)
+            write_plan(
+                plan,
+                folder,
+                progress=progress,
+                public_url=self.public_url,
+                questions=printed_survey(self.survey),
+            )
             progress.stage("import")
             self.on_written(folder)
 

@@ -14,6 +14,7 @@ and a result at a door must never be lost for that.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import threading
@@ -30,6 +31,9 @@ from pydantic import (
 )
 
 from app.fields import no_nul
+from app.outputs.walklist_marks import PrintedQuestion, printed_questions
+
+logger = logging.getLogger(__name__)
 
 SURVEY_FILE = Path(".canvass") / "survey.json"
 
@@ -86,6 +90,11 @@ DEMO_SURVEY = Survey(
         SurveyQuestion(id="volunteer", text="Would you volunteer?", choices=["Yes", "Maybe", "No"]),
     ]
 )
+
+
+def printed(survey: Survey) -> tuple[PrintedQuestion, ...]:
+    """The questions as the printed walk lists number them (``Q1``, choices from 1)."""
+    return printed_questions((q.text, q.choices) for q in survey.questions)
 
 
 class SurveyError(ValueError):
@@ -156,3 +165,18 @@ class SurveyStore:
                 Path(temporary).unlink(missing_ok=True)
                 raise
             self._seen = None
+
+
+def printed_survey(store: SurveyStore | None) -> tuple[PrintedQuestion, ...]:
+    """The questions a plan written now prints on its walk lists (none without a store).
+
+    A broken survey file prints no questions rather than stopping the plan (it is logged; the
+    server refuses to start with one, so this is a file broken while it runs).
+    """
+    if store is None:
+        return ()
+    try:
+        return printed(store.load())
+    except SurveyError as exc:
+        logger.error("walk lists printed without the survey: %s", exc)
+        return ()

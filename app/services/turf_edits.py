@@ -28,6 +28,7 @@ from app.planning.pipeline import run_plan
 from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
 from app.services.jobs import JobQueue, PlanJob
+from app.services.survey import SurveyStore, printed_survey
 from app.store.audit import audit
 from app.store.engine import Database
 from app.store.privacy import privacy_keys
@@ -63,6 +64,7 @@ class TurfEditor:
         *,
         graph_cache_dir: Path | None,
         public_url: str | None = None,
+        survey: SurveyStore | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     ) -> None:
@@ -73,6 +75,8 @@ class TurfEditor:
         self.graph_cache_dir = graph_cache_dir
         self.public_url = public_url
         """Where phones reach the server: what printed walk lists point to."""
+        self.survey = survey
+        """The campaign's survey, printed on the walk lists."""
         self.archive_limits = archive_limits
         self.on_written = on_written
 
@@ -122,7 +126,13 @@ class TurfEditor:
                 privacy=privacy_keys(self.db),
             )
             plan = run_plan(request, progress=progress)
-            write_plan(plan, folder, progress=progress, public_url=self.public_url)
+            write_plan(
+                plan,
+                folder,
+                progress=progress,
+                public_url=self.public_url,
+                questions=printed_survey(self.survey),
+            )
             progress.stage("import")
             self.on_written(folder)
             record = plan.counts["edits"][-1]

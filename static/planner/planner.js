@@ -167,6 +167,7 @@
       name: $("name").value.trim(),
       turf_minutes: byDoors ? null : Number($("turf-minutes").value),
       turf_doors: byDoors ? Number($("turf-doors").value) : null,
+      paper: $("paper").value || null,
     });
     $("cut").disabled = true;
     const answer = await post("/api/plans", body);

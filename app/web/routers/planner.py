@@ -53,6 +53,11 @@ class PlanIn(UniverseIn):
         description="voter fields of the printed and downloadable walk lists; default: name "
         "and age band",
     )
+    paper: Literal["A4", "Letter"] | None = Field(
+        None,
+        description="paper the walk lists print on; null: Letter for a US voter file or doors "
+        "in the US, Canada or Mexico, A4 elsewhere",
+    )
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -79,9 +84,10 @@ def universe(body: UniverseIn, info: Organiser, services: Services) -> dict[str,
 def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, Any]:
     """Cut a plan from uploaded files in the background; poll the returned job."""
     fields = None if body.walklist_fields is None else tuple(dict.fromkeys(body.walklist_fields))
-    return services.planner.start(
-        body.name, body.source(), body.size(), walklist_fields=fields
-    ).as_dict()
+    job = services.planner.start(
+        body.name, body.source(), body.size(), walklist_fields=fields, paper=body.paper
+    )
+    return job.as_dict()
 
 
 @router.get("/api/jobs/{job_id}", responses={401: {}, 403: {}, 404: {}})

@@ -217,3 +217,39 @@ def test_printed_walk_lists_point_at_the_public_url(
     assert summary["turfs_carried_over"] == 0
     page = next((out / "walklists").glob("*.html")).read_text(encoding="utf-8")
     assert "https://field.example.org/files/plan/maps/" in page
+
+
+def test_plan_prints_on_the_paper_asked_for_with_the_workspaces_survey(
+    demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    from app.services.survey import DEMO_SURVEY, SurveyStore
+
+    SurveyStore(tmp_path).save(DEMO_SURVEY)  # the survey of the workspace the plan goes into
+    voters = _small_voter_file(demo_plan, tmp_path, rows=120)
+    out = tmp_path / "plan"
+    args = ["plan", "--voters", str(voters), "--streets", str(demo_plan.inputs.streets),
+            "--turf-doors", "20", "--out", str(out)]  # fmt: skip
+    assert main([*args, "--paper", "letter"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["paper"] == {
+        "size": "Letter",
+        "requested": "Letter",
+        "reason": "chosen by the organiser",
+    }
+    assert summary["printed_survey"][0]["text"] == DEMO_SURVEY.questions[0].text
+    pdf = next((out / "walklists").glob("*.pdf"))
+    box = PdfReader(pdf).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    page = pdf.with_suffix(".html").read_text(encoding="utf-8")
+    assert "@page { size: letter; }" in page and DEMO_SURVEY.questions[1].text in page
+    # Another paper: every printed list is made again, on A4 (Helsinki's data would say A4).
+    assert main([*args, "--paper", "A4"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["paper"]["size"] == "A4" and summary["turfs_carried_over"] == 0
+    box = PdfReader(pdf).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert main([*args, "--paper", "auto"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["paper"]["requested"] is None and summary["paper"]["size"] == "A4"

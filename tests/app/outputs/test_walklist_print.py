@@ -100,7 +100,7 @@ def test_response_codes_print_supporter_as_one_scale() -> None:
 def _blocks_of(html: str) -> list[tuple[str, str]]:
     """(heading, section html) of each street/side block, in page order."""
     sections = html.split('<section class="block">')[1:]
-    headings = [re.search(r'<h2 class="block-heading">([^<]*)', s) for s in sections]
+    headings = [re.search(r'<tr class="block-row"><th colspan="5">([^<]*)', s) for s in sections]
     return [(h.group(1).strip(), s) for h, s in zip(headings, sections, strict=True) if h]
 
 
@@ -127,7 +127,7 @@ def test_html_walk_list_groups_stops_by_street_and_side(demo_plan: BuiltPlan) ->
             assert holding[0].startswith(f"{first.street}, {side} side, ")
             pairs_seen += 1
         # Every stop sits in exactly one block, and the blocks keep walking order.
-        assert sum(section.count('<section class="stop">') for _, section in blocks) == len(stops)
+        assert sum(section.count('<table class="stop') for _, section in blocks) == len(stops)
     assert pairs_seen > 0
     assert sides == {"odd", "even"}
 
@@ -176,7 +176,8 @@ def test_pdf_header_shows_the_turfs_figures(
     assert f"{round(turf.route.minutes)} min" in first_page
     assert f"{turf.route.walk_m / 1000:.1f} km" in first_page
     assert demo_plan.summary["target"]["expression"] in first_page
-    assert "Supporter 1 2 3 4 5" in first_page
+    assert "Supporter per voter: 1 strongest to 5 weakest" in first_page
+    assert "NH Not home" in first_page and "DNC Do not contact" in first_page
     assert "Scan for the map" in first_page
 
 

@@ -90,6 +90,7 @@ def test_a_plan_is_cut_in_the_background_and_served(
         "target": "age >= 30",
         "turf_minutes": None,
         "turf_doors": 40,
+        "paper": "Letter",
     }
     started = client.post("/api/plans", json=body)
     assert started.status_code == 202, started.text
@@ -112,6 +113,9 @@ def test_a_plan_is_cut_in_the_background_and_served(
     summary = client.get(f"/api/plans/{name}").json()
     assert summary["turfs"] and summary["target"]["expression"] == "age >= 30"
     assert (workspace / name / "walklists").is_dir()
+    # Printed on the paper asked for, with the campaign's survey (none set here).
+    assert summary["paper"]["size"] == "Letter" and summary["paper"]["requested"] == "Letter"
+    assert summary["printed_survey"] == []
     assert client.get(f"/plans/{name}").status_code == 200
     # Imported: the dashboard and volunteer links work on it at once.
     progress = client.get(f"/api/plans/{name}/progress").json()
@@ -121,12 +125,15 @@ def test_a_plan_is_cut_in_the_background_and_served(
     assert again.status_code == 409
     bad_name = client.post("/api/plans", json={**body, "name": "../etc"})
     assert bad_name.status_code == 422
+    bad_paper = client.post("/api/plans", json={**body, "name": "other", "paper": "A3"})
+    assert bad_paper.status_code == 422
 
 
 def test_the_page_needs_an_organiser(client: TestClient) -> None:
     page = client.get("/plans/new")
     assert page.status_code == 200
     assert "/static/planner/planner.js" in page.text and "<script>" not in page.text
+    assert '<select id="paper"' in page.text and '<option value="Letter">' in page.text
     assert client.get("/static/planner/planner.js").status_code == 200
     anonymous = TestClient(client.app)
     assert anonymous.get("/plans/new", follow_redirects=False).status_code == 303
