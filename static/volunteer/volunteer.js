@@ -6,10 +6,10 @@
  * used results wait behind "More…" so the common ones stay on screen; "Language barrier" asks
  * which language first. After "Not home" or "Come back" a door stays open ("knock again"): the
  * walk goes on to the doors not knocked yet (and those left open on an earlier day), then back
- * to the open ones, least recently knocked first. Every result is kept in a local outbox (IndexedDB; localStorage if IndexedDB is not
- * available) until the server has acknowledged it. Each result carries an id made here
- * (crypto.randomUUID), and the server stores a given id once, so sending again after a lost
- * answer never counts a door twice. The outbox is sent on load, when the phone comes back
+ * to the open ones, least recently knocked first. Every result is kept in a local outbox
+ * (IndexedDB; localStorage if IndexedDB is not available) until the server has acknowledged it.
+ * Each result carries an id made here (crypto.randomUUID), and the server stores a given id
+ * once, so sending again after a lost answer never counts a door twice. The outbox is sent on load, when the phone comes back
  * online, when the page becomes visible again, after each new result, and on a timer that backs
  * off while sending fails. The service worker (sw.js) keeps the page, its assets and the turf so
  * that the page opens again with no signal.
@@ -714,7 +714,9 @@
       ? renderLanguageQuestion(householdId) : null;
 
     let people = null;
-    if (more && personCodes.length && hh.voters.length) {
+    if (asking) {
+      // Which language: the question and its answers in view; the rest waits for the answer.
+    } else if (more && personCodes.length && hh.voters.length) {
       // "More…": each rarer result about one person, then who (the support rows step aside so
       // the door still fits on screen; "Fewer" brings them back). Given names where they tell
       // the people apart; the button's label always has the whole name.

@@ -248,3 +248,25 @@ def test_not_home_and_come_back_doors_are_walked_back_to_as_knock_again(
     row = site.progress(turf_id)
     assert row["doors_knocked"] == len(doors)
     assert row["status"] == "knock again"
+
+
+def test_more_results_fit_a_desktop_too(
+    chromium: Any, site: Site, demo_plan: BuiltPlan, artifacts: Path
+) -> None:
+    token = site.link(demo_plan.summary["turfs"][3]["turf"])
+    context = chromium.new_context(viewport={"width": 1280, "height": 800}, service_workers="block")
+    page = context.new_page()
+    try:
+        page.goto(f"{site.base}/t/{token}")
+        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        page.click("#next-door")
+        _settle(page)
+        door = page.locator("li.door.open")
+        door.locator("button.more").click()
+        door.locator("button[data-code='language_barrier']").click()
+        page.screenshot(path=str(artifacts / "codes-more-1280x800.png"))
+        assert door.locator("form.ask-language input").is_visible()
+        assert _assert_reachable(page, door) >= 10
+        no_horizontal_overflow(page, 1280)
+    finally:
+        context.close()
