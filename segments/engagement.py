@@ -13,8 +13,11 @@ mean_support,           mean ``support_score`` / ``turnout_score`` of the area's
 mean_turnout            (from ``support_sum``/``support_n`` and ``turnout_sum``/``turnout_n``)
 attempts                result rows (knocks, repeats included)
 doors_knocked           doors with any result, ``inaccessible`` included
-doors_contacted         doors where someone answered: ``refused`` or ``supporter_1..5``
+doors_contacted         doors where someone answered: ``refused``, ``supporter_1..5``,
+                        ``hostile``, ``do_not_contact``
 doors_supporting        contacted doors whose latest answer is a supporting code
+doors_reknock           doors whose latest result leaves them open for another pass
+                        (``not_home``, ``come_back``); the rest of doors_knocked are done
 target_doors_knocked    target doors with any result
 contact_rate            doors_contacted / doors_knocked
 support_rate            doors_supporting / doors_contacted
@@ -25,9 +28,10 @@ Rates are NaN where their denominator is 0 (no results yet, or no target doors).
 
 Results come in as a table, so the app can feed live results: ``household_id``, ``result`` and
 optionally ``timestamp`` (orders repeat knocks; row order otherwise) and ``voter_id`` (accepted,
-not used: rates are per door). The result codes, and which of them are a contact or count as
-support, come from `segments.door_results`: supporter codes follow the VAN 1-5 ID scale, 1 the
-strongest support, so by default ``supporter_1`` and ``supporter_2`` count as support.
+not used: rates are per door). The result codes, and which of them are a contact, count as
+support or leave a door open for another pass, come from `segments.door_results`: supporter
+codes follow the VAN 1-5 ID scale, 1 the strongest support, so by default ``supporter_1`` and
+``supporter_2`` count as support.
 
 Hexagons are our own metric grid (`segments._hexgrid`), not H3: cells are exactly
 `hex_size_m` across in the local UTM zone, so densities are per true km² and the size can be
@@ -60,7 +64,7 @@ from segments._data import (
     utm_crs,
 )
 from segments._errors import SegmentDataError
-from segments.door_results import CONTACT_CODES, RESULT_CODES, SUPPORTING_CODES
+from segments.door_results import CONTACT_CODES, REKNOCK_CODES, RESULT_CODES, SUPPORTING_CODES
 
 __all__ = [
     "CONTACT_CODES",
@@ -86,6 +90,7 @@ COUNT_COLUMNS = (
     "doors_knocked",
     "doors_contacted",
     "doors_supporting",
+    "doors_reknock",
     "target_doors_knocked",
 )
 """Columns that add up: the sum over areas is the total."""
@@ -131,7 +136,8 @@ def door_results(
     -------
     pandas.DataFrame
         Indexed by household id (as text, in order of first appearance): ``attempts``,
-        ``contacted``, ``supporting`` and ``last_result`` (by timestamp, then row order).
+        ``contacted``, ``supporting``, ``last_result`` (by timestamp, then row order) and
+        ``reknock`` (the last result leaves the door open for another pass).
         Rows without a household id are left out.
 
     Raises
@@ -165,6 +171,7 @@ def door_results(
             "contacted": np.bincount(door, weights=contact, minlength=doors) > 0,
             "supporting": latest_answer.astype(bool),
             "last_result": names[last],
+            "reknock": np.isin(last, [RESULT_CODES.index(c) for c in REKNOCK_CODES]),
         },
         index=pd.Index(labels, name="household_id", dtype=object),
     )
@@ -254,6 +261,7 @@ def _aggregate(
             "doors_knocked",
             "doors_contacted",
             "doors_supporting",
+            "doors_reknock",
             "target_doors_knocked",
         ):
             table[name] = np.zeros(areas)
@@ -269,6 +277,7 @@ def _aggregate(
         table["doors_knocked"] = count(door_area)
         table["doors_contacted"] = count(door_area, doors["contacted"].to_numpy()[matched])
         table["doors_supporting"] = count(door_area, doors["supporting"].to_numpy()[matched])
+        table["doors_reknock"] = count(door_area, doors["reknock"].to_numpy()[matched])
         table["target_doors_knocked"] = count(door_area, target_door[door])
     frame = pd.DataFrame(table).astype(
         {c: np.int64 for c in COUNT_COLUMNS if c not in ("support_sum", "turnout_sum")}

@@ -148,6 +148,8 @@ def _display(table: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
             "Mean support": text("mean_support", _score),
             "Mean turnout": text("mean_turnout", _score),
             "Doors knocked": text("doors_knocked", _count),
+            # Not home / come back: knocked, but open for another pass.
+            "Knock again": text("doors_reknock", _count),
             "Contact rate": text("contact_rate", _percent),
             "Support rate": text("support_rate", _percent),
             "Coverage": text("coverage", _percent),

@@ -1,6 +1,9 @@
 """Exports of recorded results in VAN's layouts, for upload to VAN (tab-separated, audited).
 
-- MiniVAN Contact History: one row per voter and result, with the volunteer's notes.
+- MiniVAN Contact History: one row per voter and result (a door result for every voter of the
+  household, a person's result for that voter), its VAN result name, the volunteer's notes and,
+  for a "Language barrier", the language spoken (VAN's layout has no column for it: it leads
+  the notes, ``Language: Spanish``).
 - Survey Response: one row per voter and answered question, and the support level a
   volunteer recorded (Supporter 1-5) as VAN's "Support ID" survey response.
 
@@ -20,6 +23,7 @@ from app.spreadsheet import neutralise
 from app.store.assignments import list_assignments
 from app.store.audit import audit
 from app.store.engine import Database, as_utc
+from app.store.models import Result
 from app.store.results import VoterResult, results_per_voter
 from segments.door_results import by_code
 
@@ -86,6 +90,12 @@ def _canvassed_by(row: VoterResult, canvassers: dict[str, str]) -> str:
     return canvassers.get(row.result.turf_code or "", "") or row.canvassed_by
 
 
+def _notes(result: Result) -> str:
+    """The Notes cell: the language of a language barrier first, then the volunteer's note."""
+    parts = [f"Language: {result.language}" if result.language else "", result.notes or ""]
+    return " ".join("; ".join(p for p in parts if p.strip()).split())
+
+
 def _support_level(code: str) -> str | None:
     """``"1"`` .. ``"5"`` for a supporter result, else None."""
     prefix = "supporter_"
@@ -109,7 +119,7 @@ def minivan_results(db: Database, plan: str, *, user_id: int | None) -> str:
                 as_utc(row.result.received_at).strftime("%m/%d/%Y"),
                 "Canvass Planner",
                 plan,
-                " ".join((row.result.notes or "").split()),
+                _notes(row.result),
             ]
             for row in _results(db, plan)
         ),

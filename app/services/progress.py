@@ -1,5 +1,10 @@
 """How canvassing is going: a plan's stored voters and results as engagement tables.
 
+A door is done when its latest result is final; after "Not home" or "Come back"
+(`segments.door_results.REKNOCK_CODES`) it stays open for another pass: ``doors_done`` counts
+the first, ``doors_reknock`` the second, and a turf whose every door is knocked but some are
+open is "knock again", not "done".
+
 The manager dashboard reads these live from the database: one row per turf (its progress)
 and per precinct, and the whole plan's totals, computed by `segments.engagement` so every
 rate is a ratio of counts that add up (see that module for the columns).
@@ -23,6 +28,8 @@ from segments.engagement import engagement_by_precinct, engagement_totals
 TABLE_COLUMNS = (
     "target_households",
     "doors_knocked",
+    "doors_done",
+    "doors_reknock",
     "doors_contacted",
     "doors_supporting",
     "coverage",
@@ -123,7 +130,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+TURF_STATUSES = ("not started", "in progress", "knock again", "done")
+"""A turf's status: no door knocked; some not knocked yet; every door knocked but some open
+for another pass (not home, come back); every door has a final result."""
+
+
+def turf_status(*, doors: int, knocked: int, reknock: int) -> str:
+    """The status (one of `TURF_STATUSES`) of a turf with ``doors`` doors.
+
+    Examples
+    --------
+    >>> turf_status(doors=40, knocked=40, reknock=6)
+    'knock again'
+    """
+    if not knocked:
+        return "not started"
+    if knocked < doors:
+        return "in progress"
+    return "knock again" if reknock else "done"
+
+
+def _with_done(table: pd.DataFrame) -> pd.DataFrame:
+    """``doors_done``: knocked doors whose latest result is final."""
+    return table.assign(doors_done=table["doors_knocked"] - table["doors_reknock"])
+
+
 def _rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    table = _with_done(table)
     return [
         {key: str(index), **{column: _plain(row[column]) for column in TABLE_COLUMNS}}
         for index, row in table.iterrows()
@@ -146,15 +179,16 @@ def progress_report(activity: PlanActivity) -> dict[str, Any]:
             row["precinct"] = str(facts["precinct"])
             row["minutes"] = round(float(facts["minutes"]), 1)
             row["walk_m"] = round(float(facts["walk_m"]), 0)
-        knocked, doors = row["doors_knocked"], row["target_households"]
-        row["status"] = (
-            "not started" if not knocked else "done" if knocked >= doors else "in progress"
+        row["status"] = turf_status(
+            doors=row["target_households"],
+            knocked=row["doors_knocked"],
+            reknock=row["doors_reknock"],
         )
     last = activity.results["timestamp"].max() if len(activity.results) else None
+    totals = engagement_totals(activity.voters, results)
+    totals["doors_done"] = totals["doors_knocked"] - totals["doors_reknock"]
     return {
-        "totals": {
-            key: _plain(value) for key, value in engagement_totals(activity.voters, results).items()
-        },
+        "totals": {key: _plain(value) for key, value in totals.items()},
         "turfs": turfs,
         "precincts": _rows(by_precinct, "precinct"),
         "results": len(activity.results),

@@ -208,6 +208,8 @@ class Result(Base):
     code: Mapped[str] = mapped_column(String(40))
     answers: Mapped[dict[str, Any]]
     notes: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(40))
+    """The language asked for with a ``language_barrier`` result (else None)."""
     turf_code: Mapped[str] = mapped_column(String(100))
     link_id: Mapped[int | None] = mapped_column(
         ForeignKey("volunteer_links.id", ondelete="SET NULL")

@@ -16,9 +16,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.store.engine import Database, as_utc, utcnow
 from app.store.links import LinkGrant, LinkInfo, check_link
 from app.store.models import Household, Plan, Result, Stop, Turf, VolunteerLink, Voter
-from segments.door_results import RESULT_CODES
+from segments.door_results import DOOR_RESULTS, LANGUAGE_MAX, RESULT_CODES
 
 CODES = frozenset(RESULT_CODES)
+LANGUAGE_CODES = frozenset(r.code for r in DOOR_RESULTS if r.asks_language)
+"""Codes recorded with the language the door speaks (``language_barrier``)."""
 
 
 class ResultRejectedError(ValueError):
@@ -41,6 +43,8 @@ class NewResult:
     voter_id: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     notes: str = ""
+    language: str | None = None
+    """With a ``language_barrier`` result: the language spoken at the door (blank: not known)."""
 
 
 def turf_households(db: Database, plan_id: int, turf_code: str) -> dict[str, int]:
@@ -128,12 +132,31 @@ def household_cache(db: Database) -> TurfHouseholdCache:
         return cache
 
 
+def _language(item: NewResult) -> str | None:
+    """The result's language as stored: trimmed, None when blank."""
+    return " ".join((item.language or "").split()) or None
+
+
 def _code_problems(results: Sequence[NewResult]) -> list[str]:
-    return [
-        f"results[{i}].code: unknown response code {item.code!r}"
-        for i, item in enumerate(results)
-        if item.code not in CODES
-    ]
+    """What is wrong with the codes (and the languages that go with them) of ``results``."""
+    problems: list[str] = []
+    for i, item in enumerate(results):
+        language = _language(item)
+        if item.code not in CODES:
+            problems.append(
+                f"results[{i}].code: unknown response code {item.code!r}; "
+                f"use one of {', '.join(RESULT_CODES)}"
+            )
+        elif language is not None and item.code not in LANGUAGE_CODES:
+            problems.append(
+                f"results[{i}].language: only a {' or '.join(sorted(LANGUAGE_CODES))} result "
+                f"has a language, not {item.code!r}"
+            )
+        if language is not None and len(language) > LANGUAGE_MAX:
+            problems.append(
+                f"results[{i}].language: at most {LANGUAGE_MAX} characters, got {len(language)}"
+            )
+    return problems
 
 
 def _store(
@@ -191,6 +214,7 @@ def _store(
                 "code": item.code,
                 "answers": dict(item.answers),
                 "notes": item.notes,
+                "language": _language(item),
                 "turf_code": turf_code,
                 "link_id": link_id,
                 "recorded_at": as_utc(item.recorded_at),
@@ -264,7 +288,12 @@ def turf_results(db: Database, plan_id: int, turf_code: str) -> list[dict[str, A
     with db.reading() as session:
         rows = session.execute(
             select(
-                Result.client_id, Household.key, Result.voter_code, Result.code, Result.recorded_at
+                Result.client_id,
+                Household.key,
+                Result.voter_code,
+                Result.code,
+                Result.language,
+                Result.recorded_at,
             )
             .join(Household, Household.id == Result.household_id)
             .join(Stop, Stop.id == Household.stop_id)
@@ -278,9 +307,10 @@ def turf_results(db: Database, plan_id: int, turf_code: str) -> list[dict[str, A
             "household_id": key,
             "voter_id": voter,
             "code": code,
+            "language": language,
             "recorded_at": as_utc(recorded_at).isoformat(),
         }
-        for client_id, key, voter, code, recorded_at in rows
+        for client_id, key, voter, code, language, recorded_at in rows
     ]
 
 

@@ -9,9 +9,12 @@
   const table = document.getElementById("turfs");
   const notice = document.getElementById("notice");
   const tools = document.getElementById("tools");
-  // The same colours as organiser.css (--not-started, --in-progress, --done, --picked).
-  const STATUSES = ["not started", "in progress", "done"];
-  const STATUS_COLOURS = { "not started": "#5f6b7d", "in progress": "#c96a00", done: "#1e7b34" };
+  // The same colours as organiser.css (--not-started, --in-progress, --knock-again, --done,
+  // --picked). "knock again": every door knocked, some not home / come back (open for a pass).
+  const STATUSES = ["not started", "in progress", "knock again", "done"];
+  const STATUS_COLOURS = {
+    "not started": "#5f6b7d", "in progress": "#c96a00", "knock again": "#7a3fb0", done: "#1e7b34",
+  };
   const PICKED = "#111827";
 
   let me = null; // {username, role, csrf_token} when logged in
@@ -21,7 +24,7 @@
   let turfLayer = null;
   const layers = new Map(); // turf id -> Leaflet layer of its outline
   const labels = new Map(); // turf id -> Leaflet marker showing its id
-  const statusOf = new Map(); // turf id -> "not started" | "in progress" | "done"
+  const statusOf = new Map(); // turf id -> one of STATUSES
   let legend = null; // the legend's element
 
   function el(tag, props, children) {
@@ -91,8 +94,15 @@
         const line = row(t.turf);
         if (!line) continue;
         const cell = line.querySelector("[data-field='status']");
-        cell.replaceChildren(el("span", { class: "dot", "aria-hidden": "true" }),
-          t.status + " · " + t.doors_knocked + "/" + t.target_households);
+        // Doors done (a final result) of the turf's doors, and those open for another pass.
+        const done = t.doors_done === undefined ? t.doors_knocked : t.doors_done;
+        const again = t.doors_reknock || 0;
+        const parts = [el("span", { class: "dot", "aria-hidden": "true" }),
+          t.status + " · " + done + "/" + t.target_households];
+        if (again) parts.push(el("small", { class: "again", text: again + " to knock again" }));
+        cell.replaceChildren.apply(cell, parts);
+        cell.title = done + " of " + t.target_households + " doors done" +
+          (again ? ", " + again + " to knock again (not home, come back)" : "");
         line.dataset.status = t.status;
         statusOf.set(t.turf, t.status);
       }

@@ -2,10 +2,14 @@
  *
  * Shows one turf (map + doors in walking order), records a result with one tap: per door for
  * "not home", "refused", "moved" and the like, per voter for a support level (Supporter 1-5),
- * and keeps every result in a local outbox (IndexedDB; localStorage if IndexedDB is not
- * available) until the server has acknowledged it. Each result carries an id made here
- * (crypto.randomUUID), and the server stores a given id once, so sending again after a lost
- * answer never counts a door twice. The outbox is sent on load, when the phone comes back
+ * "deceased" and "do not contact" (the server says which: response_codes[].per_person). Rarely
+ * used results wait behind "More…" so the common ones stay on screen; "Language barrier" asks
+ * which language first. After "Not home" or "Come back" a door stays open ("knock again"): the
+ * walk goes on to the doors not knocked yet (and those left open on an earlier day), then back
+ * to the open ones, least recently knocked first. Every result is kept in a local outbox
+ * (IndexedDB; localStorage if IndexedDB is not available) until the server has acknowledged it.
+ * Each result carries an id made here (crypto.randomUUID), and the server stores a given id
+ * once, so sending again after a lost answer never counts a door twice. The outbox is sent on load, when the phone comes back
  * online, when the page becomes visible again, after each new result, and on a timer that backs
  * off while sending fails. The service worker (sw.js) keeps the page, its assets and the turf so
  * that the page opens again with no signal.
@@ -29,10 +33,16 @@
   const RETRY_MIN_MS = 2000;
   const RETRY_MAX_MS = 60000;
   const NOTES_MAX = 1000;
+  const LANGUAGE_MAX = 40;
   const ARMING_MS = 500;
-  // Results about one person rather than the door: a support level is never recorded for a
-  // whole household by one tap.
-  const PER_VOTER = /^supporter_/;
+  // Offered when the volunteer is asked which language; the ones used on this phone come first.
+  const LANGUAGES = ["Spanish", "Chinese", "Vietnamese", "Arabic", "Tagalog", "Korean", "Russian",
+    "Somali", "French", "Haitian Creole", "Portuguese"];
+  // Results about one person rather than the door (a support level is never recorded for a whole
+  // household by one tap). Older servers did not say: then only the support levels are.
+  function perPerson(c) {
+    return c.per_person === undefined ? /^supporter_/.test(c.code) : Boolean(c.per_person);
+  }
 
   const state = {
     turf: null,
@@ -40,6 +50,8 @@
     open: null, // household_id of the door whose buttons are shown
     lastRecorded: null, // client_id of the result the header's "Recorded:" line tells about
     noteOpen: new Set(),
+    more: new Set(), // household_ids whose "More…" results are shown
+    asking: null, // {household, code}: the language question shown for this door
     answers: new Map(), // household_id -> {question id: choice} for the next result
     linkGone: false,
     arming: null, // {household, until}: a door just opened by a result, briefly inert
@@ -49,6 +61,7 @@
   const households = new Map(); // household_id -> {household, stop}
   const order = []; // household_ids in walking order
   const codeLabels = new Map();
+  const reknock = new Set(); // codes after which a door stays open: not home, come back
 
   // ---------------------------------------------------------------- small helpers
 
@@ -204,9 +217,40 @@
       .sort(function (a, b) { return a.recorded_at < b.recorded_at ? -1 : 1; });
   }
 
-  function nextDoor() {
-    for (const id of order) if (!latestFor(id).door) return id;
-    return null;
+  function today() {
+    const d = new Date();
+    return d.getFullYear() + "-" + d.getMonth() + "-" + d.getDate();
+  }
+
+  function dayOf(iso) {
+    const d = new Date(iso);
+    return d.getFullYear() + "-" + d.getMonth() + "-" + d.getDate();
+  }
+
+  function openness(householdId) {
+    // "todo": not knocked (or left open on an earlier day: a later visit knocks again);
+    // "again": left open today (not home, come back); "done": a final result.
+    const door = latestFor(householdId).door;
+    if (!door) return "todo";
+    if (!reknock.has(door.code)) return "done";
+    return dayOf(door.recorded_at) === today() ? "again" : "todo";
+  }
+
+  function nextDoor(skip) {
+    // First the doors still to do, in walking order; then back to the ones left open today,
+    // the least recently knocked first (so "not home" twice does not loop on one door).
+    for (const id of order) if (id !== skip && openness(id) === "todo") return id;
+    let best = null;
+    let when = null;
+    for (const id of order) {
+      if (id === skip || openness(id) !== "again") continue;
+      const at = latestFor(id).door.recorded_at;
+      if (best === null || at < when) {
+        best = id;
+        when = at;
+      }
+    }
+    return best;
   }
 
   let lastTap = { household: null, voter: null, code: null, at: 0 };
@@ -220,7 +264,7 @@
     });
   }
 
-  async function record(householdId, code, voterId) {
+  async function record(householdId, code, voterId, language) {
     // A double tap on the same button is one result.
     const now = Date.now();
     voterId = voterId || null;
@@ -240,6 +284,9 @@
       status: "waiting",
     };
     if (notes) result.notes = notes;
+    if (language) result.language = language;
+    state.asking = null;
+    state.more.delete(householdId);
     const answers = state.answers.get(householdId);
     if (answers && Object.keys(answers).length) result.answers = answers;
     state.answers.delete(householdId);
@@ -251,7 +298,7 @@
     if (doorFinished(householdId, voterId)) {
       // The door is done: open the next one. It opens where the finger was, so it ignores
       // taps for a moment: a double tap does not record it too.
-      const next = nextDoor();
+      const next = nextDoor(householdId);
       state.open = next;
       state.arming = { household: next, until: now + ARMING_MS };
       setTimeout(renderAll, ARMING_MS + 20);
@@ -306,6 +353,7 @@
               recorded_at: r.recorded_at,
             };
             if (r.notes) out.notes = r.notes;
+            if (r.language) out.language = r.language;
             if (r.answers) out.answers = r.answers;
             return out;
           }),
@@ -453,7 +501,11 @@
       }
     }
     codeLabels.clear();
-    for (const c of turf.response_codes) codeLabels.set(c.code, c.label);
+    reknock.clear();
+    for (const c of turf.response_codes) {
+      codeLabels.set(c.code, c.label);
+      if (c.reknock) reknock.add(c.code);
+    }
     for (const r of turf.results || []) {
       const mine = state.results.get(r.client_id);
       if (mine) {
@@ -483,6 +535,12 @@
       .join(", ");
   }
 
+  function resultText(r) {
+    // "Language barrier (Somali)": the label, and the language when one was given.
+    const label = codeLabels.get(r.code) || r.code;
+    return r.language ? label + " (" + r.language + ")" : label;
+  }
+
   function statusText(r) {
     if (r.status === "synced") return "✓ sent";
     if (r.status === "rejected") return "⚠ not accepted";
@@ -506,14 +564,17 @@
     const hh = entry.household;
     const latest = latestFor(householdId);
     const status = doorStatus(householdId);
+    const open = openness(householdId);
     const isOpen = state.open === householdId;
     const label = hh.unit ? hh.unit : "Door";
     const names = hh.voters.map(voterName).join(", ");
 
     const summary = latest.door
       ? el("span", { className: "state " + status }, [
-        codeLabels.get(latest.door.code) || latest.door.code,
+        householdId === nextId ? "Next door: " : "",
+        resultText(latest.door),
         latest.door.voter_id ? " (" + whoOf(hh, latest.door.voter_id) + ")" : "",
+        open !== "done" ? el("span", { className: "again", text: " · knock again" }) : "",
         " · ",
         statusText(latest.door),
       ])
@@ -543,6 +604,7 @@
       id: "door-" + householdId,
       "data-household": householdId,
       "data-status": status,
+      "data-open": open,
       inert: arming,
     }, [head]);
 
@@ -550,29 +612,129 @@
     return item;
   }
 
-  function codeButton(householdId, c, voter) {
-    const short = voter ? shortLabel(c) : c.label;
+  function codeButton(householdId, c, voter, short) {
     return el("button", {
       type: "button",
       className: "code code-" + c.code,
       "data-code": c.code,
       "data-voter": voter ? voter.voter_id : null,
       "aria-label": voter ? c.label + " for " + voterName(voter) : null,
-      on: { click: function () { record(householdId, c.code, voter ? voter.voter_id : null); } },
-    }, [short]);
+      on: {
+        click: function () {
+          if (c.asks_language) {
+            // Which language? asked first, under the buttons; recorded from there.
+            state.asking = { household: householdId, code: c.code, voter: voter ? voter.voter_id : null };
+            renderAll();
+            const box = document.getElementById("language-" + householdId);
+            if (box) box.focus({ preventScroll: true });
+            return;
+          }
+          record(householdId, c.code, voter ? voter.voter_id : null);
+        },
+      },
+    }, [short ? shortLabel(c) : c.label]);
+  }
+
+  function recentLanguages() {
+    // Languages named on this phone, most recent first, then the usual ones.
+    const used = Array.from(state.results.values())
+      .filter(function (r) { return r.language; })
+      .sort(function (a, b) { return a.recorded_at < b.recorded_at ? 1 : -1; })
+      .map(function (r) { return r.language; });
+    return Array.from(new Set(used.concat(LANGUAGES)));
+  }
+
+  function renderLanguageQuestion(householdId) {
+    const ask = state.asking;
+    const label = codeLabels.get(ask.code) || ask.code;
+    const id = "language-" + householdId;
+    const recent = recentLanguages();
+    const submit = function () {
+      const input = document.getElementById(id);
+      const language = input ? input.value.split(/\s+/).join(" ").trim().slice(0, LANGUAGE_MAX) : "";
+      record(householdId, ask.code, ask.voter, language);
+    };
+    return el("form", {
+      className: "ask-language",
+      "aria-label": "Which language?",
+      on: { submit: function (event) { event.preventDefault(); submit(); } },
+    }, [
+      el("label", { className: "note", for: id }, ["Which language do they speak?"]),
+      el("input", {
+        id: id, type: "text", maxlength: LANGUAGE_MAX, list: id + "-list", autocomplete: "off",
+        autocapitalize: "words", enterkeyhint: "done", placeholder: "e.g. " + recent[0],
+      }),
+      el("datalist", { id: id + "-list" }, recent.map(function (name) { return el("option", { value: name }); })),
+      el("div", { className: "choices" }, recent.slice(0, 3).map(function (name) {
+        return el("button", {
+          type: "button", className: "chip", "data-language": name,
+          on: { click: function () { record(householdId, ask.code, ask.voter, name); } },
+        }, [name]);
+      })),
+      el("div", { className: "ask-actions" }, [
+        el("button", {
+          type: "submit", className: "code record-language", "data-record": ask.code,
+          "aria-label": "Record " + label,
+        }, ["Record"]),
+        el("button", {
+          type: "button", className: "add-note",
+          on: { click: function () { state.asking = null; renderAll(); } },
+        }, ["Cancel"]),
+      ]),
+    ]);
   }
 
   function renderDoorBody(householdId, hh, latest) {
-    const doorCodes = state.turf.response_codes.filter(function (c) { return !PER_VOTER.test(c.code); });
-    const voterCodes = state.turf.response_codes.filter(function (c) { return PER_VOTER.test(c.code); });
+    const codes = state.turf.response_codes;
+    const more = state.more.has(householdId);
+    const shown = function (c) { return more || c.group !== "more"; };
+    const doorCodes = codes.filter(function (c) { return !perPerson(c) && shown(c); });
+    // A person's row: the support scale, and behind "More…" the rarer ones (deceased, ...).
+    const scaleCodes = codes.filter(function (c) { return perPerson(c) && c.group !== "more"; });
+    const personCodes = codes.filter(function (c) { return perPerson(c) && c.group === "more"; });
+    const hasMore = codes.some(function (c) { return c.group === "more"; });
 
+    const toggle = hasMore
+      ? el("button", {
+        type: "button",
+        className: "more",
+        "aria-expanded": more ? "true" : "false",
+        on: {
+          click: function () {
+            if (more) state.more.delete(householdId);
+            else state.more.add(householdId);
+            renderAll();
+          },
+        },
+      }, [more ? "Fewer" : "More…"])
+      : null;
     const door = el("div", { className: "codes door-codes", role: "group", "aria-label": "Result for the whole door" },
-      doorCodes.map(function (c) { return codeButton(householdId, c, null); }));
+      doorCodes.map(function (c) { return codeButton(householdId, c, null, false); }));
+    const asking = state.asking && state.asking.household === householdId
+      ? renderLanguageQuestion(householdId) : null;
 
     let people = null;
-    if (voterCodes.length && hh.voters.length) {
+    if (asking) {
+      // Which language: the question and its answers in view; the rest waits for the answer.
+    } else if (more && personCodes.length && hh.voters.length) {
+      // "More…": each rarer result about one person, then who (the support rows step aside so
+      // the door still fits on screen; "Fewer" brings them back). Given names where they tell
+      // the people apart; the button's label always has the whole name.
+      const given = hh.voters.map(function (v) { return voterName(v).split(" ")[0]; });
+      const short = new Set(given).size === given.length ? given : hh.voters.map(voterName);
+      people = el("div", { className: "people more-people" }, personCodes.map(function (c) {
+        return el("div", { className: "person-code", role: "group", "aria-label": c.label + ": who?" }, [
+          el("p", { className: "hint" }, [c.label + " ", el("small", { text: "— who?" })]),
+          el("div", { className: "codes person-more" }, hh.voters.map(function (voter, i) {
+            const button = codeButton(householdId, c, voter, false);
+            button.replaceChildren(short[i]);
+            return button;
+          })),
+        ]);
+      }));
+    } else if (scaleCodes.length && hh.voters.length) {
       people = el("div", { className: "people" }, [
-        el("p", { className: "hint" }, scaleHint(voterCodes)),
+        el("p", { className: "hint" }, scaleHint(scaleCodes)),
       ].concat(hh.voters.map(function (voter) {
         const mine = latest.voters.get(voter.voter_id);
         return el("div", {
@@ -584,9 +746,9 @@
           el("p", { className: "voter-name" }, [
             el("b", { text: voterName(voter) }),
             voterFacts(voter) ? el("small", { text: " " + voterFacts(voter) }) : null,
-            mine ? el("span", { className: "voter-result " + mine.status, text: " · " + (codeLabels.get(mine.code) || mine.code) }) : null,
+            mine ? el("span", { className: "voter-result " + mine.status, text: " · " + resultText(mine) }) : null,
           ]),
-          el("div", { className: "codes scale" }, voterCodes.map(function (c) { return codeButton(householdId, c, voter); })),
+          el("div", { className: "codes scale" }, scaleCodes.map(function (c) { return codeButton(householdId, c, voter, true); })),
         ]);
       })));
     }
@@ -617,7 +779,7 @@
       ? el("ol", { className: "history", "aria-label": "Recorded here" }, history.map(function (r) {
         const whom = r.voter_id ? whoOf(hh, r.voter_id) : "whole door";
         return el("li", { className: r.status, "data-client-id": r.client_id }, [
-          timeOf(r.recorded_at), " ", el("b", { text: codeLabels.get(r.code) || r.code }),
+          timeOf(r.recorded_at), " ", el("b", { text: resultText(r) }),
           " — ", whom, answerText(r), r.notes ? " — “" + r.notes + "”" : "", " · ", statusText(r),
         ]);
       }))
@@ -627,13 +789,14 @@
       ? el("p", { className: "hint", text: "Survey (optional): the answers go with the next result you tap here." })
       : null;
     return el("div", { className: "door-body", id: "door-body-" + householdId }, [
-      el("p", { className: "hint", text: "Result for the whole door" }), door, people, extras, survey, note, log,
+      el("div", { className: "codes-head" }, [el("p", { className: "hint", text: "Result for the whole door" }), toggle]),
+      door, asking, people, extras, survey, note, log,
     ]);
   }
 
   function shortLabel(c) {
     // "Supporter 1" .. "Supporter 5" show as 1 .. 5 on a voter's row; the row says the rest.
-    const prefix = commonPrefix(state.turf.response_codes.filter(function (x) { return PER_VOTER.test(x.code); }));
+    const prefix = commonPrefix(state.turf.response_codes.filter(function (x) { return perPerson(x) && x.group !== "more"; }));
     const rest = c.label.slice(prefix.length).trim();
     return rest || c.label;
   }
@@ -705,7 +868,7 @@
 
     const parts = [];
     for (const stop of state.turf.stops) {
-      const done = stop.households.filter(function (h) { return latestFor(h.household_id).door; }).length;
+      const done = stop.households.filter(function (h) { return openness(h.household_id) === "done"; }).length;
       const header = el("h2", { className: "stop-head" }, [
         el("span", { className: "seq", text: String(stop.sequence) }),
         el("span", { className: "address", text: stop.address }),
@@ -760,11 +923,18 @@
 
   function renderProgress() {
     const total = order.length;
-    const done = order.filter(function (id) { return latestFor(id).door; }).length;
-    document.getElementById("progress").textContent = done + " of " + plural(total, "door") + " done";
+    const done = order.filter(function (id) { return openness(id) === "done"; }).length;
+    const again = order.filter(function (id) { return openness(id) !== "done" && latestFor(id).door; }).length;
+    const box = document.getElementById("progress");
+    box.replaceChildren(done + " of " + plural(total, "door") + " done",
+      again ? el("small", { className: "again", text: again + " to knock again" }) : "");
+    box.dataset.done = String(done);
+    box.dataset.again = String(again);
     const next = document.getElementById("next-door");
-    next.disabled = done === total;
-    next.textContent = done === total ? "All doors done" : "Next door";
+    const upcoming = nextDoor();
+    next.disabled = upcoming === null;
+    next.textContent = done === total ? "All doors done"
+      : upcoming !== null && openness(upcoming) === "again" ? "Knock again" : "Next door";
   }
 
   function placeOf(householdId) {
@@ -792,7 +962,7 @@
     const entry = households.get(r.household_id);
     const whom = r.voter_id && entry ? " for " + whoOf(entry.household, r.voter_id) : "";
     const where = entry ? " at " + placeOf(r.household_id) : "";
-    box.textContent = "Recorded: " + (codeLabels.get(r.code) || r.code) + whom + where + " · " + statusText(r);
+    box.textContent = "Recorded: " + resultText(r) + whom + where + " · " + statusText(r);
     box.className = "recorded " + r.status;
     box.dataset.clientId = r.client_id;
     box.dataset.status = r.status;
@@ -869,7 +1039,7 @@
         riseOnHover: true,
       }).addTo(map);
       marker.on("click", function () {
-        const first = stop.households.find(function (h) { return !latestFor(h.household_id).door; }) ||
+        const first = stop.households.find(function (h) { return openness(h.household_id) !== "done"; }) ||
           stop.households[0];
         if (first) {
           state.open = first.household_id;
@@ -899,7 +1069,7 @@
     const nextId = nextDoor();
     const nextStop = nextId ? households.get(nextId).stop.stop_id : null;
     mapState.markers.forEach(function (entry, stopId) {
-      const done = entry.stop.households.every(function (h) { return latestFor(h.household_id).door; });
+      const done = entry.stop.households.every(function (h) { return openness(h.household_id) === "done"; });
       const kind = stopId === nextStop ? "is-next" : done ? "done" : "";
       if (entry.kind !== kind) {
         entry.kind = kind;

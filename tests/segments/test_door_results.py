@@ -9,6 +9,7 @@ from segments import engagement
 from segments.door_results import (
     CONTACT_CODES,
     DOOR_RESULTS,
+    PER_PERSON_CODES,
     REKNOCK_CODES,
     RESULT_CODES,
     SUPPORTING_CODES,
@@ -132,3 +133,45 @@ def test_only_unreached_doors_stay_open_for_another_pass() -> None:
     assert {"not_home", "come_back"} == REKNOCK_CODES
     # A person who answered, moved away or died is never knocked again.
     assert not REKNOCK_CODES & CONTACT_CODES
+
+
+def test_a_persons_results_are_recorded_for_that_person_and_door_results_for_the_door() -> None:
+    assert {*SUPPORTERS, "deceased", "do_not_contact"} == PER_PERSON_CODES
+    # Nobody home, come back, vacant: about the door, never one person.
+    for code in ("not_home", "come_back", "vacant", "moved", "refused", "language_barrier"):
+        assert not by_code(code).per_person
+    assert [r.code for r in DOOR_RESULTS if r.asks_language] == ["language_barrier"]
+
+
+def test_engagement_counts_doors_open_for_another_pass_by_their_latest_result() -> None:
+    results = pd.DataFrame(
+        {
+            "household_id": ["A", "A", "B", "C", "D", "D", "E"],
+            "result": [
+                "not_home",
+                "supporter_1",
+                "come_back",
+                "deceased",
+                "refused",
+                "not_home",
+                "language_barrier",
+            ],
+            "timestamp": [
+                "2026-11-01T10:00Z",
+                "2026-11-02T10:00Z",
+                "2026-11-01T10:00Z",
+                "2026-11-01T10:00Z",
+                "2026-11-01T10:00Z",
+                "2026-11-02T10:00Z",
+                "2026-11-01T10:00Z",
+            ],
+        }
+    )
+    doors = engagement.door_results(results)
+    # A answered on the second pass; D was talked to, then found not home: still open.
+    assert doors["reknock"].to_dict() == {"A": False, "B": True, "C": False, "D": True, "E": False}
+    voters = pd.DataFrame({"household_id": ["A", "B", "C", "D", "E", "F"], "precinct": "P1"})
+    totals = engagement.engagement_totals(voters, results, target=None)
+    assert (totals["doors_knocked"], totals["doors_reknock"]) == (5, 2)
+    table = engagement.engagement_by_precinct(voters, results, target=None)
+    assert int(table.loc["P1", "doors_reknock"]) == 2

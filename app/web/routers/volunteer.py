@@ -20,18 +20,22 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import GoneError
-from app.fields import Name, Text
+from app.fields import Name, Text, no_nul
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
 from app.store.results import NewResult, post_results, turf_results
 from app.store.walk import turf_walk
 from app.web.deps import Services
 from app.web.errors import ASK_FOR_A_NEW_LINK
-from segments.door_results import DOOR_RESULTS
+from segments.door_results import DOOR_RESULTS, LANGUAGE_MAX, DoorResult
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
 PAGE_TEMPLATE = "volunteer.html"
+RARELY_USED = frozenset(
+    {"inaccessible", "vacant", "language_barrier", "hostile", "deceased", "do_not_contact"}
+)
+"""Results the phone keeps behind "More…": the common ones stay one tap away, on screen."""
 
 
 def _plausible_time(moment: datetime) -> datetime:
@@ -53,6 +57,12 @@ class ResultIn(BaseModel):
     code: Name = Field(description="a response code from the turf's response_codes")
     answers: dict[Name, Text] = Field(default_factory=dict, max_length=50)
     notes: Text = ""
+    language: (
+        Annotated[str, StringConstraints(max_length=LANGUAGE_MAX), AfterValidator(no_nul)] | None
+    ) = Field(
+        default=None,
+        description="with a language_barrier result: the language spoken at the door",
+    )
     recorded_at: Annotated[datetime, AfterValidator(_plausible_time)]
 
 
@@ -110,10 +120,30 @@ class StopOut(BaseModel):
 
 
 class ResponseCode(BaseModel):
-    """A response code and its label."""
+    """A response code, its label and how the phone offers it."""
 
     code: str
     label: str
+    per_person: bool = Field(
+        default=False, description="recorded for one voter (support level, deceased, ...)"
+    )
+    reknock: bool = Field(
+        default=False, description="the door stays open for another pass (not home, come back)"
+    )
+    asks_language: bool = Field(default=False, description="asks which language is spoken")
+    group: str = Field(default="main", description='"main" (always shown) or "more"')
+
+    @classmethod
+    def of(cls, result: DoorResult) -> ResponseCode:
+        """How the phone shows ``result``."""
+        return cls(
+            code=result.code,
+            label=result.label,
+            per_person=result.per_person,
+            reknock=result.reknock,
+            asks_language=result.asks_language,
+            group="more" if result.code in RARELY_USED else "main",
+        )
 
 
 class StoredResult(BaseModel):
@@ -123,6 +153,7 @@ class StoredResult(BaseModel):
     household_id: str
     voter_id: str | None
     code: str
+    language: str | None = None
     recorded_at: str
 
 
@@ -195,7 +226,7 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
             "expires_at": link.expires_at.isoformat(),
             "turf": walk["turf"],
             "fields": list(link.fields),
-            "response_codes": [{"code": r.code, "label": r.label} for r in DOOR_RESULTS],
+            "response_codes": [ResponseCode.of(r) for r in DOOR_RESULTS],
             "questions": _questions(services.survey),
             "stops": walk["stops"],
             "results": turf_results(services.db, link.plan_id, link.turf_code),
@@ -230,6 +261,7 @@ async def volunteer_results(token: str, body: ResultsIn, services: Services) -> 
                 code=r.code,
                 answers=r.answers,
                 notes=r.notes,
+                language=r.language,
                 recorded_at=r.recorded_at,
             )
             for r in body.results

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app.outputs.heatmaps import heat_map
 from app.settings import Settings
 from app.web.app import create_app
+from segments.door_results import RESULT_CODES
 from tests.app.conftest import BuiltPlan
 
 URL = re.compile(r"https?://[^\s\"'<>)]+")
@@ -84,7 +85,8 @@ def test_results_add_rate_layers(demo_plan: BuiltPlan, tmp_path: Path) -> None:
     results = pd.DataFrame(
         {
             "household_id": doors,
-            "result": np.resize(["not_home", "supporter_1", "refused", "supporter_4"], len(doors)),
+            # Every result code a phone can send, the newer ones included.
+            "result": np.resize(RESULT_CODES, len(doors)),
         }
     )
     fmap = heat_map(plan.voters, precincts=plan.precincts, stops=plan.stops, results=results)
@@ -96,6 +98,9 @@ def test_results_add_rate_layers(demo_plan: BuiltPlan, tmp_path: Path) -> None:
         assert layer in html
     rates = re.findall(r'"Contact rate": "(\d+)%"', html)
     assert rates and all(0 < int(rate) <= 100 for rate in rates)
+    # Not home and come back doors are knocked but open: counted apart in every tooltip.
+    again = [int(n) for n in re.findall(r'"Knock again": "(\d+)"', html)]
+    assert again and sum(again) > 0
 
 
 def test_heat_page_without_precincts_or_targets(demo_plan: BuiltPlan, tmp_path: Path) -> None:

@@ -123,7 +123,13 @@ def test_the_dashboard_fits_the_screen_and_reads_local_times(
             assert box["x"] + box["width"] <= viewport["width"]
         # Every figure of a turf is on screen, labelled.
         row = page.locator(f"#turfs tr[data-turf='{turfs[0]}']")
-        for field in ("target_households", "doors_knocked", "coverage", "support_rate"):
+        for field in (
+            "target_households",
+            "doors_knocked",
+            "doors_reknock",
+            "coverage",
+            "support_rate",
+        ):
             cell = row.locator(f"[data-field='{field}']").bounding_box()
             assert cell is not None and cell["x"] + cell["width"] <= viewport["width"]
         assert row.locator("[data-field='status']").inner_text() == "in progress"

@@ -224,10 +224,15 @@ def test_a_manager_sees_the_plan_page_read_only(chromium: Any, site: tuple[str, 
 
 DESKTOP = {"width": 1280, "height": 800}
 SIZES = pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1280x800"])
-COLOURS = {"not started": "#5f6b7d", "in progress": "#c96a00", "done": "#1e7b34"}
+COLOURS = {
+    "not started": "#5f6b7d",
+    "in progress": "#c96a00",
+    "knock again": "#7a3fb0",
+    "done": "#1e7b34",
+}
 
 
-def _knock(base: str, app: Any, turf: str, every_door: bool) -> None:
+def _knock(base: str, app: Any, turf: str, every_door: bool, code: str = "not_home") -> None:
     """Results on a turf through its volunteer link: one door, or every door."""
     token = create_volunteer_link(app.state.services.db, "demo", turf)
     with urllib.request.urlopen(f"{base}/api/v/{token}/turf", timeout=10) as answer:
@@ -236,7 +241,7 @@ def _knock(base: str, app: Any, turf: str, every_door: bool) -> None:
         {
             "client_id": uuid.uuid4().hex,
             "household_id": door,
-            "code": "not_home",
+            "code": code,
             "recorded_at": "2026-12-03T07:53:00.511000+00:00",
         }
         for door in (doors if every_door else doors[:1])
@@ -274,10 +279,11 @@ def test_the_plan_map_shows_status_labels_legend_and_an_obvious_selection(
 ) -> None:
     base, app = site
     turfs = [t["turf"] for t in demo_plan.summary["turfs"]]
-    done, busy = turfs[-1], turfs[-2]
-    if viewport is PHONE:  # once per module: one turf done, one in progress
-        _knock(base, app, done, every_door=True)
+    done, busy, again = turfs[-1], turfs[-2], turfs[-3]
+    if viewport is PHONE:  # once per module: one turf done, one in progress, one to knock again
+        _knock(base, app, done, every_door=True, code="refused")
         _knock(base, app, busy, every_door=False)
+        _knock(base, app, again, every_door=True)
     # A long volunteer name, a note and a labelled link: the table must still fit.
     assign_turf(
         app.state.services.db, "demo", turfs[1], "Marie-Christine Vanderberghe-Lindqvist",
@@ -295,13 +301,18 @@ def test_the_plan_map_shows_status_labels_legend_and_an_obvious_selection(
         assert page.locator("#map path[data-turf]").count() == len(turfs)
         assert _outline(page, done)["stroke"] == COLOURS["done"]
         assert _outline(page, busy)["stroke"] == COLOURS["in progress"]
+        # Every door knocked but nobody home: open for another pass, not done.
+        assert _outline(page, again)["stroke"] == COLOURS["knock again"]
+        knock_again = page.locator(f"tr[data-turf='{again}'] [data-field='status']").inner_text()
+        assert knock_again.startswith("knock again · 0/") and "to knock again" in knock_again
+        assert "null" not in page.locator("#turfs tbody").inner_text()
         assert _outline(page, turfs[5])["stroke"] == COLOURS["not started"]
         assert _outline(page, done)["data-status"] == "done"
         labels = page.locator("#map .turf-label[data-turf]")
         assert labels.count() == len(turfs)
         shown = page.locator("#map .turf-label[data-turf]:not(.crowded)").count()
         assert shown >= (6 if viewport is PHONE else 10)
-        # The legend: the three statuses (with how many turfs are in each) and the selection.
+        # The legend: the four statuses (with how many turfs are in each) and the selection.
         legend = page.locator("#legend")
         assert legend.is_visible()
         for status in COLOURS:
@@ -309,6 +320,7 @@ def test_the_plan_map_shows_status_labels_legend_and_an_obvious_selection(
         text = legend.inner_text()
         assert "Not started" in text and "In progress" in text and "Done" in text
         assert "Done (1)" in " ".join(text.split())
+        assert "Knock again (1)" in " ".join(text.split())
 
         # The map is framed on the turfs: they fill its width or its height, none cut off.
         frame = page.locator("#map").bounding_box()

@@ -72,7 +72,14 @@ def test_turf_follows_the_contract(client: TestClient, workspace: Path) -> None:
     }
     assert body["fields"] == ["name", "age", "party"]
     assert [c["code"] for c in body["response_codes"]] == CODES
-    assert body["response_codes"][3] == {"code": "supporter_1", "label": "Supporter 1"}
+    assert body["response_codes"][3] == {
+        "code": "supporter_1",
+        "label": "Supporter 1",
+        "per_person": True,
+        "reknock": False,
+        "asks_language": False,
+        "group": "main",
+    }
     assert len(body["turf"]["route"]) >= 2 and all(len(p) == 2 for p in body["turf"]["route"])
     walk = pd.read_csv(workspace / "demo" / "walklists" / f"{turf}.csv", dtype=str)
     # Stops in walking order, with every household and voter of the walk list.
