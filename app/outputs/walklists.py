@@ -414,14 +414,25 @@ def qr_svg_data_uri(text: str | segno.QRCode) -> str:
     return str(code.svg_data_uri(scale=4, border=2))
 
 
-def walklist_html(listing: WalkList, *, map_url: str, qr: segno.QRCode | None = None) -> str:
-    """The printable HTML page of a walk list, with a QR code to its turf's map at ``map_url``.
+def walklist_html(
+    listing: WalkList,
+    *,
+    map_url: str | None,
+    qr: segno.QRCode | None = None,
+    files: str = "..",
+) -> str:
+    """The printable HTML page of a walk list, with a QR code of ``map_url``.
 
-    ``qr`` is ``qr_code(map_url)`` if the caller has it already.
+    ``map_url`` is the volunteer link of the person the turf is given to; None for a generic
+    print, which carries no link and says to ask the organiser for one (a link opens the
+    voters' data: it is never printed for whoever picks the paper up). ``qr`` is
+    ``qr_code(map_url)`` if the caller has it already. ``files`` is where the plan's files
+    are from the page (``..`` beside them in the plan folder).
     """
     context = {f.name: getattr(listing, f.name) for f in fields(listing)}
+    code = None if map_url is None else qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
     return _templates.get_template("walklist.html").render(
-        **context, qr_url=map_url, qr=qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
+        **context, qr_url=map_url, qr=code, files=files
     )
 
 
@@ -434,6 +445,5 @@ def write_walklist_html(
     plan_name: str,
     public_url: str = DEFAULT_PUBLIC_URL,
 ) -> None:
-    """Render the printable walk list of ``turf`` to ``path``, with a QR code to its map."""
-    map_url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
-    path.write_text(walklist_html(walk_list(plan, turf, rows), map_url=map_url), encoding="utf-8")
+    """Render the generic printable walk list of ``turf`` to ``path`` (no volunteer link)."""
+    path.write_text(walklist_html(walk_list(plan, turf, rows), map_url=None), encoding="utf-8")
