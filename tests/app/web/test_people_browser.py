@@ -71,7 +71,7 @@ def test_add_a_person_assign_a_turf_and_hand_over_the_link(
         page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
 
         # Add a person.
-        if not page.locator("#people").get_attribute("open") == "":
+        if page.locator("#people").get_attribute("open") is None:
             page.click("#people summary")
         page.fill("#person-add input[name='name']", name)
         page.fill("#person-add input[name='phone']", "+1 555 010 2000")
