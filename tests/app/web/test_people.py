@@ -150,7 +150,9 @@ def test_assigning_a_person_makes_and_shares_the_link_in_one_step(client: TestCl
     )
 
 
-def test_the_walk_list_printed_for_an_assignment_leads_to_the_turf(client: TestClient) -> None:
+def test_the_walk_list_printed_for_an_assignment_leads_to_the_turf(
+    client: TestClient, artifacts: Path
+) -> None:
     organiser, manager = _login(client, "orla"), _login(client, "max")
     carla = organiser.post("/api/people", json={"name": "Carla Diaz"}).json()
     turf = "P02-01"
@@ -162,6 +164,7 @@ def test_the_walk_list_printed_for_an_assignment_leads_to_the_turf(client: TestC
     pdf = organiser.get(f"/plans/demo/print/{turf}.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.headers["cache-control"] == "no-store"
+    (artifacts / f"assigned-walklist-{turf}.pdf").write_bytes(pdf.content)
     # Read the code off the printed page, as a phone's camera would, and follow it.
     assert decode_qr(pdf_page_png(pdf.content)) == [link]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
