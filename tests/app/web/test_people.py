@@ -13,10 +13,13 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from app.outputs.walklists import qr_svg_data_uri
 from app.services.accounts import create_user
+from app.services.volunteer_share import derive_token, load_link_key
 from app.settings import Settings
+from app.store.models import AuditEntry
 from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 from tests.app.qr import decode_qr, pdf_page_png
@@ -217,3 +220,31 @@ def test_generic_prints_carry_no_link_to_a_login_page(demo_plan: BuiltPlan) -> N
     # The only links are to the plan's own files beside it (for the organiser on screen).
     absolute = re.findall(r'(?:href|src|data-url)="(https?://[^"]+)"', page)
     assert absolute == []
+
+
+def test_names_and_numbers_stay_out_of_the_audit_log(client: TestClient) -> None:
+    organiser = _login(client, "orla")
+    eve = organiser.post(
+        "/api/people", json={"name": "Evelyn Zed", "phone": "+44 20 7946 0000", "email": "ez@q.org"}
+    ).json()
+    organiser.put("/api/plans/demo/turfs/P02-02/assignment", json={"person": eve["id"]})
+    organiser.put(f"/api/people/{eve['id']}", json={"name": "Evelyn Zee"})
+    organiser.delete(f"/api/people/{eve['id']}")
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    with db.reading() as session:
+        entries = session.scalars(select(AuditEntry)).all()
+    actions = [e.action for e in entries]
+    assert {"person.add", "person.update", "person.remove", "link.create"} <= set(actions)
+    logged = " ".join(f"{e.subject} {e.details}" for e in entries)
+    for secret in ("Evelyn", "7946", "ez@q.org"):
+        assert secret not in logged
+
+
+def test_the_link_key_is_made_once_and_only_it_gives_the_token_back(tmp_path: Path) -> None:
+    key = load_link_key(tmp_path)
+    assert len(key) >= 32 and load_link_key(tmp_path) == key
+    assert (tmp_path / ".canvass" / "link.key").stat().st_mode & 0o077 == 0
+    assert derive_token(key, "seed") == derive_token(key, "seed")
+    assert derive_token(key, "seed") != derive_token(key, "other seed")
+    assert derive_token(key, "seed") != derive_token(b"x" * 64, "seed")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", derive_token(key, "seed"))
