@@ -6,6 +6,7 @@ PostgreSQL text columns cannot hold NUL (SQLite can), so a NUL is refused at the
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -27,6 +28,33 @@ Label = Annotated[str, StringConstraints(max_length=200), AfterValidator(no_nul)
 Note = Annotated[str, StringConstraints(max_length=500), AfterValidator(no_nul)]
 Expression = Annotated[str, StringConstraints(max_length=2000), AfterValidator(no_nul)]
 """A filter expression."""
+
+# A phone number as people write it: digits with spaces, dashes, dots, brackets, a leading +.
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{4,38}$")
+# Enough of an address to send mail to: something@domain.tld, no spaces, commas or brackets.
+_EMAIL = re.compile(r"^[^\s@<>,;\"\x00]+@[^\s@<>,;\"\x00]+\.[^\s@<>,;\"\x00]+$")
+
+
+def check_phone(text: str) -> str:
+    """A phone number, trimmed (``""`` for none); ValueError saying what is wrong."""
+    text = text.strip()
+    if text and not _PHONE.match(text):
+        raise ValueError(f"{text!r} is not a phone number (digits, spaces, dashes, a leading +)")
+    return text
+
+
+def check_email(text: str) -> str:
+    """An email address, trimmed (``""`` for none); ValueError saying what is wrong."""
+    text = text.strip()
+    if text and (len(text) > 200 or not _EMAIL.match(text)):
+        raise ValueError(f"{text!r} is not an email address like ana@example.org")
+    return text
+
+
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(check_phone)]
+"""A volunteer's phone number, or ``""``."""
+Email = Annotated[str, StringConstraints(max_length=200), AfterValidator(check_email)]
+"""A volunteer's email address, or ``""``."""
 
 MAX_ROW_ID = 2**31 - 1
 """The largest id a database row can have (ids are PostgreSQL ``integer``: signed 32-bit)."""

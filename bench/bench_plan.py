@@ -272,7 +272,8 @@ def write_walklists_in_stages(
         made = walklists_module.walk_lists(plan, list(plan.turfs), table, **_survey())
         for turf, listing in zip(plan.turfs, made, strict=True):
             listings[turf.turf_id] = listing
-            urls[turf.turf_id] = url = walklists_module.turf_map_url(name, turf.turf_id)
+            # As a print for an assignment: a volunteer link in the QR code.
+            urls[turf.turf_id] = url = f"https://canvass.example.org/t/{turf.turf_id}-token"
             codes[turf.turf_id] = walklists_module.qr_code(url)
         row.note = "shared by HTML and PDF"
     with stage("walk-list HTML"):

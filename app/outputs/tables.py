@@ -70,8 +70,13 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
 
 
 def stop_table(plan: Plan) -> pd.DataFrame:
-    """One row per target stop: its turf, place in the walk, doors and where it is."""
+    """One row per target stop: its turf, place in the walk, doors and where it is.
+
+    ``street``, ``house_number`` and ``leg_m`` (the walk from the previous stop) are what a
+    walk list printed later from the folder needs (``app.outputs.walklist_reprint``).
+    """
     stops = plan.stops
+    extra = {c: stops[c] for c in ("street", "house_number", "leg_m") if c in stops}
     return pd.DataFrame(
         {
             "stop_id": stops["stop_id"],
@@ -83,6 +88,7 @@ def stop_table(plan: Plan) -> pd.DataFrame:
             "voters": stops["voters"],
             "lat": stops.geometry.y.round(7),
             "lon": stops.geometry.x.round(7),
+            **extra,
         }
     ).sort_values(["turf", "sequence"], kind="stable")
 

@@ -15,14 +15,7 @@ from typing import TYPE_CHECKING
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import (
-    DEFAULT_PUBLIC_URL,
-    WalklistTable,
-    qr_code,
-    turf_map_url,
-    walk_lists,
-    walklist_html,
-)
+from app.outputs.walklists import DEFAULT_PUBLIC_URL, WalklistTable, walk_lists, walklist_html
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
@@ -49,10 +42,10 @@ def write_walklists(
         The turfs to write, in any order (``None``: all of ``plan.turfs``). Disjoint sets of
         turfs can be written by separate processes into one folder.
     plan_name
-        The plan's name as the server serves it (``/files/<plan_name>/``), which the QR codes
-        point to; the folder may be a staging folder with another name.
+        The plan's name as the server serves it (``/files/<plan_name>/``); the folder may be
+        a staging folder with another name.
     public_url
-        Where volunteers reach the server.
+        Where volunteers reach the server (unused: generic prints carry no link).
     paper
         ``"A4"`` or ``"Letter"``, for the PDFs and the HTML pages.
     questions
@@ -74,9 +67,10 @@ def write_walklists(
     listings = walk_lists(plan, turfs, table, questions=questions)
     for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):
         safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
-        url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
-        code = qr_code(url)
-        html = walklist_html(listing, map_url=url, qr=code, paper=paper)
+        # Generic prints carry no volunteer link: whoever picks the paper up must not get
+        # into the voters' data. A print for an assignment carries its volunteer's link
+        # (made on request by the web app, app.services.assignment_print).
+        html = walklist_html(listing, map_url=None, paper=paper)
         folder.walklist(turf.turf_id, "html").write_text(html, encoding="utf-8")
-        document = walklist_pdf(listing, map_url=url, plan_name=plan_name, paper=paper, qr=code)
+        document = walklist_pdf(listing, map_url=None, plan_name=plan_name, paper=paper)
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)

@@ -40,7 +40,6 @@ from app.outputs.walklists import (
     WalkList,
     WalkStop,
     qr_code,
-    turf_map_url,
     walk_list,
 )
 
@@ -80,13 +79,13 @@ def write_walklist_pdf(
     plan_name
         The plan's folder name, as in the server's ``/files/<plan_name>/`` addresses.
     public_url
-        Where volunteers reach the server; the QR code points to the turf's map there.
+        Unused: a generic walk list carries no link (kept for callers).
     paper
         ``"A4"`` or ``"Letter"``.
     """
     listing = walk_list(plan, turf, rows)
-    url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
-    document = walklist_pdf(listing, map_url=url, plan_name=plan_name, paper=paper)
+    # A generic print: no volunteer link (see ``walklist_pdf``).
+    document = walklist_pdf(listing, map_url=None, plan_name=plan_name, paper=paper)
     path.write_bytes(document)
     logger.debug("walk list %s: %s (%d bytes)", turf.turf_id, path, len(document))
 
@@ -94,7 +93,7 @@ def write_walklist_pdf(
 def walklist_pdf(
     listing: WalkList,
     *,
-    map_url: str,
+    map_url: str | None,
     plan_name: str,
     paper: Paper = "A4",
     created: datetime | None = None,
@@ -103,7 +102,9 @@ def walklist_pdf(
     """The PDF document of one walk list.
 
     ``created`` is the document's creation date (now if None); fpdf2 derives the file id from
-    it, so two documents of one walk list made with the same date are the same bytes. ``qr``
+    it, so two documents of one walk list made with the same date are the same bytes.
+    ``map_url`` is the volunteer link of the person the turf is given to, printed with its QR
+    code; None for a generic print, which says to ask the organiser for a link instead. ``qr``
     is ``qr_code(map_url)`` if the caller has it already.
     """
     if paper not in PAPERS:
@@ -122,7 +123,7 @@ class _WalkListDocument(FastPDF):
         self,
         listing: WalkList,
         *,
-        map_url: str,
+        map_url: str | None,
         plan_name: str,
         paper: Paper,
         qr: segno.QRCode | None = None,
@@ -130,7 +131,7 @@ class _WalkListDocument(FastPDF):
         super().__init__(orientation="portrait", unit="mm", format=paper.lower())
         self.listing = listing
         self.map_url = map_url
-        self.qr = qr_code(map_url) if qr is None else qr
+        self.qr = qr if qr is not None or map_url is None else qr_code(map_url)
         self.plan_name = plan_name
         self.set_margins(MARGIN_MM, MARGIN_MM, MARGIN_MM)
         # Breaks are placed by hand, between households, never inside one.
@@ -208,7 +209,8 @@ class _WalkListDocument(FastPDF):
     def _title_block(self) -> None:
         listing, turf = self.listing, self.listing.turf
         left_mm = self.width_mm - QR_MM - 6
-        self._qr(self.w - MARGIN_MM - QR_MM, MARGIN_MM)
+        if self.qr is not None:
+            self._qr(self.w - MARGIN_MM - QR_MM, MARGIN_MM)
         self.set_xy(MARGIN_MM, MARGIN_MM)
         self._font(18, bold=True)
         self.put_cell(left_mm, 8, f"Turf {turf.turf_id}")
@@ -239,7 +241,7 @@ class _WalkListDocument(FastPDF):
         self.multi_cell(left_mm, 4, f"Target: {listing.target}")
         self.set_x(MARGIN_MM)
         self._font(7.5, color=MUTED)
-        self.multi_cell(left_mm, 3.6, f"Map of this turf: {self.map_url} (or scan the code)")
+        self.multi_cell(left_mm, 3.6, self._link_line())
         self.set_x(MARGIN_MM)
         self._font(7.5, color=MUTED)
         self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
@@ -264,7 +266,13 @@ class _WalkListDocument(FastPDF):
         self._rule(bottom + 2, 0.5, INK)
         self.set_y(bottom + 3.5)
 
+    def _link_line(self) -> str:
+        if self.map_url is None:
+            return "To record results on your phone, ask your organiser for your volunteer link."
+        return f"Your volunteer link: {self.map_url} (or scan the code)"
+
     def _qr(self, x: float, y: float) -> None:
+        assert self.qr is not None
         quiet = 2  # modules of white around it; the page margin adds the rest
         rows = [list(row) for row in self.qr.matrix_iter(scale=1, border=quiet)]
         module = QR_MM / len(rows)
@@ -273,7 +281,7 @@ class _WalkListDocument(FastPDF):
             self._qr_modules(rows, x, y, module)
         self.set_xy(x, y + QR_MM)
         self._font(7, color=MUTED)
-        self.put_cell(QR_MM, 3.5, "Scan for the map", align="C")
+        self.put_cell(QR_MM, 3.5, "Scan to open your turf", align="C")
 
     def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
         for r, row in enumerate(rows):

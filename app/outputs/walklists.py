@@ -425,12 +425,6 @@ def _cells(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def walklist_context(plan: Plan, turf: Turf, rows: pd.DataFrame) -> dict[str, object]:
-    """What the walk list template shows: the fields of ``walk_list`` by name."""
-    listing = walk_list(plan, turf, rows)
-    return {f.name: getattr(listing, f.name) for f in fields(listing)}
-
-
 def _text(value: object) -> str:
     """A cell as text, ``""`` for missing values."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
@@ -438,19 +432,8 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def turf_map_url(plan_name: str, turf_id: str, *, public_url: str = DEFAULT_PUBLIC_URL) -> str:
-    """The address of a turf's map as the server serves it: what the QR code holds.
-
-    Examples
-    --------
-    >>> turf_map_url("demo", "P01-01")
-    'http://127.0.0.1:8000/files/demo/maps/P01-01.html'
-    """
-    return public_url.rstrip("/") + plan_folder.turf_map_url(plan_name, turf_id)
-
-
 def qr_code(text: str) -> segno.QRCode:
-    """The QR code both walk lists print for ``text`` (a turf's map URL): never a Micro QR."""
+    """The QR code both walk lists print for ``text`` (a volunteer link): never a Micro QR."""
     return segno.make(text, error="m", micro=False)
 
 
@@ -461,20 +444,31 @@ def qr_svg_data_uri(text: str | segno.QRCode) -> str:
 
 
 def walklist_html(
-    listing: WalkList, *, map_url: str, qr: segno.QRCode | None = None, paper: Paper = "A4"
+    listing: WalkList,
+    *,
+    map_url: str | None,
+    qr: segno.QRCode | None = None,
+    paper: Paper = "A4",
+    files: str = "..",
 ) -> str:
-    """The printable HTML page of a walk list, with a QR code to its turf's map at ``map_url``.
+    """The printable HTML page of a walk list, with a QR code of ``map_url``.
 
-    ``qr`` is ``qr_code(map_url)`` if the caller has it already; ``paper`` is the page size
-    the page asks the browser to print on (``@page size``).
+    ``map_url`` is the volunteer link of the person the turf is given to; None for a generic
+    print, which carries no link and says to ask the organiser for one (a link opens the
+    voters' data: it is never printed for whoever picks the paper up). ``qr`` is
+    ``qr_code(map_url)`` if the caller has it already; ``paper`` is the page size the page asks
+    the browser to print on (``@page size``); ``files`` is where the plan's files are from the
+    page (``..`` beside them in the plan folder).
     """
     context = {f.name: getattr(listing, f.name) for f in fields(listing)}
+    code = None if map_url is None else qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
     sketch = listing.sketch
     title = f"Map of turf {listing.turf.turf_id}: the route and the stops in walking order"
     return _templates.get_template("walklist.html").render(
         **context,
         qr_url=map_url,
-        qr=qr_svg_data_uri(qr_code(map_url) if qr is None else qr),
+        qr=code,
+        files=files,
         paper=paper,
         legend=legend(listing.door_marks),
         sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
@@ -492,7 +486,6 @@ def write_walklist_html(
     paper: Paper = "A4",
     questions: tuple[PrintedQuestion, ...] = (),
 ) -> None:
-    """Render the printable walk list of ``turf`` to ``path``, with a QR code to its map."""
-    map_url = turf_map_url(plan_name, turf.turf_id, public_url=public_url)
+    """Render the generic printable walk list of ``turf`` to ``path`` (no volunteer link)."""
     listing = walk_list(plan, turf, rows, questions=questions)
-    path.write_text(walklist_html(listing, map_url=map_url, paper=paper), encoding="utf-8")
+    path.write_text(walklist_html(listing, map_url=None, paper=paper), encoding="utf-8")

@@ -77,12 +77,18 @@ def create_link(
     expires_in: timedelta = DEFAULT_EXPIRY,
     label: str = "",
     created_by: int | None = None,
+    token: str | None = None,
 ) -> tuple[str, int]:
-    """Create a link; returns the raw token (shown once, never stored) and the link's id."""
+    """Create a link; returns the raw token (shown once, never stored) and the link's id.
+
+    ``token`` is a token made by the caller (one it can derive again, for a link printed
+    later); by default a random one.
+    """
     chosen = _check_fields(fields)
     if not timedelta(minutes=1) <= expires_in <= MAX_EXPIRY:
         raise InvalidError("a link must expire between 1 minute and 90 days from now")
-    token = secrets.token_urlsafe(32)
+    if token is None:
+        token = secrets.token_urlsafe(32)
     with db.writing() as session:
         plan_id = session.scalar(select(Plan.id).where(Plan.name == plan))
         if plan_id is None:

@@ -280,6 +280,29 @@ class Assignment(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[datetime]
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    """The person of the people list it is given to (None: a name typed in, or removed)."""
+    link_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_links.id", ondelete="SET NULL")
+    )
+    """The volunteer link made for this assignment, shown again and printed on its walk list."""
+    link_seed: Mapped[str | None] = mapped_column(String(64))
+    """What the link's token is derived from with the server's link key (never the token)."""
+
+
+class Person(Base):
+    """A volunteer an organiser can give turfs to: how to reach them (personal data)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
 
 
 class JobRecord(Base):

@@ -26,6 +26,7 @@ from app.services.jobs import JobQueue
 from app.services.plan_jobs import Planner
 from app.services.survey import SurveyStore
 from app.services.turf_edits import TurfEditor
+from app.services.volunteer_share import load_link_key
 from app.services.workspace import Workspace
 from app.settings import Settings
 from app.store.engine import open_database
@@ -45,6 +46,7 @@ from app.web.routers import (
     exports,
     health,
     links,
+    people,
     planner,
     plans,
     privacy,
@@ -117,6 +119,7 @@ def _services(settings: Settings) -> AppServices:
         logins_per_address=RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE * 3, 60.0),
         result_posts=RateLimiter(RESULT_POSTS_PER_MINUTE, 60.0),
         setup_token=secrets.token_urlsafe(24),
+        link_key=load_link_key(space.files_root),
     )
 
 
@@ -161,6 +164,7 @@ def create_app(settings: Settings) -> FastAPI:
         volunteer,
         survey,
         assignments,
+        people,
         accounts,
         links,
         admin,

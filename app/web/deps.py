@@ -103,6 +103,8 @@ class AppServices:
     result_posts: RateLimiter
     setup_token: str
     """Needed by the first-admin page when the server is not on loopback (printed at start)."""
+    link_key: bytes
+    """The workspace's key for links shown again and printed (``app.services.volunteer_share``)."""
 
 
 async def _services(request: Request) -> AppServices:

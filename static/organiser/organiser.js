@@ -119,38 +119,21 @@
     const parts = [el("span", { class: "who", text: name || "–" })];
     if (current && current.note) parts.push(el("small", { text: " " + current.note }));
     if (canEdit()) {
+      // Picking a person and handing the link over live in people.js.
       parts.push(el("button", {
         type: "button", class: "small", "data-action": "assign", text: name ? "Change" : "Assign",
-        on: { click: function () { assignForm(turf, current); } },
+        on: { click: function () {
+          window.CanvassPeople.assignForm(turf, current, cell, function () { assignmentCell(turf, current); });
+        } },
       }));
+      if (current && current.person_id) {
+        parts.push(el("button", {
+          type: "button", class: "small", "data-action": "share", text: "Link & print",
+          on: { click: function () { window.CanvassPeople.share(turf); } },
+        }));
+      }
     }
     cell.replaceChildren.apply(cell, parts);
-  }
-
-  function assignForm(turf, current) {
-    const cell = row(turf).querySelector("[data-field='assigned']");
-    const who = el("input", { type: "text", name: "volunteer", maxlength: "200", placeholder: "Volunteer(s)", value: current ? current.volunteer : "" });
-    const note = el("input", { type: "text", name: "note", maxlength: "500", placeholder: "Note", value: current ? current.note : "" });
-    const form = el("form", { class: "assign" }, [who, note,
-      el("button", { type: "submit", text: "Save" }),
-      current ? el("button", { type: "button", text: "Clear", on: { click: async function () {
-        try {
-          await api("DELETE", base + "/turfs/" + encodeURIComponent(turf) + "/assignment");
-          assignmentCell(turf, null);
-        } catch (err) { say(turf + ": " + err.message, "error"); }
-      } } }) : null,
-    ]);
-    form.addEventListener("submit", async function (event) {
-      event.preventDefault();
-      try {
-        const saved = await api("PUT", base + "/turfs/" + encodeURIComponent(turf) + "/assignment",
-          { volunteer: who.value, note: note.value });
-        assignmentCell(turf, saved);
-        say("");
-      } catch (err) { say(turf + ": " + err.message, "error"); }
-    });
-    cell.replaceChildren(form);
-    who.focus();
   }
 
   async function refreshAssignments() {
@@ -487,6 +470,12 @@
     updateTools();
     await drawMap();
     await Promise.all([refreshStatus(), refreshAssignments(), canEdit() ? refreshLinks() : null]);
+    if (canEdit() && window.CanvassPeople) {
+      await window.CanvassPeople.start({
+        api: api, el: el, say: say, day: day, plan: plan, base: base,
+        refresh: function () { return Promise.all([refreshAssignments(), refreshLinks()]); },
+      });
+    }
     body.dataset.ready = "yes";
     setInterval(refreshStatus, 30000);
   }

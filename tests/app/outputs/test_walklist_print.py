@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 import app.outputs.walklist_pdf as walklist_pdf
-from app.outputs.walklist_pdf import DEFAULT_PUBLIC_URL, turf_map_url, write_walklist_pdf
+from app.outputs.walklist_pdf import walklist_pdf as make_pdf
+from app.outputs.walklist_pdf import write_walklist_pdf
 from app.outputs.walklists import (
     WalkStop,
     block_heading,
@@ -21,6 +22,7 @@ from app.outputs.walklists import (
     house_number_span,
     response_groups,
     street_side,
+    walk_list,
     walklist_rows,
 )
 from app.settings import Settings
@@ -178,19 +180,12 @@ def test_pdf_header_shows_the_turfs_figures(
     assert demo_plan.summary["target"]["expression"] in first_page
     assert "Supporter per voter: 1 strongest to 5 weakest" in first_page
     assert "NH Not home" in first_page and "DNC Do not contact" in first_page
-    assert "Scan for the map" in first_page
+    # A generic print carries no link into the voters' data: it says how to get one.
+    assert "ask your organiser for your volunteer link" in " ".join(first_page.split())
+    assert "http" not in first_page
 
 
-def test_map_url_is_what_the_server_serves() -> None:
-    assert turf_map_url("demo", "P01-01") == "http://127.0.0.1:8000/files/demo/maps/P01-01.html"
-    assert DEFAULT_PUBLIC_URL == "http://127.0.0.1:8000"
-    assert (
-        turf_map_url("city hall", "T 1", public_url="https://canvass.example.org/")
-        == "https://canvass.example.org/files/city%20hall/maps/T%201.html"
-    )
-
-
-def test_qr_code_holds_the_turfs_map_url(
+def test_only_a_print_for_a_volunteer_has_a_qr_code_and_it_holds_their_link(
     demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     payloads: list[str] = []
@@ -211,9 +206,15 @@ def test_qr_code_holds_the_turfs_map_url(
         plan_name=demo_plan.out.name,
         public_url="https://canvass.example.org",
     )
-    assert payloads == [
-        f"https://canvass.example.org/files/{demo_plan.out.name}/maps/{turf.turf_id}.html"
-    ]
+    assert payloads == []
+    link = "https://canvass.example.org/t/abc"
+    document = make_pdf(
+        walk_list(demo_plan.plan, turf, rows), map_url=link, plan_name=demo_plan.out.name
+    )
+    assert payloads == [link]
+    text = PdfReader(io.BytesIO(document)).pages[0].extract_text()
+    assert f"Your volunteer link: {link}" in " ".join(text.split())
+    assert "Scan to open your turf" in text
 
 
 def test_pdf_prints_on_a4_or_letter_with_non_ascii_names(

@@ -1,7 +1,7 @@
 """Results keep the language a volunteer names with a "Language barrier" result.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 revision = "0007"
 # 0006 is being written on another branch at the same time; whoever merges second chains
 # this one after it.
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
