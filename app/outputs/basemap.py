@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+from scipy.spatial import cKDTree
 
 from geo.map_features import STREET_KINDS, MapFeatures, read_map_features_cached, street_kind
 from geo.osm import OSM_SUFFIXES
@@ -120,14 +121,14 @@ def plan_base_map(plan: Plan) -> PlanBaseMap:
 
 
 def _distinct_numbers(points: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One of each house number within about 10 m (an address node inside its building)."""
+    """One of each house number within 10 m (an address node inside its own building)."""
     if len(points) == 0:
         return points, texts
-    xy = np.round(shapely.get_coordinates(points) / 10.0)
-    keys = [f"{t}|{x:.0f}|{y:.0f}" for t, (x, y) in zip(texts, xy, strict=True)]
-    _, first = np.unique(np.array(keys), return_index=True)
-    first = np.sort(first)
-    return points[first], texts[first]
+    pairs = cKDTree(shapely.get_coordinates(points)).query_pairs(r=10.0, output_type="ndarray")
+    same = pairs[texts[pairs[:, 0]] == texts[pairs[:, 1]]]
+    keep = np.ones(len(points), dtype=bool)
+    keep[np.maximum(same[:, 0], same[:, 1])] = False
+    return points[keep], texts[keep]
 
 
 def build_base_map(features: MapFeatures, *, lat0: float, lon0: float) -> PlanBaseMap:
