@@ -161,14 +161,21 @@ def _read(path: str, size: int, mtime_ns: int, cache_dir: Path | None) -> MapFea
     return read_map_features_cached(path, cache_dir)
 
 
-def _flat_lines(lines: list[shapely.Geometry], base: PlanBaseMap) -> list[list[float]]:
-    """Each geometry's coordinates as one flat [lat, lon, lat, lon, ...] list (one conversion)."""
+def _flat_lines(lines: list[shapely.Geometry], base: PlanBaseMap) -> list[list[int]]:
+    """Each geometry as one flat list of whole 1e-5 degrees: lat, lon, then steps (see below).
+
+    The first point is absolute, each next one the difference from the point before: a step
+    of a few metres is a number of a few digits, and a turf's base map about half the size.
+    """
     if not lines:
         return []
     coords, index = shapely.get_coordinates(np.asarray(lines, dtype=object), return_index=True)
-    latlon = base.lat_lon(coords)
-    cuts = np.flatnonzero(np.diff(index)) + 1
-    return [chunk.ravel().tolist() for chunk in np.split(latlon, cuts)]
+    units = np.round(base.lat_lon(coords) * 10**DIGITS).astype(np.int64)
+    starts = np.r_[True, index[1:] != index[:-1]]
+    steps = units.copy()
+    follows = ~starts[1:]
+    steps[1:][follows] = np.diff(units, axis=0)[follows]
+    return [chunk.ravel().tolist() for chunk in np.split(steps, np.flatnonzero(starts)[1:])]
 
 
 def _labels(lines: list[shapely.LineString], name_index: int) -> list[list[float]]:
@@ -204,9 +211,10 @@ def base_map_data(
 ) -> dict[str, Any]:
     """What a map draws under its route within ``bounds_lonlat`` (west, south, east, north).
 
-    Returns ``bbox`` [south, west, north, east]; ``names``; ``streets`` {kind: [flat lat, lon
-    lists]}; ``labels`` [lat, lon, degrees, name index]; ``buildings`` [flat lat, lon rings] and
-    ``numbers`` [lat, lon, house number] (empty when ``buildings`` is false).
+    Returns ``bbox`` [south, west, north, east]; ``names``; ``streets`` {kind: [lines]};
+    ``labels`` [lat, lon, degrees, name index]; ``buildings`` [rings, not closed] and ``numbers``
+    [lat, lon, house number] (empty when ``buildings`` is false). A line or ring is a flat list
+    of whole 1e-5 degrees: the first lat, lon, then each point's difference from the one before.
     """
     box = base.box(bounds_lonlat, margin_m)
     xmin, ymin, xmax, ymax = box.bounds

@@ -8,7 +8,7 @@
   "use strict";
   if (typeof L === "undefined") return;
 
-  const LABEL_ZOOM = 15; // street names from here in (about 5 m a pixel)
+  const LABEL_ZOOM = 14; // street names from here in (a turf fits a phone at about 14-15)
   const NUMBER_ZOOM = 17; // house numbers from here in
   const CREDIT = "Map data © OpenStreetMap contributors (ODbL)";
   const STREETS = {
@@ -32,9 +32,16 @@
     document.head.appendChild(style);
   }
 
+  // A line as written: whole 1e-5 degrees, the first point absolute, then steps.
   function pairs(flat) {
     const out = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+    let lat = 0;
+    let lon = 0;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      lat += flat[i];
+      lon += flat[i + 1];
+      out.push([lat / 1e5, lon / 1e5]);
+    }
     return out;
   }
 

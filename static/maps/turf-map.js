@@ -14,7 +14,7 @@
     return tip;
   }
 
-  const map = L.map(holder, { zoomControl: true, preferCanvas: false });
+  const map = L.map(holder, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
   L.control.scale().addTo(map);
   const colour = data.colour;
   const outline = L.geoJSON(data.outline, {
