@@ -10,6 +10,7 @@ turfs.geojson      turf outlines          precincts.geojson  precinct outlines (
 routes.geojson     walks along streets    routes.gpx         the same as GPX
 walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/heat.html (with their .js)
 maps/<turf>.html and maps/<turf>.data.js  a turf's map page and what it draws
+maps/<turf>.basemap.js, index.basemap.js  the streets, names, buildings drawn under them
 assets/            Leaflet and CSS the pages load (never a CDN)
 ```
 
@@ -153,6 +154,15 @@ class PlanFolder:
     def turf_map_data(self, turf: str) -> Path:
         """``maps/<turf>.data.js``: what the turf's map draws (its page loads it)."""
         return self.maps_dir / f"{turf}.data.js"
+
+    def turf_base_map(self, turf: str) -> Path:
+        """``maps/<turf>.basemap.js``: streets, names, buildings and house numbers of a turf."""
+        return self.maps_dir / f"{turf}.basemap.js"
+
+    @property
+    def plan_base_map(self) -> Path:
+        """``maps/index.basemap.js``: the streets and their names of the whole plan."""
+        return self.maps_dir / "index.basemap.js"
 
     def is_plan(self) -> bool:
         """Whether the folder holds a plan."""

@@ -7,7 +7,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | --- | --- |
 | ``CANVASS_WORKSPACE`` | folder of plan folders (default ``canvass-data``) |
 | ``DATABASE_URL`` / ``CANVASS_DATABASE_URL`` | database (default: SQLite in the workspace) |
-| ``CANVASS_TILE_URL`` | map tile template of every page (default OpenStreetMap's) |
+| ``CANVASS_TILE_URL`` | online map tiles over the drawn base map (default none), e.g. |
+| | ``https://tile.openstreetmap.org/{z}/{x}/{y}.png`` |
 | ``CANVASS_CACHE_DIR`` | street-graph cache (else ``$XDG_CACHE_HOME/canvass-planner``, |
 | | else ``~/.cache/canvass-planner``) |
 | ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create``, and for the first admin |
@@ -36,7 +37,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from geo.archives import ArchiveLimits
 
 DEFAULT_WORKSPACE = Path("canvass-data")
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 CACHE_FOLDER = "canvass-planner"
 
 
@@ -51,7 +51,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CANVASS_DATABASE_URL", "DATABASE_URL", "database_url"),
         description="database URL; None: SQLite file in the workspace",
     )
-    tile_url: str = Field(DEFAULT_TILE_URL, description="map tile URL template")
+    # No tiles by default: every map draws its streets, names and buildings from the plan's own
+    # data (app.outputs.basemap), so nothing leaves the server and nothing fails offline.
+    tile_url: str = Field("", description="online map tile URL template ('' for none)")
     cache_dir: Path | None = Field(
         None, description="street-graph cache folder; None: the user's cache folder"
     )
@@ -106,8 +108,8 @@ class Settings(BaseSettings):
 
     @field_validator("tile_url")
     @classmethod
-    def _blank_tiles_are_default(cls, value: str) -> str:
-        return value.strip() or DEFAULT_TILE_URL
+    def _blank_tiles_are_none(cls, value: str) -> str:
+        return value.strip()
 
     @property
     def archive_limits(self) -> ArchiveLimits:

@@ -1,11 +1,13 @@
 """Page weight: what a browser downloads for each page of the app, without map tiles.
 
-Builds the demo plan (or reuses ``--workspace``), serves it on 127.0.0.1 with a tile URL on the
-app itself (no tiles there, so none are counted), and opens in Debian's Chromium (Playwright,
-a fresh profile per page: nothing cached) the volunteer phone page of one turf, the organiser's
-plan page, the manager dashboard and a printable walk list. Prints per page the requests, the
-bytes of every response body, split by type, and the time to the page's ``load`` event; the
-volunteer page is checked against the goal (< 400 KB without tiles). One run. From the repo root:
+Builds the demo plan (or reuses ``--workspace``), serves it on 127.0.0.1 with no tile URL (the
+default: every map draws the plan's own base map), and opens in Debian's Chromium (Playwright,
+a fresh profile per page: nothing cached) the volunteer phone page of the first turf and of the
+turf with the largest base map (the demo's turfs walk 90-135 minutes), a turf's map page, the
+organiser's plan page, the manager dashboard and a printable walk list. Prints per page the
+requests, the bytes of every response body, split by type, and the time to the page's ``load``
+event, and how much of it is the base map; the volunteer pages are checked against the goal
+(< 400 KB without tiles). One run. From the repo root:
 
     python bench/bench_page_weight.py [--workspace canvass-data]
 """
@@ -23,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.cli import main as canvass
+from app.plan_folder import PlanFolder
 from app.settings import Settings
 from app.store.links import create_volunteer_link
 from app.web.app import create_app
@@ -57,6 +60,10 @@ def _weigh(browser: Any, url: str, viewport: dict[str, int]) -> tuple[int, Count
     return requests, sizes, loaded
 
 
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.is_file() else 0
+
+
 def main() -> int:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -74,19 +81,21 @@ def main() -> int:
         database = f"sqlite:///{Path(scratch) / 'canvass.db'}"
 
         def make_app(base: str) -> Any:
-            return create_app(
-                Settings(
-                    workspace=workspace,
-                    database_url=database,
-                    tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-                )
-            )
+            return create_app(Settings(workspace=workspace, database_url=database))
 
+        folder = PlanFolder(workspace / "demo")
+        turfs = sorted(p.stem for p in folder.walklist_csvs())
+        turf = turfs[0]
+        largest = max(turfs, key=lambda t: _size(folder.turf_base_map(t)))
+        minutes = {t["turf"]: t["minutes"] for t in folder.read_summary()["turfs"]}
+        base_maps = {t: _size(folder.turf_base_map(t)) for t in (turf, largest)}
         with serving(make_app) as (base, app):
-            turf = sorted(p.stem for p in (workspace / "demo" / "walklists").glob("*.csv"))[0]
             token = create_volunteer_link(app.state.services.db, "demo", turf)
+            big = create_volunteer_link(app.state.services.db, "demo", largest)
             pages = [
-                ("volunteer page (phone)", f"{base}/t/{token}", PHONE),
+                (f"volunteer {turf} (phone)", f"{base}/t/{token}", PHONE),
+                (f"volunteer {largest} (phone)", f"{base}/t/{big}", PHONE),
+                (f"turf map {turf}", f"{base}/files/demo/maps/{turf}.html", PHONE),
                 ("plan page (organiser)", f"{base}/plans/demo", {"width": 1280, "height": 900}),
                 (
                     "dashboard (manager)",
@@ -106,9 +115,11 @@ def main() -> int:
             finally:
                 browser_runs.close()
     kinds = ["HTML", "JS", "CSS", "JSON", "image"]
-    print(f"Page weight without tiles (demo plan, turf {turf}; bytes of response bodies)")
+    print("Page weight without tiles (demo plan; bytes of response bodies)")
+    for name, size in base_maps.items():
+        print(f"  base map of {name} ({minutes[name]:.0f} min walk): {size / 1000:.1f} KB")
     print(
-        f"{'page':<24} {'requests':>8} {'total KB':>9} "
+        f"{'page':<28} {'requests':>8} {'total KB':>9} "
         + " ".join(f"{k:>7}" for k in kinds)
         + f" {'load ms':>8}"
     )
@@ -116,10 +127,10 @@ def main() -> int:
     for name, requests, sizes, loaded in rows:
         total = sum(sizes.values())
         cells = " ".join(f"{sizes.get(k, 0) / 1000:7.1f}" for k in kinds)
-        print(f"{name:<24} {requests:>8} {total / 1000:9.1f} {cells} {loaded * 1000:8.0f}")
+        print(f"{name:<28} {requests:>8} {total / 1000:9.1f} {cells} {loaded * 1000:8.0f}")
         if name.startswith("volunteer"):
             ok = total < GOAL_BYTES
-            verdict = 0 if ok else 1
+            verdict = max(verdict, 0 if ok else 1)
             print(f"   goal < {GOAL_BYTES / 1000:.0f} KB: {'met' if ok else 'MISSED'}")
     return verdict
 

@@ -55,6 +55,12 @@ from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
+
+try:  # the base maps drawn under the routes (older code has none)
+    from app.outputs import basemap as base_map_module
+    from app.outputs.maps import write_base_map
+except ImportError:
+    base_map_module = None  # type: ignore[assignment]
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
@@ -247,6 +253,20 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
     with stage("turf maps"):
         for index, turf in enumerate(plan.turfs):
             write_turf_map(turf_map_data(plan, turf, index, turfs), folder.turf_map(turf.turf_id))
+    if base_map_module is not None:
+        with stage("base map: read the extract (disk cache)") as row:
+            base = base_map_module.plan_base_map(plan)
+            row.note = "once per plan; cached by the file's bytes"
+        with stage("base maps of the turfs + the plan"):
+            for turf in plan.turfs:
+                bounds = turfs.loc[turfs["turf"] == turf.turf_id].geometry.iloc[0].bounds
+                write_base_map(
+                    base_map_module.base_map_data(base, bounds), folder.turf_base_map(turf.turf_id)
+                )
+            whole = base_map_module.base_map_data(
+                base, tuple(turfs.total_bounds), buildings=False, simplify_m=3.0
+            )
+            write_base_map(whole, folder.plan_base_map)
     with stage("heatmap"):
         write_heatmap(plan, turfs, folder.heatmap_path)
     with stage("summary"):

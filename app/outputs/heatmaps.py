@@ -31,7 +31,7 @@ from folium.plugins import HeatMap
 from folium.template import Template
 
 from app.outputs.assets import LEAFLET_HEAT
-from app.outputs.maps import TILES_ATTRIBUTION, TILES_URL, OfflineMap, html_text, save_page
+from app.outputs.maps import TILES_URL, BaseMapLayer, OfflineMap, html_text, save_page
 from app.planning.analysis import PlanAnalysis, analyse, target_stops
 from segments.engagement import engagement_by_hex, engagement_by_precinct
 from segments.universe import UniverseSize
@@ -299,6 +299,7 @@ def heat_map(
     results: pd.DataFrame | None = None,
     analysis: PlanAnalysis | None = None,
     tile_url: str = TILES_URL,
+    basemap_url: str = "index.basemap.js",
 ) -> OfflineMap:
     """The heatmap page of a universe as a folium map.
 
@@ -319,13 +320,18 @@ def heat_map(
     analysis : PlanAnalysis or None
         The universe's size, hours and hot spots, computed once per plan; None analyses
         ``voters`` and ``stops`` here (with the default walk model).
+    tile_url : str
+        Online tiles over the drawn base map ('' for none).
+    basemap_url : str
+        The plan's base-map data file (``maps/index.basemap.js``) as the page reaches it.
     """
     has_results = results is not None and len(results) > 0
     if stops is None:
         stops = target_stops(voters)
     if analysis is None:
         analysis = analyse(voters, stops)
-    fmap = _base_map(voters, precincts, tile_url)
+    fmap = _base_map(voters, precincts)
+    BaseMapLayer(basemap_url, tile_url).add_scripts(fmap)
     scales: list[Scale] = []
 
     if precincts is not None and len(precincts):
@@ -410,13 +416,8 @@ class _LegendFollowsLayers(MacroElement):
     )
 
 
-def _base_map(
-    voters: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None, tile_url: str
-) -> OfflineMap:
+def _base_map(voters: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None) -> OfflineMap:
     fmap = OfflineMap(tiles=None, control_scale=True)
-    folium.TileLayer(
-        tiles=tile_url, attr=TILES_ATTRIBUTION, name="Streets (online tiles)", max_zoom=19
-    ).add_to(fmap)
     extent = voters if len(voters) else precincts
     if extent is not None and len(extent):
         west, south, east, north = extent.to_crs(4326).total_bounds

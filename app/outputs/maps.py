@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
@@ -34,8 +36,10 @@ TURF_COLOURS = (
     "#7f7f7f",
     "#bcbd22",
 )
-TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+TILES_URL = ""
+"""Online tiles of the written pages: none, the base map is drawn from the plan's own data."""
 TILES_ATTRIBUTION = "&copy; OpenStreetMap contributors"
+BASEMAP_VARIABLE = "CANVASS_BASEMAP"
 
 
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -123,7 +127,10 @@ def plan_map_data(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame)
 
 
 def write_plan_map(data: dict[str, Any], path: Path) -> list[Path]:
-    """Write the map of all turfs (``maps/index.html``) and its data file beside it."""
+    """Write the map of all turfs (``maps/index.html``) and its data file beside it.
+
+    It draws ``maps/index.basemap.js`` (``write_base_map``) under the turfs.
+    """
     return _write_data_page(data, path, variable="CANVASS_PLAN", script="plan-map.js",
                             title="all turfs")  # fmt: skip
 
@@ -140,12 +147,14 @@ MAP_PAGE = """<!DOCTYPE html>
 <body>
 <div id="map" data-tiles="{tiles}" data-attribution="{attribution}"></div>
 <script src="../assets/leaflet.js"></script>
+<script src="../assets/basemap.js"></script>
+<script src="{basemap}"></script>
 <script src="{data}"></script>
 <script src="../assets/{script}"></script>
 </body>
 </html>
 """
-"""A map page: its title, the data file it loads and the script that draws it."""
+"""A map page: its title, its base map and data files and the script that draws them."""
 
 
 def _round(coordinates: Any, digits: int = 7) -> Any:
@@ -196,7 +205,10 @@ def turf_map_data(plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame) -
 
 
 def write_turf_map(data: dict[str, Any], path: Path) -> list[Path]:
-    """Write a turf's map page and its data file (``<turf>.data.js``) beside it."""
+    """Write a turf's map page and its data file (``<turf>.data.js``) beside it.
+
+    It draws ``<turf>.basemap.js`` (``write_base_map``) under the route.
+    """
     return _write_data_page(data, path, variable="CANVASS_TURF", script="turf-map.js",
                             title=f"Turf {data['turf']}")  # fmt: skip
 
@@ -206,19 +218,86 @@ def _write_data_page(
 ) -> list[Path]:
     """A map page that loads its data (``<page>.data.js``) and its drawing script (assets/)."""
     data_file = path.with_name(f"{path.stem}.data.js")
-    # JSON inside a script file: no character of the data can end or escape it.
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
-        payload = payload.replace(char, code)
-    data_file.write_text(f"window.{variable} = {payload};\n", encoding="utf-8")
+    write_data_file(data, data_file, variable=variable)
     path.write_text(
         MAP_PAGE.format(
             title=html.escape(title),
             tiles=html.escape(TILES_URL),
             attribution=html.escape(TILES_ATTRIBUTION),
             data=html.escape(quote(data_file.name)),
+            basemap=html.escape(quote(f"{path.stem}.basemap.js")),
             script=html.escape(script),
         ),
         encoding="utf-8",
     )
     return [path, data_file]
+
+
+def write_data_file(data: dict[str, Any], path: Path, *, variable: str) -> Path:
+    """Write ``window.<variable> = <data as JSON>;`` (a script a page loads before drawing)."""
+    # JSON inside a script file: no character of the data can end or escape it.
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        payload = payload.replace(char, code)
+    path.write_text(f"window.{variable} = {payload};\n", encoding="utf-8")
+    return path
+
+
+def read_data_file(path: Path) -> dict[str, Any] | None:
+    """The data of a file ``write_data_file`` wrote; None when it is missing or not one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start, end = text.find("= "), text.rstrip().rfind(";")
+    try:
+        data = json.loads(text[start + 2 : end]) if 0 < start < end else None
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_base_map(data: dict[str, Any], path: Path) -> Path:
+    """Write a base map (``app.outputs.basemap.base_map_data``) for the map pages to draw."""
+    return write_data_file(data, path, variable=BASEMAP_VARIABLE)
+
+
+class BaseMapLayer(MacroElement):
+    """The drawn base map (``assets/basemap.js``) on a folium map, with optional tiles on top.
+
+    ``data_url`` is the base-map data file (``index.basemap.js`` beside ``maps/heat.html``);
+    tiles are requested only when ``tile_url`` is set, and shown only if one probe tile loads.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            if (!window.CanvassBasemap) { return; }
+            var map = {{ this._parent.get_name() }};
+            var streets = CanvassBasemap.draw(map, window.CANVASS_BASEMAP, { labelZoom: 16 });
+            CanvassBasemap.tiles(
+                map, {{ this.tile_url|tojson }}, {{ this.attribution|tojson }}, streets
+            );
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data_url: str, tile_url: str = TILES_URL) -> None:
+        super().__init__()
+        self._name = "BaseMapLayer"
+        self.data_url = data_url
+        self.tile_url = tile_url
+        self.attribution = html.unescape(TILES_ATTRIBUTION)
+
+    def add_scripts(self, fmap: folium.Map) -> None:
+        """Load the drawing script and the data in the page body, after Leaflet, before the map."""
+        root: Any = fmap.get_root()
+        root.html.add_child(
+            Element(
+                '<script src="../assets/basemap.js"></script>'
+                f'<script src="{html.escape(self.data_url)}"></script>'
+            )
+        )
+        self.add_to(fmap)

@@ -19,8 +19,15 @@ import numpy as np
 import pandas as pd
 
 from app.outputs.assets import copy_assets
+from app.outputs.basemap import PlanBaseMap, base_map_data, plan_base_map
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
+from app.outputs.maps import (
+    plan_map_data,
+    turf_map_data,
+    write_base_map,
+    write_plan_map,
+    write_turf_map,
+)
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.walklist_files import write_walklists
@@ -135,6 +142,7 @@ def _turf_files(folder: PlanFolder, turf: str) -> list[Path]:
         folder.walklist(turf, "pdf"),
         folder.turf_map(turf),
         folder.turf_map_data(turf),
+        folder.turf_base_map(turf),
     ]
 
 
@@ -215,10 +223,16 @@ def _write_all(
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
+    started = time.perf_counter()
+    base = plan_base_map(plan)
+    clock.time("write_base_maps", started)
     with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
         carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress, public_url, printing)  # fmt: skip
+                               turf_progress, public_url, printing, base)  # fmt: skip
     with stages.stage("write_overview_map"):
+        # The whole plan's streets and names (no buildings: it is drawn zoomed out).
+        whole = base_map_data(base, tuple(turfs.total_bounds), buildings=False, simplify_m=3.0)
+        write_base_map(whole, folder.plan_base_map)
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
         write_heatmap(plan, turfs, folder.heatmap_path)
@@ -261,6 +275,7 @@ def _write_turfs(
     progress: Progress,
     public_url: str,
     printing: _Printing,
+    base: PlanBaseMap,
 ) -> int:
     """Write every turf's walk lists and map; returns how many were carried over as they were.
 
@@ -299,6 +314,10 @@ def _write_turfs(
             data = turf_map_data(plan, turf, index, turfs)
             write_turf_map(data, folder.turf_map(turf.turf_id))
         started = clock.time("write_turf_maps", started)
+        for _, turf in batch:
+            bounds = turfs.loc[turfs["turf"] == turf.turf_id].geometry.iloc[0].bounds
+            write_base_map(base_map_data(base, bounds), folder.turf_base_map(turf.turf_id))
+        started = clock.time("write_base_maps", started)
         progress.advance(len(batch))
     return carried
 

@@ -94,6 +94,7 @@ def live_heat_map_html(
         results=results if len(results) else None,
         analysis=shapes.analysis,
         tile_url=tile_url,
+        basemap_url=f"{assets_url}../maps/index.basemap.js",
     )
     html: str = fmap.get_root().render()
     # The map's scripts load from the plan's own copy of the assets (see app.outputs.maps).

@@ -1,6 +1,7 @@
 // The map of all turfs of a plan, drawn from the data its page loads first (window.CANVASS_PLAN):
 // precinct boundaries, turf outlines with labels linking to each turf's map, and the routes,
-// each a layer that can be switched off. Text from the data goes in as text, never as HTML.
+// each a layer that can be switched off, over the base map of the plan's streets
+// (window.CANVASS_BASEMAP, drawn by basemap.js). Text from the data goes in as text, never as HTML.
 (function () {
   "use strict";
   const data = window.CANVASS_PLAN;
@@ -20,12 +21,6 @@
 
   const map = L.map(holder, { zoomControl: true });
   L.control.scale().addTo(map);
-  const base = {};
-  if (holder.dataset.tiles) {
-    base["Streets (online tiles)"] = L.tileLayer(holder.dataset.tiles, {
-      maxZoom: 19, attribution: holder.dataset.attribution || "",
-    }).addTo(map);
-  }
   const outlines = L.featureGroup();
   const routes = L.featureGroup();
   const precincts = L.featureGroup();
@@ -53,10 +48,16 @@
   });
   // The view first: Leaflet cannot place vector layers on a map that has none yet.
   map.fitBounds(outlines.getBounds(), { padding: [8, 8] });
+  let streets = null;
+  if (window.CanvassBasemap) {
+    streets = CanvassBasemap.draw(map, window.CANVASS_BASEMAP, { labelZoom: 16 });
+    CanvassBasemap.tiles(map, holder.dataset.tiles, holder.dataset.attribution, streets);
+  }
   if (data.precincts.length) precincts.addTo(map);
   outlines.addTo(map);
   routes.addTo(map);
   const overlays = { Turfs: outlines, Routes: routes };
+  if (streets) overlays.Streets = streets;
   if (data.precincts.length) overlays.Precincts = precincts;
-  L.control.layers(base, overlays, { collapsed: false }).addTo(map);
+  L.control.layers({}, overlays, { collapsed: false }).addTo(map);
 })();

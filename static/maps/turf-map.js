@@ -1,6 +1,7 @@
 // A turf's map, drawn from the data its page loads before this script (window.CANVASS_TURF):
-// the outline, the route along the streets, the drop-off point and the numbered stops. Text from
-// the data (addresses) goes into tooltips as text nodes, never as HTML.
+// the outline, the route along the streets, the drop-off point and the numbered stops, over the
+// base map of the turf's streets (window.CANVASS_BASEMAP, drawn by basemap.js). Text from the
+// data (addresses) goes into tooltips as text nodes, never as HTML.
 (function () {
   "use strict";
   const data = window.CANVASS_TURF;
@@ -13,20 +14,19 @@
     return tip;
   }
 
-  const map = L.map(holder, { zoomControl: true, preferCanvas: false });
+  const map = L.map(holder, { zoomControl: true, preferCanvas: false, zoomSnap: 0.25 });
   L.control.scale().addTo(map);
-  if (holder.dataset.tiles) {
-    L.tileLayer(holder.dataset.tiles, {
-      maxZoom: 19,
-      attribution: holder.dataset.attribution || "",
-    }).addTo(map);
-  }
   const colour = data.colour;
   const outline = L.geoJSON(data.outline, {
     style: { color: colour, weight: 1, fillOpacity: 0.08 },
   });
   // The view first: Leaflet cannot place vector layers on a map that has none yet.
   map.fitBounds(outline.getBounds(), { padding: [8, 8] });
+  let base = null;
+  if (window.CanvassBasemap) {
+    base = CanvassBasemap.draw(map, window.CANVASS_BASEMAP);
+    CanvassBasemap.tiles(map, holder.dataset.tiles, holder.dataset.attribution, base);
+  }
   outline.addTo(map);
   if (data.route.length > 1) {
     L.polyline(data.route, { color: colour, weight: 4 }).addTo(map);

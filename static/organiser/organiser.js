@@ -344,8 +344,6 @@
     // Fractional zoom: the turfs fill the frame instead of the nearest whole zoom level.
     map = L.map(box, { zoomControl: true, zoomSnap: 0.1, zoomDelta: 0.5 });
     map.createPane("turf-labels").style.zIndex = 450;
-    const tiles = body.dataset.tileUrl;
-    if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
     try {
       const [turfs, routes] = await Promise.all([
         fetch("/files/" + encodeURIComponent(plan) + "/turfs.geojson", { credentials: "same-origin" }).then(function (r) { return r.json(); }),
@@ -371,6 +369,11 @@
         },
       }).addTo(map);
       map.fitBounds(turfLayer.getBounds(), { padding: [8, 8] });
+      // The plan's streets and their names under the turfs; online tiles only if they load.
+      if (window.CanvassBasemap) {
+        const streets = CanvassBasemap.draw(map, window.CANVASS_BASEMAP, { labelZoom: 16 });
+        CanvassBasemap.tiles(map, body.dataset.tileUrl, "© OpenStreetMap contributors", streets);
+      }
       for (const [id, layer, feature] of features) {
         const path = layer.getElement && layer.getElement();
         if (path) path.dataset.turf = id;

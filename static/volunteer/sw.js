@@ -10,7 +10,7 @@
  */
 "use strict";
 
-const VERSION = "3"; // a new page script and style: the worker caches them afresh
+const VERSION = "4"; // a new page script and style: the worker caches them afresh
 const found = self.location.pathname.match(/^\/t\/([^/]+)\/sw\.js$/);
 const TOKEN = found ? found[1] : "";
 const CACHE = "canvass-" + VERSION + "-" + TOKEN;
@@ -19,6 +19,7 @@ const TURF = "/api/v/" + TOKEN + "/turf";
 const ASSETS = [
   "/vendor/leaflet/leaflet.css",
   "/vendor/leaflet/leaflet.js",
+  "/static/maps/basemap.js",
   "/static/volunteer/volunteer.css",
   "/static/volunteer/volunteer.js",
   "/static/volunteer/icon.svg",

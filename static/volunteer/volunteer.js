@@ -1004,17 +1004,10 @@
       document.getElementById("map").textContent = "The map could not load.";
       return;
     }
-    const map = L.map("map", { zoomControl: true, attributionControl: Boolean(TILE_URL), tap: true });
+    const map = L.map("map", { zoomControl: true, tap: true });
+    map.attributionControl.setPrefix(false);
     mapState.map = map;
-    if (TILE_URL) {
-      L.tileLayer(TILE_URL, {
-        maxZoom: 19,
-        attribution: "© OpenStreetMap contributors",
-        crossOrigin: true,
-      }).addTo(map);
-    } else {
-      document.getElementById("map").classList.add("no-tiles");
-    }
+    document.getElementById("map").classList.add("no-tiles");
     const bounds = L.latLngBounds([]);
     const t = turf.turf;
     if (t.route && t.route.length > 1) {
@@ -1052,6 +1045,11 @@
     }
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
     else map.setView([0, 0], 2);
+    // Streets, names and buildings from the plan's own data; online tiles only if they load.
+    if (window.CanvassBasemap) {
+      const base = CanvassBasemap.draw(map, turf.basemap);
+      CanvassBasemap.tiles(map, TILE_URL, "© OpenStreetMap contributors", base);
+    }
     addLocateControl(map);
   }
 

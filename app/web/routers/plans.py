@@ -44,6 +44,8 @@ def plan_page(name: str, request: Request, services: Services) -> Any:
         name=name,
         summary=services.workspace.summary(name),
         tile_url=services.settings.tile_url,
+        # Plans written before base maps existed have none: the page then asks for none.
+        has_basemap=services.workspace.folder(name).plan_base_map.is_file(),
     )
 
 

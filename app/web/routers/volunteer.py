@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.errors import GoneError
 from app.fields import Name, Text, no_nul
+from app.services.base_maps import turf_base_map
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
 from app.store.results import NewResult, post_results, turf_results
@@ -170,6 +171,9 @@ class TurfPayload(BaseModel):
     )
     stops: list[StopOut]
     results: list[StoredResult]
+    basemap: dict[str, Any] | None = Field(
+        None, description="streets, names, buildings and house numbers drawn under the route"
+    )
 
 
 class Problem(BaseModel):
@@ -230,6 +234,7 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
             "questions": _questions(services.survey),
             "stops": walk["stops"],
             "results": turf_results(services.db, link.plan_id, link.turf_code),
+            "basemap": turf_base_map(services.workspace, link.plan, link.turf_code),
         }
     )
 

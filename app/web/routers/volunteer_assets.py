@@ -52,6 +52,7 @@ def volunteer_page_assets() -> list[str]:
     return [
         f"{LEAFLET_URL}/leaflet.css",
         f"{LEAFLET_URL}/leaflet.js",
+        "/static/maps/basemap.js",
         f"{VOLUNTEER_STATIC_URL}/volunteer.css",
         f"{VOLUNTEER_STATIC_URL}/volunteer.js",
         VOLUNTEER_ICON_URL,

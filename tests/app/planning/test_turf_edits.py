@@ -176,7 +176,7 @@ def test_writing_an_edit_remakes_only_the_turfs_it_touched(
             continue
         assert old[name] == (content, mtime), f"{name} was made again"
     remade = [name for name in new if name.stem.split(".")[0] in edited]
-    assert len(remade) == 2 * 5  # walk list CSV, HTML, PDF, map page and its data
+    assert len(remade) == 2 * 6  # walk list CSV, HTML, PDF, map page, its data and base map
     assert document["turfs_carried_over"] == len(plan.turfs) - 2
 
 

@@ -56,8 +56,19 @@ def test_turf_follows_the_contract(client: TestClient, workspace: Path) -> None:
         "questions",
         "stops",
         "results",
+        "basemap",
     }
     assert body["questions"] == []  # this workspace has no survey
+    # The streets under the route come with the turf (and so are kept for offline use):
+    # the streets of its own doors are named on it.
+    basemap = body["basemap"]
+    streets = {
+        " ".join(w for w in s["address"].split() if not any(c.isdigit() for c in w))
+        for s in body["stops"]
+    }
+    named = {basemap["names"][label[3]] for label in basemap["labels"]}
+    assert streets & named  # (a rough street part: "23 B Annankatu" gives "B Annankatu")
+    assert basemap["streets"]["minor"] and basemap["buildings"] and basemap["numbers"]
     assert body["plan"] == "demo"
     assert body["turf"]["id"] == turf
     assert set(body["turf"]) == {
@@ -219,7 +230,8 @@ def test_volunteer_page_gets_its_context(client: TestClient, workspace: Path) ->
     assert page.headers["cache-control"] == "no-store"
     csp = page.headers["content-security-policy"]
     assert "script-src 'self';" in csp
-    assert "https://tile.openstreetmap.org" in csp.split("img-src")[1].split(";")[0]
+    # No tiles unless the server is given a tile URL: images only from the server itself.
+    assert "http" not in csp.split("img-src")[1].split(";")[0]
 
 
 def test_result_posts_are_rate_limited_per_link(client: TestClient, workspace: Path) -> None:

@@ -154,6 +154,7 @@ def test_page_weight_without_tiles_is_small() -> None:
     files = {
         "/vendor/leaflet/": leaflet_dir(),
         "/static/volunteer/": VOLUNTEER_STATIC,
+        "/static/maps/": VOLUNTEER_STATIC.parent / "maps",
     }
     total = len(_page().encode()) + len((VOLUNTEER_STATIC / "sw.js").read_bytes())
     for asset in volunteer_page_assets():
