@@ -70,6 +70,15 @@ def _run_and_write(
         f"{target['voters']:,} targeted at {target['stops']:,} stops; {len(plan.turfs)} turfs.",
         soft_wrap=True,
     )
+    budget = document.get("budget")
+    if isinstance(budget, dict):
+        console.print(
+            f"Budget: {budget['turfs']} turfs in {budget['hours_used']} of {budget['hours']} "
+            f"volunteer-hours reach {budget['doors']:,} doors, {budget['voters']:,} voters, "
+            f"value {budget['value']:,} of {budget['value_total']:,} ({budget['value_of']}).",
+            soft_wrap=True,
+            highlight=False,
+        )
     if not quiet:
         console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
     return document
@@ -127,6 +136,8 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         graph_cache_dir=settings.graph_cache_dir,
         previous_stops=None if args.fresh else previous_cut(args.out, size),
         archive_limits=settings.archive_limits,
+        hours=args.hours,
+        value=args.value,
     )
     _run_and_write(
         request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url

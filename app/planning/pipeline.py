@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from app.planning.analysis import PlanAnalysis, analyse
+from app.planning.budget import PlanBudget, plan_budget, voter_values
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
@@ -68,6 +69,8 @@ class Plan:
     timings_s: dict[str, float]
     analysis: PlanAnalysis
     """Size, hours and hot spots of the target universe (drawn by the heatmaps)."""
+    budget: PlanBudget | None = None
+    """Turf priorities within the volunteer-hours (``request.hours``), if given."""
 
 
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
@@ -306,6 +309,8 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
     table, voters, layer = prepared.table, prepared.voters, prepared.layer
     with stages.stage("target"):
         voters["target"] = target_mask(voters, request.target).to_numpy()
+        # Evaluated here so that a mistake in it stops the plan before the slow stages.
+        values = voter_values(voters, request.value) if request.hours is not None else None
     with stages.stage("street_graph"):
         graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
     building_count = int(voters["stop_id"].nunique())
@@ -342,6 +347,13 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
         voters = _place_in_turfs(stops, voters, turfs)
     with stages.stage("analysis"):
         analysis = analyse(voters, stops, model=request.model)
+    budget = None
+    if request.hours is not None and values is not None:
+        with stages.stage("budget"):
+            minutes = {turf.turf_id: turf.route.minutes for turf in turfs}
+            budget = plan_budget(
+                voters, minutes, hours=request.hours, values=values, expression=request.value
+            )
 
     counts = {
         "voters": {
@@ -390,4 +402,5 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
         counts=counts,
         timings_s=stages.timings,
         analysis=analysis,
+        budget=budget,
     )

@@ -53,6 +53,11 @@ class PlanRequest:
     addresses: tuple[Path, ...] = ()
     """Address files to geocode voters without coordinates against (OpenAddresses, TIGER/Line
     address ranges, any address points layer); trusted before the OSM address points."""
+    # The weekend's budget and passes (issue 18; app/planning/budget.py, next_pass.py).
+    hours: float | None = None
+    """Volunteer-hours available: turfs get a priority and the best set an ``in_budget`` flag."""
+    value: str | None = None
+    """What a target voter is worth (a value expression); None counts target voters."""
 
 
 class PlanInputsError(ValueError):
@@ -90,6 +95,7 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "max_snap_m": request.max_snap_m,
         },
         "turf_size": size_record(request.size),
+        "plan_budget": {"hours": request.hours, "value": request.value},
         "walk_model": {
             "speed_mps": request.model.speed_mps,
             "minutes_per_door": request.model.minutes_per_door,
@@ -159,6 +165,9 @@ def request_from_plan(
         target = (document.get("target") or {}).get("expression") or None
         precinct_id_column = inputs.get("precinct_id_column")
         edits = tuple(document.get("edits") or ())
+        budget_doc = document.get("plan_budget") or {}
+        hours = None if budget_doc.get("hours") is None else float(budget_doc["hours"])
+        value = budget_doc.get("value") or None
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -187,6 +196,8 @@ def request_from_plan(
         previous_edits=edits,
         archive_limits=archive_limits,
         addresses=addresses,
+        hours=hours,
+        value=value,
     )
 
 
