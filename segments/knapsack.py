@@ -4,7 +4,8 @@
 right for doors (small, many) but wastes hours on turfs, which come in big lumps: a turf that
 does not fit ends the list although a smaller one behind it would. Here the turfs worked are
 the set of greatest total value whose minutes fit the hours, found by dynamic programming over
-whole minutes (each turf's minutes rounded up, so the chosen set never overruns). The same
+hundredths of a minute (each turf's minutes rounded up, so the chosen set never overruns; coarser
+steps only when the table would be too big). The same
 table gives the value curve: the best value for every number of hours.
 
 Examples
@@ -28,7 +29,9 @@ __all__ = ["TurfChoice", "choose_turfs", "value_curve"]
 
 MAX_CELLS = 200_000_000
 """Largest choice table (turfs x minute steps, one byte each); bigger budgets use coarser steps."""
-CURVE_STEPS = 20_000
+FINEST_STEP_MIN = 0.01
+"""The knapsack's unit of time: rounding each turf up to it costs at most this much per turf."""
+CURVE_STEPS = 100_000
 """Most capacity steps of the value curve's table."""
 
 
@@ -86,8 +89,8 @@ def choose_turfs(values: npt.ArrayLike, minutes: npt.ArrayLike, *, hours: float)
     if raw[useful].sum() <= budget_min + 1e-9:
         chosen = useful.copy()
     else:
-        step = max(1.0, n * budget_min / MAX_CELLS)
-        capacity = int(math.floor(budget_min / step + 1e-9))
+        step = max(FINEST_STEP_MIN, n * budget_min / MAX_CELLS)
+        capacity = math.floor(budget_min / step + 1e-9)
         cost = _costs(raw, step)
         best = np.zeros(capacity + 1)
         take = np.zeros((n, capacity + 1), dtype=bool)
@@ -99,10 +102,10 @@ def choose_turfs(values: npt.ArrayLike, minutes: npt.ArrayLike, *, hours: float)
             best[w:] = np.where(better, candidate, best[w:])
         chosen = np.zeros(n, dtype=bool)
         left = capacity
-        for i in range(n - 1, -1, -1):
-            if take[i, left]:
-                chosen[i] = True
-                left -= int(cost[i])
+        for item in range(n - 1, -1, -1):
+            if take[item, left]:
+                chosen[item] = True
+                left -= int(cost[item])
     per_minute = worth / raw
     # Chosen first, then best value per minute; ties keep the input order.
     order = np.lexsort((np.arange(n), -per_minute, ~chosen))
@@ -118,7 +121,11 @@ def choose_turfs(values: npt.ArrayLike, minutes: npt.ArrayLike, *, hours: float)
 
 
 def value_curve(
-    values: npt.ArrayLike, minutes: npt.ArrayLike, *, points: int = 25, up_to_hours: float | None = None
+    values: npt.ArrayLike,
+    minutes: npt.ArrayLike,
+    *,
+    points: int = 25,
+    up_to_hours: float | None = None,
 ) -> list[tuple[float, float]]:
     """The best total value reachable with each number of hours, from 0 to all the turfs.
 
@@ -140,11 +147,12 @@ def value_curve(
     raw = np.asarray(minutes, dtype=np.float64)
     _costs(raw, 1.0)
     useful = worth > 0
-    total_min = float(raw[useful].sum()) if up_to_hours is None else up_to_hours * 60.0
+    everything_min = float(raw[useful].sum())
+    total_min = everything_min if up_to_hours is None else up_to_hours * 60.0
     if total_min <= 0 or points < 1:
         return [(0.0, 0.0)]
-    step = max(1.0, total_min / CURVE_STEPS)
-    capacity = int(math.ceil(total_min / step))
+    step = max(FINEST_STEP_MIN, total_min / CURVE_STEPS)
+    capacity = math.ceil(total_min / step)
     cost = _costs(raw, step)
     best = np.zeros(capacity + 1)
     for i in np.flatnonzero(useful & (cost <= capacity)):
@@ -152,7 +160,15 @@ def value_curve(
         best[w:] = np.maximum(best[w:], best[: capacity + 1 - w] + worth[i])
     curve = []
     for k in range(points + 1):
-        at_min = total_min * k / points
+        # Hours as shown (two decimals; the last rounded up so that it holds every turf).
+        at_hours = round(total_min / 60.0 * k / points, 2)
+        if k == points:
+            at_hours = math.ceil(total_min / 60.0 * 100 - 1e-9) / 100
+        at_min = at_hours * 60.0
         # Steps are rounded up per turf, so reading at floor(minutes / step) never overstates.
-        curve.append((round(at_min / 60.0, 2), float(best[int(math.floor(at_min / step + 1e-9))])))
+        if at_min + 1e-9 >= everything_min:  # every turf worth anything fits
+            reached = float(worth[useful].sum())
+        else:
+            reached = float(best[min(capacity, math.floor(at_min / step + 1e-9))])
+        curve.append((at_hours, reached))
     return curve

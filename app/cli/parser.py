@@ -84,7 +84,7 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
     budget.add_argument(
         "--value",
         metavar="EXPR",
-        help="what a target voter is worth, e.g. \"support_score * (100 - turnout_score) / 100\" "
+        help='what a target voter is worth, e.g. "support_score * (100 - turnout_score) / 100" '
         "(default: 1, so the count of target voters)",
     )
 

@@ -61,7 +61,10 @@ _TOKEN = re.compile(
       | (?P<op>==|!=|<>|<=|>=|=|<|>|\+|-|\*|/|\(|\)|,)""",
     re.VERBOSE,
 )
-_COMPARE = {"=": "==", "==": "==", "!=": "!=", "<>": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+_COMPARE = {
+    **{"=": "==", "==": "==", "!=": "!=", "<>": "!="},
+    **{"<": "<", "<=": "<=", ">": ">", ">=": ">="},
+}
 _RESERVED = frozenset({"and", "or", "not", "in"})
 
 
@@ -101,9 +104,10 @@ def _tokens(source: str) -> list[_Token]:
     return tokens
 
 
-# The tree is tuples: ("num", pos, float) ("word", pos, name) ("text", pos, text)
-# ("neg", pos, a) ("bin", pos, op, a, b) ("cmp", pos, op, a, b) ("in", pos, negated, a, items)
-# ("and"|"or", pos, items) ("not", pos, a) ("voted", pos, election, ballot) ("min"|"max", pos, items)
+# The tree is tuples, kind and position first: ("num", pos, float) ("word", pos, name, literal)
+# ("text", pos, text) ("neg", pos, a) ("bin", pos, op, a, b) ("cmp", pos, op, a, b)
+# ("in", pos, negated, a, items) ("and"|"or", pos, items) ("not", pos, a)
+# ("voted", pos, election, ballot) ("min"|"max", pos, items)
 
 
 class _Parser:
@@ -260,7 +264,7 @@ class _Parser:
 
     def _voted(self, token: _Token) -> tuple[object, ...]:
         self.take()
-        names = []
+        names: list[str] = []
         while self.peek().kind in ("string", "word", "number") and len(names) < 2:
             names.append(self.take().text)
             if not self.at(","):
@@ -367,8 +371,8 @@ class _Evaluator:
         label = self.column(name)
         if label is None:
             if literal:  # a bare word compared with a field is text: party == DEM
-                text = name.strip().casefold()
-                return _Result(np.full(self.rows, np.nan), np.full(self.rows, text, dtype=object))
+                word = name.strip().casefold()
+                return _Result(np.full(self.rows, np.nan), np.full(self.rows, word, dtype=object))
             raise self.unknown(name, position)
         view = ColumnView(self.frame[label], str(label))
         if view.is_numeric:
@@ -418,10 +422,11 @@ class _Evaluator:
             if both_numbers[known].all():
                 return _order(op, left.numbers, right.numbers)
             return np.asarray(known & _order(op, a.astype(str), b.astype(str)), dtype=bool)
-        if left.text is not None or right.text is not None:
-            # Text against a number: compare the values that read as numbers.
-            if op in ("==", "!=") and (left_node[0] == "text" or right_node[0] == "text"):
-                return np.zeros(self.rows, dtype=bool)
+        # Quoted text against a number never matches; a text field against a number compares
+        # the values that read as numbers.
+        quoted = left_node[0] == "text" or right_node[0] == "text"
+        if (left.text is not None or right.text is not None) and quoted and op in ("==", "!="):
+            return np.zeros(self.rows, dtype=bool)
         return _order(op, left.numbers, right.numbers)
 
     def voted(self, election: str, ballot: object, position: int) -> Floats:
@@ -430,7 +435,7 @@ class _Evaluator:
             raise self.error(
                 f"unknown election {election!r}",
                 position,
-                "name a vote history column, e.g. voted(\"GENERAL-11/05/2024\")",
+                'name a vote history column, e.g. voted("GENERAL-11/05/2024")',
             )
         view = ColumnView(self.frame[label], str(label))
         marked = view.marked
