@@ -1,10 +1,12 @@
 """The budget of a plan: which turfs to work first with the volunteer-hours there are.
 
 Each target voter is worth the value expression (default 1: the count of target voters); a
-turf is worth the sum over its voters and takes its route's minutes (walk plus doors and stops,
-the walk model that sized it). ``segments.knapsack`` picks the turfs of greatest value within
-the hours and draws the value curve; this module only joins voters to turfs and keeps the
-record for ``summary.json``.
+door is worth the sum over its voters. Every turf is offered whole (its route's minutes: walk
+plus doors and stops, the walk model that sized it) and trimmed: only its doors worth at least
+a threshold (one of a few levels of door value across the plan), walked along its route to the
+last of them. ``segments.knapsack`` picks at most one way per turf, of greatest total value
+within the hours, and draws the value curve; this module builds the options and the record for
+``summary.json``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.effort import WalkModel
 from segments.filter.value import evaluate_value, parse_value
-from segments.knapsack import choose_turfs, value_curve
+from segments.knapsack import choose_options, priorities, value_curve
 
 DEFAULT_VALUE = "target voters"
 """What a turf is worth when no value expression is given (shown on the page)."""
@@ -27,7 +30,9 @@ class PlanBudget:
     """The turfs' values and priorities and the ``budget`` record of the summary."""
 
     turfs: pd.DataFrame
-    """Indexed by turf id: ``value``, ``priority`` (1 = first) and ``in_budget``."""
+    """Indexed by turf id: ``value`` (all its doors), ``priority`` (1 = first), ``in_budget``,
+    and for the turfs in budget ``knock_value_min`` (knock only doors worth at least this; 0:
+    every door), ``budget_doors``, ``budget_minutes`` and ``budget_value``."""
     record: dict[str, Any]
 
 
@@ -44,58 +49,164 @@ def voter_values(voters: pd.DataFrame, expression: str | None) -> pd.Series:
     return evaluate_value(voters, expression)
 
 
+LEVELS = tuple(round(0.05 * k, 2) for k in range(19))
+"""Shares of the plan's doors below each threshold a turf may be trimmed at."""
+
+
+@dataclass(frozen=True)
+class _Options:
+    turf: np.ndarray  # group number of each option
+    threshold: np.ndarray
+    value: np.ndarray
+    minutes: np.ndarray
+    doors: np.ndarray
+
+
+def _door_table(voters: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
+    """Target doors in turfs, with their stop's ``turf``, ``sequence`` and ``stop_id``."""
+    target = voters.loc[voters["target"].to_numpy(dtype=bool) & voters["turf"].notna()]
+    frame = pd.DataFrame(
+        {
+            "household_id": target["household_id"].to_numpy(),
+            "turf": target["turf"].astype(str).to_numpy(),
+            "sequence": pd.to_numeric(target["sequence"]).astype(int).to_numpy(),
+            "stop_id": target["stop_id"].to_numpy(),
+            "value": values.reindex(target.index).fillna(0.0).to_numpy(),
+        }
+    )
+    return frame.groupby("household_id", sort=False).agg(
+        turf=("turf", "first"),
+        sequence=("sequence", "first"),
+        stop_id=("stop_id", "first"),
+        value=("value", "sum"),
+        voters=("value", "size"),
+    )
+
+
+def _options(
+    doors: pd.DataFrame,
+    ids: list[str],
+    legs_m: dict[str, list[float]],
+    turf_minutes: dict[str, float],
+    model: WalkModel,
+) -> _Options:
+    """Each turf whole, and trimmed at each threshold that leaves out some of its doors."""
+    worth = doors["value"].to_numpy()
+    positive = worth[worth > 0]
+    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) else np.array([])
+    rows: list[tuple[int, float, float, float, int]] = []
+    by_turf = dict(tuple(doors.groupby("turf", sort=False)))
+    for g, turf in enumerate(ids):
+        mine = by_turf.get(turf)
+        whole = float(mine["value"].sum()) if mine is not None else 0.0
+        rows.append((g, 0.0, whole, turf_minutes[turf], 0 if mine is None else len(mine)))
+        if mine is None:
+            continue
+        walk_to = np.concatenate([[0.0], np.cumsum(legs_m[turf])]) / model.speed_mps / 60.0
+        seen = len(mine)
+        for threshold in thresholds:
+            kept = mine.loc[mine["value"].to_numpy() >= threshold]
+            if len(kept) == 0 or len(kept) == seen:
+                continue
+            seen = len(kept)
+            minutes = (
+                walk_to[min(int(kept["sequence"].max()), len(walk_to) - 1)]
+                + len(kept) * model.minutes_per_door
+                + kept["stop_id"].nunique() * model.minutes_per_stop
+            )
+            rows.append((g, float(threshold), float(kept["value"].sum()), minutes, len(kept)))
+    table = np.array(rows, dtype=np.float64).reshape(-1, 5)
+    return _Options(
+        turf=table[:, 0].astype(np.int64),
+        threshold=table[:, 1],
+        value=table[:, 2],
+        minutes=np.maximum(table[:, 3], 1e-3),
+        doors=table[:, 4].astype(np.int64),
+    )
+
+
 def plan_budget(
     voters: pd.DataFrame,
-    turf_minutes: dict[str, float],
+    routes: dict[str, tuple[float, list[float]]],
     *,
     hours: float,
     values: pd.Series,
     expression: str | None,
+    model: WalkModel,
 ) -> PlanBudget:
-    """Choose the turfs to work within ``hours`` and say what they reach.
+    """Choose the turfs (and the doors in them) to work within ``hours``; say what they reach.
 
     Parameters
     ----------
     voters : pandas.DataFrame
-        Voters with ``target``, ``turf`` and ``household_id`` (after the turfs are routed).
-    turf_minutes : dict
-        Minutes of every turf, by id.
+        Voters with ``target``, ``turf``, ``sequence``, ``stop_id`` and ``household_id``
+        (after the turfs are routed).
+    routes : dict
+        Per turf id: its route's minutes and its legs in metres (walk to each stop in order).
     hours : float
         Volunteer-hours available.
     values : pandas.Series
         Each voter's value (`voter_values`), indexed like ``voters``.
     expression : str or None
         The value expression, for the record.
+    model : WalkModel
+        The walk model the turfs were sized with.
     """
-    ids = sorted(turf_minutes)
-    target = voters.loc[voters["target"].to_numpy(dtype=bool) & voters["turf"].notna()]
-    worth = values.reindex(target.index).fillna(0.0)
-    by_turf = worth.groupby(target["turf"].astype(str)).sum().reindex(ids).fillna(0.0)
-    voters_by_turf = target.groupby(target["turf"].astype(str)).size().reindex(ids).fillna(0)
-    doors_by_turf = (
-        target.groupby(target["turf"].astype(str))["household_id"].nunique().reindex(ids).fillna(0)
+    ids = sorted(routes)
+    doors = _door_table(voters, values)
+    options = _options(
+        doors,
+        ids,
+        {turf: legs for turf, (_, legs) in routes.items()},
+        {turf: minutes for turf, (minutes, _) in routes.items()},
+        model,
     )
-    minutes = np.array([turf_minutes[i] for i in ids], dtype=np.float64)
-    value = by_turf.to_numpy(dtype=np.float64)
-    choice = choose_turfs(value, minutes, hours=hours)
-    curve = value_curve(value, minutes, up_to_hours=max(hours, float(minutes.sum()) / 60.0))
+    choice = choose_options(options.turf, options.value, options.minutes, hours=hours)
+    picked = choice.option
+    whole = np.flatnonzero(options.threshold == 0.0)  # one per turf, in turf order
+    chosen = picked >= 0
+    use = np.where(chosen, picked, whole)
+    per_minute = options.value[use] / options.minutes[use]
+    total_minutes = options.minutes[whole]
+    curve = value_curve(
+        options.value,
+        options.minutes,
+        group=options.turf,
+        up_to_hours=max(hours, float(total_minutes.sum()) / 60.0),
+    )
+    voters_by_turf = doors.groupby("turf")["voters"].sum()
+    knock_voters = [
+        int(doors.loc[(doors["turf"] == turf) & (doors["value"] >= options.threshold[i]),
+                      "voters"].sum())
+        if chosen[g] else 0
+        for g, (turf, i) in enumerate(zip(ids, use, strict=True))
+    ]  # fmt: skip
     table = pd.DataFrame(
-        {"value": np.round(value, 3), "priority": choice.priority, "in_budget": choice.chosen},
+        {
+            "value": np.round(options.value[whole], 3),
+            "priority": priorities(chosen, per_minute),
+            "in_budget": chosen,
+            "knock_value_min": np.where(chosen, np.round(options.threshold[use], 3), np.nan),
+            "budget_doors": np.where(chosen, options.doors[use], 0),
+            "budget_minutes": np.where(chosen, np.round(options.minutes[use], 1), 0.0),
+            "budget_value": np.where(chosen, np.round(options.value[use], 3), 0.0),
+        },
         index=pd.Index(ids, name="turf"),
     )
-    chosen = choice.chosen
     record = {
         "hours": round(float(hours), 2),
         "value_expression": (expression or "").strip(),
         "value_of": (expression or "").strip() or DEFAULT_VALUE,
         "hours_used": round(choice.minutes_used / 60.0, 2),
         "turfs": int(chosen.sum()),
-        "doors": int(doors_by_turf.to_numpy()[chosen].sum()),
-        "voters": int(voters_by_turf.to_numpy()[chosen].sum()),
+        "turfs_trimmed": int((chosen & (options.threshold[use] > 0)).sum()),
+        "doors": int(options.doors[use][chosen].sum()),
+        "voters": int(sum(knock_voters)),
         "value": round(choice.value, 2),
-        "value_total": round(float(value[value > 0].sum()), 2),
-        "hours_total": round(float(minutes.sum()) / 60.0, 2),
-        "order": [ids[i] for i in np.argsort(choice.priority, kind="stable")],
+        "value_total": round(float(options.value[whole][options.value[whole] > 0].sum()), 2),
+        "hours_total": round(float(total_minutes.sum()) / 60.0, 2),
+        "voters_total": int(voters_by_turf.sum()),
+        "order": [ids[i] for i in np.argsort(table["priority"].to_numpy(), kind="stable")],
         "curve": [{"hours": h, "value": round(v, 2)} for h, v in curve],
     }
     return PlanBudget(turfs=table, record=record)

@@ -350,9 +350,14 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
     budget = None
     if request.hours is not None and values is not None:
         with stages.stage("budget"):
-            minutes = {turf.turf_id: turf.route.minutes for turf in turfs}
+            routes = {t.turf_id: (t.route.minutes, t.route.legs_m) for t in turfs}
             budget = plan_budget(
-                voters, minutes, hours=request.hours, values=values, expression=request.value
+                voters,
+                routes,
+                hours=request.hours,
+                values=values,
+                expression=request.value,
+                model=request.model,
             )
 
     counts = {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from segments._errors import SegmentDataError
-from segments.knapsack import choose_turfs, value_curve
+from segments.knapsack import choose_options, choose_turfs, value_curve
 
 
 def _brute_force(values: np.ndarray, minutes: np.ndarray, budget_min: float) -> float:
@@ -34,6 +34,25 @@ def test_the_chosen_turfs_are_the_best_set_that_fits(seed: int) -> None:
     assert set(np.flatnonzero(choice.priority <= choice.chosen.sum())) == set(
         np.flatnonzero(choice.chosen)
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_at_most_one_way_per_turf_and_the_best_combination(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    group = np.repeat(np.arange(5), 3)  # 5 turfs, each whole or trimmed two ways
+    minutes = rng.uniform(15, 120, 15).round(1)
+    values = rng.uniform(0, 60, 15).round(1)
+    hours = float(rng.uniform(1, 5))
+    choice = choose_options(group, values, minutes, hours=hours)
+    picked = choice.option[choice.option >= 0]
+    assert all(group[i] == g for g, i in enumerate(choice.option) if i >= 0)
+    assert minutes[picked].sum() <= hours * 60
+    best = 0.0
+    for combo in itertools.product(*[[-1, 3 * g, 3 * g + 1, 3 * g + 2] for g in range(5)]):
+        chosen = [i for i in combo if i >= 0]
+        if minutes[chosen].sum() <= hours * 60:
+            best = max(best, float(values[chosen].sum()))
+    assert choice.value == pytest.approx(best)
 
 
 def test_knapsack_beats_value_per_minute_where_a_big_turf_would_end_the_list() -> None:
