@@ -159,6 +159,7 @@ def choose_options(
             i = int(np.flatnonzero(groups == g)[position])
             option[g] = i
             left -= int(cost[i])
+    _fill_slack(option, groups, worth, raw, budget_min)
     picked = option[option >= 0]
     return OptionChoice(
         option=option,
@@ -166,6 +167,34 @@ def choose_options(
         minutes_used=float(raw[picked].sum()),
         value=float(worth[picked].sum()),
     )
+
+
+def _fill_slack(
+    option: npt.NDArray[np.int64],
+    groups: npt.NDArray[np.int64],
+    worth: npt.NDArray[np.float64],
+    raw: npt.NDArray[np.float64],
+    budget_min: float,
+) -> None:
+    """Spend the minutes the rounding up left idle: swap in bigger options while they fit.
+
+    Each step takes the option (a new group's, or a bigger one of a chosen group) that adds the
+    most value and still fits in real minutes; the value never drops and the budget holds.
+    """
+    current = np.where(option[groups] >= 0, option[groups], -1)
+    for _ in range(len(option) + 1):
+        held = current >= 0
+        base_min = np.where(held, raw[np.maximum(current, 0)], 0.0)
+        base_value = np.where(held, worth[np.maximum(current, 0)], 0.0)
+        used = float(raw[option[option >= 0]].sum())
+        gain = worth - base_value
+        fits = used + raw - base_min <= budget_min + 1e-9
+        gain[~fits | (gain <= 1e-12)] = -np.inf
+        best = int(np.argmax(gain))
+        if not np.isfinite(gain[best]):
+            return
+        option[groups[best]] = best
+        current = np.where(option[groups] >= 0, option[groups], -1)
 
 
 def choose_turfs(values: npt.ArrayLike, minutes: npt.ArrayLike, *, hours: float) -> TurfChoice:

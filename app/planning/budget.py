@@ -32,7 +32,8 @@ class PlanBudget:
     turfs: pd.DataFrame
     """Indexed by turf id: ``value`` (all its doors), ``priority`` (1 = first), ``in_budget``,
     and for the turfs in budget ``knock_value_min`` (knock only doors worth at least this; 0:
-    every door), ``budget_doors``, ``budget_minutes`` and ``budget_value``."""
+    every door), ``knock_to_stop`` (walk the route to this stop number), ``budget_doors``,
+    ``budget_minutes`` and ``budget_value``."""
     record: dict[str, Any]
 
 
@@ -60,6 +61,7 @@ class _Options:
     value: np.ndarray
     minutes: np.ndarray
     doors: np.ndarray
+    last_stop: np.ndarray  # sequence of the last stop walked to
 
 
 def _door_table(voters: pd.DataFrame, values: pd.Series) -> pd.DataFrame:
@@ -90,38 +92,53 @@ def _options(
     turf_minutes: dict[str, float],
     model: WalkModel,
 ) -> _Options:
-    """Each turf whole, and trimmed at each threshold that leaves out some of its doors."""
-    worth = doors["value"].to_numpy()
+    """Each turf whole, and trimmed at each threshold that leaves out some of its doors.
+
+    A trimmed turf is also offered cut short: only the first half of its route (the end of a
+    budget is then filled with part of a turf, not left idle).
+    """
+    worth = doors["value"].to_numpy(dtype=np.float64)
     positive = worth[worth > 0]
     thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) else np.array([])
-    rows: list[tuple[int, float, float, float, int]] = []
-    by_turf = dict(tuple(doors.groupby("turf", sort=False)))
+    turf_codes = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
+    sequence = doors["sequence"].to_numpy(dtype=np.int64)
+    stop_codes = pd.factorize(doors["stop_id"])[0]
+    order = np.argsort(turf_codes, kind="stable")
+    bounds = np.searchsorted(turf_codes[order], np.arange(len(ids) + 1))
+    rows: list[tuple[int, float, float, float, int, int]] = []
     for g, turf in enumerate(ids):
-        mine = by_turf.get(turf)
-        whole = float(mine["value"].sum()) if mine is not None else 0.0
-        rows.append((g, 0.0, whole, turf_minutes[turf], 0 if mine is None else len(mine)))
-        if mine is None:
+        mine = order[bounds[g] : bounds[g + 1]]
+        whole = (g, 0.0, float(worth[mine].sum()), turf_minutes[turf], len(mine), len(legs_m[turf]))
+        rows.append(whole)
+        if len(mine) == 0:
             continue
         walk_to = np.concatenate([[0.0], np.cumsum(legs_m[turf])]) / model.speed_mps / 60.0
-        seen = len(mine)
+        seen: set[tuple[int, int]] = {(len(mine), int(sequence[mine].max()))}
         for threshold in thresholds:
-            kept = mine.loc[mine["value"].to_numpy() >= threshold]
-            if len(kept) == 0 or len(kept) == seen:
+            kept = mine[worth[mine] >= threshold]
+            if len(kept) == 0:
                 continue
-            seen = len(kept)
-            minutes = (
-                walk_to[min(int(kept["sequence"].max()), len(walk_to) - 1)]
-                + len(kept) * model.minutes_per_door
-                + kept["stop_id"].nunique() * model.minutes_per_stop
-            )
-            rows.append((g, float(threshold), float(kept["value"].sum()), minutes, len(kept)))
-    table = np.array(rows, dtype=np.float64).reshape(-1, 5)
+            half = int(np.median(sequence[kept]))
+            for part in (kept, kept[sequence[kept] <= half]):
+                last = int(sequence[part].max())
+                if (len(part), last) in seen:
+                    continue
+                seen.add((len(part), last))
+                minutes = (
+                    walk_to[min(last, len(walk_to) - 1)]
+                    + len(part) * model.minutes_per_door
+                    + len(np.unique(stop_codes[part])) * model.minutes_per_stop
+                )
+                value = float(worth[part].sum())
+                rows.append((g, float(threshold), value, minutes, len(part), last))
+    table = np.array(rows, dtype=np.float64).reshape(-1, 6)
     return _Options(
         turf=table[:, 0].astype(np.int64),
         threshold=table[:, 1],
         value=table[:, 2],
         minutes=np.maximum(table[:, 3], 1e-3),
         doors=table[:, 4].astype(np.int64),
+        last_stop=table[:, 5].astype(np.int64),
     )
 
 
@@ -176,8 +193,8 @@ def plan_budget(
     )
     voters_by_turf = doors.groupby("turf")["voters"].sum()
     knock_voters = [
-        int(doors.loc[(doors["turf"] == turf) & (doors["value"] >= options.threshold[i]),
-                      "voters"].sum())
+        int(doors.loc[(doors["turf"] == turf) & (doors["value"] >= options.threshold[i])
+                      & (doors["sequence"] <= options.last_stop[i]), "voters"].sum())
         if chosen[g] else 0
         for g, (turf, i) in enumerate(zip(ids, use, strict=True))
     ]  # fmt: skip
@@ -186,7 +203,10 @@ def plan_budget(
             "value": np.round(options.value[whole], 3),
             "priority": priorities(chosen, per_minute),
             "in_budget": chosen,
-            "knock_value_min": np.where(chosen, np.round(options.threshold[use], 3), np.nan),
+            "knock_value_min": np.where(
+                chosen, np.floor(options.threshold[use] * 1000) / 1000, np.nan
+            ),
+            "knock_to_stop": np.where(chosen, options.last_stop[use], 0),
             "budget_doors": np.where(chosen, options.doors[use], 0),
             "budget_minutes": np.where(chosen, np.round(options.minutes[use], 1), 0.0),
             "budget_value": np.where(chosen, np.round(options.value[use], 3), 0.0),

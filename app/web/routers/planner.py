@@ -44,6 +44,8 @@ class PlanIn(UniverseIn):
     name: Name = Field(description="plan (folder) name: letters, digits, . _ -")
     turf_minutes: float | None = Field(120.0, gt=0, le=24 * 60)
     turf_doors: int | None = Field(None, gt=0, le=10_000)
+    hours: float | None = Field(None, gt=0, le=1_000_000, description="volunteer-hours")
+    value: Expression = Field("", description="what a target voter is worth; blank: 1")
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -69,7 +71,10 @@ def universe(body: UniverseIn, info: Organiser, services: Services) -> dict[str,
 @router.post("/api/plans", status_code=202, responses={401: {}, 403: {}, 409: {}, 422: {}})
 def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, Any]:
     """Cut a plan from uploaded files in the background; poll the returned job."""
-    return services.planner.start(body.name, body.source(), body.size()).as_dict()
+    job = services.planner.start(
+        body.name, body.source(), body.size(), hours=body.hours, value=body.value
+    )
+    return job.as_dict()
 
 
 @router.get("/api/jobs/{job_id}", responses={401: {}, 403: {}, 404: {}})

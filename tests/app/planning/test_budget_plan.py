@@ -92,8 +92,11 @@ def test_hours_pick_the_best_value_turfs_not_the_densest(
         if row["knock_value_min"] == 0:
             assert row["budget_minutes"] == pytest.approx(minutes[ids.index(turf)], abs=0.05)
             continue
-        kept = mine.loc[mine["value"] >= row["knock_value_min"]]
+        kept = mine.loc[
+            (mine["value"] >= row["knock_value_min"]) & (mine["sequence"] <= row["knock_to_stop"])
+        ]
         last = int(kept["sequence"].max())
+        assert last == row["knock_to_stop"]
         legs = plan.stops.loc[plan.stops["turf"] == turf]
         walk_m = legs.loc[legs["sequence"] <= last, "leg_m"].sum()
         expected = model.minutes(walk_m, doors=len(kept), stops=kept["stop_id"].nunique())

@@ -203,3 +203,39 @@ def test_address_data_upload_places_voters_the_streets_cannot(
         "/api/universe", json={**base, "addresses_upload": upload.json()["id"]}
     ).json()["voters"]
     assert (without["accepted"], with_file["accepted"]) == (6, 7)
+
+
+def test_a_plan_with_volunteer_hours_gets_a_budget_and_a_bad_value_is_refused(
+    client: TestClient, uploads: dict[str, int], database_url: str
+) -> None:
+    name = f"weekend-{database_url.split(':')[0].split('+')[0]}"
+    body = {
+        "name": name,
+        "voters_upload": uploads["voters"],
+        "streets": "demo",
+        "turf_minutes": None,
+        "turf_doors": 20,
+        "hours": 1.5,
+        "value": "support_score * (100 - turnout_scor) / 100",
+    }
+    refused = client.post("/api/plans", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"]["position"] == 23
+    assert "turnout_scor" not in str(client.get("/api/plans").json())
+
+    started = client.post("/api/plans", json={**body, "value": "support_score >= 60"})
+    assert started.status_code == 202, started.text
+    job = started.json()
+    for _ in range(240):  # bounded: at most about two minutes
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    summary = client.get(f"/api/plans/{name}").json()
+    budget = summary["budget"]
+    assert budget["hours"] == 1.5 and 0 < budget["hours_used"] <= 1.5
+    assert budget["value_of"] == "support_score >= 60"
+    assert sum(bool(t["in_budget"]) for t in summary["turfs"]) == budget["turfs"]
+    page = client.get(f"/plans/{name}").text
+    assert 'id="budget"' in page and "<polyline" in page
