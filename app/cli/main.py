@@ -138,6 +138,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         archive_limits=settings.archive_limits,
         hours=args.hours,
         value=args.value,
+        results=args.results,
     )
     _run_and_write(
         request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url

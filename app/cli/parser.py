@@ -87,6 +87,13 @@ def _add_budget_options(parser: argparse.ArgumentParser) -> None:
         help='what a target voter is worth, e.g. "support_score * (100 - turnout_score) / 100" '
         "(default: 1, so the count of target voters)",
     )
+    budget.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE",
+        help="the next pass: results recorded so far (our export or a MiniVAN contact history); "
+        "doors with a final result leave the plan, attempts and last_result become fields",
+    )
 
 
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:

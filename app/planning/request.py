@@ -58,6 +58,8 @@ class PlanRequest:
     """Volunteer-hours available: turfs get a priority and the best set an ``in_budget`` flag."""
     value: str | None = None
     """What a target voter is worth (a value expression); None counts target voters."""
+    results: Path | None = None
+    """Results recorded so far (our export or MiniVAN contact history): the next pass."""
 
 
 class PlanInputsError(ValueError):
@@ -95,7 +97,11 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "max_snap_m": request.max_snap_m,
         },
         "turf_size": size_record(request.size),
-        "plan_budget": {"hours": request.hours, "value": request.value},
+        "plan_budget": {
+            "hours": request.hours,
+            "value": request.value,
+            "results": _absolute(request.results),
+        },
         "walk_model": {
             "speed_mps": request.model.speed_mps,
             "minutes_per_door": request.model.minutes_per_door,
@@ -168,6 +174,7 @@ def request_from_plan(
         budget_doc = document.get("plan_budget") or {}
         hours = None if budget_doc.get("hours") is None else float(budget_doc["hours"])
         value = budget_doc.get("value") or None
+        results = existing("results", budget_doc.get("results"))
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -198,6 +205,7 @@ def request_from_plan(
         addresses=addresses,
         hours=hours,
         value=value,
+        results=results,
     )
 
 
