@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.fields import Expression, Name, RowId
+from app.services.next_pass import start_next_pass
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
 from geo.effort import TurfSize
@@ -74,6 +75,17 @@ def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, 
     job = services.planner.start(
         body.name, body.source(), body.size(), hours=body.hours, value=body.value
     )
+    return job.as_dict()
+
+
+@router.post(
+    "/api/plans/{name}/next-pass",
+    status_code=202,
+    responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
+)
+def next_pass(name: str, info: Organiser, services: Services) -> dict[str, Any]:
+    """Plan the next pass from the plan's stored results (``<name>-p2``); poll the job."""
+    job = start_next_pass(services.planner, services.db, name, user_id=info.account.id)
     return job.as_dict()
 
 
