@@ -461,8 +461,27 @@
     }
   }
 
+  async function planNextPass() {
+    // A new plan of the doors still worth knocking, from the results stored so far.
+    const status = document.getElementById("job");
+    try {
+      let job = await api("POST", base + "/next-pass", {});
+      while (job.status === "queued" || job.status === "running") {
+        status.textContent = "next pass: " + job.status + (job.stage ? " (" + job.stage + ")" : "");
+        await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        job = await api("GET", "/api/jobs/" + encodeURIComponent(job.id));
+      }
+      if (job.status === "failed") throw new Error(job.error || "the next pass failed");
+      status.replaceChildren(el("a", { href: job.url, text: "Next pass ready: " + job.plan }));
+    } catch (err) {
+      status.textContent = "";
+      say("Next pass: " + err.message, "error");
+    }
+  }
+
   function wireTools() {
     if (!tools) return;
+    button("next-pass").addEventListener("click", planNextPass);
     button("split").addEventListener("click", function () { runEdit("split", { turf: selected[0] }); });
     button("merge").addEventListener("click", function () { runEdit("merge", { turfs: selected.slice() }); });
     button("draw").addEventListener("click", function () {

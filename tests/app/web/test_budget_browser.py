@@ -87,5 +87,9 @@ def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
     assert fills[outside] == "#9aa3ad"
     assert fills[first] != "#9aa3ad" and fills[first].startswith("hsl(140")
     no_horizontal_overflow(page, viewport["width"])
+    # No knocks recorded yet: the page says the next pass needs some.
+    page.click("#next-pass")
+    page.wait_for_selector("#notice:not([hidden])", timeout=WAIT_MS)
+    assert "no results yet" in page.locator("#notice").inner_text()
     page.screenshot(path=str(artifacts / f"budget-{viewport['width']}.png"), full_page=True)
     context.close()
