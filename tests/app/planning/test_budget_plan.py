@@ -137,4 +137,5 @@ def test_plan_command_writes_the_budget_and_names_a_bad_value_position(
     assert summary["plan_budget"] == {
         "hours": 1.5,
         "value": "support_score * (100 - turnout_score) / 100",
+        "results": None,
     }
