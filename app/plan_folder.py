@@ -34,6 +34,7 @@ SUMMARY = "summary.json"
 STOPS = "stops.csv"
 REJECTED = "rejected.csv"
 TURFS = "turfs.geojson"
+TURFS_CSV = "turfs.csv"
 PRECINCTS = "precincts.geojson"
 ROUTES = "routes.geojson"
 GPX = "routes.gpx"
@@ -98,6 +99,11 @@ class PlanFolder:
     def turfs_path(self) -> Path:
         """``turfs.geojson``."""
         return self.path / TURFS
+
+    @property
+    def turfs_csv_path(self) -> Path:
+        """The turfs' figures as a spreadsheet (no outlines), priorities included."""
+        return self.path / TURFS_CSV
 
     @property
     def precincts_path(self) -> Path:

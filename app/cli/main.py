@@ -78,6 +78,15 @@ def _run_and_write(
         f"{target['voters']:,} targeted at {target['stops']:,} stops; {len(plan.turfs)} turfs.",
         soft_wrap=True,
     )
+    budget = document.get("budget")
+    if isinstance(budget, dict):
+        console.print(
+            f"Budget: {budget['turfs']} turfs in {budget['hours_used']} of {budget['hours']} "
+            f"volunteer-hours reach {budget['doors']:,} doors, {budget['voters']:,} voters, "
+            f"value {budget['value']:,} of {budget['value_total']:,} ({budget['value_of']}).",
+            soft_wrap=True,
+            highlight=False,
+        )
     if not quiet:
         console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
     return document
@@ -137,6 +146,9 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         previous_stops=None if args.fresh else previous_cut(args.out, size),
         archive_limits=settings.archive_limits,
         paper=parse_paper(args.paper),
+        hours=args.hours,
+        value=args.value,
+        results=args.results,
     )
     request = _with_privacy(request, args, settings)
     _run_and_write(

@@ -73,6 +73,30 @@ def walk_model(args: argparse.Namespace) -> WalkModel:
     )
 
 
+def _add_budget_options(parser: argparse.ArgumentParser) -> None:
+    """The weekend's budget (issue 18): hours to spend and what a voter is worth."""
+    budget = parser.add_argument_group("budget")
+    budget.add_argument(
+        "--hours",
+        type=_positive(float),
+        help="volunteer-hours available (e.g. 40 volunteers x 3 h = 120): turfs get a priority "
+        "and the set of greatest value that fits is marked in_budget",
+    )
+    budget.add_argument(
+        "--value",
+        metavar="EXPR",
+        help='what a target voter is worth, e.g. "support_score * (100 - turnout_score) / 100" '
+        "(default: 1, so the count of target voters)",
+    )
+    budget.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE",
+        help="the next pass: results recorded so far (our export or a MiniVAN contact history); "
+        "doors with a final result leave the plan, attempts and last_result become fields",
+    )
+
+
 def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--host",
@@ -174,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_walk_options(plan)
     _add_privacy_plan_options(plan)
+    _add_budget_options(plan)
 
     route = commands.add_parser("route", help="order a CSV of stops along the streets")
     route.add_argument(

@@ -66,6 +66,11 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
             }
         )
     frame = gpd.GeoDataFrame(records, geometry=outlines, crs=plan.graph.crs)
+    if plan.budget is not None and len(frame):
+        # The budget's columns (value, priority, in_budget) travel with the turfs' files.
+        budget = plan.budget.turfs.reindex(frame["turf"])
+        for column in budget.columns:
+            frame[column] = budget[column].to_numpy()
     return frame.to_crs(4326)
 
 

@@ -52,6 +52,8 @@ def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
         for row in pd.DataFrame(turfs.drop(columns="geometry")).to_dict(orient="records")
     ]
     document["segments"] = plan.analysis.summary()
+    if plan.budget is not None:
+        document["budget"] = plan.budget.record
     document["timings_s"] = plan.timings_s
     return document
 
@@ -209,6 +211,8 @@ def _write_all(
         neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
         neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
         turfs.to_file(folder.turfs_path, driver="GeoJSON")
+        figures_only = pd.DataFrame(turfs.drop(columns="geometry"))
+        neutralise_frame(figures_only).to_csv(folder.turfs_csv_path, index=False)
         if plan.precincts is not None and len(plan.precincts):
             # For the manager dashboard's precinct layers (ids and outlines only).
             outlines = plan.precincts[["precinct", "geometry"]]

@@ -15,6 +15,8 @@ import pandas as pd
 import shapely
 
 from app.planning.analysis import PlanAnalysis, analyse
+from app.planning.budget import PlanBudget, plan_budget, voter_values
+from app.planning.next_pass import apply_results, still_open
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
 from app.planning.request import PlanRequest
@@ -69,6 +71,8 @@ class Plan:
     timings_s: dict[str, float]
     analysis: PlanAnalysis
     """Size, hours and hot spots of the target universe (drawn by the heatmaps)."""
+    budget: PlanBudget | None = None
+    """Turf priorities within the volunteer-hours (``request.hours``), if given."""
 
 
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
@@ -313,7 +317,13 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
     prepared = prepare_voters(request, stages)
     table, voters, layer = prepared.table, prepared.voters, prepared.layer
     with stages.stage("target"):
+        # The next pass (--results): households know their knocks; closed doors leave.
+        voters, pass_suffix = apply_results(voters, request.results)
         voters["target"] = target_mask(voters, request.target).to_numpy()
+        if request.results is not None:
+            voters["target"] &= still_open(voters).to_numpy()
+        # Evaluated here so that a mistake in it stops the plan before the slow stages.
+        values = voter_values(voters, request.value) if request.hours is not None else None
     with stages.stage("street_graph"):
         graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
     building_count = int(voters["stop_id"].nunique())
@@ -347,9 +357,28 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
             ]
     with stages.stage("route_turfs", total=len(cut)) as routing:
         turfs = _route_turfs(request, graph, snap, cut, walks, rerouted, with_precincts, routing)
+        if pass_suffix:  # a pass's turfs are new turfs: ids of their own (P01-02-p2)
+            turfs = [
+                t
+                if t.turf_id.endswith(pass_suffix)
+                else replace(t, turf_id=t.turf_id + pass_suffix)
+                for t in turfs
+            ]
         voters = _place_in_turfs(stops, voters, turfs)
     with stages.stage("analysis"):
         analysis = analyse(voters, stops, model=request.model)
+    budget = None
+    if request.hours is not None and values is not None:
+        with stages.stage("budget"):
+            routes = {t.turf_id: (t.route.minutes, t.route.legs_m) for t in turfs}
+            budget = plan_budget(
+                voters,
+                routes,
+                hours=request.hours,
+                values=values,
+                expression=request.value,
+                model=request.model,
+            )
 
     counts = {
         "voters": {
@@ -399,4 +428,5 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
         counts=counts,
         timings_s=stages.timings,
         analysis=analysis,
+        budget=budget,
     )

@@ -63,6 +63,13 @@ class PlanRequest:
     paper: str | None = None
     """The walk lists' paper, ``"A4"`` or ``"Letter"``; None: chosen from the data (see
     ``app.outputs.paper``). Recorded in ``summary.json`` as ``paper.requested``."""
+    # The weekend's budget and passes (issue 18; app/planning/budget.py, next_pass.py).
+    hours: float | None = None
+    """Volunteer-hours available: turfs get a priority and the best set an ``in_budget`` flag."""
+    value: str | None = None
+    """What a target voter is worth (a value expression); None counts target voters."""
+    results: Path | None = None
+    """Results recorded so far (our export or MiniVAN contact history): the next pass."""
 
 
 class PlanInputsError(ValueError):
@@ -100,6 +107,11 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "max_snap_m": request.max_snap_m,
         },
         "turf_size": size_record(request.size),
+        "plan_budget": {
+            "hours": request.hours,
+            "value": request.value,
+            "results": _absolute(request.results),
+        },
         "walk_model": {
             "speed_mps": request.model.speed_mps,
             "minutes_per_door": request.model.minutes_per_door,
@@ -172,6 +184,10 @@ def request_from_plan(
         fields = (document.get("privacy") or {}).get("walklist_fields")
         walklist_fields = None if fields is None else tuple(map(str, fields))
         paper = (document.get("paper") or {}).get("requested")
+        budget_doc = document.get("plan_budget") or {}
+        hours = None if budget_doc.get("hours") is None else float(budget_doc["hours"])
+        value = budget_doc.get("value") or None
+        results = existing("results", budget_doc.get("results"))
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -202,6 +218,9 @@ def request_from_plan(
         addresses=addresses,
         walklist_fields=walklist_fields,
         paper=paper,
+        hours=hours,
+        value=value,
+        results=results,
     )
 
 

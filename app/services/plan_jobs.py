@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
+from app.planning.budget import check_value, voter_values
 from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
 from app.planning.progress import Progress
 from app.planning.request import PlanRequest
@@ -188,14 +189,30 @@ class Planner:
         *,
         walklist_fields: tuple[str, ...] | None = None,
         paper: str | None = None,
+        hours: float | None = None,
+        value: str = "",
     ) -> PlanJob:
         """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made.
 
-        ``paper`` is the walk lists' paper (``"A4"``, ``"Letter"``; None: from the data).
+        ``paper`` is the walk lists' paper (``"A4"``, ``"Letter"``; None: from the data). With
+        ``hours`` the plan gets a budget (``app.planning.budget``); a ``value`` expression that
+        does not parse is an ``InvalidError`` with its position, before anything runs.
         """
         if not PLAN_NAME.match(name):
             raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
-        request = replace(self.request(source, size), walklist_fields=walklist_fields, paper=paper)
+        try:
+            check_value(value)
+            if value.strip():  # the fields: on the voter file (read once, kept for counts)
+                voter_values(self.prepared(source).voters, value)
+        except FilterError as exc:
+            raise InvalidError({"message": str(exc), "position": exc.position}) from None
+        request = replace(
+            self.request(source, size),
+            walklist_fields=walklist_fields,
+            paper=paper,
+            hours=hours,
+            value=value or None,
+        )
         folder = self.workspace / name
 
         def work(progress: Progress) -> None:

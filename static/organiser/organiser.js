@@ -26,6 +26,9 @@
   const labels = new Map(); // turf id -> Leaflet marker showing its id
   const statusOf = new Map(); // turf id -> one of STATUSES
   let legend = null; // the legend's element
+  // The budget (canvass plan --hours): turf id -> {priority, inBudget}; colour by it on request.
+  const priorityOf = new Map();
+  let colourBy = "status";
 
   function el(tag, props, children) {
     const node = document.createElement(tag);
@@ -207,8 +210,19 @@
     return selected.indexOf(turf) >= 0;
   }
 
+  function priorityColour(turf) {
+    // In budget: dark green for the first turfs fading to light green; the rest grey.
+    const p = priorityOf.get(turf);
+    if (!p || !p.inBudget) return "#9aa3ad";
+    let inBudget = 0;
+    priorityOf.forEach(function (q) { inBudget += q.inBudget ? 1 : 0; });
+    const share = inBudget > 1 ? (p.priority - 1) / (inBudget - 1) : 0;
+    return "hsl(140, 60%, " + Math.round(22 + 38 * share) + "%)";
+  }
+
   function styleOf(turf) {
-    const colour = STATUS_COLOURS[statusOf.get(turf)] || STATUS_COLOURS["not started"];
+    const colour = colourBy === "priority" ? priorityColour(turf)
+      : STATUS_COLOURS[statusOf.get(turf)] || STATUS_COLOURS["not started"];
     // A selected turf: a thick dark outline over its status colour, well filled.
     return isPicked(turf)
       ? { color: PICKED, weight: 6, opacity: 1, fillColor: colour, fillOpacity: 0.45 }
@@ -325,6 +339,17 @@
       ]));
     }
     parts.push(el("span", { class: "key picked" }, [el("i", {}), el("span", { text: "Selected" })]));
+    if (priorityOf.size) {
+      const choose = el("select", { id: "colour-by", on: { change: function (event) {
+        colourBy = event.target.value;
+        legend.classList.toggle("by-priority", colourBy === "priority");
+        restyle();
+      } } }, [
+        el("option", { value: "status", text: "status" }),
+        el("option", { value: "priority", text: "budget priority (dark green first, grey: outside the hours)" }),
+      ]);
+      parts.push(el("label", { class: "colour-by" }, [el("span", { text: "Colour by " }), choose]));
+    }
     legend.replaceChildren.apply(legend, parts);
     legend.hidden = false;
   }
@@ -356,6 +381,9 @@
         onEachFeature: function (feature, layer) {
           const id = feature.properties.turf;
           layers.set(id, layer);
+          if (feature.properties.priority != null) {
+            priorityOf.set(id, { priority: Number(feature.properties.priority), inBudget: Boolean(feature.properties.in_budget) });
+          }
           features.push([id, layer, feature]);
           // Leaflet puts a string tooltip in as HTML: give it a text node (ids come from data).
           const tip = document.createElement("span");
@@ -429,8 +457,27 @@
     }
   }
 
+  async function planNextPass() {
+    // A new plan of the doors still worth knocking, from the results stored so far.
+    const status = document.getElementById("job");
+    try {
+      let job = await api("POST", base + "/next-pass", {});
+      while (job.status === "queued" || job.status === "running") {
+        status.textContent = "next pass: " + job.status + (job.stage ? " (" + job.stage + ")" : "");
+        await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        job = await api("GET", "/api/jobs/" + encodeURIComponent(job.id));
+      }
+      if (job.status === "failed") throw new Error(job.error || "the next pass failed");
+      status.replaceChildren(el("a", { href: job.url, text: "Next pass ready: " + job.plan }));
+    } catch (err) {
+      status.textContent = "";
+      say("Next pass: " + err.message, "error");
+    }
+  }
+
   function wireTools() {
     if (!tools) return;
+    button("next-pass").addEventListener("click", planNextPass);
     button("split").addEventListener("click", function () { runEdit("split", { turf: selected[0] }); });
     button("merge").addEventListener("click", function () { runEdit("merge", { turfs: selected.slice() }); });
     button("draw").addEventListener("click", function () {

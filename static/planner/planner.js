@@ -168,6 +168,8 @@
       turf_minutes: byDoors ? null : Number($("turf-minutes").value),
       turf_doors: byDoors ? Number($("turf-doors").value) : null,
       paper: $("paper").value || null,
+      hours: $("hours").value ? Number($("hours").value) : null,
+      value: $("value").value.trim(),
     });
     $("cut").disabled = true;
     const answer = await post("/api/plans", body);

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.fields import Expression, Name, RowId
 from app.privacy.fields import FIELD_CHOICES
+from app.services.next_pass import start_next_pass
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
 from geo.effort import TurfSize
@@ -58,6 +59,8 @@ class PlanIn(UniverseIn):
         description="paper the walk lists print on; null: Letter for a US voter file or doors "
         "in the US, Canada or Mexico, A4 elsewhere",
     )
+    hours: float | None = Field(None, gt=0, le=1_000_000, description="volunteer-hours")
+    value: Expression = Field("", description="what a target voter is worth; blank: 1")
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -85,8 +88,25 @@ def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, 
     """Cut a plan from uploaded files in the background; poll the returned job."""
     fields = None if body.walklist_fields is None else tuple(dict.fromkeys(body.walklist_fields))
     job = services.planner.start(
-        body.name, body.source(), body.size(), walklist_fields=fields, paper=body.paper
+        body.name,
+        body.source(),
+        body.size(),
+        walklist_fields=fields,
+        paper=body.paper,
+        hours=body.hours,
+        value=body.value,
     )
+    return job.as_dict()
+
+
+@router.post(
+    "/api/plans/{name}/next-pass",
+    status_code=202,
+    responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
+)
+def next_pass(name: str, info: Organiser, services: Services) -> dict[str, Any]:
+    """Plan the next pass from the plan's stored results (``<name>-p2``); poll the job."""
+    job = start_next_pass(services.planner, services.db, name, user_id=info.account.id)
     return job.as_dict()
 
 

@@ -210,3 +210,82 @@ def test_address_data_upload_places_voters_the_streets_cannot(
         "/api/universe", json={**base, "addresses_upload": upload.json()["id"]}
     ).json()["voters"]
     assert (without["accepted"], with_file["accepted"]) == (6, 7)
+
+
+def test_a_plan_with_volunteer_hours_gets_a_budget_and_a_bad_value_is_refused(
+    client: TestClient, uploads: dict[str, int], database_url: str
+) -> None:
+    name = f"weekend-{database_url.split(':')[0].split('+')[0]}"
+    body = {
+        "name": name,
+        "voters_upload": uploads["voters"],
+        "streets": "demo",
+        "turf_minutes": None,
+        "turf_doors": 20,
+        "hours": 1.5,
+        "value": "support_score * (100 - turnout_scor) / 100",
+    }
+    refused = client.post("/api/plans", json=body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"]["position"] == 23
+    assert "turnout_scor" not in str(client.get("/api/plans").json())
+
+    started = client.post("/api/plans", json={**body, "value": "support_score >= 60"})
+    assert started.status_code == 202, started.text
+    job = started.json()
+    for _ in range(240):  # bounded: at most about two minutes
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    summary = client.get(f"/api/plans/{name}").json()
+    budget = summary["budget"]
+    assert budget["hours"] == 1.5 and 0 < budget["hours_used"] <= 1.5
+    assert budget["value_of"] == "support_score >= 60"
+    assert sum(bool(t["in_budget"]) for t in summary["turfs"]) == budget["turfs"]
+    page = client.get(f"/plans/{name}").text
+    assert 'id="budget"' in page and "<polyline" in page
+
+
+def test_plan_the_next_pass_from_the_stored_results(
+    client: TestClient, workspace: Path, database_url: str
+) -> None:
+    import uuid
+
+    from app.store.links import create_volunteer_link
+
+    CODES = ["not_home", "supporter_1", "moved", "come_back"]  # noqa: N806
+    db = client.app.state.services.db  # type: ignore[attr-defined]
+    none_yet = client.post("/api/plans/demo/next-pass")
+    assert none_yet.status_code == 422 and "no results yet" in none_yet.text
+    link = create_volunteer_link(db, "demo", "P01-02")
+    doors = [h for s in client.get(f"/api/v/{link}/turf").json()["stops"] for h in s["households"]]
+    results = [
+        {
+            "client_id": uuid.uuid4().hex,
+            "household_id": door["household_id"],
+            "voter_id": door["voters"][0]["voter_id"],
+            "code": code,
+            "recorded_at": "2026-11-23T18:30:00+00:00",
+        }
+        for door, code in zip(doors[:4], CODES, strict=True)
+    ]
+    stored = client.post(f"/api/v/{link}/results", json={"results": results})
+    assert stored.status_code == 200, stored.text
+    started = client.post("/api/plans/demo/next-pass")
+    assert started.status_code == 202, started.text
+    job = started.json()
+    for _ in range(480):  # bounded: at most about four minutes
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    assert job["status"] == "done", job
+    assert job["url"] == "/plans/demo-p2"
+    first = client.get("/api/plans/demo").json()
+    second = client.get("/api/plans/demo-p2").json()
+    assert all(t["turf"].endswith("-p2") for t in second["turfs"])
+    # Canvassed and moved close two doors; not home and come back stay in the pass.
+    assert second["target"]["households"] == first["target"]["households"] - 2
+    assert client.post("/api/plans/demo/next-pass").status_code == 409

@@ -1,0 +1,95 @@
+"""The plan page of a plan with volunteer-hours: what they reach, the curve, turfs by priority."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from app.outputs.writer import write_plan
+from app.planning.pipeline import run_plan
+from app.planning.request import PlanRequest
+from app.services.accounts import create_user
+from app.settings import Settings
+from app.web.app import create_app
+from geo.effort import TurfSize
+from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.conftest import BuiltPlan
+
+PASSWORD = "organising password"
+
+
+@pytest.fixture(scope="module")
+def site(
+    demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    root = tmp_path_factory.mktemp("budget-ws")
+    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
+    path = root / "voters.csv"
+    voters.sort_values(["street", "house_number"]).head(600).to_csv(path, index=False)
+    plan = run_plan(
+        PlanRequest(
+            voters=path,
+            streets=demo_plan.inputs.streets,
+            size=TurfSize(minutes=None, doors=20),
+            hours=2.0,
+            value="age < 30",
+        )
+    )
+    summary = write_plan(plan, root / "weekend")
+
+    def make_app(base: str) -> Any:
+        app = create_app(
+            Settings(
+                workspace=root,
+                database_url=f"sqlite:///{root / 'canvass.db'}",
+                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            )
+        )
+        create_user(app.state.services.db, "olga", PASSWORD, "organiser")
+        return app
+
+    with serving(make_app) as (base, _):
+        yield base, summary
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE])
+def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
+    chromium: Any, site: tuple[str, dict[str, Any]], artifacts: Path, viewport: dict[str, int]
+) -> None:
+    base, summary = site
+    budget = summary["budget"]
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(f"{base}/login?next=/plans/weekend")
+    page.fill("input[name='username']", "olga")
+    page.fill("input[name='password']", PASSWORD)
+    page.click("button[type='submit']")
+    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    section = page.locator("#budget")
+    assert "Budget: 2.0 volunteer-hours" in section.inner_text()
+    assert f"Work {budget['turfs']} turfs" in section.inner_text()
+    points = page.locator("#budget polyline").get_attribute("points") or ""
+    assert len(points.split()) == len(budget["curve"])
+    in_budget = page.locator("td.priority.in-budget")
+    assert in_budget.count() == budget["turfs"]
+    first = budget["order"][0]
+    assert page.locator(f"tr[data-turf='{first}'] td.priority").inner_text().startswith("1")
+    outside = next(t["turf"] for t in summary["turfs"] if not t["in_budget"])
+    page.select_option("#colour-by", "priority")
+    fills = page.evaluate(
+        """() => Object.fromEntries(Array.from(document.querySelectorAll('path[data-turf]'))
+             .map(p => [p.dataset.turf, p.getAttribute('fill')]))"""
+    )
+    assert fills[outside] == "#9aa3ad"
+    assert fills[first] != "#9aa3ad" and fills[first].startswith("hsl(140")
+    no_horizontal_overflow(page, viewport["width"])
+    # No knocks recorded yet: the page says the next pass needs some.
+    page.click("#next-pass")
+    page.wait_for_selector("#notice:not([hidden])", timeout=WAIT_MS)
+    assert "no results yet" in page.locator("#notice").inner_text()
+    page.screenshot(path=str(artifacts / f"budget-{viewport['width']}.png"), full_page=True)
+    context.close()
