@@ -20,12 +20,12 @@ import pandas as pd
 
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
+from app.outputs.maps import plan_map_data, write_plan_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
-from app.outputs.walklist_files import write_walklists
+from app.outputs.turf_files import TurfFilesJob, write_turf_files
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
-from app.planning.pipeline import Plan, Turf
+from app.planning.pipeline import Plan
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
 from app.spreadsheet import neutralise_frame
@@ -73,6 +73,7 @@ def write_plan(
     force: bool = False,
     progress: Progress | None = None,
     public_url: str | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
 
@@ -80,7 +81,8 @@ def write_plan(
     of a turf that is the same as in the earlier plan (same walk list, same walk) are carried
     over as they are, bytes and modification time, instead of being made again.
     ``public_url`` is where volunteers reach the server: the printed walk lists' QR codes and
-    links point there (default ``http://127.0.0.1:8000``).
+    links point there (default ``http://127.0.0.1:8000``). ``workers`` is how many processes
+    write the turfs' files (``None``: one per core; see ``app.outputs.turf_files``).
     """
     out = Path(out)
     check_destination(out, force=force)
@@ -95,6 +97,7 @@ def write_plan(
             previous=previous,
             progress=progress,
             public_url=public_url or DEFAULT_PUBLIC_URL,
+            workers=workers,
         )
         if out.exists() or out.is_symlink():
             previous_path = out.with_name(f".{out.name}.previous")
@@ -168,6 +171,7 @@ def _write_all(
     previous: PlanFolder | None,
     progress: Progress | None,
     public_url: str,
+    workers: int | None,
 ) -> dict[str, Any]:
     stages = Stages(progress)
     with stages.stage("write_tables"):
@@ -192,7 +196,7 @@ def _write_all(
     clock = _Clock()
     with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
         carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress, public_url)  # fmt: skip
+                               turf_progress, public_url, workers)  # fmt: skip
     with stages.stage("write_overview_map"):
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stages.stage("write_heatmap"):
@@ -214,10 +218,6 @@ def _plain(value: Any) -> Any:
     return round(value, 1) if isinstance(value, float) else value
 
 
-WRITE_BATCH = 8
-"""Turfs written together (one join of their rows, one progress step)."""
-
-
 def _write_turfs(
     plan: Plan,
     turfs: gpd.GeoDataFrame,
@@ -229,18 +229,20 @@ def _write_turfs(
     clock: _Clock,
     progress: Progress,
     public_url: str,
+    workers: int | None = None,
 ) -> int:
     """Write every turf's walk lists and map; returns how many were carried over as they were.
 
     A turf whose figures and walk-list CSV are those of the earlier plan keeps its earlier
-    files (bytes and modification time); the others are made, a batch at a time.
+    files (bytes and modification time); the others are made, a batch at a time, in worker
+    processes when there are many (``app.outputs.turf_files``).
     """
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
     started = time.perf_counter()
     rows = walklist_rows_by_turf(plan) if previous is not None else {}
     started = clock.time("write_walklist_rows", started)
-    fresh: list[tuple[int, Turf]] = []
+    fresh: list[int] = []
     carried = 0
     for index, turf in enumerate(plan.turfs):
         same = previous is not None and earlier.get(turf.turf_id) == figures[turf.turf_id]
@@ -248,23 +250,12 @@ def _write_turfs(
             carried += 1
             progress.advance()
         else:
-            fresh.append((index, turf))
-    started = clock.time("carry_over_turfs", started)
-    for first in range(0, len(fresh), WRITE_BATCH):
-        batch = fresh[first : first + WRITE_BATCH]
-        write_walklists(
-            plan,
-            folder,
-            [turf.turf_id for _, turf in batch],
-            plan_name=name,
-            public_url=public_url,
-        )
-        started = clock.time("write_walklists", started)
-        for index, turf in batch:
-            data = turf_map_data(plan, turf, index, turfs)
-            write_turf_map(data, folder.turf_map(turf.turf_id))
-        started = clock.time("write_turf_maps", started)
-        progress.advance(len(batch))
+            fresh.append(index)
+    clock.time("carry_over_turfs", started)
+    job = TurfFilesJob(plan, turfs, folder, plan_name=name, public_url=public_url)
+    seconds = write_turf_files(job, fresh, progress=progress, workers=workers)
+    for kind, value in seconds.items():
+        clock.seconds[kind] += value
     return carried
 
 

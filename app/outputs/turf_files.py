@@ -1,0 +1,171 @@
+"""Each turf's own files, a batch of turfs at a time, in worker processes when that pays.
+
+A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
+page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
+table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
+so on a machine with several cores the batches are written by forked worker processes:
+
+- the workers are forked after the plan is computed and the PDF fonts are parsed, so they
+  share the plan, the street graph and the fonts with the writing process (copy on write)
+  instead of receiving copies; each returns only its timings;
+- every file is made by the same function (``write_batch``) in a worker or in process, so the
+  files are the same whichever way they were written;
+- few turfs (``POOL_MIN_TURFS``), one core, or a system without ``fork`` write in process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import TYPE_CHECKING
+
+from app.outputs import pdf_fonts
+from app.outputs.maps import turf_map_data, write_turf_map
+from app.outputs.walklist_files import write_walklists
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from app.plan_folder import PlanFolder
+    from app.planning.pipeline import Plan
+    from app.planning.progress import Progress
+
+WRITE_BATCH = 8
+"""Turfs written together: one join of their rows, one task for a worker, one progress step."""
+POOL_MIN_TURFS = 24
+"""Below this many turfs, forking workers costs about what it saves: write in process."""
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class TurfFilesJob:
+    """What every batch of a plan's turf files is made from."""
+
+    plan: Plan
+    turfs: gpd.GeoDataFrame
+    """The plan's ``turf_table`` (outlines, drop-off points)."""
+    folder: PlanFolder
+    plan_name: str
+    """The name the server serves the plan by (the QR codes point there)."""
+    public_url: str
+
+
+def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
+    """Write the files of the turfs at positions ``batch`` of ``job.plan.turfs``.
+
+    Returns the seconds spent on walk lists and on maps (``write_walklists``,
+    ``write_turf_maps``).
+    """
+    plan = job.plan
+    started = time.perf_counter()
+    write_walklists(
+        plan,
+        job.folder,
+        [plan.turfs[index].turf_id for index in batch],
+        plan_name=job.plan_name,
+        public_url=job.public_url,
+    )
+    lists_done = time.perf_counter()
+    for index in batch:
+        turf = plan.turfs[index]
+        write_turf_map(
+            turf_map_data(plan, turf, index, job.turfs), job.folder.turf_map(turf.turf_id)
+        )
+    return {
+        "write_walklists": lists_done - started,
+        "write_turf_maps": time.perf_counter() - lists_done,
+    }
+
+
+def worker_count(turfs: int, workers: int | None = None) -> int:
+    """How many processes write ``turfs`` turfs' files (1: in this process).
+
+    ``workers`` asks for that many (``None``: one per core this process may run on, at most
+    ``MAX_WORKERS``); fewer than ``POOL_MIN_TURFS`` turfs, or no ``fork``, give 1.
+    """
+    if workers is None:
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS) if _can_fork() else 1
+    if workers <= 1 or turfs < POOL_MIN_TURFS or not _can_fork():
+        return 1
+    return min(workers, -(-turfs // WRITE_BATCH))
+
+
+def _can_fork() -> bool:
+    # Linux only: fork is the default there and safe for pure-Python children; macOS
+    # system libraries are not fork-safe.
+    return sys.platform.startswith("linux") and hasattr(os, "sched_getaffinity")
+
+
+def write_turf_files(
+    job: TurfFilesJob,
+    positions: Sequence[int],
+    *,
+    progress: Progress,
+    workers: int | None = None,
+) -> dict[str, float]:
+    """Write the files of the turfs at ``positions`` of ``job.plan.turfs``.
+
+    ``progress`` advances as each batch is written. Returns the seconds spent on each kind of
+    file, added up over batches (with workers, more than the time that passed).
+    """
+    batches = [positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)]
+    seconds: dict[str, float] = defaultdict(float)
+    count = worker_count(len(positions), workers)
+    if count == 1:
+        for batch in batches:
+            for name, value in write_batch(job, batch).items():
+                seconds[name] += value
+            progress.advance(len(batch))
+        return dict(seconds)
+    with _pool(job, count) as pool:
+        pending: dict[Future[dict[str, float]], int] = {
+            pool.submit(_write_adopted, batch): len(batch) for batch in batches
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                for name, value in future.result().items():
+                    seconds[name] += value
+                progress.advance(pending.pop(future))
+    return dict(seconds)
+
+
+_ADOPTED: list[TurfFilesJob] = []
+"""In a worker process: the job it was forked with (empty in the writing process)."""
+
+
+def _adopt(job: TurfFilesJob) -> None:
+    _ADOPTED.append(job)
+
+
+def _write_adopted(batch: Sequence[int]) -> dict[str, float]:
+    return write_batch(_ADOPTED[0], batch)
+
+
+@contextmanager
+def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers holding ``job``; on an error, batches not started are dropped."""
+    pdf_fonts.faces()  # parsed once here, shared by every worker
+    # Objects made so far are left out of the workers' garbage collection, which would
+    # otherwise touch (and so copy) every page of the shared plan.
+    gc.freeze()
+    # With fork the job reaches the workers as it is in memory, never pickled.
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(job,)
+    )
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        gc.unfreeze()
