@@ -3,7 +3,8 @@
 A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
 page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
 table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
-so on a machine with several cores the batches are written by forked worker processes:
+so on a machine with several cores the batches are written by forked worker processes, and
+the plan-wide pages (overview map, heat map) with them:
 
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
@@ -17,14 +18,16 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from app.outputs import pdf_fonts
@@ -52,6 +55,8 @@ class TurfFilesJob:
     plan: Plan
     turfs: gpd.GeoDataFrame
     """The plan's ``turf_table`` (outlines, drop-off points)."""
+    routes: gpd.GeoDataFrame
+    """The plan's ``route_lines``."""
     folder: PlanFolder
     plan_name: str
     """The name the server serves the plan by (the QR codes point there)."""
@@ -100,42 +105,102 @@ def worker_count(turfs: int, workers: int | None = None) -> int:
 
 def _can_fork() -> bool:
     # Linux only: fork is the default there and safe for pure-Python children; macOS
-    # system libraries are not fork-safe.
-    return sys.platform.startswith("linux") and hasattr(os, "sched_getaffinity")
+    # system libraries are not fork-safe. A daemonic process (a pool's worker) may not
+    # have children of its own.
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "sched_getaffinity")
+        and not current_process().daemon
+    )
 
 
-def write_turf_files(
-    job: TurfFilesJob,
-    positions: Sequence[int],
-    *,
-    progress: Progress,
-    workers: int | None = None,
-) -> dict[str, float]:
-    """Write the files of the turfs at ``positions`` of ``job.plan.turfs``.
+PageWriter = Callable[[TurfFilesJob], None]
+"""Writes one plan-wide page (the overview map, the heat map) from the job; module-level, so
+that a worker can be handed it."""
 
-    ``progress`` advances as each batch is written. Returns the seconds spent on each kind of
-    file, added up over batches (with workers, more than the time that passed).
+
+class TurfFileWriter:
+    """Writes the files of the turfs at ``positions`` and the plan-wide ``pages``.
+
+    Used as a context manager: on entering, with workers, every page and batch is handed to
+    them (the pages first: each is one long task); ``turf_files`` then waits for the batches
+    and ``page`` for a page, so the stages of writing keep their order while the workers
+    write the plan-wide pages alongside the turfs' files. In process, ``turf_files`` and
+    ``page`` do the writing when called. On leaving, work not started is dropped.
     """
-    batches = [positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)]
-    seconds: dict[str, float] = defaultdict(float)
-    count = worker_count(len(positions), workers)
-    if count == 1:
-        for batch in batches:
-            for name, value in write_batch(job, batch).items():
-                seconds[name] += value
-            progress.advance(len(batch))
-        return dict(seconds)
-    with _pool(job, count) as pool:
-        pending: dict[Future[dict[str, float]], int] = {
-            pool.submit(_write_adopted, batch): len(batch) for batch in batches
-        }
+
+    def __init__(
+        self,
+        job: TurfFilesJob,
+        positions: Sequence[int],
+        *,
+        pages: Mapping[str, PageWriter] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.job = job
+        self.batches = [
+            positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)
+        ]
+        self.pages = dict(pages or {})
+        self.workers = worker_count(len(positions), workers)
+        self._pool: ExitStack | None = None
+        self._batches: dict[Future[dict[str, float]], int] = {}
+        self._pages: dict[str, Future[float]] = {}
+
+    def __enter__(self) -> TurfFileWriter:
+        if self.workers > 1:
+            with ExitStack() as stack:
+                pool = stack.enter_context(_pool(self.job, self.workers))
+                self._pages = {
+                    name: pool.submit(_page_adopted, page) for name, page in self.pages.items()
+                }
+                self._batches = {
+                    pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
+                }
+                self._pool = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.__exit__(kind, error, trace)
+
+    def turf_files(self, progress: Progress) -> dict[str, float]:
+        """Write (or wait for) every batch; seconds spent on each kind of file, added up.
+
+        ``progress`` advances as each batch is written.
+        """
+        seconds: dict[str, float] = defaultdict(float)
+        if self._pool is None:
+            for batch in self.batches:
+                for name, value in write_batch(self.job, batch).items():
+                    seconds[name] += value
+                progress.advance(len(batch))
+            return dict(seconds)
+        pending = dict(self._batches)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 for name, value in future.result().items():
                     seconds[name] += value
                 progress.advance(pending.pop(future))
-    return dict(seconds)
+        return dict(seconds)
+
+    def page(self, name: str) -> float:
+        """Write (or wait for) the page ``name``; the seconds its writing took."""
+        if self._pool is None:
+            return _timed_page(self.pages[name], self.job)
+        return self._pages[name].result()
+
+
+def _timed_page(page: PageWriter, job: TurfFilesJob) -> float:
+    started = time.perf_counter()
+    page(job)
+    return time.perf_counter() - started
 
 
 _ADOPTED: list[TurfFilesJob] = []
@@ -143,11 +208,18 @@ _ADOPTED: list[TurfFilesJob] = []
 
 
 def _adopt(job: TurfFilesJob) -> None:
+    # Ctrl-C reaches the whole process group: the writing process alone answers it (it drops
+    # the batches not started and removes the staging folder).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _ADOPTED.append(job)
 
 
 def _write_adopted(batch: Sequence[int]) -> dict[str, float]:
     return write_batch(_ADOPTED[0], batch)
+
+
+def _page_adopted(page: PageWriter) -> float:
+    return _timed_page(page, _ADOPTED[0])
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_plan_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
-from app.outputs.turf_files import TurfFilesJob, write_turf_files
+from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.pipeline import Plan
@@ -194,13 +195,20 @@ def _write_all(
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
-    with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
-        carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress, public_url, workers)  # fmt: skip
-    with stages.stage("write_overview_map"):
-        write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
-    with stages.stage("write_heatmap"):
-        write_heatmap(plan, turfs, folder.heatmap_path)
+    job = TurfFilesJob(plan, turfs, routes, folder, plan_name=name, public_url=public_url)
+    pages = {"overview_map": _write_overview_map, "heatmap": _write_heatmap}
+    with ExitStack() as stack:
+        with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
+            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock,
+                                               turf_progress)  # fmt: skip
+            # Workers, when used, write the plan-wide pages alongside the turfs' files.
+            writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
+            for kind, value in writer.turf_files(turf_progress).items():
+                clock.seconds[kind] += value
+        with stages.stage("write_overview_map"):
+            clock.seconds["write_overview_map_work"] = writer.page("overview_map")
+        with stages.stage("write_heatmap"):
+            clock.seconds["write_heatmap_work"] = writer.page("heatmap")
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
@@ -218,24 +226,19 @@ def _plain(value: Any) -> Any:
     return round(value, 1) if isinstance(value, float) else value
 
 
-def _write_turfs(
+def _carry_over_turfs(
     plan: Plan,
-    turfs: gpd.GeoDataFrame,
     folder: PlanFolder,
-    name: str,
     previous: PlanFolder | None,
     earlier: dict[str, dict[str, Any]],
     figures: dict[str, dict[str, Any]],
     clock: _Clock,
     progress: Progress,
-    public_url: str,
-    workers: int | None = None,
-) -> int:
-    """Write every turf's walk lists and map; returns how many were carried over as they were.
+) -> tuple[int, list[int]]:
+    """Carry over the files of turfs that are as they were; how many, and the others' places.
 
     A turf whose figures and walk-list CSV are those of the earlier plan keeps its earlier
-    files (bytes and modification time); the others are made, a batch at a time, in worker
-    processes when there are many (``app.outputs.turf_files``).
+    files (bytes and modification time); the others are made afresh (``TurfFileWriter``).
     """
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
@@ -252,11 +255,15 @@ def _write_turfs(
         else:
             fresh.append(index)
     clock.time("carry_over_turfs", started)
-    job = TurfFilesJob(plan, turfs, folder, plan_name=name, public_url=public_url)
-    seconds = write_turf_files(job, fresh, progress=progress, workers=workers)
-    for kind, value in seconds.items():
-        clock.seconds[kind] += value
-    return carried
+    return carried, fresh
+
+
+def _write_overview_map(job: TurfFilesJob) -> None:
+    write_plan_map(plan_map_data(job.plan, job.turfs, job.routes), job.folder.overview_map_path)
+
+
+def _write_heatmap(job: TurfFilesJob) -> None:
+    write_heatmap(job.plan, job.turfs, job.folder.heatmap_path)
 
 
 def _carry_over(
