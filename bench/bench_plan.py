@@ -12,9 +12,9 @@ machine may be shared) and the peak RSS while it ran, the share of writing in th
 the writing/computing ratio and milliseconds per turf. The goal (issue "A county plan in
 seconds"): writing costs at most 25 % of the whole plan and at most 50 ms per turf on 2 cores.
 
-The walk lists are timed as rows, CSV, HTML and PDF. With ``app.outputs.walklist_files`` (one
-pass for all turfs) the contents of each list (``walk_list``) and its QR code, shared by the
-HTML and the PDF, are a stage of their own; with older code each writer made its own.
+The walk lists are timed as rows, CSV, HTML and PDF, as ``app.outputs.walklist_files`` makes
+them (one pass for all turfs); the contents of each list (``walk_list``) and its QR code,
+shared by the HTML and the PDF, are a stage of their own.
 
 Last, ``write_plan`` is timed end to end into other folders, side by side in one process and
 with its worker processes (one per core; ``--no-write-plan`` skips them): that is what a user
@@ -290,10 +290,7 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
     with stage("assets"):
         copy_assets(folder.assets_dir)
     folder.walklists_dir.mkdir()
-    if hasattr(walklists_module, "WalklistTable"):
-        write_walklists_in_stages(stage, plan, folder, name)
-    else:
-        write_walklists_turf_by_turf(stage, plan, folder, name)
+    write_walklists_in_stages(stage, plan, folder, name)
     folder.maps_dir.mkdir(parents=True, exist_ok=True)
     with stage("overview map"):
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
@@ -340,31 +337,6 @@ def write_walklists_in_stages(
                 listings[t], map_url=urls[t], plan_name=name, qr=codes[t]
             )
             folder.walklist(t, "pdf").write_bytes(document)
-
-
-def write_walklists_turf_by_turf(
-    stage: Callable[[str], Any], plan: Plan, folder: PlanFolder, name: str
-) -> None:
-    """The walk lists as writer.py wrote them before ``write_walklists``: turf by turf."""
-    with stage("walk-list rows") as row:
-        by_turf = {t.turf_id: walklists_module.walklist_rows(plan, t) for t in plan.turfs}
-        row.note = "walklist_rows per turf"
-    with stage("walk-list CSV"):
-        for turf in plan.turfs:
-            path = folder.walklist(turf.turf_id, "csv")
-            neutralise_frame(by_turf[turf.turf_id]).to_csv(path, index=False)
-    with stage("walk-list HTML") as row:
-        for turf in plan.turfs:
-            path = folder.walklist(turf.turf_id, "html")
-            rows = by_turf[turf.turf_id]
-            walklists_module.write_walklist_html(plan, turf, rows, path, plan_name=name)
-        row.note = "with its walk_list"
-    with stage("walk-list PDF") as row:
-        for turf in plan.turfs:
-            path = folder.walklist(turf.turf_id, "pdf")
-            rows = by_turf[turf.turf_id]
-            pdf_module.write_walklist_pdf(plan, turf, rows, path, plan_name=name)
-        row.note = "with its walk_list"
 
 
 def run(name: str, request: PlanRequest, root: Path, *, end_to_end: bool) -> Report:
