@@ -59,8 +59,8 @@ def named_streets(path: Path) -> dict[str, shapely.LineString]:
     return streets
 
 
-def doors(streets: dict[str, shapely.LineString]) -> pd.DataFrame:
-    """Doors every SPACING_M on both sides of each street, numbered along it."""
+def doors(streets: dict[str, shapely.LineString], *, spacing_m: float = SPACING_M) -> pd.DataFrame:
+    """Doors every ``spacing_m`` on both sides of each street, numbered along it."""
     lines = list(streets.values())
     lon, lat = shapely.get_coordinates(lines).T
     crs = local_metric_crs(lon, lat)
@@ -69,10 +69,10 @@ def doors(streets: dict[str, shapely.LineString]) -> pd.DataFrame:
     rows = []
     for s, (name, line) in enumerate(streets.items()):
         metric = shapely.transform(line, lambda xy: np.column_stack(forward.transform(*xy.T)))
-        count = int(metric.length // SPACING_M)
+        count = int(metric.length // spacing_m)
         if count < 2:
             continue
-        at = (np.arange(count) + 0.5) * SPACING_M
+        at = (np.arange(count) + 0.5) * spacing_m
         here = shapely.get_coordinates(shapely.line_interpolate_point(metric, at))
         ahead = shapely.get_coordinates(shapely.line_interpolate_point(metric, at + 1.0))
         direction = ahead - here
@@ -96,12 +96,22 @@ def doors(streets: dict[str, shapely.LineString]) -> pd.DataFrame:
 
 
 def van_export(
-    doors_frame: pd.DataFrame, count: int, rng: np.random.Generator
+    doors_frame: pd.DataFrame,
+    count: int,
+    rng: np.random.Generator,
+    *,
+    flat_share: float = 0.1,
+    most_in_house: int = 3,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The export, and every voter's true position (before any coordinates are blanked)."""
+    """The export, and every voter's true position (before any coordinates are blanked).
+
+    ``count // 2`` doors are lived at: a share ``flat_share`` are blocks of flats (6-19
+    voters), the others houses of 1 to ``most_in_house`` voters.
+    """
     lots = doors_frame.sample(n=min(len(doors_frame), count // 2), random_state=SEED)
-    flats = rng.random(len(lots)) < 0.1
-    people = np.where(flats, rng.integers(6, 20, len(lots)), rng.integers(1, 4, len(lots)))
+    flats = rng.random(len(lots)) < flat_share
+    in_flats = rng.integers(6, 20, len(lots))
+    people = np.where(flats, in_flats, rng.integers(1, most_in_house + 1, len(lots)))
     at = lots.loc[lots.index.repeat(people)].reset_index(drop=True).head(count)
     n = len(at)
     in_flat = np.repeat(flats, people)[:n]

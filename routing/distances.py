@@ -230,15 +230,16 @@ def _node_path(graph: StreetGraph, source: int, target: int, within_m: float) ->
 def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np.ndarray:
     """Coordinates (metric CRS) of the walk from stop ``i`` to stop ``j`` along the streets."""
     snapped = distances.snapped
-    geometry = graph.edges.geometry.to_numpy()
+    columns = graph.edge_columns
+    geometry = columns.geometry
     edge_i, edge_j = int(snapped.edge[i]), int(snapped.edge[j])
     pos_i, pos_j = float(snapped.position_m[i]), float(snapped.position_m[j])
     via = int(distances.via[i, j])
     if via == SAME_EDGE:
         return np.asarray(substring(geometry[edge_i], pos_i, pos_j).coords)
     a, b = divmod(via, 2)
-    length_i = float(graph.edges["length_m"].iat[edge_i])
-    length_j = float(graph.edges["length_m"].iat[edge_j])
+    length_i = float(columns.length_m[edge_i])
+    length_j = float(columns.length_m[edge_j])
     pieces = [np.asarray(substring(geometry[edge_i], pos_i, 0.0 if a == 0 else length_i).coords)]
     nodes = _node_path(
         graph,
@@ -246,7 +247,7 @@ def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np
         int(distances.end_nodes[j, b]),
         within_m=float(distances.metres[i, j]),
     )
-    u_column = graph.edges["u"].to_numpy()
+    u_column = columns.u
     for p, q in itertools.pairwise(nodes):
         edge = graph.edge_between(p, q)
         coords = shapely.get_coordinates(geometry[edge])

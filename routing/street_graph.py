@@ -25,6 +25,7 @@ snapped to them (a door "on" a pedestrian crossing is a snapping error).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -142,6 +143,15 @@ def is_walkable(tags: dict[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
+class EdgeColumns:
+    """Columns of ``StreetGraph.edges`` as arrays, by edge index."""
+
+    geometry: np.ndarray
+    length_m: np.ndarray
+    u: np.ndarray
+
+
+@dataclass(frozen=True)
 class StreetGraph:
     """The largest connected walkable network, projected to a local metric CRS."""
 
@@ -164,6 +174,15 @@ class StreetGraph:
     def node_count(self) -> int:
         """Number of junction and dead-end nodes."""
         return int(self.node_xy.shape[0])
+
+    @functools.cached_property
+    def edge_columns(self) -> EdgeColumns:
+        """The ``edges`` columns a walk's line is drawn from, as arrays (read once, not per leg)."""
+        return EdgeColumns(
+            geometry=self.edges.geometry.to_numpy(),
+            length_m=self.edges["length_m"].to_numpy(dtype=float),
+            u=self.edges["u"].to_numpy(),
+        )
 
     def edge_between(self, a: int, b: int) -> int:
         """Index of the shortest edge joining nodes ``a`` and ``b``."""

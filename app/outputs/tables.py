@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ TURF_OUTLINE_BUFFER_M = 30.0
 def turf_table(plan: Plan) -> gpd.GeoDataFrame:
     """One row per turf with its counts, walk and an outline polygon (EPSG:4326)."""
     records: list[dict[str, Any]] = []
-    outlines = []
     voters_per_turf = (
         plan.voters.loc[plan.voters["target"].to_numpy(dtype=bool)].groupby("turf")["turf"].size()
     )
@@ -29,21 +30,12 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
         plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
     )
     doors = plan.stops["doors"].to_numpy()
-    for turf in plan.turfs:
+    outlines = turf_outlines(plan, stop_x, stop_y)
+    hull_areas = shapely.area(shapely.convex_hull(outlines))
+    areas = shapely.area(outlines)
+    drop_lon, drop_lat = _drop_offs_lonlat(plan)
+    for rank, turf in enumerate(plan.turfs):
         positions = np.asarray(turf.route.stops, dtype=np.intp)
-        sx, sy = stop_x[positions], stop_y[positions]
-        shapes = [shapely.points(sx, sy)]
-        if len(turf.route.line_xy) >= 2:
-            shapes.append(np.array([shapely.linestrings(turf.route.line_xy)]))
-        outline = shapely.buffer(shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M)
-        outlines.append(outline)
-        hull_area = shapely.area(shapely.convex_hull(outline))
-        drop_off = turf.route.drop_off_xy
-        drop_lon, drop_lat = (
-            plan.graph.to_lonlat(drop_off[:1], drop_off[1:2])
-            if drop_off is not None
-            else (np.array([np.nan]), np.array([np.nan]))
-        )
         records.append(
             {
                 "turf": turf.turf_id,
@@ -57,21 +49,58 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
                 "crosses_barrier_street": turf.crosses_barrier,
                 "size_note": turf.size_note,
                 "shared_block_faces": turf.shared_block_faces,
-                "drop_off_lat": round(float(drop_lat[0]), 7),
-                "drop_off_lon": round(float(drop_lon[0]), 7),
+                "drop_off_lat": round(float(drop_lat[rank]), 7),
+                "drop_off_lon": round(float(drop_lon[rank]), 7),
                 # Share of its hull the outline fills: near 1 for a compact turf.
-                "compactness": round(float(shapely.area(outline) / hull_area), 3)
-                if hull_area
+                "compactness": round(float(areas[rank] / hull_areas[rank]), 3)
+                if hull_areas[rank]
                 else 1.0,
             }
         )
-    frame = gpd.GeoDataFrame(records, geometry=outlines, crs=plan.graph.crs)
+    frame = gpd.GeoDataFrame(records, geometry=list(outlines), crs=plan.graph.crs)
     if plan.budget is not None and len(frame):
         # The budget's columns (value, priority, in_budget) travel with the turfs' files.
         budget = plan.budget.turfs.reindex(frame["turf"])
         for column in budget.columns:
             frame[column] = budget[column].to_numpy()
     return frame.to_crs(4326)
+
+
+def turf_outlines(plan: Plan, stop_x: np.ndarray, stop_y: np.ndarray) -> np.ndarray:
+    """Each turf's outline (metric CRS): ``TURF_OUTLINE_BUFFER_M`` around its stops and route.
+
+    Buffering long routes is most of the work of the turf table; GEOS runs without Python's
+    lock, so the turfs are shared out between threads, one per core.
+    """
+    shapes = []
+    for turf in plan.turfs:
+        positions = np.asarray(turf.route.stops, dtype=np.intp)
+        parts = [shapely.points(stop_x[positions], stop_y[positions])]
+        if len(turf.route.line_xy) >= 2:
+            parts.append(np.array([shapely.linestrings(turf.route.line_xy)]))
+        shapes.append(np.concatenate(parts))
+    threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+    if threads <= 1 or len(shapes) < 2 * threads:
+        return np.array([_outline(parts) for parts in shapes], dtype=object)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outline") as pool:
+        return np.array(list(pool.map(_outline, shapes, chunksize=8)), dtype=object)
+
+
+def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Each turf's drop-off point as longitude, latitude (NaN for a turf without one)."""
+    xy = np.full((len(plan.turfs), 2), np.nan)
+    for rank, turf in enumerate(plan.turfs):
+        if turf.route.drop_off_xy is not None:
+            xy[rank] = turf.route.drop_off_xy[:2]
+    lon, lat = np.full(len(xy), np.nan), np.full(len(xy), np.nan)
+    known = ~np.isnan(xy).any(axis=1)
+    if known.any():
+        lon[known], lat[known] = plan.graph.to_lonlat(xy[known, 0], xy[known, 1])
+    return lon, lat
+
+
+def _outline(parts: np.ndarray) -> shapely.Geometry:
+    return shapely.buffer(shapely.union_all(parts), TURF_OUTLINE_BUFFER_M)
 
 
 def stop_table(plan: Plan) -> pd.DataFrame:

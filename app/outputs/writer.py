@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +20,16 @@ import numpy as np
 import pandas as pd
 
 from app.outputs.assets import copy_assets
-from app.outputs.basemap import PlanBaseMap, base_map_data, plan_base_map
+from app.outputs.basemap import base_map_data, plan_base_map
 from app.outputs.heatmaps import write_heatmap
-from app.outputs.maps import (
-    plan_map_data,
-    turf_map_data,
-    write_base_map,
-    write_plan_map,
-    write_turf_map,
-)
+from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
-from app.outputs.walklist_files import write_walklists
+from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
-from app.planning.pipeline import Plan, Turf
+from app.planning.pipeline import Plan
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
 from app.privacy.fields import fields_record, minimal_rows
@@ -86,6 +81,7 @@ def write_plan(
     progress: Progress | None = None,
     public_url: str | None = None,
     questions: tuple[PrintedQuestion, ...] = (),
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Write every output of ``plan`` into ``out``, replacing an earlier plan there.
 
@@ -94,7 +90,9 @@ def write_plan(
     over as they are, bytes and modification time, instead of being made again.
     ``public_url`` is where volunteers reach the server: the printed walk lists' QR codes and
     links point there (default ``http://127.0.0.1:8000``). ``questions`` is the survey the
-    walk lists print; their paper is ``app.outputs.paper.choose_paper(plan)``.
+    walk lists print; their paper is ``app.outputs.paper.choose_paper(plan)``. ``workers`` is
+    how many processes write the turfs' files (``None``: one per core; see
+    ``app.outputs.turf_files``).
     """
     out = Path(out)
     check_destination(out, force=force)
@@ -110,6 +108,7 @@ def write_plan(
             progress=progress,
             public_url=public_url or DEFAULT_PUBLIC_URL,
             printing=_Printing(choose_paper(plan), questions),
+            workers=workers,
         )
         if out.exists() or out.is_symlink():
             previous_path = out.with_name(f".{out.name}.previous")
@@ -202,6 +201,7 @@ def _write_all(
     progress: Progress | None,
     public_url: str,
     printing: _Printing,
+    workers: int | None,
 ) -> dict[str, Any]:
     stages = Stages(progress)
     with stages.stage("write_tables"):
@@ -230,16 +230,30 @@ def _write_all(
     started = time.perf_counter()
     base = plan_base_map(plan)
     clock.time("write_base_maps", started)
-    with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
-        carried = _write_turfs(plan, turfs, folder, name, previous, earlier, figures, clock,
-                               turf_progress, public_url, printing, base)  # fmt: skip
-    with stages.stage("write_overview_map"):
-        # The whole plan's streets and names (no buildings: it is drawn zoomed out).
-        whole = base_map_data(base, tuple(turfs.total_bounds), buildings=False, simplify_m=3.0)
-        write_base_map(whole, folder.plan_base_map)
-        write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
-    with stages.stage("write_heatmap"):
-        write_heatmap(plan, turfs, folder.heatmap_path)
+    job = TurfFilesJob(
+        plan,
+        turfs,
+        routes,
+        folder,
+        plan_name=name,
+        public_url=public_url,
+        paper=printing.paper.paper,
+        questions=printing.questions,
+        base=base,
+    )
+    pages = {"overview_map": _write_overview_map, "heatmap": _write_heatmap}
+    with ExitStack() as stack:
+        with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
+            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock,
+                                               turf_progress)  # fmt: skip
+            # Workers, when used, write the plan-wide pages alongside the turfs' files.
+            writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
+            for kind, value in writer.turf_files(turf_progress).items():
+                clock.seconds[kind] += value
+        with stages.stage("write_overview_map"):
+            clock.seconds["write_overview_map_work"] = writer.page("overview_map")
+        with stages.stage("write_heatmap"):
+            clock.seconds["write_heatmap_work"] = writer.page("heatmap")
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
@@ -263,28 +277,19 @@ def _plain(value: Any) -> Any:
     return round(value, 1) if isinstance(value, float) else value
 
 
-WRITE_BATCH = 8
-"""Turfs written together (one join of their rows, one progress step)."""
-
-
-def _write_turfs(
+def _carry_over_turfs(
     plan: Plan,
-    turfs: gpd.GeoDataFrame,
     folder: PlanFolder,
-    name: str,
     previous: PlanFolder | None,
     earlier: dict[str, dict[str, Any]],
     figures: dict[str, dict[str, Any]],
     clock: _Clock,
     progress: Progress,
-    public_url: str,
-    printing: _Printing,
-    base: PlanBaseMap,
-) -> int:
-    """Write every turf's walk lists and map; returns how many were carried over as they were.
+) -> tuple[int, list[int]]:
+    """Carry over the files of turfs that are as they were; how many, and the others' places.
 
     A turf whose figures and walk-list CSV are those of the earlier plan keeps its earlier
-    files (bytes and modification time); the others are made, a batch at a time.
+    files (bytes and modification time); the others are made afresh (``TurfFileWriter``).
     """
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
@@ -292,7 +297,7 @@ def _write_turfs(
     rows = walklist_rows_by_turf(plan) if previous is not None else {}
     rows = {t: minimal_rows(r, plan.request.walklist_fields) for t, r in rows.items()}
     started = clock.time("write_walklist_rows", started)
-    fresh: list[tuple[int, Turf]] = []
+    fresh: list[int] = []
     carried = 0
     for index, turf in enumerate(plan.turfs):
         same = previous is not None and earlier.get(turf.turf_id) == figures[turf.turf_id]
@@ -300,30 +305,21 @@ def _write_turfs(
             carried += 1
             progress.advance()
         else:
-            fresh.append((index, turf))
-    started = clock.time("carry_over_turfs", started)
-    for first in range(0, len(fresh), WRITE_BATCH):
-        batch = fresh[first : first + WRITE_BATCH]
-        write_walklists(
-            plan,
-            folder,
-            [turf.turf_id for _, turf in batch],
-            plan_name=name,
-            public_url=public_url,
-            paper=printing.paper.paper,
-            questions=printing.questions,
-        )
-        started = clock.time("write_walklists", started)
-        for index, turf in batch:
-            data = turf_map_data(plan, turf, index, turfs)
-            write_turf_map(data, folder.turf_map(turf.turf_id))
-        started = clock.time("write_turf_maps", started)
-        for _, turf in batch:
-            bounds = turfs.loc[turfs["turf"] == turf.turf_id].geometry.iloc[0].bounds
-            write_base_map(base_map_data(base, bounds), folder.turf_base_map(turf.turf_id))
-        started = clock.time("write_base_maps", started)
-        progress.advance(len(batch))
-    return carried
+            fresh.append(index)
+    clock.time("carry_over_turfs", started)
+    return carried, fresh
+
+
+def _write_overview_map(job: TurfFilesJob) -> None:
+    # The whole plan's streets and names (no buildings: it is drawn zoomed out).
+    bounds = tuple(job.turfs.total_bounds)
+    whole = base_map_data(job.base, bounds, buildings=False, simplify_m=3.0)
+    write_base_map(whole, job.folder.plan_base_map)
+    write_plan_map(plan_map_data(job.plan, job.turfs, job.routes), job.folder.overview_map_path)
+
+
+def _write_heatmap(job: TurfFilesJob) -> None:
+    write_heatmap(job.plan, job.turfs, job.folder.heatmap_path)
 
 
 def _carry_over(

@@ -1,0 +1,261 @@
+"""Each turf's own files, a batch of turfs at a time, in worker processes when that pays.
+
+A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
+page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
+table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
+so on a machine with several cores the batches are written by forked worker processes, and
+the plan-wide pages (overview map, heat map) with them:
+
+- the workers are forked after the plan is computed and the PDF fonts are parsed, so they
+  share the plan, the street graph and the fonts with the writing process (copy on write)
+  instead of receiving copies; each returns only its timings;
+- every file is made by the same function (``write_batch``) in a worker or in process, so the
+  files are the same whichever way they were written;
+- few turfs (``POOL_MIN_TURFS``), one core, or a system without ``fork`` write in process.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from multiprocessing import current_process, get_context
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from app.outputs import pdf_fonts
+from app.outputs.basemap import base_map_data
+from app.outputs.maps import turf_map_data, write_base_map, write_turf_map
+from app.outputs.walklist_files import write_walklists
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from app.outputs.basemap import PlanBaseMap
+    from app.outputs.paper import Paper
+    from app.outputs.walklist_marks import PrintedQuestion
+    from app.plan_folder import PlanFolder
+    from app.planning.pipeline import Plan
+    from app.planning.progress import Progress
+
+WRITE_BATCH = 8
+"""Turfs written together: one join of their rows, one task for a worker, one progress step."""
+POOL_MIN_TURFS = 24
+"""Below this many turfs, forking workers costs about what it saves: write in process."""
+MAX_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class TurfFilesJob:
+    """What every batch of a plan's turf files is made from."""
+
+    plan: Plan
+    turfs: gpd.GeoDataFrame
+    """The plan's ``turf_table`` (outlines, drop-off points)."""
+    routes: gpd.GeoDataFrame
+    """The plan's ``route_lines``."""
+    folder: PlanFolder
+    plan_name: str
+    """The name the server serves the plan by."""
+    public_url: str
+    paper: Paper
+    """What the walk lists print on."""
+    questions: tuple[PrintedQuestion, ...]
+    """The survey the walk lists print."""
+    base: PlanBaseMap
+    """The plan's streets, buildings and house numbers, cut per turf for its base map."""
+
+
+def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
+    """Write the files of the turfs at positions ``batch`` of ``job.plan.turfs``.
+
+    Returns the seconds spent on walk lists, maps and base maps (``write_walklists``,
+    ``write_turf_maps``, ``write_base_maps``).
+    """
+    plan = job.plan
+    started = time.perf_counter()
+    write_walklists(
+        plan,
+        job.folder,
+        [plan.turfs[index].turf_id for index in batch],
+        plan_name=job.plan_name,
+        public_url=job.public_url,
+        paper=job.paper,
+        questions=job.questions,
+    )
+    lists_done = time.perf_counter()
+    for index in batch:
+        turf = plan.turfs[index]
+        write_turf_map(
+            turf_map_data(plan, turf, index, job.turfs), job.folder.turf_map(turf.turf_id)
+        )
+    maps_done = time.perf_counter()
+    for index in batch:
+        turf_id = plan.turfs[index].turf_id
+        bounds = job.turfs.loc[job.turfs["turf"] == turf_id].geometry.iloc[0].bounds
+        write_base_map(base_map_data(job.base, bounds), job.folder.turf_base_map(turf_id))
+    return {
+        "write_walklists": lists_done - started,
+        "write_turf_maps": maps_done - lists_done,
+        "write_base_maps": time.perf_counter() - maps_done,
+    }
+
+
+def worker_count(turfs: int, workers: int | None = None) -> int:
+    """How many processes write ``turfs`` turfs' files (1: in this process).
+
+    ``workers`` asks for that many (``None``: one per core this process may run on, at most
+    ``MAX_WORKERS``); fewer than ``POOL_MIN_TURFS`` turfs, or no ``fork``, give 1.
+    """
+    if workers is None:
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS) if _can_fork() else 1
+    if workers <= 1 or turfs < POOL_MIN_TURFS or not _can_fork():
+        return 1
+    return min(workers, -(-turfs // WRITE_BATCH))
+
+
+def _can_fork() -> bool:
+    # Linux only: fork is the default there and safe for pure-Python children; macOS
+    # system libraries are not fork-safe. A daemonic process (a pool's worker) may not
+    # have children of its own.
+    return (
+        sys.platform.startswith("linux")
+        and hasattr(os, "sched_getaffinity")
+        and not current_process().daemon
+    )
+
+
+PageWriter = Callable[[TurfFilesJob], None]
+"""Writes one plan-wide page (the overview map, the heat map) from the job; module-level, so
+that a worker can be handed it."""
+
+
+class TurfFileWriter:
+    """Writes the files of the turfs at ``positions`` and the plan-wide ``pages``.
+
+    Used as a context manager: on entering, with workers, every page and batch is handed to
+    them (the pages first: each is one long task); ``turf_files`` then waits for the batches
+    and ``page`` for a page, so the stages of writing keep their order while the workers
+    write the plan-wide pages alongside the turfs' files. In process, ``turf_files`` and
+    ``page`` do the writing when called. On leaving, work not started is dropped.
+    """
+
+    def __init__(
+        self,
+        job: TurfFilesJob,
+        positions: Sequence[int],
+        *,
+        pages: Mapping[str, PageWriter] | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.job = job
+        self.batches = [
+            positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)
+        ]
+        self.pages = dict(pages or {})
+        self.workers = worker_count(len(positions), workers)
+        self._pool: ExitStack | None = None
+        self._batches: dict[Future[dict[str, float]], int] = {}
+        self._pages: dict[str, Future[float]] = {}
+
+    def __enter__(self) -> TurfFileWriter:
+        if self.workers > 1:
+            with ExitStack() as stack:
+                pool = stack.enter_context(_pool(self.job, self.workers))
+                self._pages = {
+                    name: pool.submit(_page_adopted, page) for name, page in self.pages.items()
+                }
+                self._batches = {
+                    pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
+                }
+                self._pool = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._pool is not None:
+            self._pool.__exit__(kind, error, trace)
+
+    def turf_files(self, progress: Progress) -> dict[str, float]:
+        """Write (or wait for) every batch; seconds spent on each kind of file, added up.
+
+        ``progress`` advances as each batch is written.
+        """
+        seconds: dict[str, float] = defaultdict(float)
+        if self._pool is None:
+            for batch in self.batches:
+                for name, value in write_batch(self.job, batch).items():
+                    seconds[name] += value
+                progress.advance(len(batch))
+            return dict(seconds)
+        pending = dict(self._batches)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                for name, value in future.result().items():
+                    seconds[name] += value
+                progress.advance(pending.pop(future))
+        return dict(seconds)
+
+    def page(self, name: str) -> float:
+        """Write (or wait for) the page ``name``; the seconds its writing took."""
+        if self._pool is None:
+            return _timed_page(self.pages[name], self.job)
+        return self._pages[name].result()
+
+
+def _timed_page(page: PageWriter, job: TurfFilesJob) -> float:
+    started = time.perf_counter()
+    page(job)
+    return time.perf_counter() - started
+
+
+_ADOPTED: list[TurfFilesJob] = []
+"""In a worker process: the job it was forked with (empty in the writing process)."""
+
+
+def _adopt(job: TurfFilesJob) -> None:
+    # Ctrl-C reaches the whole process group: the writing process alone answers it (it drops
+    # the batches not started and removes the staging folder).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _ADOPTED.append(job)
+
+
+def _write_adopted(batch: Sequence[int]) -> dict[str, float]:
+    return write_batch(_ADOPTED[0], batch)
+
+
+def _page_adopted(page: PageWriter) -> float:
+    return _timed_page(page, _ADOPTED[0])
+
+
+@contextmanager
+def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers holding ``job``; on an error, batches not started are dropped."""
+    pdf_fonts.faces()  # parsed once here, shared by every worker
+    # Objects made so far are left out of the workers' garbage collection, which would
+    # otherwise touch (and so copy) every page of the shared plan.
+    gc.freeze()
+    # With fork the job reaches the workers as it is in memory, never pickled.
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(job,)
+    )
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        gc.unfreeze()

@@ -1,0 +1,94 @@
+"""Turf files written by worker processes are the files written in process, every one of
+them; a worker's failure fails the plan and leaves nothing half-written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import app.outputs.turf_files as turf_files
+from app.outputs.turf_files import POOL_MIN_TURFS, worker_count
+from app.outputs.writer import write_plan
+from app.planning.progress import Progress
+from tests.app.conftest import BuiltPlan
+
+
+def _without_dates(pdf: bytes) -> bytes:
+    """A PDF without what changes from one run to the next (its date and the id made from it)."""
+    return re.sub(rb"/CreationDate \([^)]*\)|/ID \[<[0-9A-F]+><[0-9A-F]+>\]", b"", pdf)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` but the summary (it holds timings), PDFs without dates and
+    the heat map without the random element ids Folium gives."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.name != "summary.json":
+            data = path.read_bytes()
+            if path.suffix == ".pdf":
+                data = _without_dates(data)
+            elif path.name.startswith("heat"):
+                data = re.sub(rb"_[0-9a-f]{32}", b"_id", data)
+            found[str(path.relative_to(root))] = data
+    return found
+
+
+class Counts(Progress):
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, int | None]] = []
+        self.done: dict[str, int] = {}
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.stages.append((name, total))
+        self.done[name] = 0
+
+    def advance(self, count: int = 1) -> None:
+        self.done[self.stages[-1][0]] += count
+
+
+def test_workers_write_the_same_files_as_one_process(demo_plan: BuiltPlan, tmp_path: Path) -> None:
+    plan = demo_plan.plan
+    assert len(plan.turfs) >= POOL_MIN_TURFS  # so two workers are used
+    assert worker_count(len(plan.turfs), 2) == 2
+    progress = Counts()
+    # One plan name: the QR codes point to it.
+    pooled = write_plan(plan, tmp_path / "pooled" / "plan", workers=2, progress=progress)
+    alone = write_plan(plan, tmp_path / "alone" / "plan", workers=1)
+    files = _files(tmp_path / "pooled" / "plan")
+    assert files == _files(tmp_path / "alone" / "plan")
+    turf_ids = [turf.turf_id for turf in plan.turfs]
+    for turf_id in turf_ids:
+        for name in ("walklists/{}.pdf", "walklists/{}.csv", "maps/{}.html", "maps/{}.data.js"):
+            assert name.format(turf_id) in files
+    # Every turf is counted once, whichever worker finished first.
+    assert ("write_turfs", len(turf_ids)) in progress.stages
+    assert progress.done["write_turfs"] == len(turf_ids)
+    assert pooled["turfs"] == alone["turfs"]
+    assert pooled["timings_s"]["write_walklists"] > 0
+    assert pooled["timings_s"]["write_turf_maps"] > 0
+
+
+def test_a_failing_worker_fails_the_plan_and_leaves_no_folder(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = demo_plan.plan.turfs[-1].turf_id
+
+    def write_turf_map(data: dict[str, object], path: Path) -> list[Path]:
+        if data["turf"] == broken:
+            raise OSError(f"disk full writing {path.name}")
+        return []
+
+    # Set before the workers are forked, so they have it too.
+    monkeypatch.setattr(turf_files, "write_turf_map", write_turf_map)
+    with pytest.raises(OSError, match=f"disk full writing {broken}.html"):
+        write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_few_turfs_or_one_core_write_in_process() -> None:
+    assert worker_count(POOL_MIN_TURFS - 1, 2) == 1
+    assert worker_count(500, 1) == 1
+    assert worker_count(500, 2) == 2
+    assert worker_count(POOL_MIN_TURFS, 64) <= -(-POOL_MIN_TURFS // turf_files.WRITE_BATCH)
