@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from app.planning.pipeline import Plan
 
 _TEXT = ("stop_id", "turf", "street", "house_number")
-_NUMBERS = ("age", "support_score", "turnout_score")
+_NUMBERS = ("support_score", "turnout_score")
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,8 @@ def read_walk_list(folder: PlanFolder, turf_id: str) -> WalkList:
     rows["sequence"] = rows["sequence"].astype(int)
     for column in _NUMBERS:
         rows[column] = pd.to_numeric(rows[column].replace("", None)).astype("Int64")
+    # An age, or the age band the organiser chose to print instead (app.privacy.fields).
+    rows["age"] = rows["age"].replace("", None)
     stops = restore_frame(pd.read_csv(folder.stops_path, dtype=dict.fromkeys(_TEXT, str)))
     stops = stops.loc[stops["turf"] == turf_id].sort_values("sequence").reset_index(drop=True)
     if "leg_m" not in stops:
