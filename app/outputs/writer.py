@@ -22,6 +22,7 @@ from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
@@ -185,6 +186,8 @@ def _write_all(
         routes.to_file(folder.routes_path, driver="GeoJSON")
         write_gpx(plan, routes, folder.gpx_path)
         copy_assets(folder.assets_dir)
+        # Every field, whatever the walk lists show: what the store imports (issue 21).
+        write_voter_data(plan, folder)
     earlier = _earlier_figures(previous)
     figures = {
         str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | {"public_url": public_url}
