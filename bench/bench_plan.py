@@ -55,6 +55,7 @@ from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.voter_data import write_voter_data
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan
@@ -235,6 +236,8 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
         write_gpx(plan, routes, folder.gpx_path)
     with stage("assets"):
         copy_assets(folder.assets_dir)
+    with stage("voter data CSV"):
+        write_voter_data(plan, folder)
     folder.walklists_dir.mkdir()
     if hasattr(walklists_module, "WalklistTable"):
         write_walklists_in_stages(stage, plan, folder, name)
