@@ -9,6 +9,8 @@ stops.csv          target stops with their turf and place in the walk
 turfs.geojson      turf outlines          precincts.geojson  precinct outlines (optional)
 routes.geojson     walks along streets    routes.gpx         the same as GPX
 walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/heat.html (with their .js)
+voter_data.csv     every target voter with every field (internal: the store's import; not served
+                   to managers or volunteers, see ``app.web.files``)
 maps/<turf>.html and maps/<turf>.data.js  a turf's map page and what it draws
 maps/<turf>.basemap.js, index.basemap.js  the streets, names, buildings drawn under them
 assets/            Leaflet and CSS the pages load (never a CDN)
@@ -39,6 +41,7 @@ PRECINCTS = "precincts.geojson"
 ROUTES = "routes.geojson"
 GPX = "routes.gpx"
 WALKLISTS = "walklists"
+VOTER_DATA = "voter_data.csv"
 MAPS = "maps"
 ASSETS = "assets"
 HEATMAP = "heat.html"
@@ -56,6 +59,12 @@ VOTER_COLUMNS = (
 """What a walk list CSV carries of each voter."""
 WALKLIST_COLUMNS = ("stop_id", "unit", "household_id", *VOTER_COLUMNS)
 """The columns of ``walklists/<turf>.csv`` the store imports (the CSV has a few more)."""
+VOTER_DATA_COLUMNS = ("turf", *WALKLIST_COLUMNS)
+"""The columns of ``voter_data.csv``: every voter field, whatever the walk lists were to show.
+
+The walk lists carry only the fields the organiser chose (issue 21); the database import needs
+them all (dashboard means, volunteer links' own fields), so the writer keeps them here.
+"""
 PREVIOUS_STOP_COLUMNS = ("stop_id", "turf", "sequence", "doors")
 """What a re-cut needs of an earlier cut's stops (see ``app.planning.recut``)."""
 
@@ -144,6 +153,11 @@ class PlanFolder:
     def overview_map_path(self) -> Path:
         """``maps/index.html``."""
         return self.maps_dir / OVERVIEW_MAP
+
+    @property
+    def voter_data_path(self) -> Path:
+        """``voter_data.csv``: every field of every target voter (see ``VOTER_DATA_COLUMNS``)."""
+        return self.path / VOTER_DATA
 
     def walklist(self, turf: str, suffix: str) -> Path:
         """``walklists/<turf>.<suffix>`` (``csv``, ``html`` or ``pdf``)."""

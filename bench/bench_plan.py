@@ -70,6 +70,7 @@ try:  # the base maps drawn under the routes (older code has none)
 except ImportError:
     base_map_module = None  # type: ignore[assignment]
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.voter_data import write_voter_data
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan
@@ -295,6 +296,8 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
         write_gpx(plan, routes, folder.gpx_path)
     with stage("assets"):
         copy_assets(folder.assets_dir)
+    with stage("voter data CSV"):
+        write_voter_data(plan, folder)
     folder.walklists_dir.mkdir()
     write_walklists_in_stages(stage, plan, folder, name)
     folder.maps_dir.mkdir(parents=True, exist_ok=True)

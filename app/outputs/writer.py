@@ -26,6 +26,7 @@ from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
+from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
@@ -220,6 +221,8 @@ def _write_all(
         routes.to_file(folder.routes_path, driver="GeoJSON")
         write_gpx(plan, routes, folder.gpx_path)
         copy_assets(folder.assets_dir)
+        # Every field, whatever the walk lists show: what the store imports (issue 21).
+        write_voter_data(plan, folder)
     earlier = _earlier_figures(previous)
     printed = {"public_url": public_url, **printing.record()}
     figures = {

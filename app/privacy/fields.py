@@ -1,9 +1,10 @@
 """Minimal data on paper: the voter fields a plan's walk lists carry, chosen by the organiser.
 
-The walk-list rows keep their columns (the store imports them, the phone records results by
-voter id), but a field not chosen is left blank, so the printed and downloadable lists hold
-only what the organiser picked, as volunteer links do. The default is the name and an age
-band ("40-49"): no party, no scores.
+The walk-list rows keep their columns (the phone records results by voter id), but a field
+not chosen is left blank, so the printed and downloadable lists hold only what the organiser
+picked, as volunteer links do. The default is the name and an age band ("40-49"): no party,
+no scores. The store imports every field from the plan's ``voter_data.csv`` instead
+(``app.outputs.voter_data``), which only organisers and admins can download.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ def _read(path: Path) -> pd.DataFrame:
 def folder_rows(folder: PlanFolder, voter_id: str) -> dict[str, list[dict[str, str]]]:
     """The rows of the plan folder's CSVs (walk lists, rejected rows) with ``voter_id``."""
     found: dict[str, list[dict[str, str]]] = {}
-    for path in [*folder.walklist_csvs(), folder.rejected_path]:
+    for path in [*folder.walklist_csvs(), folder.voter_data_path, folder.rejected_path]:
         if not path.is_file():
             continue
         frame = _read(path)
@@ -180,6 +180,10 @@ def _scrub(folder: PlanFolder, voter_id: str) -> None:
         neutralise_frame(frame.loc[keep]).to_csv(path, index=False)
         for suffix in ("html", "pdf"):
             path.with_suffix(f".{suffix}").unlink(missing_ok=True)
+    if folder.voter_data_path.is_file():
+        frame = _read(folder.voter_data_path)
+        keep = frame["voter_id"].str.strip() != voter_id
+        neutralise_frame(frame.loc[keep]).to_csv(folder.voter_data_path, index=False)
     if folder.rejected_path.is_file():
         frame = _read(folder.rejected_path)
         if "voter_id" in frame:
@@ -251,22 +255,26 @@ def _last_activity(db: Database, folder: PlanFolder) -> datetime:
 
 
 def reduce_plan(db: Database, folder: PlanFolder, *, retention_days: int) -> None:
-    """Reduce an ended plan to aggregates: walk lists keep doors, lose names; links expire.
+    """Reduce an ended plan to aggregates: walk lists and voter data keep doors, lose names.
 
     Voters keep their door, turf and scores (the dashboard's figures and heatmaps), under
     a number in place of their id; names, ages, parties and notes go, with the printed and
     downloadable lists.
     """
     personal = [c for c in VOTER_COLUMNS if c not in ("support_score", "turnout_score")]
-    counter = 0
-    for path in folder.walklist_csvs():
+    numbers: dict[str, str] = {}  # voter id -> its number, the same in every file
+    for path in [*folder.walklist_csvs(), folder.voter_data_path]:
+        if not path.is_file():
+            continue
         frame = _read(path)
+        ids = [numbers.setdefault(v.strip() or f"#{path}{i}", f"v{len(numbers) + 1}")
+               for i, v in enumerate(frame["voter_id"])]  # fmt: skip
         frame[[c for c in (*personal, "notes") if c in frame]] = ""
-        frame["voter_id"] = [f"v{counter + i + 1}" for i in range(len(frame))]
-        counter += len(frame)
+        frame["voter_id"] = ids
         neutralise_frame(frame).to_csv(path, index=False)
-        for suffix in ("html", "pdf"):
-            path.with_suffix(f".{suffix}").unlink(missing_ok=True)
+        if path.parent == folder.walklists_dir:
+            for suffix in ("html", "pdf"):
+                path.with_suffix(f".{suffix}").unlink(missing_ok=True)
     if folder.rejected_path.is_file():
         frame = _read(folder.rejected_path)
         kept = [c for c in ("row", "reason") if c in frame]

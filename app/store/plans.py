@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from app.plan_folder import WALKLIST_COLUMNS, PlanFolder, PlanFolderError
+from app.plan_folder import VOTER_DATA_COLUMNS, WALKLIST_COLUMNS, PlanFolder, PlanFolderError
 from app.spreadsheet import restore_frame
 from app.store.engine import Database, utcnow
 from app.store.keys import household_key
@@ -46,7 +46,8 @@ class ImportReport:
 
 def _digest(folder: PlanFolder) -> str:
     sha = hashlib.sha256()
-    files = [folder.summary_path, folder.stops_path, folder.routes_path, *folder.walklist_csvs()]
+    files = [folder.summary_path, folder.stops_path, folder.routes_path, folder.voter_data_path]
+    files += folder.walklist_csvs()
     for path in files:
         if path.is_file():
             sha.update(path.name.encode())
@@ -77,6 +78,17 @@ def _number(value: Any, path: Path, column: str, row: int) -> float:
     if not math.isfinite(number):
         raise PlanImportError(f"{path}, row {row + 2}, column {column}: {value!r} is not finite")
     return number
+
+
+def _voter_rows(folder: PlanFolder) -> list[pd.DataFrame]:
+    """The voters with every field: ``voter_data.csv``, else (older plans) the walk-list CSVs.
+
+    The walk lists hold only the fields the organiser chose for paper (issue 21), so a plan
+    written with ``voter_data.csv`` is imported from it.
+    """
+    if folder.voter_data_path.is_file():
+        return [_read_csv(folder.voter_data_path, VOTER_DATA_COLUMNS)]
+    return [_read_csv(path, WALKLIST_COLUMNS) for path in folder.walklist_csvs()]
 
 
 def _optional_int(value: str) -> int | None:
@@ -119,7 +131,7 @@ def import_plan(db: Database, folder: Path, *, force: bool = False) -> ImportRep
         return ImportReport(plan=name, imported=False)
 
     stops = _read_csv(plan_folder.stops_path, STOP_COLUMNS)
-    walklists = [_read_csv(path, WALKLIST_COLUMNS) for path in plan_folder.walklist_csvs()]
+    walklists = _voter_rows(plan_folder)
     routes = _routes(plan_folder.routes_path)
     with db.writing() as session:
         return _replace(session, name, digest, summary, plan_folder, stops, walklists, routes)

@@ -9,10 +9,11 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from app.plan_folder import REJECTED, VOTER_DATA, WALKLISTS
 from app.services.workspace import Workspace
 from app.web.deps import WRITERS, Gate
 
-NAMED_FILES = frozenset({"walklists", "rejected.csv"})
+NAMED_FILES = frozenset({WALKLISTS, REJECTED, VOTER_DATA})
 """Files of a plan that name voters: organisers and admins only (managers see aggregates)."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -135,6 +136,8 @@ def test_erasure_leaves_no_trace_and_a_reimport_does_not_restore(
     db = _database(workspace)
     import_plan(db, workspace / "plan")
     assert "Zoltowska" in _walklist_text(workspace / "plan")
+    # The import's file with every field holds them too (and is checked with the rest below).
+    assert "Zoltowska" in (workspace / "plan" / "voter_data.csv").read_text(encoding="utf-8")
 
     exported = export_voter(db, Workspace(workspace), inputs.erased_id)
     assert exported["database"][0]["last_name"] == "Zoltowska"
@@ -204,6 +207,16 @@ def test_retention_sweep_removes_names_and_keeps_the_dashboard_figures(
     db.dispose()
     for path, data in _bytes_under(workspace / "old").items():
         assert b"Zoltowska" not in data, path
+    # The import's file keeps the scores under numbers; names, ages and parties are gone.
+    with (workspace / "old" / "voter_data.csv").open(encoding="utf-8") as handle:
+        kept = list(csv.DictReader(handle))
+    assert kept and all(r["voter_id"].startswith("v") for r in kept)
+    assert all(r["last_name"] == r["age"] == r["party"] == "" for r in kept)
+    assert any(r["support_score"] for r in kept)
+    walked = "\n".join(
+        p.read_text(encoding="utf-8") for p in (workspace / "old" / "walklists").glob("*.csv")
+    )
+    assert {r["voter_id"] for r in kept} <= set(re.findall(r"\bv\d+\b", walked))
     summary = json.loads((workspace / "old" / "summary.json").read_text(encoding="utf-8"))
     assert summary["privacy"]["retention"]["after_days"] == 30
 

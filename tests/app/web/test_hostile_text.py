@@ -199,7 +199,8 @@ def test_csv_and_tsv_cells_never_start_a_formula(
 ) -> None:
     _base, _app, made = site
     plan = hostile_workspace / "hostile"
-    files = [plan / "rejected.csv", plan / "stops.csv", *sorted(plan.glob("walklists/*.csv"))]
+    files = [plan / "rejected.csv", plan / "stops.csv", plan / "voter_data.csv"]
+    files += sorted(plan.glob("walklists/*.csv"))
     exported = [
         made["api"].get("/api/plans/hostile/results.tsv").text,
         made["api"].get("/api/plans/hostile/survey-responses.tsv").text,
