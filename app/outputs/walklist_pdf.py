@@ -34,7 +34,6 @@ from app.outputs.walklist_marks import legend
 from app.outputs.walklist_pdf_marks import ANSWER_MM, BOX_MM, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
 from app.outputs.walklists import (
-    DEFAULT_PUBLIC_URL,
     Block,
     Household,
     WalkList,
@@ -69,22 +68,13 @@ def write_walklist_pdf(
     path: Path,
     *,
     plan_name: str,
-    public_url: str = DEFAULT_PUBLIC_URL,
     paper: Paper = "A4",
 ) -> None:
-    """Write the walk list of ``turf`` (its ``walklist_rows``) as a PDF to ``path``.
+    """Write the generic walk list of ``turf`` (its ``walklist_rows``) as a PDF to ``path``.
 
-    Parameters
-    ----------
-    plan_name
-        The plan's folder name, as in the server's ``/files/<plan_name>/`` addresses.
-    public_url
-        Unused: a generic walk list carries no link (kept for callers).
-    paper
-        ``"A4"`` or ``"Letter"``.
+    ``plan_name`` is the plan's folder name; ``paper`` is ``"A4"`` or ``"Letter"``.
     """
     listing = walk_list(plan, turf, rows)
-    # A generic print: no volunteer link (see ``walklist_pdf``).
     document = walklist_pdf(listing, map_url=None, plan_name=plan_name, paper=paper)
     path.write_bytes(document)
     logger.debug("walk list %s: %s (%d bytes)", turf.turf_id, path, len(document))
@@ -267,9 +257,11 @@ class _WalkListDocument(FastPDF):
         self.set_y(bottom + 3.5)
 
     def _link_line(self) -> str:
-        if self.map_url is None:
-            return "To record results on your phone, ask your organiser for your volunteer link."
-        return f"Your volunteer link: {self.map_url} (or scan the code)"
+        return (
+            f"Your volunteer link: {self.map_url} (or scan the code)"
+            if self.map_url
+            else "To record results on your phone, ask your organiser for your volunteer link."
+        )
 
     def _qr(self, x: float, y: float) -> None:
         assert self.qr is not None

@@ -204,7 +204,6 @@ def test_only_a_print_for_a_volunteer_has_a_qr_code_and_it_holds_their_link(
         rows,
         tmp_path / "turf.pdf",
         plan_name=demo_plan.out.name,
-        public_url="https://canvass.example.org",
     )
     assert payloads == []
     link = "https://canvass.example.org/t/abc"
