@@ -44,7 +44,7 @@ def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
     # Enough to make the plan again (``app.planning.request.request_from_plan``).
     document.update(request_record(plan.request))
     document["turfs"] = [
-        {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+        {k: _json_value(v) for k, v in row.items()}
         for row in pd.DataFrame(turfs.drop(columns="geometry")).to_dict(orient="records")
     ]
     document["segments"] = plan.analysis.summary()
@@ -273,6 +273,15 @@ def _write_all(
     document["printed_survey"] = printing.record()["printed_survey"]
     folder.write_summary(document)
     return document
+
+
+def _json_value(value: Any) -> Any:
+    """A table cell as JSON has it: NaN is null, which PostgreSQL's JSON accepts.
+
+    (A turf outside the budget has no threshold of value to knock.)
+    """
+    value = value.item() if isinstance(value, np.generic) else value
+    return None if isinstance(value, float) and value != value else value
 
 
 def _plain(value: Any) -> Any:

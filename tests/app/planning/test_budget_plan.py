@@ -124,8 +124,10 @@ def test_plan_command_writes_the_budget_and_names_a_bad_value_position(
 
     assert main([*common, "--value", "support_score * (100 - turnout_score) / 100"]) == 0
     assert "Budget:" in capsys.readouterr().err
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"), parse_constant=_strict)
     budget = summary["budget"]
+    # Turfs outside the budget have no threshold: null, not NaN (PostgreSQL's JSON refuses NaN).
+    assert any(t["knock_value_min"] is None for t in summary["turfs"] if not t["in_budget"])
     assert budget["hours"] == 1.5 and budget["hours_used"] <= 1.5
     curve = [point["value"] for point in budget["curve"]]
     assert curve == sorted(curve) and curve[-1] == pytest.approx(budget["value_total"], abs=0.1)
@@ -139,3 +141,7 @@ def test_plan_command_writes_the_budget_and_names_a_bad_value_position(
         "value": "support_score * (100 - turnout_score) / 100",
         "results": None,
     }
+
+
+def _strict(name: str) -> float:
+    raise AssertionError(f"summary.json holds {name}, which is not JSON")
