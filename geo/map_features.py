@@ -9,10 +9,7 @@ outlines by their centroid). Coordinates stay in EPSG:4326. Reading is the slow 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ import osmium
 import shapely
 
 from geo._errors import InputError
+from geo.disk_cache import file_digest, pickled
 from geo.osm import check_osm_path
 
 logger = logging.getLogger(__name__)
@@ -155,15 +153,6 @@ def read_map_features(path: str | Path) -> MapFeatures:
     )
 
 
-def _file_key(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    digest.update(f"map-features-{CACHE_VERSION}".encode())
-    return digest.hexdigest()
-
-
 def read_map_features_cached(path: str | Path, cache_dir: Path | None) -> MapFeatures:
     """``read_map_features``, kept in ``cache_dir`` keyed by the file's bytes (None: no cache).
 
@@ -172,22 +161,5 @@ def read_map_features_cached(path: str | Path, cache_dir: Path | None) -> MapFea
     path = check_osm_path(path)
     if cache_dir is None:
         return read_map_features(path)
-    entry = cache_dir / f"basemap-{_file_key(path)}.pickle"
-    if entry.exists():
-        try:
-            with entry.open("rb") as handle:
-                features = pickle.load(handle)
-            if isinstance(features, MapFeatures):
-                return features
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            logger.warning("ignoring an unreadable base-map cache entry %s", entry)
-    features = read_map_features(path)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = entry.with_suffix(f".{os.getpid()}.tmp")
-        with partial.open("wb") as handle:
-            pickle.dump(features, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(entry)
-    except OSError as exc:  # a read-only or full disk must not fail the plan
-        logger.warning("could not write the base-map cache in %s: %s", cache_dir, exc)
-    return features
+    entry = cache_dir / f"basemap-{file_digest(path, f'map-features-{CACHE_VERSION}')}.pickle"
+    return pickled(entry, MapFeatures, lambda: read_map_features(path), what="base-map")
