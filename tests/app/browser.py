@@ -110,3 +110,36 @@ def no_horizontal_overflow(page: Any, width: int = PHONE["width"]) -> None:
     """Fail when the page scrolls sideways at ``width`` pixels."""
     scroll = page.evaluate("document.documentElement.scrollWidth")
     assert scroll <= width, f"page is {scroll} px wide on a {width} px screen"
+
+
+@contextmanager
+def demo_site(
+    plan_folder: Path, root: Path, accounts: dict[str, str], password: str
+) -> Iterator[tuple[str, Any]]:
+    """A copy of the demo plan in ``root`` served with the given accounts (name -> role).
+
+    Its tiles come from the app itself, which has none, so every request stays on 127.0.0.1
+    and the maps must show the plan with no tiles. Yields the base URL and the app.
+    """
+    import shutil
+
+    from app.services.accounts import create_user
+    from app.settings import Settings
+    from app.web.app import create_app
+
+    shutil.copytree(plan_folder, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
+
+    def make_app(base: str) -> Any:
+        app = create_app(
+            Settings(
+                workspace=root,
+                database_url=f"sqlite:///{root / 'canvass.db'}",
+                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+            )
+        )
+        for name, role in accounts.items():
+            create_user(app.state.services.db, name, password, role)
+        return app
+
+    with serving(make_app) as served:
+        yield served

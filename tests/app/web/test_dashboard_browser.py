@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -20,11 +19,8 @@ from typing import Any
 
 import pytest
 
-from app.services.accounts import create_user
-from app.settings import Settings
 from app.store.links import create_volunteer_link
-from app.web.app import create_app
-from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "managing password"
@@ -38,20 +34,7 @@ def site(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Any]]:
     root = tmp_path_factory.mktemp("dashboard-ws")
-    shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
-
-    def make_app(base: str) -> Any:
-        app = create_app(
-            Settings(
-                workspace=root,
-                database_url=f"sqlite:///{root / 'canvass.db'}",
-                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-            )
-        )
-        create_user(app.state.services.db, "mona", PASSWORD, "manager")
-        return app
-
-    with serving(make_app) as served:
+    with demo_site(demo_plan.out, root, {"mona": "manager"}, PASSWORD) as served:
         yield served
 
 

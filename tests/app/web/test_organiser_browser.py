@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -21,14 +20,11 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.services.accounts import create_user
-from app.settings import Settings
 from app.store.assignments import assign_turf
 from app.store.links import create_volunteer_link
 from app.store.models import VolunteerLink
 from app.store.people import add_person
-from app.web.app import create_app
-from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "organising password"
@@ -39,21 +35,9 @@ def site(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Any]]:
     root = tmp_path_factory.mktemp("organiser-ws")
-    shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
-
-    def make_app(base: str) -> Any:
-        app = create_app(
-            Settings(
-                workspace=root,
-                database_url=f"sqlite:///{root / 'canvass.db'}",
-                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-            )
-        )
-        create_user(app.state.services.db, "olga", PASSWORD, "organiser")
-        create_user(app.state.services.db, "mona", PASSWORD, "manager")
-        return app
-
-    with serving(make_app) as served:
+    with demo_site(
+        demo_plan.out, root, {"olga": "organiser", "mona": "manager"}, PASSWORD
+    ) as served:
         yield served
 
 

@@ -8,7 +8,6 @@ printed code. No sideways scrolling at either width; no request leaves 127.0.0.1
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.services.accounts import create_user
-from app.settings import Settings
-from app.web.app import create_app
-from tests.app.browser import WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import WAIT_MS, demo_site, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 from tests.app.qr import decode_qr, pdf_page_png
 
@@ -32,20 +28,7 @@ def site(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Any]]:
     root = tmp_path_factory.mktemp("people-ws")
-    shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
-
-    def make_app(base: str) -> Any:
-        app = create_app(
-            Settings(
-                workspace=root,
-                database_url=f"sqlite:///{root / 'canvass.db'}",
-                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-            )
-        )
-        create_user(app.state.services.db, "opal", PASSWORD, "organiser")
-        return app
-
-    with serving(make_app) as served:
+    with demo_site(demo_plan.out, root, {"opal": "organiser"}, PASSWORD) as served:
         yield served
 
 
