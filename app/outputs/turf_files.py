@@ -64,7 +64,6 @@ class TurfFilesJob:
     folder: PlanFolder
     plan_name: str
     """The name the server serves the plan by."""
-    public_url: str
     paper: Paper
     """What the walk lists print on."""
     questions: tuple[PrintedQuestion, ...]
@@ -86,7 +85,6 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
         job.folder,
         [plan.turfs[index].turf_id for index in batch],
         plan_name=job.plan_name,
-        public_url=job.public_url,
         paper=job.paper,
         questions=job.questions,
     )

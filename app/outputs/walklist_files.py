@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import DEFAULT_PUBLIC_URL, WalklistTable, walk_lists, walklist_html
+from app.outputs.walklists import WalklistTable, walk_lists, walklist_html
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
@@ -30,7 +30,6 @@ def write_walklists(
     turf_ids: Iterable[str] | None = None,
     *,
     plan_name: str,
-    public_url: str = DEFAULT_PUBLIC_URL,
     paper: Paper = "A4",
     questions: tuple[PrintedQuestion, ...] = (),
 ) -> None:
@@ -44,8 +43,6 @@ def write_walklists(
     plan_name
         The plan's name as the server serves it (``/files/<plan_name>/``); the folder may be
         a staging folder with another name.
-    public_url
-        Where volunteers reach the server (unused: generic prints carry no link).
     paper
         ``"A4"`` or ``"Letter"``, for the PDFs and the HTML pages.
     questions

@@ -482,7 +482,6 @@ def write_walklist_html(
     path: Path,
     *,
     plan_name: str,
-    public_url: str = DEFAULT_PUBLIC_URL,
     paper: Paper = "A4",
     questions: tuple[PrintedQuestion, ...] = (),
 ) -> None:

@@ -239,7 +239,6 @@ def _write_all(
         routes,
         folder,
         plan_name=name,
-        public_url=public_url,
         paper=printing.paper.paper,
         questions=printing.questions,
         base=base,
