@@ -50,3 +50,20 @@ def leave_out(table: VoterTable, keys: PrivacyKeys) -> tuple[VoterTable, dict[st
         ids = key_texts(rejected[["voter_id"]].astype(str))["voter"]
         left_out |= keys.hashes(ids).isin(keys.erased)
     return replace(out, rejected=_blank(rejected, left_out)), counts
+
+
+def hidden_at_doors(
+    voters: pd.DataFrame, doors: pd.DataFrame, keys: PrivacyKeys
+) -> tuple[pd.Series, pd.Series]:
+    """Which voters and which doors a live link must no longer show.
+
+    ``voters`` has ``voter_id``, ``first_name``, ``last_name``, ``address`` and ``unit``;
+    ``doors`` has ``address`` and ``unit``. A voter is hidden when opted out or erased (by id,
+    or by name and address); a door when its whole household opted out. Returns two boolean
+    Series keyed to the frames' indexes.
+    """
+    hidden = keys.kinds(voters) != ""
+    closed = pd.Series(False, index=doors.index)
+    if keys.do_not_contact and len(doors):
+        closed = keys.hashes(key_texts(doors)["door"]).isin(keys.do_not_contact)
+    return hidden, closed

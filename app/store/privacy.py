@@ -90,17 +90,24 @@ def absorb_door_results(db: Database) -> int:
         return _add(session, _door_texts([tuple(r) for r in rows]), DO_NOT_CONTACT, "door")
 
 
+def stored_keys(db: Database) -> PrivacyKeys:
+    """The opt-outs and tombstones stored so far, read only (door results not absorbed)."""
+    with db.reading() as session:
+        salt = session.scalar(select(PrivacySalt.salt).order_by(PrivacySalt.id).limit(1))
+        rows = session.execute(select(PrivacyKey.kind, PrivacyKey.key)).all() if salt else []
+    return PrivacyKeys(
+        salt=salt or "",
+        do_not_contact=frozenset(k for kind, k in rows if kind == DO_NOT_CONTACT),
+        erased=frozenset(k for kind, k in rows if kind == ERASED),
+    )
+
+
 def privacy_keys(db: Database) -> PrivacyKeys:
     """Every opt-out and tombstone, with the salt to match voters against them."""
     absorb_door_results(db)
     with db.writing() as session:
-        salt = _salt(session)
-        rows = session.execute(select(PrivacyKey.kind, PrivacyKey.key)).all()
-    return PrivacyKeys(
-        salt=salt,
-        do_not_contact=frozenset(k for kind, k in rows if kind == DO_NOT_CONTACT),
-        erased=frozenset(k for kind, k in rows if kind == ERASED),
-    )
+        _salt(session)
+    return stored_keys(db)
 
 
 def key_counts(db: Database) -> dict[str, int]:

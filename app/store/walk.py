@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import RowMapping, select
+import pandas as pd
+from sqlalchemy import Row, RowMapping, select
 
+from app.privacy.exclude import hidden_at_doors
+from app.privacy.keys import PrivacyKeys
 from app.store.engine import Database
 from app.store.links import LinkInfo
 from app.store.models import Household, Route, Stop, Turf, Voter
@@ -22,8 +25,45 @@ def _voter(voter: RowMapping, fields: tuple[str, ...]) -> dict[str, Any]:
     return shown
 
 
-def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
-    """The ``turf`` and ``stops`` parts of ``GET /api/v/{token}/turf``; None if the turf is gone."""
+def _left_out(
+    households: list[Row[Any]], voters: list[Row[Any]], keys: PrivacyKeys | None
+) -> tuple[set[int], set[int]]:
+    """Households and voters (their row ids) a live link no longer shows (issue 21).
+
+    A person who opted out or was erased since the plan was cut goes at once, without a
+    re-cut; so does a household that opted out, or whose target voters all did.
+    """
+    if keys is None or not (keys.do_not_contact or keys.erased) or not households:
+        return set(), set()
+    doors = pd.DataFrame(
+        [(h.address, h.unit) for h in households],
+        columns=["address", "unit"],
+        index=[h.id for h in households],
+    )
+    people = pd.DataFrame(
+        [(v.voter_code, v.first_name, v.last_name, v.household_id) for v in voters],
+        columns=["voter_id", "first_name", "last_name", "household_id"],
+        index=pd.RangeIndex(len(voters)),
+    )
+    people["address"] = people["household_id"].map(doors["address"])
+    people["unit"] = people["household_id"].map(doors["unit"])
+    hidden, closed = hidden_at_doors(people, doors, keys)
+    gone_voters = set(people.index[hidden.to_numpy()])
+    gone = set(doors.index[closed.to_numpy()])
+    had = people.groupby("household_id").size()
+    left = people.loc[~hidden.to_numpy()].groupby("household_id").size()
+    gone |= {h for h in had.index if left.get(h, 0) == 0}
+    return gone, gone_voters
+
+
+def turf_walk(
+    db: Database, link: LinkInfo, *, keys: PrivacyKeys | None = None
+) -> dict[str, Any] | None:
+    """The ``turf`` and ``stops`` parts of ``GET /api/v/{token}/turf``; None if the turf is gone.
+
+    With ``keys`` (``app.store.privacy.stored_keys``), people and households who must not be
+    contacted are left out, and stops left with no household.
+    """
     # Columns, not ORM objects: a turf has hundreds of voters, and building an object for each
     # was most of the time of a volunteer's first request.
     with db.reading() as session:
@@ -51,7 +91,9 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
             .order_by(Stop.sequence, Stop.id)
         ).all()
         households = session.execute(
-            select(Household.id, Household.stop_id, Household.key, Household.unit)
+            select(
+                Household.id, Household.stop_id, Household.key, Household.unit, Household.address
+            )
             .join(Stop, Stop.id == Household.stop_id)
             .where(Stop.turf_id == turf.id)
             .order_by(Household.id)
@@ -72,12 +114,17 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
             .where(Stop.turf_id == turf.id)
             .order_by(Voter.id)
         ).all()
+    gone, gone_voters = _left_out(list(households), list(voters), keys)
     by_household: dict[int, list[dict[str, Any]]] = {}
-    for voter in voters:
+    for number, voter in enumerate(voters):
+        if number in gone_voters:
+            continue
         by_household.setdefault(voter.household_id, []).append(_voter(voter._mapping, link.fields))
     by_stop: dict[int, list[dict[str, Any]]] = {}
     for household in households:
         assert household.stop_id is not None
+        if household.id in gone:
+            continue
         by_stop.setdefault(household.stop_id, []).append(
             {
                 "household_id": household.key,
@@ -114,5 +161,6 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
                 ),
             }
             for stop in stops
+            if stop.id in by_stop or not gone
         ],
     }
