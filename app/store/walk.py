@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, RowMapping, select
+from sqlalchemy import RowMapping, select
 
 from app.privacy.exclude import hidden_at_doors
 from app.privacy.keys import PrivacyKeys
@@ -26,7 +27,7 @@ def _voter(voter: RowMapping, fields: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _left_out(
-    households: list[Row[Any]], voters: list[Row[Any]], keys: PrivacyKeys | None
+    households: Sequence[Any], voters: Sequence[Any], keys: PrivacyKeys | None
 ) -> tuple[set[int], set[int]]:
     """Households and voters (their row ids) a live link no longer shows (issue 21).
 
@@ -114,7 +115,7 @@ def turf_walk(
             .where(Stop.turf_id == turf.id)
             .order_by(Voter.id)
         ).all()
-    gone, gone_voters = _left_out(list(households), list(voters), keys)
+    gone, gone_voters = _left_out(households, voters, keys)
     by_household: dict[int, list[dict[str, Any]]] = {}
     for number, voter in enumerate(voters):
         if number in gone_voters:

@@ -226,6 +226,7 @@ def volunteer_page(token: str, services: Services) -> HTMLResponse:
         turf_id=link.turf_code,
         expires_at=link.expires_at.isoformat(),
         tile_url=services.settings.tile_url,
+        privacy_notice_url=services.settings.privacy_notice_url,
     )
 
 

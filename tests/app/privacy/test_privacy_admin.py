@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import MetaData, select
@@ -15,6 +17,15 @@ from app.web.app import create_app
 from tests.app.privacy.conftest import Inputs
 
 PASSWORD = "correct horse battery"
+
+
+def _finished(client: TestClient, job: str) -> dict[str, Any]:
+    for _ in range(600):
+        status: dict[str, Any] = client.get(f"/api/privacy/erasures/{job}").json()
+        if status["status"] in ("done", "failed"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"erasure {job} did not finish")
 
 
 def test_admin_exports_then_erases_a_person(
@@ -60,15 +71,24 @@ def test_admin_exports_then_erases_a_person(
             assert "attachment" in export.headers["content-disposition"]
             assert export.json()["database"][0]["last_name"] == "Zoltowska"
 
-            erased = client.post(
+            # The request returns at once; the erasure runs as a job the admin follows.
+            started = client.post(
                 "/api/privacy/erase",
                 json={"voter_id": inputs.erased_id},
                 headers={"X-CSRF-Token": csrf},
             )
-            assert erased.status_code == 200, erased.text
-            assert erased.json()["plans_remade"] == ["plan"]
-            assert erased.json()["uploads_rewritten"] == 1
-            assert "Zoltowska" not in erased.text and inputs.erased_id not in erased.text
+            assert started.status_code == 202, started.text
+            assert "Zoltowska" not in started.text and inputs.erased_id not in started.text
+            job = started.json()["job"]
+            status = _finished(client, job)
+            assert status["status"] == "done", status
+            assert status["stages_done"] == ["find_person", "erase_database", "remake_plans"]
+            assert status["report"]["plans"] == 1 and status["report"]["voter_rows"] == 1
+            assert status["tombstone"] == started.json()["tombstone"]
+            assert inputs.erased_id not in json.dumps(status)
+            page = client.get(f"/admin/privacy?job={job}")
+            assert "Erased." in page.text and status["tombstone"] in page.text
+            assert client.get("/api/privacy/erasures/nope").status_code == 404
             audit = client.get("/api/audit").json()
             assert audit[0]["action"] == "privacy.erase"
             assert inputs.erased_id not in str(audit[0])
