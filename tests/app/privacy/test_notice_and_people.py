@@ -137,9 +137,7 @@ def test_a_volunteer_is_exported_then_forgotten(
         person = add_person(db, "Wilhelmina Quask", "+358 40 765 4321", "wq@example.org")
         other = add_person(db, "Bartholomew Zenk", "", "bz@example.org")
         with TestClient(app) as client:
-            login = client.post(
-                "/api/login", json={"username": "org-people", "password": PASSWORD}
-            )
+            login = client.post("/api/login", json={"username": "org-people", "password": PASSWORD})
             csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
             given = client.put(
                 f"/api/plans/plan/turfs/{turf}/assignment",
