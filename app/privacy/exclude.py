@@ -7,7 +7,9 @@ number and nothing else, so the reason itself tells no one who the person is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -52,18 +54,44 @@ def leave_out(table: VoterTable, keys: PrivacyKeys) -> tuple[VoterTable, dict[st
     return replace(out, rejected=_blank(rejected, left_out)), counts
 
 
-def hidden_at_doors(
-    voters: pd.DataFrame, doors: pd.DataFrame, keys: PrivacyKeys
-) -> tuple[pd.Series, pd.Series]:
-    """Which voters and which doors a live link must no longer show.
+@lru_cache(maxsize=256)
+def _hashed(
+    salt: str, people: tuple[tuple[str, str, str, str, str], ...]
+) -> tuple[tuple[str, str, str], ...]:
+    """The (voter, person, door) key hashes of ``(voter_id, first, last, address, unit)`` rows.
 
-    ``voters`` has ``voter_id``, ``first_name``, ``last_name``, ``address`` and ``unit``;
-    ``doors`` has ``address`` and ``unit``. A voter is hidden when opted out or erased (by id,
-    or by name and address); a door when its whole household opted out. Returns two boolean
-    Series keyed to the frames' indexes.
+    Kept per turf: normalising addresses costs far more than matching, and a phone asks for
+    the same turf again at every sync.
     """
-    hidden = keys.kinds(voters) != ""
-    closed = pd.Series(False, index=doors.index)
-    if keys.do_not_contact and len(doors):
-        closed = keys.hashes(key_texts(doors)["door"]).isin(keys.do_not_contact)
+    frame = pd.DataFrame(
+        list(people), columns=["voter_id", "first_name", "last_name", "address", "unit"]
+    )
+    keys = PrivacyKeys(salt=salt)
+    texts = key_texts(frame)
+    hashed = [keys.hashes(texts[c]).tolist() for c in ("voter", "person", "door")]
+    return tuple(zip(*hashed, strict=True))
+
+
+def hidden_at_doors(
+    voters: Sequence[tuple[str, str, str, str, str]],
+    doors: Sequence[tuple[str, str]],
+    keys: PrivacyKeys,
+) -> tuple[set[int], set[int]]:
+    """Which voters and which doors a live link must no longer show (their positions).
+
+    ``voters`` are ``(voter_id, first_name, last_name, address, unit)``, ``doors`` are
+    ``(address, unit)``. A voter is hidden when opted out or erased (by id, or by name and
+    address) or when their whole household opted out; a door when its household opted out.
+    """
+    if not (keys.do_not_contact or keys.erased):
+        return set(), set()
+    people = _hashed(keys.salt, tuple(voters))
+    out = keys.do_not_contact
+    hidden = {
+        i
+        for i, (voter, person, door) in enumerate(people)
+        if voter in out or person in out or door in out or {voter, person} & keys.erased
+    }
+    places = _hashed(keys.salt, tuple(("", "", "", a, u) for a, u in doors))
+    closed = {i for i, (_, _, door) in enumerate(places) if door and door in out}
     return hidden, closed

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import RowMapping, select
 
 from app.privacy.exclude import hidden_at_doors
@@ -29,32 +28,26 @@ def _voter(voter: RowMapping, fields: tuple[str, ...]) -> dict[str, Any]:
 def _left_out(
     households: Sequence[Any], voters: Sequence[Any], keys: PrivacyKeys | None
 ) -> tuple[set[int], set[int]]:
-    """Households and voters (their row ids) a live link no longer shows (issue 21).
+    """Households (their row ids) and voters (their positions) a live link no longer shows.
 
     A person who opted out or was erased since the plan was cut goes at once, without a
-    re-cut; so does a household that opted out, or whose target voters all did.
+    re-cut (issue 21); so does a household that opted out, or whose target voters all did.
     """
     if keys is None or not (keys.do_not_contact or keys.erased) or not households:
         return set(), set()
-    doors = pd.DataFrame(
-        [(h.address, h.unit) for h in households],
-        columns=["address", "unit"],
-        index=[h.id for h in households],
-    )
-    people = pd.DataFrame(
-        [(v.voter_code, v.first_name, v.last_name, v.household_id) for v in voters],
-        columns=["voter_id", "first_name", "last_name", "household_id"],
-        index=pd.RangeIndex(len(voters)),
-    )
-    people["address"] = people["household_id"].map(doors["address"])
-    people["unit"] = people["household_id"].map(doors["unit"])
-    hidden, closed = hidden_at_doors(people, doors, keys)
-    gone_voters = set(people.index[hidden.to_numpy()])
-    gone = set(doors.index[closed.to_numpy()])
-    had = people.groupby("household_id").size()
-    left = people.loc[~hidden.to_numpy()].groupby("household_id").size()
-    gone |= {h for h in had.index if left.get(h, 0) == 0}
-    return gone, gone_voters
+    door = {h.id: (h.address or "", h.unit or "") for h in households}
+    people = [
+        (v.voter_code or "", v.first_name or "", v.last_name or "", *door[v.household_id])
+        for v in voters
+    ]
+    hidden, closed = hidden_at_doors(people, list(door.values()), keys)
+    ids = list(door)
+    gone = {ids[i] for i in closed}
+    left: dict[int, int] = {}
+    for i, v in enumerate(voters):
+        left[v.household_id] = left.get(v.household_id, 0) + (i not in hidden)
+    gone |= {h for h, count in left.items() if count == 0}
+    return gone, hidden
 
 
 def turf_walk(
