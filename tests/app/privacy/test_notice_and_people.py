@@ -16,7 +16,6 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from pypdf import PdfReader
-from sqlalchemy import MetaData, select
 
 from app.cli import main
 from app.services.accounts import create_user
@@ -24,7 +23,7 @@ from app.settings import Settings
 from app.store.links import create_volunteer_link
 from app.store.people import add_person
 from app.web.app import create_app
-from tests.app.privacy.conftest import Inputs
+from tests.app.privacy.conftest import Inputs, tables_mentioning
 
 PASSWORD = "correct horse battery"
 PLANNED_WITH = "https://example.org/privacy?lang=en&v=2"
@@ -113,18 +112,6 @@ def test_walk_lists_print_the_notice_and_the_phone_page_shows_it(site: Site) -> 
         quiet.state.services.db.dispose()
 
 
-def _tables_with(db: Any, *texts: str) -> list[str]:
-    meta = MetaData()
-    with db.reading() as session:
-        meta.reflect(bind=session.get_bind())
-        return [
-            table.name
-            for table in meta.sorted_tables
-            for row in session.execute(select(table)).all()
-            if any(text in str(tuple(row)) for text in texts)
-        ]
-
-
 def test_a_volunteer_is_exported_then_forgotten(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,7 +170,7 @@ def test_a_volunteer_is_exported_then_forgotten(
             assert "Wilhelmina" not in shown
             # Their link stops working; nothing names them in any table.
             assert client.get(f"/api/v/{token}/turf").status_code == 410
-            assert _tables_with(db, "Quask", "765 4321", "wq@example.org") == []
+            assert tables_mentioning(db, "Quask", "765 4321", "wq@example.org") == []
             assert client.get(f"/api/privacy/export?person_id={person.id}").status_code == 404
             entries = client.get("/api/audit").json()
             assert entries[0]["action"] == "privacy.erase_person"

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "organising password"
@@ -35,29 +35,10 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    import shutil
-
-    from app.services.accounts import create_user
-    from app.settings import Settings
-    from app.web.app import create_app
-
     root = tmp_path_factory.mktemp("privacy-ws")
-    shutil.copytree(demo_plan.out, root / "demo", ignore=shutil.ignore_patterns("*.pdf"))
-
-    def make_app(base: str) -> Any:
-        app = create_app(
-            Settings(
-                workspace=root,
-                database_url=f"sqlite:///{root / 'canvass.db'}",
-                tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
-                privacy_notice_url=NOTICE,
-            )
-        )
-        create_user(app.state.services.db, "olga", PASSWORD, "organiser")
-        return app
-
-    with serving(make_app) as (base, app):
-        yield Site(base, app, root)
+    accounts = {"olga": "organiser"}
+    with demo_site(demo_plan.out, root, accounts, PASSWORD, privacy_notice_url=NOTICE) as served:
+        yield Site(*served, root)
 
 
 def test_do_not_contact_on_the_phone_takes_the_person_off_it_and_the_notice_is_there(
