@@ -424,6 +424,16 @@
     }
   }
 
+  function people(turf) {
+    // Who the turf shows: its doors and their voters, in walking order.
+    const stops = turf.stops.slice().sort(function (a, b) { return a.sequence - b.sequence; });
+    return stops.map(function (stop) {
+      return stop.households.map(function (hh) {
+        return hh.household_id + ":" + hh.voters.map(function (v) { return v.voter_id; }).join(",");
+      }).join(";");
+    }).join("|");
+  }
+
   async function refreshTurf() {
     // After a sync, take the server's turf again: people who asked not to be contacted since
     // the cut (at a door, on a list) leave this phone, and the saved offline copy with them.
@@ -438,7 +448,10 @@
       return;
     }
     if (!response.ok || response.headers.get("X-Canvass-Offline") === "1") return;
-    absorb(await response.json());
+    const turf = await response.json();
+    // Nobody left: the page stays as it is (a redraw would move what the volunteer sees).
+    if (people(turf) === people(state.turf)) return;
+    absorb(turf);
     const stops = new Map(state.turf.stops.map(function (stop) { return [stop.stop_id, stop]; }));
     mapState.markers.forEach(function (entry, stopId) {
       if (stops.has(stopId)) {
