@@ -23,6 +23,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
 | ``CANVASS_RETENTION_DAYS`` | days after its last change or result that a plan's personal |
 | | data is reduced to aggregates (default 365; ``canvass privacy sweep``, daily by the server) |
+| ``CANVASS_PRIVACY_NOTICE_URL`` | the campaign's privacy notice (``https://...``), printed on |
+| | walk lists and shown on the volunteer's phone page (default none) |
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365, gt=0, description="days a plan untouched keeps its personal data (issue 21)"
     )
+    privacy_notice_url: str | None = Field(
+        None, description="the privacy notice printed on walk lists and shown to volunteers"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -105,6 +110,25 @@ class Settings(BaseSettings):
                 f"{value!r} is not an http(s) address like https://canvass.example.org"
             )
         return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+    @field_validator("privacy_notice_url")
+    @classmethod
+    def _notice_is_a_web_address(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        # Printed and put in a link as it is: an address, nothing a page could run or break.
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() or ord(c) < 32 or c in "<>\"'`" for c in value)
+        ):
+            raise ValueError(
+                f"CANVASS_PRIVACY_NOTICE_URL {value!r} is not an http(s) address like "
+                "https://example.org/privacy"
+            )
+        return value
 
     @field_validator("tile_url")
     @classmethod
@@ -132,6 +156,7 @@ class Settings(BaseSettings):
             "CANVASS_OPEN_WITHOUT_ACCOUNTS": "1" if self.open_without_accounts else "0",
             "CANVASS_CACHE_DIR": str(self.graph_cache_dir),
             "CANVASS_RETENTION_DAYS": str(self.retention_days),
+            "CANVASS_PRIVACY_NOTICE_URL": self.privacy_notice_url or "",
         }
         os.environ.update(values)
 

@@ -168,7 +168,12 @@ def _with_privacy(
 
     keys = plan_privacy_keys(settings, args.out, args.workspace, args.do_not_contact)
     fields = walklist_fields(args.walklist_fields) if args.walklist_fields else None
-    return replace(request, privacy=keys, walklist_fields=fields)
+    return replace(
+        request,
+        privacy=keys,
+        walklist_fields=fields,
+        privacy_notice_url=settings.privacy_notice_url,
+    )
 
 
 def _cmd_privacy(args: argparse.Namespace, settings: Settings) -> int:

@@ -28,9 +28,16 @@ def add_privacy_commands(
         help="erase a person from the database and every plan folder; keep a tombstone so a "
         "re-imported voter file does not bring them back",
     )
-    erase.add_argument("--voter", required=True, metavar="ID", help="the person's voter id")
     export = group.add_parser("export", help="write everything held about a person as JSON")
-    export.add_argument("--voter", required=True, metavar="ID", help="the person's voter id")
+    for parser in (erase, export):
+        whom = parser.add_mutually_exclusive_group(required=True)
+        whom.add_argument("--voter", metavar="ID", help="a voter, by their voter id")
+        whom.add_argument(
+            "--person",
+            type=int,
+            metavar="ID",
+            help="a volunteer of the people list, by their id (the People page shows it)",
+        )
     export.add_argument(
         "--out", type=Path, metavar="FILE", help="JSON file to write (default: standard output)"
     )
@@ -90,6 +97,34 @@ def plan_privacy_keys(
         database.dispose()
 
 
+def _person_request(args: argparse.Namespace, database: Database, console: Console) -> None:
+    """``erase --person ID`` or ``export --person ID``: a volunteer of the people list."""
+    from app.errors import NotFoundError
+    from app.store.people_privacy import erase_person, person_records
+    from geo._errors import InputError
+
+    try:
+        if args.privacy_command == "erase":
+            counts = erase_person(database, args.person)
+            console.print(
+                f"Erased person {args.person} from the people list: {counts['turfs']} turf(s) "
+                f"taken back, {counts['links']} volunteer link(s) revoked and unlabelled."
+            )
+        else:
+            _write_json(person_records(database, args.person), args.out, console)
+    except NotFoundError as exc:
+        raise InputError(f"--person {args.person}: {exc}") from None
+
+
+def _write_json(document: object, out: Path | None, console: Console) -> None:
+    text = json.dumps(document, indent=1, ensure_ascii=False)
+    if out is None:
+        print(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"Written to [bold]{out}[/bold]")
+
+
 def run_privacy(args: argparse.Namespace, settings: Settings, console: Console) -> int:
     """Run ``canvass privacy <command>``."""
     from app.services.privacy import Remaking, erase_voter, export_voter, sweep
@@ -101,7 +136,9 @@ def run_privacy(args: argparse.Namespace, settings: Settings, console: Console) 
     database = open_database(settings.database_url, space.files_root)
     try:
         space.import_all(database)
-        if args.privacy_command == "erase":
+        if getattr(args, "person", None) is not None:
+            _person_request(args, database, console)
+        elif args.privacy_command == "erase":
             report = erase_voter(
                 database,
                 space,
@@ -132,14 +169,7 @@ def run_privacy(args: argparse.Namespace, settings: Settings, console: Console) 
                     soft_wrap=True,
                 )
         elif args.privacy_command == "export":
-            text = json.dumps(
-                export_voter(database, space, args.voter), indent=1, ensure_ascii=False
-            )
-            if args.out is None:
-                print(text)
-            else:
-                args.out.write_text(text + "\n", encoding="utf-8")
-                console.print(f"Written to [bold]{args.out}[/bold]")
+            _write_json(export_voter(database, space, args.voter), args.out, console)
         else:
             days = args.days if args.days is not None else settings.retention_days
             reduced = sweep(database, space, retention_days=days)

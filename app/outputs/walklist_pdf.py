@@ -257,11 +257,12 @@ class _WalkListDocument(FastPDF):
         self.set_y(bottom + 3.5)
 
     def _link_line(self) -> str:
+        notice = self.listing.privacy_notice
         return (
             f"Your volunteer link: {self.map_url} (or scan the code)"
             if self.map_url
             else "To record results on your phone, ask your organiser for your volunteer link."
-        )
+        ) + (f"\nWhat we do with personal data: {notice}" if notice else "")
 
     def _qr(self, x: float, y: float) -> None:
         assert self.qr is not None

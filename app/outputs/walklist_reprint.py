@@ -39,6 +39,7 @@ _NUMBERS = ("support_score", "turnout_score")
 @dataclass(frozen=True)
 class _Request:
     target: str | None
+    privacy_notice_url: str | None = None
 
 
 class _LocalMetres:
@@ -84,7 +85,8 @@ def read_walk_list(folder: PlanFolder, turf_id: str) -> WalkList:
     metres = _LocalMetres(float(stops["lat"].mean()) if len(stops) else 0.0)
     line = _walk_line(folder, turf_id)
     target = (summary.get("target") or {}).get("expression")
-    plan = _FolderPlan(_Request(target), stops, metres)
+    notice = (summary.get("privacy") or {}).get("notice_url") or None
+    plan = _FolderPlan(_Request(target, notice), stops, metres)
     route = TurfRoute(
         stops=list(range(len(stops))),
         legs_m=[],

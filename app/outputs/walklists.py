@@ -279,6 +279,8 @@ class WalkList:
     """The survey, answered per voter."""
     sketch: TurfSketch | None = None
     """The map of the turf on page 1."""
+    privacy_notice: str | None = None
+    """The campaign's privacy notice URL (``Settings.privacy_notice_url``); None: not printed."""
 
 
 def group_blocks(stops: list[WalkStop]) -> list[Block]:
@@ -417,6 +419,7 @@ def _walk_list(
         support=support_scale(),
         questions=questions,
         sketch=sketch_of(turf, metric),
+        privacy_notice=plan.request.privacy_notice_url,
     )
 
 

@@ -160,6 +160,7 @@ def _earlier_figures(previous: PlanFolder | None) -> dict[str, dict[str, Any]]:
         "public_url": summary.get("public_url"),
         "paper": (summary.get("paper") or {}).get("size"),
         "printed_survey": summary.get("printed_survey") or [],
+        "privacy_notice_url": (summary.get("privacy") or {}).get("notice_url"),
     }
     return {
         str(t.get("turf")): {k: t.get(k) for k in TURF_FIGURES} | printed
@@ -224,7 +225,11 @@ def _write_all(
         # Every field, whatever the walk lists show: what the store imports (issue 21).
         write_voter_data(plan, folder)
     earlier = _earlier_figures(previous)
-    printed = {"public_url": public_url, **printing.record()}
+    printed = {
+        "public_url": public_url,
+        "privacy_notice_url": plan.request.privacy_notice_url,
+        **printing.record(),
+    }
     figures = {
         str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
@@ -267,6 +272,7 @@ def _write_all(
     document["privacy"] = {
         **(document.get("privacy") or {}),
         "walklist_fields": fields_record(plan.request.walklist_fields),
+        "notice_url": plan.request.privacy_notice_url,
     }
     document["paper"] = printing.paper.record()
     document["printed_survey"] = printing.record()["printed_survey"]

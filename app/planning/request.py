@@ -60,6 +60,8 @@ class PlanRequest:
     walklist_fields: tuple[str, ...] | None = None
     """Voter fields of the printed and downloadable walk lists (``app.privacy.fields``);
     ``None``: the default (name and age band)."""
+    privacy_notice_url: str | None = None
+    """Where the campaign says what it does with personal data, printed on the walk lists."""
     paper: str | None = None
     """The walk lists' paper, ``"A4"`` or ``"Letter"``; None: chosen from the data (see
     ``app.outputs.paper``). Recorded in ``summary.json`` as ``paper.requested``."""
@@ -183,6 +185,7 @@ def request_from_plan(
         edits = tuple(document.get("edits") or ())
         fields = (document.get("privacy") or {}).get("walklist_fields")
         walklist_fields = None if fields is None else tuple(map(str, fields))
+        notice_url = (document.get("privacy") or {}).get("notice_url") or None
         paper = (document.get("paper") or {}).get("requested")
         budget_doc = document.get("plan_budget") or {}
         hours = None if budget_doc.get("hours") is None else float(budget_doc["hours"])
@@ -217,6 +220,7 @@ def request_from_plan(
         archive_limits=archive_limits,
         addresses=addresses,
         walklist_fields=walklist_fields,
+        privacy_notice_url=notice_url,
         paper=paper,
         hours=hours,
         value=value,

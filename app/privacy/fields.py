@@ -17,6 +17,15 @@ from geo._errors import InputError
 
 FIELD_CHOICES = ("name", "age_band", "age", "party", "support_score", "turnout_score")
 DEFAULT_FIELDS = ("name", "age_band")
+FIELD_LABELS = {
+    "name": "Name",
+    "age_band": "Age band (40-49)",
+    "age": "Age",
+    "party": "Party",
+    "support_score": "Support score",
+    "turnout_score": "Turnout score",
+}
+"""How the new-plan page offers each field."""
 _COLUMNS = {
     "name": ("first_name", "last_name"),
     "age": ("age",),

@@ -7,6 +7,7 @@ plan folder (``app.outputs.walklist_reprint``), as HTML or PDF, with that link.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from app import plan_folder
@@ -29,13 +30,18 @@ def print_for_assignment(
     *,
     link_base: str,
     by: int | None = None,
+    notice_url: str | None = None,
 ) -> tuple[bytes, Share]:
     """The walk list of the assigned ``turf`` with its volunteer's link, and that link.
 
-    Raises NotFoundError when the turf is not assigned or not in the plan.
+    ``notice_url`` is the campaign's privacy notice as the server knows it now (None: the one
+    the plan printed, if any). Raises NotFoundError when the turf is not assigned or not in
+    the plan.
     """
     share = assignment_share(db, key, folder.name, turf, link_base=link_base, by=by)
     listing = read_walk_list(folder, turf)
+    if notice_url:
+        listing = replace(listing, privacy_notice=notice_url)
     if form == "html":
         html = walklist_html(
             listing,

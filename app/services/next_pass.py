@@ -22,6 +22,7 @@ from app.services.exports import minivan_results
 from app.services.jobs import PlanJob
 from app.services.plan_jobs import Planner
 from app.store.engine import Database
+from app.store.privacy import privacy_keys
 
 PASSES_DIR = Path(".canvass") / "passes"
 PASS_NAME = re.compile(r"-p\d+$")
@@ -54,7 +55,13 @@ def start_next_pass(planner: Planner, db: Database, name: str, *, user_id: int |
     new_name = PASS_NAME.sub("", name) + pass_suffix(read_results(results))
     stored = folder / f"{new_name}.results.tsv"
     results.replace(stored)
-    request = replace(request, results=stored, previous_stops=None, previous_edits=())
+    request = replace(
+        request,
+        results=stored,
+        previous_stops=None,
+        previous_edits=(),
+        privacy=privacy_keys(db),  # opted out at a door of this pass: not in the next
+    )
     out = planner.workspace / new_name
 
     def work(progress: Progress) -> None:

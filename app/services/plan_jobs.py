@@ -82,6 +82,7 @@ class Planner:
         survey: SurveyStore | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+        privacy_notice_url: str | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -94,6 +95,8 @@ class Planner:
         self.survey = survey
         """The campaign's survey, printed on the walk lists."""
         self.archive_limits = archive_limits
+        self.privacy_notice_url = privacy_notice_url
+        """The campaign's privacy notice, printed on the walk lists."""
         self.on_written = on_written
         self._prepared: OrderedDict[tuple[int, int | None, str, int | None], PreparedVoters] = (
             OrderedDict()
@@ -137,6 +140,7 @@ class Planner:
             graph_cache_dir=self.graph_cache_dir,
             archive_limits=self.archive_limits,
             privacy=privacy_keys(self.db),  # opt-outs and erased people are never planned
+            privacy_notice_url=self.privacy_notice_url,
         )
 
     def prepared(self, source: PlanSource) -> PreparedVoters:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from app.outputs.writer import write_plan
 from app.plan_folder import VOTER_COLUMNS, PlanFolder, PlanFolderError
 from app.planning.pipeline import run_plan
+from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
 from app.privacy.keys import DO_NOT_CONTACT, ERASED, hash_key, key_texts
 from app.privacy.lists import read_do_not_contact
@@ -66,7 +67,8 @@ class ErasureReport:
     """Uploaded voter files (in the workspace) the person's rows were cut out of."""
 
 
-def _voter_id(voter_id: str) -> str:
+def check_voter_id(voter_id: str) -> str:
+    """The voter id of a request, trimmed (``InputError`` when blank)."""
     voter_id = voter_id.strip()
     if not voter_id:
         raise InputError("give the voter id (--voter ID) of the person")
@@ -120,22 +122,32 @@ def erase_voter(
     *,
     remaking: Remaking | None = None,
     user_id: int | None = None,
+    progress: Progress | None = None,
 ) -> ErasureReport:
-    """Erase voter ``voter_id`` from the database and every plan folder; keep a tombstone."""
-    voter_id = _voter_id(voter_id)
+    """Erase voter ``voter_id`` from the database and every plan folder; keep a tombstone.
+
+    ``progress`` hears the stages (``find_person``, ``erase_database``, ``remake_plans`` with
+    one count per plan that held them): a background job shows them (``privacy_jobs``).
+    """
+    voter_id = check_voter_id(voter_id)
     remaking = remaking or Remaking()
+    progress = progress or Progress()
+    progress.stage("find_person")
     held = {p.name: folder_rows(PlanFolder(p), voter_id) for p in workspace.plan_folders()}
     rows = [row for found in held.values() for file in found.values() for row in file]
     rows += voter_records(db, voter_id)
     add_keys(db, _person_texts(voter_id, rows), kind=ERASED, source="request")
     keys = privacy_keys(db)
-    report = ErasureReport(tombstone=hash_key(keys.salt, f"id:{voter_id}")[:16])
+    report = ErasureReport(tombstone=tombstone(keys.salt, voter_id))
+    progress.stage("erase_database")
     with db.writing() as session:
         report.database = erase_voter_rows(session, voter_id)
     report.uploads_rewritten, report.input_files = erase_from_uploads(
         db, workspace.uploads_dir, voter_id
     )
-    for name in sorted(n for n, found in held.items() if found):
+    plans = sorted(n for n, found in held.items() if found)
+    progress.stage("remake_plans", total=len(plans))
+    for name in plans:
         folder = PlanFolder(workspace.files_root / name)
         inside = workspace.uploads_dir
         report.input_files += [
@@ -157,6 +169,7 @@ def erase_voter(
             write_plan(plan, folder.path, public_url=url)
             report.plans_remade.append(name)
         import_plan(db, folder.path, force=True)
+        progress.advance()
     with db.writing() as session:
         audit(
             session,
@@ -168,6 +181,11 @@ def erase_voter(
             results=report.database.get("results", 0),
         )
     return report
+
+
+def tombstone(salt: str, voter_id: str) -> str:
+    """How an erasure is named in the audit log and on the admin page (no personal data)."""
+    return hash_key(salt, f"id:{voter_id.strip()}")[:16]
 
 
 def _scrub(folder: PlanFolder, voter_id: str) -> None:
@@ -217,7 +235,7 @@ def store_do_not_contact_list(
 
 def export_voter(db: Database, workspace: Workspace, voter_id: str) -> dict[str, Any]:
     """Everything held about voter ``voter_id``: database rows, plan files' rows, status."""
-    voter_id = _voter_id(voter_id)
+    voter_id = check_voter_id(voter_id)
     keys = privacy_keys(db)
     ids = key_texts(pd.DataFrame({"voter_id": [voter_id]}))["voter"]
     hashed = set(keys.hashes(ids))

@@ -7,11 +7,13 @@ address; only their salted hashes are stored, with the salt in its own one-row t
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pandas as pd
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.privacy.keys import DO_NOT_CONTACT, ERASED, PrivacyKeys, hash_key, key_texts
@@ -90,17 +92,52 @@ def absorb_door_results(db: Database) -> int:
         return _add(session, _door_texts([tuple(r) for r in rows]), DO_NOT_CONTACT, "door")
 
 
+class _StoredKeys:
+    """The keys of each open database, read again only when one was added or removed.
+
+    Every phone's turf request checks them (``app.store.walk``): a campaign's opt-out list may
+    hold tens of thousands, and reading them all per request would cost more than the turf.
+    """
+
+    def __init__(self) -> None:
+        self._known: WeakKeyDictionary[Database, tuple[tuple[Any, ...], PrivacyKeys]] = (
+            WeakKeyDictionary()
+        )
+        self._lock = threading.Lock()
+
+    def read(self, db: Database) -> PrivacyKeys:
+        with db.reading() as session:
+            salt = session.scalar(select(PrivacySalt.salt).order_by(PrivacySalt.id).limit(1))
+            mark = (salt, *session.execute(select(func.count(), func.max(PrivacyKey.id))).one())
+            with self._lock:
+                known = self._known.get(db)
+            if known is not None and known[0] == mark:
+                return known[1]
+            rows = session.execute(select(PrivacyKey.kind, PrivacyKey.key)).all() if salt else []
+        keys = PrivacyKeys(
+            salt=salt or "",
+            do_not_contact=frozenset(k for kind, k in rows if kind == DO_NOT_CONTACT),
+            erased=frozenset(k for kind, k in rows if kind == ERASED),
+        )
+        with self._lock:
+            self._known[db] = (mark, keys)
+        return keys
+
+
+_STORED = _StoredKeys()
+
+
+def stored_keys(db: Database) -> PrivacyKeys:
+    """The opt-outs and tombstones stored so far, read only (door results not absorbed)."""
+    return _STORED.read(db)
+
+
 def privacy_keys(db: Database) -> PrivacyKeys:
     """Every opt-out and tombstone, with the salt to match voters against them."""
     absorb_door_results(db)
     with db.writing() as session:
-        salt = _salt(session)
-        rows = session.execute(select(PrivacyKey.kind, PrivacyKey.key)).all()
-    return PrivacyKeys(
-        salt=salt,
-        do_not_contact=frozenset(k for kind, k in rows if kind == DO_NOT_CONTACT),
-        erased=frozenset(k for kind, k in rows if kind == ERASED),
-    )
+        _salt(session)
+    return stored_keys(db)
 
 
 def key_counts(db: Database) -> dict[str, int]:

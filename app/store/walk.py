@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import RowMapping, select
 
+from app.privacy.exclude import hidden_at_doors
+from app.privacy.keys import PrivacyKeys
 from app.store.engine import Database
 from app.store.links import LinkInfo
 from app.store.models import Household, Route, Stop, Turf, Voter
@@ -22,8 +25,39 @@ def _voter(voter: RowMapping, fields: tuple[str, ...]) -> dict[str, Any]:
     return shown
 
 
-def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
-    """The ``turf`` and ``stops`` parts of ``GET /api/v/{token}/turf``; None if the turf is gone."""
+def _left_out(
+    households: Sequence[Any], voters: Sequence[Any], keys: PrivacyKeys | None
+) -> tuple[set[int], set[int]]:
+    """Households (their row ids) and voters (their positions) a live link no longer shows.
+
+    A person who opted out or was erased since the plan was cut goes at once, without a
+    re-cut (issue 21); so does a household that opted out, or whose target voters all did.
+    """
+    if keys is None or not (keys.do_not_contact or keys.erased) or not households:
+        return set(), set()
+    door = {h.id: (h.address or "", h.unit or "") for h in households}
+    people = [
+        (v.voter_code or "", v.first_name or "", v.last_name or "", *door[v.household_id])
+        for v in voters
+    ]
+    hidden, closed = hidden_at_doors(people, list(door.values()), keys)
+    ids = list(door)
+    gone = {ids[i] for i in closed}
+    left: dict[int, int] = {}
+    for i, v in enumerate(voters):
+        left[v.household_id] = left.get(v.household_id, 0) + (i not in hidden)
+    gone |= {h for h, count in left.items() if count == 0}
+    return gone, hidden
+
+
+def turf_walk(
+    db: Database, link: LinkInfo, *, keys: PrivacyKeys | None = None
+) -> dict[str, Any] | None:
+    """The ``turf`` and ``stops`` parts of ``GET /api/v/{token}/turf``; None if the turf is gone.
+
+    With ``keys`` (``app.store.privacy.stored_keys``), people and households who must not be
+    contacted are left out, and stops left with no household.
+    """
     # Columns, not ORM objects: a turf has hundreds of voters, and building an object for each
     # was most of the time of a volunteer's first request.
     with db.reading() as session:
@@ -51,7 +85,9 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
             .order_by(Stop.sequence, Stop.id)
         ).all()
         households = session.execute(
-            select(Household.id, Household.stop_id, Household.key, Household.unit)
+            select(
+                Household.id, Household.stop_id, Household.key, Household.unit, Household.address
+            )
             .join(Stop, Stop.id == Household.stop_id)
             .where(Stop.turf_id == turf.id)
             .order_by(Household.id)
@@ -72,12 +108,17 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
             .where(Stop.turf_id == turf.id)
             .order_by(Voter.id)
         ).all()
+    gone, gone_voters = _left_out(households, voters, keys)
     by_household: dict[int, list[dict[str, Any]]] = {}
-    for voter in voters:
+    for number, voter in enumerate(voters):
+        if number in gone_voters:
+            continue
         by_household.setdefault(voter.household_id, []).append(_voter(voter._mapping, link.fields))
     by_stop: dict[int, list[dict[str, Any]]] = {}
     for household in households:
         assert household.stop_id is not None
+        if household.id in gone:
+            continue
         by_stop.setdefault(household.stop_id, []).append(
             {
                 "household_id": household.key,
@@ -114,5 +155,6 @@ def turf_walk(db: Database, link: LinkInfo) -> dict[str, Any] | None:
                 ),
             }
             for stop in stops
+            if stop.id in by_stop or not gone
         ],
     }

@@ -101,6 +101,7 @@ def _services(settings: Settings) -> AppServices:
             survey=survey_store,
             on_written=imported,
             archive_limits=settings.archive_limits,
+            privacy_notice_url=settings.privacy_notice_url,
         ),
         editor=TurfEditor(
             db,

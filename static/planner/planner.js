@@ -170,6 +170,8 @@
       paper: $("paper").value || null,
       hours: $("hours").value ? Number($("hours").value) : null,
       value: $("value").value.trim(),
+      walklist_fields: Array.from(
+        document.querySelectorAll("input[name=walklist_fields]:checked"), (box) => box.value),
     });
     $("cut").disabled = true;
     const answer = await post("/api/plans", body);

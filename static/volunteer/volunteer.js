@@ -389,13 +389,16 @@
     }
     state.sending = true;
     renderSync();
+    let sent = false;
     try {
       for (;;) {
         const batch = waiting().slice(0, BATCH);
         if (!batch.length) {
           retryDelay = RETRY_MIN_MS;
+          if (sent) await refreshTurf();
           return;
         }
+        sent = true;
         const response = await post(batch);
         if (response.ok) {
           if ((await acknowledge(batch, response)) === 0) throw new Error("nothing acknowledged");
@@ -419,6 +422,47 @@
       state.sending = false;
       renderAll();
     }
+  }
+
+  function people(turf) {
+    // Who the turf shows: its doors and their voters, in walking order.
+    const stops = turf.stops.slice().sort(function (a, b) { return a.sequence - b.sequence; });
+    return stops.map(function (stop) {
+      return stop.households.map(function (hh) {
+        return hh.household_id + ":" + hh.voters.map(function (v) { return v.voter_id; }).join(",");
+      }).join(";");
+    }).join("|");
+  }
+
+  async function refreshTurf() {
+    // After a sync, take the server's turf again: people who asked not to be contacted since
+    // the cut (at a door, on a list) leave this phone, and the saved offline copy with them.
+    let response = null;
+    try {
+      response = await fetch(TURF_URL, { headers: { Accept: "application/json" }, cache: "no-store" });
+    } catch (err) {
+      return;
+    }
+    if (response.status === 404 || response.status === 410) {
+      await linkGone(response);
+      return;
+    }
+    if (!response.ok || response.headers.get("X-Canvass-Offline") === "1") return;
+    const turf = await response.json();
+    // Nobody left: the page stays as it is (a redraw would move what the volunteer sees).
+    if (people(turf) === people(state.turf)) return;
+    absorb(turf);
+    const stops = new Map(state.turf.stops.map(function (stop) { return [stop.stop_id, stop]; }));
+    mapState.markers.forEach(function (entry, stopId) {
+      if (stops.has(stopId)) {
+        entry.stop = stops.get(stopId);
+      } else {
+        entry.marker.remove();
+        mapState.markers.delete(stopId);
+      }
+    });
+    if (state.open && !households.has(state.open)) state.open = nextDoor();
+    renderAll();
   }
 
   async function sendOneByOne(batch) {

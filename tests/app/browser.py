@@ -114,12 +114,17 @@ def no_horizontal_overflow(page: Any, width: int = PHONE["width"]) -> None:
 
 @contextmanager
 def demo_site(
-    plan_folder: Path, root: Path, accounts: dict[str, str], password: str
+    plan_folder: Path,
+    root: Path,
+    accounts: dict[str, str],
+    password: str,
+    **settings: Any,
 ) -> Iterator[tuple[str, Any]]:
     """A copy of the demo plan in ``root`` served with the given accounts (name -> role).
 
     Its tiles come from the app itself, which has none, so every request stays on 127.0.0.1
-    and the maps must show the plan with no tiles. Yields the base URL and the app.
+    and the maps must show the plan with no tiles. ``settings`` are further ``Settings``
+    fields. Yields the base URL and the app.
     """
     import shutil
 
@@ -135,6 +140,7 @@ def demo_site(
                 workspace=root,
                 database_url=f"sqlite:///{root / 'canvass.db'}",
                 tile_url=f"{base}/no-tiles/{{z}}/{{x}}/{{y}}.png",
+                **settings,
             )
         )
         for name, role in accounts.items():

@@ -199,6 +199,7 @@ def print_assignment(
         form,
         link_base=_link_base(request, services),
         by=info.account.id,
+        notice_url=services.settings.privacy_notice_url,
     )
     media = "text/html; charset=utf-8" if form == "html" else "application/pdf"
     headers = {**NO_STORE, "Content-Disposition": f'inline; filename="walklist-{turf}.{form}"'}

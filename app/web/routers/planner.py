@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.fields import Expression, Name, RowId
-from app.privacy.fields import FIELD_CHOICES
+from app.privacy.fields import DEFAULT_FIELDS, FIELD_CHOICES, FIELD_LABELS
 from app.services.next_pass import start_next_pass
 from app.services.plan_jobs import DEMO_STREETS, PlanSource
 from app.web.deps import Organiser, Services
@@ -131,4 +131,6 @@ def new_plan_page(request: Request, services: Services) -> Any:
         200,
         csrf_token=info.csrf_token,
         do_not_contact=int(listed) if listed.isdigit() else 0,
+        walklist_choices=[(f, FIELD_LABELS[f]) for f in FIELD_CHOICES],
+        walklist_defaults=DEFAULT_FIELDS,
     )

@@ -1,27 +1,27 @@
 """Privacy requests for admins: erase a person, export what is held about them, sweep.
 
 The work is ``app.services.privacy``'s; these routes parse, check the role and shape the
-answer. An erasure answers with counts and a tombstone, never with the person's data.
+answer. An erasure answers with counts and a tombstone, never with the person's data. Erasing
+a voter re-makes plans, so it runs as a background job (``app.services.privacy_jobs``) that the
+API and the page poll; erasing a volunteer of the people list is one transaction, done at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from app.services.privacy import (
-    Remaking,
-    erase_voter,
-    export_voter,
-    store_do_not_contact_list,
-    sweep,
-)
+from app.errors import InvalidError, NotFoundError
+from app.fields import RowId
+from app.services.privacy import Remaking, export_voter, store_do_not_contact_list, sweep
+from app.services.privacy_jobs import erasure_status, start_erasure
+from app.store.people import list_people
+from app.store.people_privacy import erase_person, person_records
 from app.store.privacy import key_counts
 from app.web.deps import Admin, OrganiserForm, Services
 
@@ -57,9 +57,16 @@ class ErasureRequest(BaseModel):
     voter_id: str = Field(min_length=1, max_length=100)
 
 
+class PersonErasureRequest(BaseModel):
+    """Which volunteer of the people list to forget."""
+
+    person_id: RowId
+
+
 def _erase(services: Any, voter_id: str, user_id: int) -> dict[str, Any]:
     settings = services.settings
-    report = erase_voter(
+    job, tombstone = start_erasure(
+        services.jobs,
         services.db,
         services.workspace,
         voter_id,
@@ -70,21 +77,45 @@ def _erase(services: Any, voter_id: str, user_id: int) -> dict[str, Any]:
         ),
         user_id=user_id,
     )
-    return asdict(report)
+    return {"job": job.id, "tombstone": tombstone, "status": job.status}
 
 
-@router.post("/api/privacy/erase", responses={401: {}, 403: {}, 422: {}})
+@router.post("/api/privacy/erase", status_code=202, responses={401: {}, 403: {}, 409: {}, 422: {}})
 def api_erase(body: ErasureRequest, info: Admin, services: Services) -> dict[str, Any]:
-    """Erase a person from the database and every plan folder; a tombstone keeps them out."""
+    """Start erasing a voter from the database and every plan folder; poll the job.
+
+    A tombstone keeps them out of later plans; ``GET /api/privacy/erasures/{job}`` says how far
+    the erasure is.
+    """
     return _erase(services, body.voter_id, info.account.id)
 
 
-@router.get("/api/privacy/export", responses={401: {}, 403: {}})
+@router.get("/api/privacy/erasures/{job_id}", responses={401: {}, 403: {}, 404: {}})
+def api_erasure(job_id: str, info: Admin, services: Services) -> dict[str, Any]:
+    """An erasure's status, stage and counts; once done, what it removed (no personal data)."""
+    return erasure_status(services.jobs, services.db, job_id)
+
+
+@router.post("/api/privacy/erase-person", responses={401: {}, 403: {}, 404: {}, 422: {}})
+def api_erase_person(body: PersonErasureRequest, info: Admin, services: Services) -> dict[str, int]:
+    """Forget a volunteer of the people list: links revoked, turfs taken back, name gone."""
+    return erase_person(services.db, body.person_id, by=info.account.id)
+
+
+@router.get("/api/privacy/export", responses={401: {}, 403: {}, 404: {}, 422: {}})
 def api_export(
-    info: Admin, services: Services, voter_id: str = Query(min_length=1, max_length=100)
+    info: Admin,
+    services: Services,
+    voter_id: str | None = Query(None, min_length=1, max_length=100),
+    person_id: int | None = Query(None, ge=1),
 ) -> JSONResponse:
-    """Everything held about a person (a subject access request), as a JSON download."""
-    document = export_voter(services.db, services.workspace, voter_id)
+    """Everything held about a voter or a volunteer (a subject access request), as JSON."""
+    if (voter_id is None) == (person_id is None):
+        raise InvalidError("give voter_id (a voter) or person_id (a volunteer), not both")
+    if person_id is not None:
+        document = person_records(services.db, person_id)
+    else:
+        document = export_voter(services.db, services.workspace, str(voter_id))
     return JSONResponse(
         document, headers={"Content-Disposition": 'attachment; filename="subject-access.json"'}
     )
@@ -99,13 +130,19 @@ def api_sweep(info: Admin, services: Services) -> dict[str, Any]:
 
 
 @router.get("/admin/privacy", response_class=HTMLResponse, include_in_schema=False)
-def privacy_page(request: Request, services: Services, done: str = "") -> Any:
+def privacy_page(request: Request, services: Services, job: str = "", person_done: str = "") -> Any:
     """The admin page for erasure and access requests, with the opt-out counts."""
     info, _ = services.gate.session(request)
     if info is None:
         return RedirectResponse("/login?next=/admin/privacy", status_code=303)
     if info.account.role != "admin":
-        return services.render("privacy.html", 403, forbidden=True, counts={}, done="")
+        return services.render("privacy.html", 403, forbidden=True, counts={}, erasure=None)
+    erasure = None
+    if job:
+        try:
+            erasure = erasure_status(services.jobs, services.db, job[:40])
+        except NotFoundError:
+            erasure = {"status": "unknown"}
     return services.render(
         "privacy.html",
         200,
@@ -113,7 +150,9 @@ def privacy_page(request: Request, services: Services, done: str = "") -> Any:
         csrf_token=info.csrf_token,
         counts=key_counts(services.db),
         retention_days=services.settings.retention_days,
-        done=done[:40],
+        erasure=erasure,
+        person_done=person_done[:20],
+        people=list_people(services.db),
     )
 
 
@@ -124,10 +163,23 @@ def privacy_page_erase(
     voter_id: Annotated[str, Form(min_length=1, max_length=100)],
     csrf_token: Annotated[str | None, Form(max_length=100)] = None,
 ) -> RedirectResponse:
-    """The page's erasure form: erase, then show the tombstone (no personal data)."""
+    """The page's erasure form: start the job, then show its progress (no personal data)."""
     info = services.gate.require(request, "admin", csrf_form_token=csrf_token)
-    report = _erase(services, voter_id, info.account.id)
-    return RedirectResponse(f"/admin/privacy?done={report['tombstone']}", status_code=303)
+    started = _erase(services, voter_id, info.account.id)
+    return RedirectResponse(f"/admin/privacy?job={started['job']}", status_code=303)
+
+
+@router.post("/admin/privacy/erase-person", include_in_schema=False)
+def privacy_page_erase_person(
+    request: Request,
+    services: Services,
+    person_id: Annotated[int, Form(ge=1)],
+    csrf_token: Annotated[str | None, Form(max_length=100)] = None,
+) -> RedirectResponse:
+    """The page's form to forget a volunteer of the people list."""
+    info = services.gate.require(request, "admin", csrf_form_token=csrf_token)
+    erase_person(services.db, person_id, by=info.account.id)
+    return RedirectResponse(f"/admin/privacy?person_done={person_id}", status_code=303)
 
 
 @router.post(

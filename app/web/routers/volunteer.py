@@ -24,6 +24,7 @@ from app.fields import Name, Text, no_nul
 from app.services.base_maps import turf_base_map
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
+from app.store.privacy import OPT_OUT_CODE, absorb_door_results, stored_keys
 from app.store.results import NewResult, post_results, turf_results
 from app.store.walk import turf_walk
 from app.web.deps import Services
@@ -197,6 +198,17 @@ def _questions(survey: SurveyStore) -> list[SurveyQuestion]:
         return []
 
 
+def _shown_results(walk: dict[str, Any], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored results of the doors and voters the walk still shows (no one left out)."""
+    shown = {
+        (h["household_id"], v["voter_id"])
+        for stop in walk["stops"]
+        for h in stop["households"]
+        for v in [{"voter_id": None}, *h["voters"]]
+    }
+    return [r for r in results if (r["household_id"], r["voter_id"]) in shown]
+
+
 @router.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
 def volunteer_page(token: str, services: Services) -> HTMLResponse:
     """The phone page of a link, or a page saying the link is unknown or gone."""
@@ -214,6 +226,7 @@ def volunteer_page(token: str, services: Services) -> HTMLResponse:
         turf_id=link.turf_code,
         expires_at=link.expires_at.isoformat(),
         tile_url=services.settings.tile_url,
+        privacy_notice_url=services.settings.privacy_notice_url,
     )
 
 
@@ -221,9 +234,11 @@ def volunteer_page(token: str, services: Services) -> HTMLResponse:
 def volunteer_turf(token: str, services: Services) -> TurfPayload:
     """The link's turf: stops in walking order, doors, allowed voter fields, results."""
     link = resolve_link(services.db, token)
-    walk = turf_walk(services.db, link)
+    # Opt-outs recorded or listed since the cut leave at once (the phone's copy at its sync).
+    walk = turf_walk(services.db, link, keys=stored_keys(services.db))
     if walk is None:
         raise GoneError(f"This turf is no longer in the plan. {ASK_FOR_A_NEW_LINK}")
+    results = _shown_results(walk, turf_results(services.db, link.plan_id, link.turf_code))
     return TurfPayload.model_validate(
         {
             "plan": link.plan,
@@ -233,7 +248,7 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
             "response_codes": [ResponseCode.of(r) for r in DOOR_RESULTS],
             "questions": _questions(services.survey),
             "stops": walk["stops"],
-            "results": turf_results(services.db, link.plan_id, link.turf_code),
+            "results": results,
             "basemap": turf_base_map(services.workspace, link.plan, link.turf_code),
         }
     )
@@ -273,4 +288,7 @@ async def volunteer_results(token: str, body: ResultsIn, services: Services) -> 
         ],
         admit=admit,
     )
+    if any(r.code == OPT_OUT_CODE for r in body.results):
+        # Kept as a stored opt-out now: every link, plan and pass leaves them out from here.
+        await run_in_threadpool(absorb_door_results, services.db)
     return ResultsOut(stored=stored, duplicates=duplicates)

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import MetaData, select
 
+from app.store.engine import Database
 from geo.sample import write_demo_inputs
 
 ERASED_NAME = ("Quintessa", "Zoltowska")
@@ -57,3 +59,19 @@ def write_voters(path: Path, rows: list[dict[str, str]]) -> None:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def tables_mentioning(db: Database, *texts: str) -> list[str]:
+    """Tables of the database with a row mentioning any of ``texts`` anywhere."""
+    meta = MetaData()
+    with db.reading() as session:
+        meta.reflect(bind=session.get_bind())
+        return [
+            table.name
+            for table in meta.sorted_tables
+            if any(
+                text in str(tuple(row))
+                for row in session.execute(select(table)).all()
+                for text in texts
+            )
+        ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import MetaData, select
+from sqlalchemy import select
 
 from app.cli import main
 from app.services.privacy import export_voter, sweep
@@ -19,7 +19,7 @@ from app.services.workspace import Workspace
 from app.store.engine import SQLITE_FILE, Database, open_database, utcnow
 from app.store.models import Household, Plan, Result, Voter
 from app.store.plans import import_plan
-from tests.app.privacy.conftest import Inputs, write_voters
+from tests.app.privacy.conftest import Inputs, tables_mentioning, write_voters
 
 
 def _plan(inputs: Inputs, voters: Path, out: Path, *extra: str) -> dict:
@@ -51,18 +51,6 @@ def _walklist_text(out: Path) -> str:
 
 def _database(workspace: Path) -> Database:
     return open_database(None, workspace)
-
-
-def _names_in_tables(db: Database, name: str) -> list[str]:
-    """Tables of the database with a row mentioning ``name`` anywhere."""
-    meta = MetaData()
-    with db.reading() as session:
-        meta.reflect(bind=session.get_bind())
-        return [
-            table.name
-            for table in meta.sorted_tables
-            if any(name in str(tuple(row)) for row in session.execute(select(table)).all())
-        ]
 
 
 def test_do_not_contact_list_sticks_across_a_reimported_voter_file(
@@ -155,8 +143,8 @@ def test_erasure_leaves_no_trace_and_a_reimport_does_not_restore(
         assert b"Zoltowska" not in data, path
         assert inputs.erased_id.encode() not in data, path
     db = _database(workspace)
-    assert _names_in_tables(db, "Zoltowska") == []
-    assert _names_in_tables(db, inputs.erased_id) == []
+    assert tables_mentioning(db, "Zoltowska") == []
+    assert tables_mentioning(db, inputs.erased_id) == []
     with db.reading() as session:
         entries = session.execute(select(Plan.name)).scalars().all()
     assert entries == ["plan"]
@@ -203,7 +191,7 @@ def test_retention_sweep_removes_names_and_keeps_the_dashboard_figures(
     assert activity is not None
     after = progress_report(activity)
     assert after["totals"] == before["totals"] and after["turfs"] == before["turfs"]
-    assert _names_in_tables(db, "Zoltowska") == []
+    assert tables_mentioning(db, "Zoltowska") == []
     db.dispose()
     for path, data in _bytes_under(workspace / "old").items():
         assert b"Zoltowska" not in data, path
