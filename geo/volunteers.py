@@ -21,8 +21,9 @@ A file like this::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,11 +33,11 @@ import pandas as pd
 from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
 from geo.address_sources import AddressSources
-from geo.geocode import REASONS, geocode
+from geo.geocode import REASONS, Geocoded, geocode
 from geo.layouts import COLUMN_ALIASES, header_key
 from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers, read_table
 
-__all__ = ["MAX_HOURS", "Volunteers", "read_volunteers"]
+__all__ = ["MAX_HOURS", "Volunteers", "geocode_homes", "read_volunteers", "split_home"]
 
 MAX_HOURS = 24.0
 """Most hours one volunteer can be given in one plan."""
@@ -48,6 +49,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "latitude": ("latitude", "lat", "homelat", "homelatitude"),
     "longitude": ("longitude", "lon", "lng", "long", "homelon", "homelng", "homelongitude"),
 }
+
+
+_LATLON = re.compile(r"([-+]?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*([-+]?\d{1,3}(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -205,23 +209,52 @@ def _place(
             "no home: give latitude and longitude, or a street address with a house number",
             path=path, row=_row(frame.loc[todo], first), column=where,
         )  # fmt: skip
+    found = geocode_homes(parts, address_points=address_points, address_sources=address_sources)
+    lost = found.source == ""
+    if lost.any():
+        first = _first(lost)
+        raise InputError(
+            f"home address not found ({found.reason.iat[first]}); give latitude and longitude "
+            "instead",
+            path=path, row=_row(frame.loc[todo], first), column=where,
+        )  # fmt: skip
+    frame.loc[todo, "lat"], frame.loc[todo, "lon"] = found.lat, found.lon
+    frame.loc[todo, "source"] = found.source
+
+
+def geocode_homes(
+    parts: pd.DataFrame,
+    *,
+    address_points: Callable[[], gpd.GeoDataFrame] | None = None,
+    address_sources: Callable[[], AddressSources] | None = None,
+) -> Geocoded:
+    """Place home addresses (``ADDRESS_PARTS`` columns) as voter addresses are placed.
+
+    ``reason`` is the sentence for a person where an address was not found.
+    """
     found = geocode(
         parts,
         pd.DataFrame({**{p: [] for p in ADDRESS_PARTS}, "lon": [], "lat": []}),
         address_points=address_points() if address_points is not None else None,
         sources=address_sources() if address_sources is not None else None,
     )
-    lost = found.source == ""
-    if lost.any():
-        first = _first(lost)
-        code = str(found.reason.iat[first])
-        reason = REASONS.get(code, code) or "not found"
-        raise InputError(
-            f"home address not found ({reason}); give latitude and longitude instead",
-            path=path, row=_row(frame.loc[todo], first), column=where,
-        )  # fmt: skip
-    frame.loc[todo, "lat"], frame.loc[todo, "lon"] = found.lat, found.lon
-    frame.loc[todo, "source"] = found.source
+    reason = found.reason.map(lambda code: REASONS.get(code, code) or "not found")
+    return replace(found, reason=reason.where(found.source == "", ""))
+
+
+def split_home(text: str) -> tuple[float, float] | str:
+    """A home as typed: ``(lat, lon)`` for ``"60.17, 24.94"``, else the address text.
+
+    >>> split_home(" 60.17, 24.94 "), split_home("Mannerheimintie 5")
+    ((60.17, 24.94), 'Mannerheimintie 5')
+    """
+    match = _LATLON.fullmatch(text.strip())
+    if match is None:
+        return text.strip()
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if abs(lat) > 90 or abs(lon) > 180:
+        return text.strip()
+    return lat, lon
 
 
 def _pairs(
