@@ -13,12 +13,15 @@ once). It is exact:
   volunteer's hours, a knapsack per team), solved as a 0/1 program with HiGHS
   (``scipy.optimize.milp``) in two stages: most turfs given, then least travel for that many.
   Copies of volunteers in an assignment problem would not respect the hours when turfs differ
-  in length, so they are not used. The program offers each turf to its ``CANDIDATES`` nearest
-  teams only: with every team it ran past its time limit on a synthetic county (150
-  volunteers, 200 turfs) with a worse answer than the greedy one; with the 8 or 15 nearest it
-  finished, 15 nearest 1 % shorter than 8 nearest. Its answer is compared with the nearest-first
-  greedy one and the better kept, so it is never worse than that; ``optimal`` says whether it
-  is proven best (every team was a candidate and HiGHS finished).
+  in length, so they are not used. Up to ``ALL_PAIRS`` (team, turf) pairs the program is
+  offered every pair and its answer is proven best. Bigger, it is offered each turf's
+  ``CANDIDATES`` nearest teams, each team's nearest turfs, and the pairs of the two greedy
+  answers (table order, nearest first), so it can always do as well as those: with every pair
+  it ran past its time limit on a synthetic county (150 volunteers, 200 turfs) with an answer
+  worse than the greedy one; with the 8 or 15 nearest it finished, 15 nearest 1 % shorter.
+  Should it still run out of time, the best answer found (its own or a greedy one) is
+  improved by local search (moves, swaps, exchanges with a turf nobody walks) and returned
+  with ``optimal`` False.
 
 Travel is the great-circle distance in km: volunteers come from outside the walk network
 (driving, a bus), so a straight line is the honest common measure.
@@ -33,7 +36,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +56,8 @@ EARTH_RADIUS_KM = 6371.0088
 TIME_LIMIT_S = 20.0
 """Most seconds each stage of the 0/1 program may take; the best found is kept after it."""
 CANDIDATES = 15
+ALL_PAIRS = 4000
+"""Up to this many (team, turf) pairs that fit, the program is offered all of them."""
 """Teams each turf is offered to in the 0/1 program: its nearest that have the minutes."""
 
 FloatArray = npt.NDArray[np.float64]
@@ -72,7 +77,7 @@ class TurfAssignment:
     method: str
     """``assignment`` (Hungarian), ``milp`` (HiGHS), ``table_order`` or ``nearest_first``."""
     optimal: bool
-    """Proven best; False only when the 0/1 program ran out of time."""
+    """Proven best; False when the 0/1 program ran out of time or was not offered every pair."""
 
     @property
     def turfs_assigned(self) -> int:
@@ -197,14 +202,28 @@ def assign_turfs(
     if ((teams.most_turfs < 2) | (two > teams.minutes + 1e-9)).all():
         return _hungarian(teams, fits)
     nearest = _nearest_first(teams, turf_min)
-    order = np.argsort(np.where(fits, teams.travel, np.inf), axis=0, kind="stable")
+    # Each turf's nearest teams, each team's nearest turfs, and the greedy answer's pairs (so
+    # the program can always do at least as well as the greedy answer).
+    far = np.where(fits, teams.travel, np.inf)
     offered = np.zeros_like(fits)
-    np.put_along_axis(offered, order[:candidates], True, axis=0)
-    exact = _milp(teams, fits & offered, turf_min, time_limit_s, nearest.turfs_assigned)
-    if (exact.turfs_assigned, -exact.travel_km) < (nearest.turfs_assigned, -nearest.travel_km):
-        return nearest
-    if candidates < len(teams.members):
-        return _result(teams, exact.team_of_turf, "milp", optimal=False)
+    np.put_along_axis(offered, np.argsort(far, axis=0, kind="stable")[:candidates], True, axis=0)
+    np.put_along_axis(offered, np.argsort(far, axis=1, kind="stable")[:, :candidates], True, 1)
+    in_order = _in_order(teams, turf_min)
+    for answer in (nearest, in_order):
+        given = np.flatnonzero(answer.team_of_turf >= 0)
+        offered[answer.team_of_turf[given], given] = True
+    if fits.sum() <= ALL_PAIRS:
+        offered = fits.copy()
+    known = max(nearest.turfs_assigned, in_order.turfs_assigned)
+    exact = _milp(teams, fits & offered, turf_min, time_limit_s, known)
+    if not exact.optimal:
+        # Out of time: the best of its answer and the greedy ones, improved by local search.
+        tried = [exact, nearest, in_order]
+        best = max(tried, key=lambda a: (a.turfs_assigned, -a.travel_km))
+        better = _improve(teams, turf_min, fits, best.team_of_turf)
+        exact = _result(teams, better, f"milp out of time, {best.method} improved", optimal=False)
+    if exact.optimal and not offered[fits].all():
+        return replace(exact, optimal=False)
     return exact
 
 
@@ -266,9 +285,10 @@ def _milp(
     if least is None or least.status == 2:  # 2: infeasible, fewer turfs can be given
         most = milp(-np.ones(n), constraints=constraints, integrality=integral, bounds=bounds,
                     options=options)  # fmt: skip
-        if most.x is None:
-            raise RuntimeError(f"the assignment program found no solution: {most.message}")
-        count, first_optimal = round(-most.fun), most.status == 0
+        if most.x is None:  # out of time: as many as the greedy answers give
+            count, first_optimal = at_least, False
+        else:
+            count, first_optimal = round(-most.fun), most.status == 0
         least = least_travel(count)
     team_of_turf = np.full(fits.shape[1], -1, np.int64)
     if least.x is None:  # out of time before a first answer: the caller keeps the greedy one
@@ -276,6 +296,67 @@ def _milp(
     picked = np.flatnonzero(least.x > 0.5)
     team_of_turf[turf_ix[picked]] = team_ix[picked]
     return _result(teams, team_of_turf, "milp", optimal=first_optimal and least.status == 0)
+
+
+def _improve(
+    teams: _Teams, turf_min: FloatArray, fits: npt.NDArray[np.bool_], start: IntArray
+) -> IntArray:
+    """Local search keeping the number of turfs given, for an answer out of time.
+
+    The best improving move, swap or exchange with an ungiven turf, again and again until none
+    shortens the travel.
+    """
+    team_of = start.copy()
+    cost = teams.travel
+    limit = np.where(np.isfinite(teams.minutes), teams.minutes, np.inf)
+    for _ in range(20 * len(turf_min) + 100):
+        given = np.flatnonzero(team_of >= 0)
+        if not len(given):
+            break
+        used = np.bincount(team_of[given], weights=turf_min[given], minlength=len(limit))
+        count = np.bincount(team_of[given], minlength=len(limit))
+        left = np.where(teams.most_turfs > 1, limit - used, np.where(count == 0, limit, -1.0))
+        owner = team_of[given]
+        now = cost[owner, given]
+        best, action = -1e-9, None
+        # Move a given turf to another team that has the minutes (and may take one more).
+        room = (left[:, None] >= turf_min[given][None, :] - 1e-9) & fits[:, given]
+        room &= (count < teams.most_turfs)[:, None]
+        room[owner, np.arange(len(given))] = False
+        delta = np.where(room, cost[:, given] - now[None, :], np.inf)
+        if delta.size and delta.min() < best:
+            team, i = np.unravel_index(int(delta.argmin()), delta.shape)
+            best, action = float(delta[team, i]), ("move", int(given[i]), int(team))
+        # Swap two given turfs between their teams.
+        across = cost[owner][:, given]  # [i, j]: the owner of i walking turf j
+        m = turf_min[given]
+        # A swap or an exchange keeps each team's number of turfs: only the minutes matter.
+        spare = np.minimum(limit - used, 1e18)[owner]
+        ok = (spare[:, None] + m[:, None] - m[None, :] >= -1e-9) & fits[owner][:, given]
+        ok &= ok.T & (owner[:, None] != owner[None, :])
+        delta = np.where(ok, across + across.T - now[:, None] - now[None, :], np.inf)
+        if delta.size and delta.min() < best:
+            i, j = np.unravel_index(int(delta.argmin()), delta.shape)
+            best, action = float(delta[i, j]), ("swap", int(given[i]), int(given[j]))
+        # Give a turf nobody walks instead of one given.
+        free = np.flatnonzero(team_of < 0)
+        if len(free):
+            ok = spare[:, None] + m[:, None] - turf_min[free][None, :] >= -1e-9
+            ok &= fits[owner][:, free]
+            delta = np.where(ok, cost[owner][:, free] - now[:, None], np.inf)
+            if delta.min() < best:
+                i, j = np.unravel_index(int(delta.argmin()), delta.shape)
+                best, action = float(delta[i, j]), ("exchange", int(given[i]), int(free[j]))
+        if action is None:
+            break
+        kind, a, b = action
+        if kind == "move":
+            team_of[a] = b
+        elif kind == "swap":
+            team_of[a], team_of[b] = team_of[b], team_of[a]
+        else:
+            team_of[b], team_of[a] = team_of[a], -1
+    return team_of
 
 
 def _greedy(
@@ -305,6 +386,10 @@ def assign_in_order(
     """
     travel, turf_min = np.asarray(travel_km, float), np.asarray(turf_minutes, float)
     teams = _teams(travel, np.asarray(minutes, float), pairs or [], len(turf_min))
+    return _in_order(teams, turf_min)
+
+
+def _in_order(teams: _Teams, turf_min: FloatArray) -> TurfAssignment:
     order = [(k, t) for t in range(len(turf_min)) for k in range(len(teams.members))]
     return _greedy(teams, turf_min, order, "table_order")
 

@@ -130,3 +130,25 @@ def test_ours_travels_no_more_than_table_order_or_nearest_first() -> None:
 def test_great_circle_distance_is_in_kilometres() -> None:
     # One degree of latitude is about 111 km.
     assert great_circle_km([0.0], [0.0], [1.0], [0.0])[0, 0] == pytest.approx(111.2, abs=0.1)
+
+
+def test_out_of_time_the_answer_still_keeps_hours_and_beats_the_greedy_ones() -> None:
+    rng = np.random.default_rng(5)
+    travel = rng.uniform(0, 30, (40, 60))
+    turf_minutes = rng.uniform(90, 140, 60)
+    minutes = rng.choice([120.0, 200.0, 300.0, 480.0, np.nan], 40)
+    pairs = [(0, 1), (2, 3), (4, 5)]
+
+    ours = assign_turfs(travel, turf_minutes, minutes=minutes, pairs=pairs, time_limit_s=1e-3)
+
+    assert not ours.optimal
+    for team, members in enumerate(ours.teams):
+        mine = ours.team_of_turf == team
+        hours = [minutes[m] for m in members]
+        if any(np.isnan(h) for h in hours):
+            assert mine.sum() <= 1
+        else:
+            assert turf_minutes[mine].sum() <= min(hours) + 1e-9
+    for baseline in (assign_in_order, assign_nearest_first):
+        other = baseline(travel, turf_minutes, minutes=minutes, pairs=pairs)
+        assert (ours.turfs_assigned, -ours.travel_km) >= (other.turfs_assigned, -other.travel_km)
