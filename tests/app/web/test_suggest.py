@@ -50,6 +50,10 @@ def test_people_with_homes_are_suggested_turfs_and_applying_makes_their_links(
     assert orla.get("/api/people").json()[0]["pairs_with"] == ben["id"]  # Ana names Ben back
     bad = add(name="Fay", hours=30)
     assert bad.status_code == 422 and "hours" in bad.text
+    # Changing a name alone (an older client) keeps the home, hours and partner.
+    renamed = orla.put(f"/api/people/{ben['id']}", json={"name": "Ben"}).json()
+    assert (renamed["home"], renamed["hours"], renamed["pairs_with"]) == (
+        "Mannerheimintie 5", 3.0, ana["id"])  # fmt: skip
 
     # Managers see aggregates only: the suggestion names people.
     assert _login(client, "max").post("/api/plans/demo/assignments/suggestion").status_code == 403
