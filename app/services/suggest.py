@@ -24,11 +24,12 @@ from app.planning.assign import suggest, turfs_to_give
 from app.services.volunteer_share import Share, assign_and_share
 from app.store.assignments import list_assignments
 from app.store.engine import Database
-from app.store.people import PersonInfo, list_people
+from app.store.people import Availability, PersonInfo, add_person, list_people, pair_people
+from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
 from geo.address_sources import read_address_sources
 from geo.osm import address_points_or_empty
-from geo.volunteers import geocode_homes, split_home
+from geo.volunteers import geocode_homes, read_volunteers, split_home
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,44 @@ def _homes(people: list[PersonInfo], folder: PlanFolder) -> dict[int, tuple[floa
         else:
             homes[pid] = f"home address not found ({found.reason[pid]}); give it as lat, lon"
     return homes
+
+
+def people_from_volunteers(db: Database, folder: PlanFolder, *, by: int | None) -> tuple[int, int]:
+    """Add the volunteers of the plan's ``--volunteers`` file to the people list.
+
+    Someone already on the list by the same name is not added again. Homes are kept as the
+    ``lat, lon`` the file gave or its address was placed at, with the hours and pairs of the
+    file. Returns how many were added and how many were on the list already.
+    """
+    inputs = folder.read_summary().get("inputs") or {}
+    path = inputs.get("volunteers")
+    if not path:
+        raise InvalidError(f"plan {folder.name!r} was made without a volunteers file")
+    if not Path(path).is_file():
+        raise InvalidError(f"the volunteers file of plan {folder.name!r} is gone ({path})")
+    streets, files = inputs.get("streets"), [Path(p) for p in inputs.get("addresses") or ()]
+    try:
+        volunteers = read_volunteers(
+            path,
+            address_points=(lambda: address_points_or_empty(streets)) if streets else None,
+            address_sources=(lambda: read_address_sources(files)) if files else None,
+        )
+    except InputError as exc:
+        raise InvalidError(str(exc)) from None
+    known = {p.name.casefold(): p.id for p in list_people(db)}
+    ids, added = [], 0
+    for name, lat, lon, minutes in volunteers.frame[["name", "lat", "lon", "minutes"]].itertuples(
+        index=False
+    ):
+        if name.casefold() not in known:
+            home = f"{lat:.6f}, {lon:.6f}"
+            hours = None if np.isnan(minutes) else round(minutes / 60, 2)
+            person = add_person(db, name, by=by, availability=Availability(home, hours))
+            known[name.casefold()], added = person.id, added + 1
+        ids.append(known[name.casefold()])
+    for a, b in volunteers.pairs:
+        pair_people(db, ids[a], ids[b], by=by)
+    return added, len(volunteers.frame) - added
 
 
 def suggest_from_people(db: Database, folder: PlanFolder) -> PeopleSuggestion:

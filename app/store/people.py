@@ -180,6 +180,18 @@ def update_person(
         return _info(session, person)
 
 
+def pair_people(db: Database, person_id: int, partner_id: int, *, by: int | None) -> None:
+    """Make two people of the list walk together (undoing their earlier pairs)."""
+    if person_id == partner_id:
+        raise InvalidError("pairs_with: someone else than the person themselves")
+    with db.writing() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFoundError(f"no person {person_id}")
+        _pair(session, person, partner_id)
+        audit(session, "person.update", f"person/{person_id}", user_id=by)
+
+
 def remove_person(db: Database, person_id: int, *, by: int | None) -> int:
     """Remove a person: their turfs are taken back and their links revoked.
 

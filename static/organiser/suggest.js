@@ -94,12 +94,23 @@ window.CanvassSuggest = (function () {
     $("apply-suggestion").disabled = false;
   }
 
+  // A plan made with --volunteers: its volunteers join the people list, so they can get links.
+  async function fromFile() {
+    try {
+      const answer = await page.api("POST", page.base + "/people/from-volunteers");
+      page.say(answer.added + " added to People" + (answer.already ? ", " + answer.already + " were on it already" : "") +
+        ". Now suggest who goes where.");
+      await people.reload();
+    } catch (err) { page.say("Volunteers file: " + err.message, "error"); }
+  }
+
   function start(pageApi, peopleApi) {
     page = pageApi;
     people = peopleApi;
     $("who-goes-where").hidden = false;
     $("suggest").addEventListener("click", ask);
     $("apply-suggestion").addEventListener("click", apply);
+    if ($("people-from-file")) $("people-from-file").addEventListener("click", fromFile);
   }
 
   return { start: start };

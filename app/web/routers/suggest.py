@@ -13,7 +13,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from app.fields import Label, Note, RowId
-from app.services.suggest import LeftOut, SuggestedTurf, apply_suggestion, suggest_from_people
+from app.services.suggest import (
+    LeftOut,
+    SuggestedTurf,
+    apply_suggestion,
+    people_from_volunteers,
+    suggest_from_people,
+)
 from app.web.deps import Organiser, Services
 from app.web.routers.assignments import NO_STORE, ShareOut, _link_base, _share
 
@@ -34,6 +40,13 @@ class AcceptedTurf(BaseModel):
     turf: Label
     person: RowId
     note: Note = ""
+
+
+class PeopleAdded(BaseModel):
+    """The volunteers file's people: how many were added, how many were on the list already."""
+
+    added: int
+    already: int
 
 
 class ApplyIn(BaseModel):
@@ -74,3 +87,14 @@ def post_apply(
     )
     response.headers.update(NO_STORE)
     return [_share(share) for share in shares]
+
+
+@router.post(
+    "/api/plans/{name}/people/from-volunteers", responses={401: {}, 403: {}, 404: {}, 422: {}}
+)
+def post_people_from_volunteers(name: str, info: Organiser, services: Services) -> PeopleAdded:
+    """Add the volunteers of the plan's volunteers file to the people list (not twice)."""
+    added, already = people_from_volunteers(
+        services.db, services.workspace.folder(name), by=info.account.id
+    )
+    return PeopleAdded(added=added, already=already)

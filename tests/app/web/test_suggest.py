@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,13 +14,12 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.web.app import create_app
 from segments.assign import great_circle_km
-from tests.app.databases import database_url, workspace  # noqa: F401  (fixtures)
 
 PASSWORD = "suggest password"
 
 
 @pytest.fixture(scope="module")
-def client(workspace: Path, database_url: str) -> Iterator[TestClient]:  # noqa: F811
+def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(workspace=workspace, database_url=database_url))
     create_user(app.state.services.db, "orla", PASSWORD, "organiser")
     create_user(app.state.services.db, "max", PASSWORD, "manager")
@@ -37,7 +37,7 @@ def _login(client: TestClient, username: str) -> TestClient:
 
 def test_people_with_homes_are_suggested_turfs_and_applying_makes_their_links(
     client: TestClient,
-    workspace: Path,  # noqa: F811
+    workspace: Path,
 ) -> None:
     orla = _login(client, "orla")
     add = lambda **body: orla.post("/api/people", json=body)  # noqa: E731
@@ -106,3 +106,35 @@ def test_people_with_homes_are_suggested_turfs_and_applying_makes_their_links(
     wrong = orla.post("/api/plans/demo/assignments/apply",
                       json={"turfs": [{"turf": "NOPE", "person": ana["id"]}]})  # fmt: skip
     assert wrong.status_code == 404
+
+
+def test_the_volunteers_file_of_a_plan_joins_the_people_list_once(
+    client: TestClient,
+    workspace: Path,
+    tmp_path: Path,
+) -> None:
+    orla = _login(client, "orla")
+    summary_path = workspace / "demo" / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    url = "/api/plans/demo/people/from-volunteers"
+    refused = orla.post(url)
+    assert refused.status_code == 422 and "without a volunteers file" in refused.text
+    volunteers = tmp_path / "volunteers.csv"
+    volunteers.write_text(
+        "name,address,lat,lon,hours,pairs with\n"
+        "Gus File,Mannerheimintie 5,,,3,\n"
+        "Hal File,,60.17,24.94,,gus file\n",
+        encoding="utf-8",
+    )
+    summary["inputs"]["volunteers"] = str(volunteers)
+    summary_path.write_text(json.dumps(summary), encoding="utf-8")
+
+    assert orla.post(url).json() == {"added": 2, "already": 0}
+    assert orla.post(url).json() == {"added": 0, "already": 2}
+
+    people = {p["name"]: p for p in orla.get("/api/people").json()}
+    gus, hal = people["Gus File"], people["Hal File"]
+    assert gus["hours"] == 3.0 and hal["hours"] is None
+    assert hal["home"] == "60.170000, 24.940000"
+    assert gus["home"].startswith("60.1")  # the address, placed as voters' addresses are
+    assert (gus["pairs_with"], hal["pairs_with"]) == (hal["id"], gus["id"])
