@@ -126,15 +126,19 @@ def test_the_volunteers_file_of_a_plan_joins_the_people_list_once(
         "Hal File,,60.17,24.94,,gus file\n",
         encoding="utf-8",
     )
-    summary["inputs"]["volunteers"] = str(volunteers)
-    summary_path.write_text(json.dumps(summary), encoding="utf-8")
+    original = summary_path.read_text(encoding="utf-8")
+    try:
+        summary["inputs"]["volunteers"] = str(volunteers)
+        summary_path.write_text(json.dumps(summary), encoding="utf-8")
 
-    assert orla.post(url).json() == {"added": 2, "already": 0}
-    assert orla.post(url).json() == {"added": 0, "already": 2}
+        assert orla.post(url).json() == {"added": 2, "already": 0}
+        assert orla.post(url).json() == {"added": 0, "already": 2}
 
-    people = {p["name"]: p for p in orla.get("/api/people").json()}
-    gus, hal = people["Gus File"], people["Hal File"]
-    assert gus["hours"] == 3.0 and hal["hours"] is None
-    assert hal["home"] == "60.170000, 24.940000"
-    assert gus["home"].startswith("60.1")  # the address, placed as voters' addresses are
-    assert (gus["pairs_with"], hal["pairs_with"]) == (hal["id"], gus["id"])
+        people = {p["name"]: p for p in orla.get("/api/people").json()}
+        gus, hal = people["Gus File"], people["Hal File"]
+        assert gus["hours"] == 3.0 and hal["hours"] is None
+        assert hal["home"] == "60.170000, 24.940000"
+        assert gus["home"].startswith("60.1")  # the address, placed as voters' addresses are
+        assert (gus["pairs_with"], hal["pairs_with"]) == (hal["id"], gus["id"])
+    finally:  # the workspace is shared by the module's tests
+        summary_path.write_text(original, encoding="utf-8")
