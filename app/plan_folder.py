@@ -6,6 +6,7 @@ A plan is a folder written by ``canvass plan``/``canvass demo`` (see ``app.outpu
 summary.json       counts at every stage, per-turf figures, timings, how the plan was made
 rejected.csv       every input row not used, with a reason
 stops.csv          target stops with their turf and place in the walk
+assignments_suggested.csv  who goes where, suggested from --volunteers (names: organisers only)
 turfs.geojson      turf outlines          precincts.geojson  precinct outlines (optional)
 routes.geojson     walks along streets    routes.gpx         the same as GPX
 walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/heat.html (with their .js)
@@ -34,6 +35,7 @@ from app.spreadsheet import restore_frame
 
 SUMMARY = "summary.json"
 STOPS = "stops.csv"
+SUGGESTION = "assignments_suggested.csv"
 REJECTED = "rejected.csv"
 TURFS = "turfs.geojson"
 TURFS_CSV = "turfs.csv"
@@ -93,6 +95,11 @@ class PlanFolder:
     def summary_path(self) -> Path:
         """``summary.json``."""
         return self.path / SUMMARY
+
+    @property
+    def suggestion_path(self) -> Path:
+        """``assignments_suggested.csv``: who goes where, as suggested (volunteers' names)."""
+        return self.path / SUGGESTION
 
     @property
     def stops_path(self) -> Path:

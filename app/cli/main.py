@@ -87,6 +87,16 @@ def _run_and_write(
             soft_wrap=True,
             highlight=False,
         )
+    suggested = document.get("assignments_suggested")
+    if isinstance(suggested, dict):
+        console.print(
+            f"Who goes where: {suggested['turfs_assigned']} of {suggested['turfs']} turfs to "
+            f"{suggested['volunteers'] - suggested['volunteers_without_turf']} of "
+            f"{suggested['volunteers']} volunteers, {suggested['travel_km']:,} km from home in "
+            "all (assignments_suggested.csv).",
+            soft_wrap=True,
+            highlight=False,
+        )
     if not quiet:
         console.print(f"Outputs: [bold]{out.resolve()}[/bold] (summary.json, walklists/, maps/)")
     return document
@@ -149,6 +159,7 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         hours=args.hours,
         value=args.value,
         results=args.results,
+        volunteers=args.volunteers,
     )
     request = _with_privacy(request, args, settings)
     _run_and_write(

@@ -199,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_walk_options(plan)
     _add_privacy_plan_options(plan)
     _add_budget_options(plan)
+    plan.add_argument(
+        "--volunteers",
+        type=Path,
+        metavar="FILE",
+        help="who goes where: a CSV of volunteers (name, and home address or lat/lon; optional "
+        "hours and 'pairs with'); the turfs are suggested to them with the least travel from "
+        "home, in assignments_suggested.csv",
+    )
 
     route = commands.add_parser("route", help="order a CSV of stops along the streets")
     route.add_argument(

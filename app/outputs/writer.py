@@ -30,6 +30,7 @@ from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
+from app.planning.assign import SUGGESTION_COLUMNS
 from app.planning.pipeline import Plan
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
@@ -50,6 +51,8 @@ def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
     document["segments"] = plan.analysis.summary()
     if plan.budget is not None:
         document["budget"] = plan.budget.record
+    if plan.suggestion is not None:
+        document["assignments_suggested"] = plan.suggestion.record
     document["timings_s"] = plan.timings_s
     return document
 
@@ -212,6 +215,9 @@ def _write_all(
         rejected = plan.rejected.sort_values("row", kind="stable")
         neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
         neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
+        if plan.suggestion is not None:
+            suggested = plan.suggestion.rows[list(SUGGESTION_COLUMNS)]
+            neutralise_frame(suggested).to_csv(folder.suggestion_path, index=False)
         turfs.to_file(folder.turfs_path, driver="GeoJSON")
         figures_only = pd.DataFrame(turfs.drop(columns="geometry"))
         neutralise_frame(figures_only).to_csv(folder.turfs_csv_path, index=False)

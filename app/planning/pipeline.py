@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from app.planning.analysis import PlanAnalysis, analyse
+from app.planning.assign import Suggestion, read_plan_volunteers, suggest_for_plan
 from app.planning.budget import PlanBudget, plan_budget, voter_values
 from app.planning.next_pass import apply_results, still_open
 from app.planning.progress import Progress, Stages
@@ -73,6 +74,8 @@ class Plan:
     """Size, hours and hot spots of the target universe (drawn by the heatmaps)."""
     budget: PlanBudget | None = None
     """Turf priorities within the volunteer-hours (``request.hours``), if given."""
+    suggestion: Suggestion | None = None
+    """Who goes where (``request.volunteers``), if given."""
 
 
 def target_mask(voters: gpd.GeoDataFrame, expression: str | None) -> pd.Series:
@@ -324,6 +327,7 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
             voters["target"] &= still_open(voters).to_numpy()
         # Evaluated here so that a mistake in it stops the plan before the slow stages.
         values = voter_values(voters, request.value) if request.hours is not None else None
+        volunteers = read_plan_volunteers(request)  # a bad row stops the plan here, too
     with stages.stage("street_graph"):
         graph = load_walk_graph(request.streets, cache_dir=request.graph_cache_dir)
     building_count = int(voters["stop_id"].nunique())
@@ -379,6 +383,14 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
                 expression=request.value,
                 model=request.model,
             )
+    suggestion = None
+    if volunteers is not None:
+        with stages.stage("assign"):
+            minutes = pd.DataFrame(
+                {"turf": [t.turf_id for t in turfs], "minutes": [t.route.minutes for t in turfs]}
+            )
+            budgeted = None if budget is None else budget.turfs
+            suggestion = suggest_for_plan(volunteers, minutes, stops, budgeted)
 
     counts = {
         "voters": {
@@ -429,4 +441,5 @@ def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
         timings_s=stages.timings,
         analysis=analysis,
         budget=budget,
+        suggestion=suggestion,
     )

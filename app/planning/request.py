@@ -72,6 +72,8 @@ class PlanRequest:
     """What a target voter is worth (a value expression); None counts target voters."""
     results: Path | None = None
     """Results recorded so far (our export or MiniVAN contact history): the next pass."""
+    volunteers: Path | None = None
+    """Who goes where: volunteers (name, home, hours, pairs) the turfs are suggested to."""
 
 
 class PlanInputsError(ValueError):
@@ -107,6 +109,7 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "precinct_id_column": request.precinct_id_column,
             "start_latlon": None if request.start_latlon is None else list(request.start_latlon),
             "max_snap_m": request.max_snap_m,
+            "volunteers": _absolute(request.volunteers),
         },
         "turf_size": size_record(request.size),
         "plan_budget": {
@@ -191,6 +194,7 @@ def request_from_plan(
         hours = None if budget_doc.get("hours") is None else float(budget_doc["hours"])
         value = budget_doc.get("value") or None
         results = existing("results", budget_doc.get("results"))
+        volunteers = existing("volunteers", inputs.get("volunteers"))
     except PlanInputsError:
         raise
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
@@ -225,6 +229,7 @@ def request_from_plan(
         hours=hours,
         value=value,
         results=results,
+        volunteers=volunteers,
     )
 
 

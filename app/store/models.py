@@ -303,6 +303,13 @@ class Person(Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # Who goes where (issue 18): where they start from ("lat, lon" or an address), how many
+    # hours they can walk (None: one turf), and who they walk with (both rows name the other).
+    home: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    hours: Mapped[float | None] = mapped_column(Float)
+    pairs_with: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL", name="fk_people_pairs_with_people")
+    )
 
 
 class JobRecord(Base):

@@ -31,6 +31,57 @@ class PersonInfo:
     email: str
     turfs: int
     """Turfs given to them, in every plan."""
+    home: str = ""
+    """Where they start from: ``"lat, lon"`` or an address (geocoded with a plan's data)."""
+    hours: float | None = None
+    """Hours they can walk; None: one turf."""
+    pairs_with: int | None = None
+    """The person they walk with (who names them back)."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Who goes where (issue 18): a person's home, hours and partner, as given."""
+
+    home: str = ""
+    hours: float | None = None
+    pairs_with: int | None = None
+
+
+MAX_HOURS = 24.0
+"""Most hours a person can be given in one plan (as in a volunteers file)."""
+
+
+def check_availability(availability: Availability, person_id: int | None) -> Availability:
+    """The home trimmed, the hours and partner checked; InvalidError naming the field."""
+    home = availability.home.strip()
+    if len(home) > 300 or "\x00" in home:
+        raise InvalidError("home: at most 300 characters, no NUL")
+    hours = availability.hours
+    if hours is not None and not 0 < hours <= MAX_HOURS:
+        raise InvalidError(f"hours: above 0 and at most {MAX_HOURS:g}, or none for one turf")
+    if person_id is not None and availability.pairs_with == person_id:
+        raise InvalidError("pairs_with: someone else than the person themselves")
+    return Availability(home, hours, availability.pairs_with)
+
+
+def _pair(session: Session, person: Person, partner_id: int | None) -> None:
+    """Make ``person`` and the partner walk together, undoing their earlier pairs."""
+    if partner_id is not None and session.get(Person, partner_id) is None:
+        raise NotFoundError(f"pairs_with: no person {partner_id}")
+    for other in session.scalars(
+        select(Person).where(Person.pairs_with == person.id, Person.id != partner_id)
+    ):
+        other.pairs_with = None
+    person.pairs_with = partner_id
+    if partner_id is not None:
+        partner = session.get(Person, partner_id)
+        assert partner is not None
+        if partner.pairs_with not in (None, person.id):
+            earlier = session.get(Person, partner.pairs_with)
+            if earlier is not None:
+                earlier.pairs_with = None
+        partner.pairs_with = person.id
 
 
 def check_person(name: str, phone: str = "", email: str = "") -> tuple[str, str, str]:
@@ -67,36 +118,78 @@ def _info(session: Session, person: Person) -> PersonInfo:
     turfs = session.scalar(
         select(func.count()).select_from(Assignment).where(Assignment.person_id == person.id)
     )
-    return PersonInfo(person.id, person.name, person.phone, person.email, int(turfs or 0))
+    return _as_info(person, int(turfs or 0))
+
+
+def _as_info(person: Person, turfs: int) -> PersonInfo:
+    return PersonInfo(
+        person.id, person.name, person.phone, person.email, turfs,
+        person.home or "", person.hours, person.pairs_with,
+    )  # fmt: skip
 
 
 def add_person(
-    db: Database, name: str, phone: str = "", email: str = "", *, by: int | None = None
+    db: Database,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    *,
+    by: int | None = None,
+    availability: Availability | None = None,
 ) -> PersonInfo:
     """Add a person to the list (two people may share a name: they are told apart by id)."""
     name, phone, email = check_person(name, phone, email)
+    given = check_availability(availability or Availability(), None)
     with db.writing() as session:
         person = Person(name=name, phone=phone, email=email, created_by=by, created_at=utcnow())
+        person.home, person.hours = given.home, given.hours
         session.add(person)
         session.flush()
+        _pair(session, person, given.pairs_with)
         audit(session, "person.add", f"person/{person.id}", user_id=by)
-        return PersonInfo(person.id, name, phone, email, 0)
+        return _as_info(person, 0)
 
 
 def update_person(
-    db: Database, person_id: int, name: str, phone: str = "", email: str = "", *, by: int | None
+    db: Database,
+    person_id: int,
+    name: str,
+    phone: str = "",
+    email: str = "",
+    *,
+    by: int | None,
+    availability: Availability | None = None,
 ) -> PersonInfo:
-    """Change a person's name, phone or email; their assignments show the new name."""
+    """Change a person's name, phone or email; their assignments show the new name.
+
+    ``availability`` (home, hours, partner) is kept as it was when None.
+    """
     name, phone, email = check_person(name, phone, email)
+    given = None if availability is None else check_availability(availability, person_id)
     with db.writing() as session:
         person = session.get(Person, person_id)
         if person is None:
             raise NotFoundError(f"no person {person_id}")
         person.name, person.phone, person.email = name, phone, email
+        if given is not None:
+            person.home, person.hours = given.home, given.hours
+            _pair(session, person, given.pairs_with)
         for row in session.scalars(select(Assignment).where(Assignment.person_id == person_id)):
             row.volunteer = name
         audit(session, "person.update", f"person/{person_id}", user_id=by)
         return _info(session, person)
+
+
+def pair_people(db: Database, person_id: int, partner_id: int, *, by: int | None) -> None:
+    """Make two people of the list walk together (undoing their earlier pairs)."""
+    if person_id == partner_id:
+        raise InvalidError("pairs_with: someone else than the person themselves")
+    with db.writing() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotFoundError(f"no person {person_id}")
+        _pair(session, person, partner_id)
+        audit(session, "person.update", f"person/{person_id}", user_id=by)
 
 
 def remove_person(db: Database, person_id: int, *, by: int | None) -> int:
@@ -132,9 +225,7 @@ def list_people(db: Database) -> list[PersonInfo]:
             ).all()
         )
         people = session.scalars(select(Person).order_by(Person.name, Person.id)).all()
-        return [
-            PersonInfo(p.id, p.name, p.phone, p.email, int(counts.get(p.id, 0))) for p in people
-        ]
+        return [_as_info(p, int(counts.get(p.id, 0))) for p in people]
 
 
 def get_person(db: Database, person_id: int) -> PersonInfo:

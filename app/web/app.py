@@ -51,6 +51,7 @@ from app.web.routers import (
     plans,
     privacy,
     setup,
+    suggest,
     survey,
     turf_edits,
     uploads,
@@ -176,6 +177,7 @@ def create_app(settings: Settings) -> FastAPI:
         turf_edits,
         plans,
         privacy,
+        suggest,
     ):
         app.include_router(module.router)
     describe_error_details(app)

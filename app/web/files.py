@@ -9,12 +9,13 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.plan_folder import REJECTED, VOTER_DATA, WALKLISTS
+from app.plan_folder import REJECTED, SUGGESTION, VOTER_DATA, WALKLISTS
 from app.services.workspace import Workspace
 from app.web.deps import WRITERS, Gate
 
-NAMED_FILES = frozenset({WALKLISTS, REJECTED, VOTER_DATA})
-"""Files of a plan that name voters: organisers and admins only (managers see aggregates)."""
+NAMED_FILES = frozenset({WALKLISTS, REJECTED, VOTER_DATA, SUGGESTION})
+"""Files of a plan that name voters or volunteers: organisers and admins only (managers see
+aggregates)."""
 
 
 class PlanFiles(StaticFiles):
@@ -37,6 +38,7 @@ class PlanFiles(StaticFiles):
             info, _ = self.gate.session(request)
             if info is None or info.account.role not in WRITERS:
                 raise HTTPException(
-                    status_code=403, detail="walk lists name voters: organisers and admins only"
+                    status_code=403,
+                    detail="walk lists name voters: organisers and admins only",
                 )
         return await super().get_response(path, scope)

@@ -6,7 +6,7 @@
 window.CanvassPeople = (function () {
   "use strict";
   let page = null;
-  let people = []; // [{id, name, phone, email, turfs}]
+  let people = []; // [{id, name, phone, email, turfs, home, hours, pairs_with}]
 
   function $(id) { return document.getElementById(id); }
 
@@ -16,6 +16,16 @@ window.CanvassPeople = (function () {
 
   function turfCount(n) {
     return n === 1 ? "1 turf" : n + " turfs";
+  }
+
+  // Who goes where (issue 18): where they start from, their hours, who they walk with.
+  function availability(person) {
+    const partner = people.find(function (p) { return p.id === person.pairs_with; });
+    return [
+      person.home ? "from " + person.home : "no home",
+      person.hours ? person.hours + " h" : "one turf",
+      partner ? "with " + partner.name : "",
+    ].filter(Boolean).join(" · ");
   }
 
   // ---------------------------------------------------------------- the people list
@@ -33,6 +43,7 @@ window.CanvassPeople = (function () {
       return el("li", { "data-person": String(person.id) }, [
         el("span", { class: "name", text: person.name }),
         el("span", { class: "contact", text: contact(person) || "no phone or email" }),
+        el("span", { class: "availability meta", text: availability(person) }),
         el("span", { class: "meta", text: turfCount(person.turfs) }),
         el("span", { class: "actions" }, [
           el("button", { type: "button", class: "small", "data-action": "edit-person", text: "Edit",
@@ -46,11 +57,28 @@ window.CanvassPeople = (function () {
   }
 
   function fields(form) {
+    const hours = form.elements.hours.value.trim().replace(",", ".");
+    const partner = form.elements.pairs_with.value;
     return {
       name: form.elements.name.value,
       phone: form.elements.phone.value,
       email: form.elements.email.value,
+      home: form.elements.home.value,
+      hours: hours ? Number(hours) : null,
+      pairs_with: partner ? Number(partner) : null,
     };
+  }
+
+  function partnerSelect(person) {
+    const el = page.el;
+    const select = el("select", { name: "pairs_with" }, [el("option", { value: "", text: "Nobody" })]);
+    for (const other of people) {
+      if (person && other.id === person.id) continue;
+      const option = el("option", { value: String(other.id), text: other.name });
+      if (person && person.pairs_with === other.id) option.selected = true;
+      select.append(option);
+    }
+    return select;
   }
 
   function personInputs(person) {
@@ -62,6 +90,12 @@ window.CanvassPeople = (function () {
         autocomplete: "off", value: person ? person.phone : "" })]),
       el("label", {}, ["Email", el("input", { name: "email", type: "email", maxlength: "200",
         autocomplete: "off", value: person ? person.email : "" })]),
+      el("label", {}, ["Home (address or lat, lon)", el("input", { name: "home", maxlength: "300",
+        autocomplete: "off", value: person ? person.home || "" : "" })]),
+      el("label", { class: "short" }, ["Hours", el("input", { name: "hours", inputmode: "decimal",
+        maxlength: "5", placeholder: "one turf", autocomplete: "off",
+        value: person && person.hours ? String(person.hours) : "" })]),
+      el("label", {}, ["Walks with", partnerSelect(person)]),
     ];
   }
 
@@ -101,6 +135,8 @@ window.CanvassPeople = (function () {
     form.replaceChildren.apply(form, personInputs(null).concat([
       page.el("button", { type: "submit", text: "Add person" }),
     ]));
+    if (form.dataset.wired) return;
+    form.dataset.wired = "yes";
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       try {
@@ -109,6 +145,7 @@ window.CanvassPeople = (function () {
         page.say(added.name + " was added: pick them for a turf in the table.");
         await load();
         refreshPickers();
+        wireAddForm();
       } catch (err) { page.say(err.message, "error"); }
     });
   }
@@ -209,7 +246,15 @@ window.CanvassPeople = (function () {
     wireAddForm();
     wireDialog();
     await load();
+    wireAddForm(); // the partner list now knows everyone
     if (!people.length) $("people").open = true;
+    if (window.CanvassSuggest) {
+      window.CanvassSuggest.start(page, {
+        list: function () { return people; },
+        reload: async function () { await load(); refreshPickers(); },
+        show: show,
+      });
+    }
   }
 
   return { start: start, assignForm: assignForm, share: share };

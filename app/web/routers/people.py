@@ -9,10 +9,18 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi import Path as UrlPath
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
-from app.fields import MAX_ROW_ID, Email, Label, Phone
-from app.store.people import PersonInfo, add_person, list_people, remove_person, update_person
+from app.fields import MAX_ROW_ID, Email, Label, Phone, RowId
+from app.store.people import (
+    MAX_HOURS,
+    Availability,
+    PersonInfo,
+    add_person,
+    list_people,
+    remove_person,
+    update_person,
+)
 from app.web.deps import Organiser, Services
 
 router = APIRouter()
@@ -25,6 +33,18 @@ class PersonIn(BaseModel):
     name: Annotated[Label, StringConstraints(min_length=1, strip_whitespace=True)]
     phone: Phone = ""
     email: Email = ""
+    home: Annotated[str, StringConstraints(max_length=300, strip_whitespace=True)] = ""
+    """Where they start from: "lat, lon" or a street address (who goes where)."""
+    hours: float | None = Field(default=None, gt=0, le=MAX_HOURS)
+    """Hours they can walk; none: one turf."""
+    pairs_with: RowId | None = None
+    """The person of the list they walk with."""
+
+    def availability(self) -> Availability | None:
+        """Home, hours and partner; None when the request says none of them (kept as they are)."""
+        if not {"home", "hours", "pairs_with"} & self.model_fields_set:
+            return None
+        return Availability(self.home, self.hours, self.pairs_with)
 
 
 class PersonRemoved(BaseModel):
@@ -43,7 +63,14 @@ def get_people(info: Organiser, services: Services) -> list[PersonInfo]:
 @router.post("/api/people", status_code=201, responses={401: {}, 403: {}, 422: {}})
 def post_person(body: PersonIn, info: Organiser, services: Services) -> PersonInfo:
     """Add a person to the list."""
-    return add_person(services.db, body.name, body.phone, body.email, by=info.account.id)
+    return add_person(
+        services.db,
+        body.name,
+        body.phone,
+        body.email,
+        by=info.account.id,
+        availability=body.availability(),
+    )
 
 
 @router.put("/api/people/{person_id}", responses={401: {}, 403: {}, 404: {}, 422: {}})
@@ -52,7 +79,13 @@ def put_person(
 ) -> PersonInfo:
     """Change a person's name, phone or email."""
     return update_person(
-        services.db, person_id, body.name, body.phone, body.email, by=info.account.id
+        services.db,
+        person_id,
+        body.name,
+        body.phone,
+        body.email,
+        by=info.account.id,
+        availability=body.availability(),
     )
 
 
