@@ -59,6 +59,9 @@ def person_records(db: Database, person_id: int) -> dict[str, Any]:
             "name": person.name,
             "phone": person.phone,
             "email": person.email,
+            "home": person.home,
+            "hours": person.hours,
+            "walks_with": person.pairs_with,
             "added_at": _iso(person.created_at),
             "turfs_given": [
                 {

@@ -21,7 +21,7 @@ from app.cli import main
 from app.services.accounts import create_user
 from app.settings import Settings
 from app.store.links import create_volunteer_link
-from app.store.people import add_person
+from app.store.people import Availability, add_person
 from app.web.app import create_app
 from tests.app.privacy.conftest import Inputs, tables_mentioning
 
@@ -121,8 +121,11 @@ def test_a_volunteer_is_exported_then_forgotten(
     try:
         create_user(db, "boss-people", PASSWORD, "admin")
         create_user(db, "org-people", PASSWORD, "organiser")
-        person = add_person(db, "Wilhelmina Quask", "+358 40 765 4321", "wq@example.org")
         other = add_person(db, "Bartholomew Zenk", "", "bz@example.org")
+        home = Availability(home="Mannerheimintie 13, Helsinki", hours=3.0, pairs_with=other.id)
+        person = add_person(
+            db, "Wilhelmina Quask", "+358 40 765 4321", "wq@example.org", availability=home
+        )
         with TestClient(app) as client:
             login = client.post("/api/login", json={"username": "org-people", "password": PASSWORD})
             csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
@@ -147,6 +150,8 @@ def test_a_volunteer_is_exported_then_forgotten(
             assert document["name"] == "Wilhelmina Quask"
             assert document["phone"] == "+358 40 765 4321"
             assert document["email"] == "wq@example.org"
+            assert (document["home"], document["hours"]) == ("Mannerheimintie 13, Helsinki", 3.0)
+            assert document["walks_with"] == other.id
             assert document["turfs_given"] == [
                 {"plan": "plan", "turf": turf, "note": "Wilhelmina has a bike",
                  "assigned_at": document["turfs_given"][0]["assigned_at"]}
