@@ -89,12 +89,13 @@ class Removed(BaseModel):
     removed: bool
 
 
-def _link_base(request: Request, services: AppServices) -> str:
+def link_base_for(request: Request, services: AppServices) -> str:
     """The configured public URL, else the address this request reached the server at."""
     return services.settings.public_url or str(request.base_url).rstrip("/")
 
 
-def _share(share: Share) -> ShareOut:
+def share_out(share: Share) -> ShareOut:
+    """A volunteer link as the API answers it (URL, QR code, SMS and email text)."""
     return ShareOut(**{name: getattr(share, name) for name in ShareOut.model_fields})
 
 
@@ -102,7 +103,7 @@ def _out(info: AssignmentInfo, share: Share | None = None) -> AssignmentOut:
     fields = {name: getattr(info, name) for name in AssignmentOut.model_fields if name != "link"}
     if share is not None:
         fields["link_active"] = True
-    return AssignmentOut(**fields, link=None if share is None else _share(share))
+    return AssignmentOut(**fields, link=None if share is None else share_out(share))
 
 
 @router.get("/api/plans/{name}/assignments", responses={401: {}, 404: {}})
@@ -133,7 +134,7 @@ def put_assignment(
         name,
         turf,
         body.person,
-        link_base=_link_base(request, services),
+        link_base=link_base_for(request, services),
         note=body.note,
         fields=body.fields,
         days=body.days,
@@ -162,13 +163,13 @@ def post_assignment_link(
         services.link_key,
         name,
         turf,
-        link_base=_link_base(request, services),
+        link_base=link_base_for(request, services),
         fields=body.fields,
         days=body.days,
         by=info.account.id,
     )
     response.headers.update(NO_STORE)
-    return _share(share)
+    return share_out(share)
 
 
 @router.delete("/api/plans/{name}/turfs/{turf}/assignment", responses={401: {}, 403: {}, 404: {}})
@@ -197,7 +198,7 @@ def print_assignment(
         services.workspace.folder(name),
         turf,
         form,
-        link_base=_link_base(request, services),
+        link_base=link_base_for(request, services),
         by=info.account.id,
         notice_url=services.settings.privacy_notice_url,
     )

@@ -21,7 +21,7 @@ from app.services.suggest import (
     suggest_from_people,
 )
 from app.web.deps import Organiser, Services
-from app.web.routers.assignments import NO_STORE, ShareOut, _link_base, _share
+from app.web.routers.assignments import NO_STORE, ShareOut, link_base_for, share_out
 
 router = APIRouter()
 
@@ -82,11 +82,11 @@ def post_apply(
         services.link_key,
         services.workspace.folder(name),
         [(t.turf, t.person, t.note) for t in body.turfs],
-        link_base=_link_base(request, services),
+        link_base=link_base_for(request, services),
         by=info.account.id,
     )
     response.headers.update(NO_STORE)
-    return [_share(share) for share in shares]
+    return [share_out(share) for share in shares]
 
 
 @router.post(
