@@ -327,7 +327,8 @@ def neighbour_lists(cost: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
     """Each city's ``k`` cheapest other cities, cheapest first."""
     n = cost.shape[0]
     k = min(k, n - 1)
-    away = cost + np.diag(np.full(n, np.inf))
+    away = np.array(cost, dtype=np.float64)
+    np.fill_diagonal(away, np.inf)  # never its own neighbour (no dense diagonal matrix)
     nearest = np.argpartition(away, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(away)[:, :k]
     rows = np.arange(n)[:, None]
     ranked = np.argsort(away[rows, nearest], axis=1, kind="stable")

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from routing.local_search import improve_tour
+from routing.local_search import _compiled, improve_tour
 
 # Kicks of the iterated local search per stop. Measured by bench/bench_routing.py (5 turfs each
 # of 30, 60, 120 and 250 stops in Helsinki, central Atlanta and Cobb): 50 per stop walks at most
 # 0.5 % more than the best known up to 120 stops and 0.9 % at 250, ordering 60 stops in ~30 ms.
 KICKS_PER_STOP = 50
 MAX_KICKS = 200_000
+
+
+# Turf sizes up to this many stops keep their tie-breaker (a plan repeats them hundreds of times).
+CACHED_TIES = 200
 
 
 def _tie_breaker(n: int) -> np.ndarray:
@@ -20,6 +26,17 @@ def _tie_breaker(n: int) -> np.ndarray:
     order for the same metres); this term makes one of them strictly best, so the same
     input always prints the same walk list.
     """
+    return _cached_ties(n) if n <= CACHED_TIES else _ties(n)
+
+
+@functools.lru_cache(maxsize=CACHED_TIES)
+def _cached_ties(n: int) -> np.ndarray:
+    tie = _ties(n)
+    tie.flags.writeable = False  # shared between calls
+    return tie
+
+
+def _ties(n: int) -> np.ndarray:
     noise = np.random.default_rng(20_261_123).random((n, n))
     tie = (noise + noise.T) * 1e-4
     np.fill_diagonal(tie, 0.0)
@@ -106,13 +123,24 @@ def path_length_m(metres: np.ndarray, order: list[int], *, loop: bool = False) -
 
 def nearest_neighbour_order(metres: np.ndarray, *, start: int = 0) -> list[int]:
     """Greedy baseline: always walk to the closest stop not yet visited."""
+    return [int(i) for i in _nearest_neighbour(np.ascontiguousarray(metres, np.float64), start)]
+
+
+@_compiled
+def _nearest_neighbour(metres: np.ndarray, start: int) -> np.ndarray:
+    # Compiled: a Python loop of n argmins over n costs each took seconds for a county.
     n = metres.shape[0]
-    visited = np.zeros(n, dtype=bool)
-    order = [start]
+    visited = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    order[0] = start
     visited[start] = True
-    for _ in range(n - 1):
-        row = np.where(visited, np.inf, metres[order[-1]])
-        nxt = int(np.argmin(row))
-        order.append(nxt)
-        visited[nxt] = True
+    for step in range(1, n):
+        row = metres[order[step - 1]]
+        best, best_cost = -1, np.inf
+        for j in range(n):
+            # The first cheapest wins ties, as numpy's argmin does.
+            if not visited[j] and (best < 0 or row[j] < best_cost):
+                best, best_cost = j, row[j]
+        order[step] = best
+        visited[best] = True
     return order

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from shapely.ops import substring
 from sklearn.cluster import KMeans
 
 from geo.effort import WalkModel
-from routing.distances import StopDistances, leg_line, stop_distances
+from routing.distances import StopDistances, along_line, leg_line, stop_distances
 from routing.order import order_stops, path_length_m
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
@@ -171,14 +170,15 @@ def route_turf(
 def _from_corner(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
     """Coordinates from the nearer end of stop ``i``'s edge along the edge to the stop."""
     edge = int(distances.snapped.edge[i])
-    line = graph.edges.geometry.iat[edge]
+    vertices = graph.edge_columns.vertices(edge)
     position = float(distances.snapped.position_m[i])
-    end = 0.0 if distances.end_cost_m[i, 0] <= distances.end_cost_m[i, 1] else line.length
-    piece = np.asarray(substring(line, end, position).coords).reshape(-1, 2)
+    length = float(np.hypot(*np.diff(vertices, axis=0).T).sum())
+    end = 0.0 if distances.end_cost_m[i, 0] <= distances.end_cost_m[i, 1] else length
+    piece = along_line(vertices, end, position)
     return piece if len(piece) >= 2 else np.vstack([piece, piece])
 
 
 def _stop_point(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
-    line = graph.edges.geometry.iat[int(distances.snapped.edge[i])]
-    point = line.interpolate(float(distances.snapped.position_m[i]))
-    return np.array([[point.x, point.y]])
+    vertices = graph.edge_columns.vertices(int(distances.snapped.edge[i]))
+    position = float(distances.snapped.position_m[i])
+    return along_line(vertices, position, position)
