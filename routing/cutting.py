@@ -42,11 +42,13 @@ from scipy.sparse.csgraph import connected_components
 
 from geo.effort import TurfSize, WalkModel
 from routing.exchange import exchange_between_turfs
-from routing.order import order_stops
+from routing.local_search import _compiled
+from routing.order import order_stops, warm_up
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
-from routing.turfs import GroupWalks, group_walks, split_large_groups
+from routing._fork import fork_map, worker_count
+from routing.turfs import GroupWalks, group_walk, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
 LONG_WALK_KICKS_PER_STOP = 10
@@ -58,6 +60,8 @@ FACE_CUT_CHARGE = 0.05**2
 KEPT = "kept:"
 # A turf is never cut longer than this many targets of effort (the DP's band).
 MAX_PIECE = 3.0
+# Fewer stops than this are cut in one process: starting workers would cost about as much.
+POOL_MIN_STOPS = 2_000
 # Walking cost added between stops of different cells when ordering the long walk.
 CELL_CHANGE_M = 2_000.0
 
@@ -285,19 +289,37 @@ def _dp_cuts(
     splits_face = np.append(joined[1:], False)[:, None]
     charges = CROSSING_CHARGE * inside + FACE_CUT_CHARGE * splits_face
     penalty = np.where(valid, ((piece - target) / target) ** 2 + charges, np.inf)
-    best = np.full(n + 1, np.inf)
-    best[0] = 0.0
-    choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
-    rows = np.arange(n)
-    for k in range(1, pieces + 1):
-        totals = best[starts] + penalty
-        pick = np.argmin(totals, axis=1)
-        choice[k, 1:] = starts[rows, pick]
-        best = np.concatenate([[np.inf], totals[rows, pick]])
+    choice = _dp_choices(starts, penalty, pieces)
     bounds = [n]
     for k in range(pieces, 0, -1):
         bounds.append(int(choice[k, bounds[-1]]))
     return bounds[::-1]
+
+
+@_compiled
+def _dp_choices(starts: np.ndarray, penalty: np.ndarray, pieces: int) -> np.ndarray:
+    """choice[k, b]: where the last of ``k`` pieces ending at stop ``b`` best starts.
+
+    Compiled: the table is pieces x stops x band, seconds in numpy for a county's groups.
+    """
+    n, width = starts.shape
+    best = np.full(n + 1, np.inf)
+    best[0] = 0.0
+    following = np.empty(n + 1)
+    choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
+    for k in range(1, pieces + 1):
+        following[0] = np.inf
+        for row in range(n):
+            # The first cheapest start wins ties, as an argmin does.
+            pick, lowest = 0, best[starts[row, 0]] + penalty[row, 0]
+            for j in range(1, width):
+                total = best[starts[row, j]] + penalty[row, j]
+                if total < lowest:
+                    pick, lowest = j, total
+            choice[k, row + 1] = starts[row, pick]
+            following[row + 1] = lowest
+        best[:] = following
+    return choice
 
 
 def _kept_turf(
@@ -343,6 +365,7 @@ def cut_turfs(
     start: Snapped | None = None,
     keep: Mapping[str, np.ndarray] | None = None,
     exchange: bool = False,
+    workers: int | None = None,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
 
@@ -362,6 +385,9 @@ def cut_turfs(
         Improve the cut by moves between neighbouring turfs (``routing.exchange``): 3-8 % less
         walking, but its move scoring is still plain Python (about 15x the cut's time at 1,000
         stops), so it is off until it is fast enough for a county.
+    workers
+        Processes the groups are cut in (``None``: one per core; see ``routing._fork``).
+        The turfs are the same whatever the number.
     """
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
@@ -373,75 +399,99 @@ def cut_turfs(
         groups.iloc[members] = f"{KEPT}{turf_id}"
     fresh = ~groups.str.startswith(KEPT).to_numpy()
     groups.loc[fresh] = split_large_groups(groups.loc[fresh], x[fresh], y[fresh]).to_numpy()
-    walks = group_walks(graph, snapped, groups, start=start)
-    turfs: list[CutTurf] = []
-    for key, group in walks.items():
-        n = len(group.positions)
-        if key.startswith(KEPT):
-            members = np.asarray(keep[key[len(KEPT) :]])
-            turf = _kept_turf(key, group, members, region, doors, size=size, model=model)
-            spans = len(set(cells[members])) > 1
-            turfs.append(dataclasses.replace(turf, crosses_barrier=spans))
-            continue
-        cell = cells[group.positions]
-        group_doors = doors[group.positions]
-        apart = cell[:, None] != cell[None, :]
-        order = long_walk(
-            group.distances.cost[:n, :n] + CELL_CHANGE_M * apart,
-            x[group.positions],
-            y[group.positions],
+    keys = groups.astype(str).to_numpy()
+    cutting = _Cutting(
+        graph, snapped, x, y, doors, region, cells, faces, dict(keep), keys, start, target,
+        size, model, exchange,
+    )  # fmt: skip
+    names = sorted(set(keys))
+    # The biggest groups first, so that no worker is left with a big one at the end.
+    by_size = sorted(names, key=lambda key: -int(np.count_nonzero(keys == key)))
+    small = workers is None and len(x) < POOL_MIN_STOPS
+    workers = 1 if small else worker_count(len(names), workers)
+    if workers > 1:  # compiled code loaded once here, not once per worker
+        warm_up()
+        _dp_choices(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 1)
+    done = dict(zip(by_size, fork_map(_cut_group, cutting, by_size, workers=workers), strict=True))
+    walks = {key: done[key][0] for key in names}
+    return [turf for key in names for turf in done[key][1]], walks
+
+
+@dataclass(frozen=True)
+class _Cutting:
+    """What every group's cut needs (handed to worker processes by fork)."""
+
+    graph: StreetGraph
+    snapped: Snapped
+    x: np.ndarray
+    y: np.ndarray
+    doors: np.ndarray
+    region: pd.Series
+    cells: np.ndarray
+    faces: np.ndarray
+    keep: dict[str, np.ndarray]
+    keys: np.ndarray
+    start: Snapped | None
+    target: float
+    size: TurfSize
+    model: WalkModel
+    exchange: bool
+
+
+def _cut_group(job: _Cutting, key: str) -> tuple[GroupWalks, list[CutTurf]]:
+    """The distances of one group of stops and the turfs cut from it."""
+    size, model, doors, target = job.size, job.model, job.doors, job.target
+    group = group_walk(job.graph, job.snapped, np.flatnonzero(job.keys == key), start=job.start)
+    if key.startswith(KEPT):
+        members = np.asarray(job.keep[key[len(KEPT) :]])
+        turf = _kept_turf(key, group, members, job.region, doors, size=size, model=model)
+        spans = len(set(job.cells[members])) > 1
+        return group, [dataclasses.replace(turf, crosses_barrier=spans)]
+    n = len(group.positions)
+    cell = job.cells[group.positions]
+    group_doors = doors[group.positions]
+    # Computed once: the long walk, the moves and the exchange all price walks by it.
+    cost = group.distances.cost_between(np.arange(n))
+    metres = group.distances.metres[:n, :n]
+    order = long_walk(
+        cost + CELL_CHANGE_M * (cell[:, None] != cell[None, :]),
+        job.x[group.positions],
+        job.y[group.positions],
+    )
+    effort, walk_in = stop_effort(order, metres, group_doors, size=size, model=model)
+    walked_cells = cell[np.asarray(order)]
+    changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
+    face = job.faces[group.positions]
+    walked_faces = face[np.asarray(order)]
+    same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
+    bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
+    moves = {"by_doors": size.doors is not None, "model": model}
+    pieces = [order[a:b] for a, b in itertools.pairwise(bounds)]
+    pieces = relocate_stops(pieces, cost, metres, group_doors, cell, face, target, **moves)
+    if job.exchange:
+        pieces = exchange_between_turfs(
+            pieces, cost, metres, group_doors, cell, face, target, **moves
         )
-        effort, walk_in = stop_effort(
-            order, group.distances.metres[:n, :n], group_doors, size=size, model=model
+    group_effort = _piece_effort(effort, walk_in, 0, n)
+    turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
+    turfs = []
+    for piece in pieces:
+        piece_effort, piece_walk_in = stop_effort(
+            piece, group.distances.metres, group_doors, size=size, model=model
         )
-        walked_cells = cell[np.asarray(order)]
-        changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
-        face = faces[group.positions]
-        walked_faces = face[np.asarray(order)]
-        same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
-        bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
-        pieces = relocate_stops(
-            [order[a:b] for a, b in itertools.pairwise(bounds)],
-            group.distances.cost[:n, :n],
-            group.distances.metres[:n, :n],
-            group_doors,
-            cell,
-            face,
-            target,
-            by_doors=size.doors is not None,
-            model=model,
+        turfs.append(
+            CutTurf(
+                members=group.positions[np.asarray(piece)],
+                precinct=key.split("~")[0],
+                group=key,
+                effort=_piece_effort(piece_effort, piece_walk_in, 0, len(piece)),
+                crosses_barrier=len(set(cell[piece].tolist())) > 1,
+                group_effort=group_effort,
+                group_turfs=len(pieces),
+                shared_faces=sum(turfs_on_face[f] > 1 for f in set(face[piece].tolist())),
+            )
         )
-        if exchange:
-            pieces = exchange_between_turfs(
-                pieces,
-                group.distances.cost[:n, :n],
-                group.distances.metres[:n, :n],
-                group_doors,
-                cell,
-                face,
-                target,
-                by_doors=size.doors is not None,
-                model=model,
-            )
-        group_effort = _piece_effort(effort, walk_in, 0, n)
-        turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
-        for piece in pieces:
-            piece_effort, piece_walk_in = stop_effort(
-                piece, group.distances.metres, group_doors, size=size, model=model
-            )
-            turfs.append(
-                CutTurf(
-                    members=group.positions[np.asarray(piece)],
-                    precinct=key.split("~")[0],
-                    group=key,
-                    effort=_piece_effort(piece_effort, piece_walk_in, 0, len(piece)),
-                    crosses_barrier=len(set(cell[piece].tolist())) > 1,
-                    group_effort=group_effort,
-                    group_turfs=len(pieces),
-                    shared_faces=sum(turfs_on_face[f] > 1 for f in set(face[piece].tolist())),
-                )
-            )
-    return turfs, walks
+    return group, turfs
 
 
 def max_doors_per_stop(size: TurfSize, model: WalkModel) -> int:

@@ -110,6 +110,13 @@ def order_stops(
     return path
 
 
+def warm_up() -> None:
+    """Load the compiled search now (from numba's cache), so forked workers inherit it."""
+    square = np.arange(64, dtype=float).reshape(8, 8) % 7
+    order_stops(square + square.T)
+    nearest_neighbour_order(np.ones((3, 3)))
+
+
 def path_length_m(metres: np.ndarray, order: list[int], *, loop: bool = False) -> float:
     """Total walk of visiting stops in ``order`` (back to the first one if ``loop``)."""
     if len(order) < 2:
