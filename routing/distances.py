@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from routing.local_search import _compiled
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
 
@@ -267,30 +268,49 @@ def _node_path(graph: StreetGraph, source: int, target: int, within_m: float) ->
 def along_line(vertices: np.ndarray, start_m: float, end_m: float) -> np.ndarray:
     """Coordinates of a line from ``start_m`` to ``end_m`` metres along it (either way round).
 
-    ``shapely.ops.substring`` on the line's (m, 2) ``vertices``, in plain numpy: a walk's
-    line has two such pieces per leg and the shapely function dominated tracing a county's
+    ``shapely.ops.substring`` on the line's (m, 2) ``vertices``, compiled: a walk's line has
+    two such pieces per leg, and the shapely function took seconds to trace a county's
     walks. Both distances lie within the line; equal distances give the one point there.
     """
-    step = np.hypot(*np.diff(vertices, axis=0).T)
-    travelled = np.concatenate([[0.0], np.cumsum(step)])
+    return _along_line(np.ascontiguousarray(vertices, dtype=np.float64), start_m, end_m)
+
+
+@_compiled
+def _along_line(vertices: np.ndarray, start_m: float, end_m: float) -> np.ndarray:
+    m = len(vertices)
+    travelled = np.zeros(m)
+    for k in range(1, m):
+        dx = vertices[k, 0] - vertices[k - 1, 0]
+        dy = vertices[k, 1] - vertices[k - 1, 1]
+        travelled[k] = travelled[k - 1] + np.sqrt(dx * dx + dy * dy)
     low, high = min(start_m, end_m), max(start_m, end_m)
-    # The last vertex is never inner (it is at the line's end), as in shapely.
-    inner = vertices[:-1][(travelled[:-1] > max(low, 0.0)) & (travelled[:-1] < high)]
-    ends = _points_along(vertices, travelled, np.array([start_m, end_m]))
+    out = np.empty((m + 2, 2))
+    out[0] = _point_along(vertices, travelled, start_m)
     if start_m == end_m:
-        return ends[:1]
+        return out[:1]
+    count = 1
+    # Vertices strictly between the two distances; the last vertex is the line's end, never
+    # between (as in shapely).
+    inner = [k for k in range(m - 1) if max(low, 0.0) < travelled[k] < high]
     if start_m > end_m:
         inner = inner[::-1]
-    return np.vstack([ends[:1], inner, ends[1:]])
+    for k in inner:
+        out[count] = vertices[k]
+        count += 1
+    out[count] = _point_along(vertices, travelled, end_m)
+    return out[: count + 1]
 
 
-def _points_along(vertices: np.ndarray, travelled: np.ndarray, at_m: np.ndarray) -> np.ndarray:
-    """Points ``at_m`` metres along the line (clamped to its ends)."""
-    at_m = np.clip(at_m, 0.0, travelled[-1])
-    segment = np.clip(np.searchsorted(travelled, at_m, side="right") - 1, 0, len(vertices) - 2)
+@_compiled
+def _point_along(vertices: np.ndarray, travelled: np.ndarray, at_m: float) -> np.ndarray:
+    """The point ``at_m`` metres along the line (clamped to its ends)."""
+    at_m = min(max(at_m, 0.0), travelled[-1])
+    segment = 0
+    while segment < len(vertices) - 2 and travelled[segment + 1] <= at_m:
+        segment += 1
     length = travelled[segment + 1] - travelled[segment]
-    share = np.where(length > 0, (at_m - travelled[segment]) / np.where(length > 0, length, 1), 0)
-    return vertices[segment] + share[:, None] * (vertices[segment + 1] - vertices[segment])
+    share = (at_m - travelled[segment]) / length if length > 0 else 0.0
+    return vertices[segment] + share * (vertices[segment + 1] - vertices[segment])
 
 
 def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np.ndarray:
