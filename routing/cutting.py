@@ -41,13 +41,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.effort import TurfSize, WalkModel
+from routing._fork import fork_map, worker_count
 from routing.exchange import exchange_between_turfs
 from routing.local_search import _compiled
 from routing.order import order_stops, warm_up
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
-from routing._fork import fork_map, worker_count
 from routing.turfs import GroupWalks, group_walk, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
@@ -465,12 +465,14 @@ def _cut_group(job: _Cutting, key: str) -> tuple[GroupWalks, list[CutTurf]]:
     walked_faces = face[np.asarray(order)]
     same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
     bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
-    moves = {"by_doors": size.doors is not None, "model": model}
+    by_doors = size.doors is not None
     pieces = [order[a:b] for a, b in itertools.pairwise(bounds)]
-    pieces = relocate_stops(pieces, cost, metres, group_doors, cell, face, target, **moves)
+    pieces = relocate_stops(
+        pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
+    )
     if job.exchange:
         pieces = exchange_between_turfs(
-            pieces, cost, metres, group_doors, cell, face, target, **moves
+            pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
         )
     group_effort = _piece_effort(effort, walk_in, 0, n)
     turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))

@@ -106,7 +106,7 @@ def _move_segment(
     if start <= n:
         head = n - start
         buf[:head] = tour[start:]
-        buf[head : n - length] = tour[: p0]
+        buf[head : n - length] = tour[:p0]
     else:
         start -= n
         buf[: n - length] = tour[start:p0]

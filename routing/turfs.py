@@ -18,8 +18,8 @@ import pandas as pd
 from sklearn.cluster import KMeans
 
 from geo.effort import WalkModel
-from routing.distances import StopDistances, along_line, leg_line, stop_distances
 from routing._fork import fork_map, worker_count
+from routing.distances import StopDistances, along_line, leg_line, stop_distances
 from routing.order import order_stops, path_length_m, warm_up
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph

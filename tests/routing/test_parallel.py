@@ -40,9 +40,7 @@ def test_turfs_and_walks_are_the_same_in_two_processes_as_in_one(
             size=TurfSize(minutes=45), model=MODEL, workers=workers,
         )  # fmt: skip
         jobs = [(t.group, t.members, False) for t in turfs]
-        routes = list(
-            route_turfs(helsinki_graph, walks, jobs, doors, model=MODEL, workers=workers)
-        )
+        routes = list(route_turfs(helsinki_graph, walks, jobs, doors, model=MODEL, workers=workers))
         plans.append((turfs, routes))
     (turfs_1, routes_1), (turfs_2, routes_2) = plans
     assert len({t.precinct for t in turfs_1}) == 3
