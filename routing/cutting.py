@@ -24,6 +24,10 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
    opt-in (``exchange=True``) until its scoring is fast enough for a county.
 
 Each turf is then routed on its own (``routing.turfs.route_turf``).
+
+Groups of stops (precincts, spatial pieces of big ones) are cut independently, so on a machine
+with several cores they are cut in forked processes (``routing._fork``); the turfs are the
+same whatever the number of processes.
 """
 
 from __future__ import annotations
