@@ -45,9 +45,9 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.effort import TurfSize, WalkModel
+from routing._cut_points import dp_choices, dp_cuts
 from routing._fork import fork_map, worker_count
 from routing.exchange import exchange_between_turfs
-from routing.local_search import _compiled
 from routing.order import order_stops, warm_up
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
@@ -56,14 +56,8 @@ from routing.turfs import GroupWalks, group_walk, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
 LONG_WALK_KICKS_PER_STOP = 10
-# Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
-CROSSING_CHARGE = 0.15**2
-# Cutting cost of a cut between two stops of one block face: as bad as a 5 % miss.
-FACE_CUT_CHARGE = 0.05**2
 # Group-key prefix of turfs kept from an earlier cut.
 KEPT = "kept:"
-# A turf is never cut longer than this many targets of effort (the DP's band).
-MAX_PIECE = 3.0
 # Fewer stops than this are cut in one process: starting workers would cost about as much.
 POOL_MIN_STOPS = 2_000
 # Walking cost added between stops of different cells when ordering the long walk.
@@ -243,7 +237,7 @@ def even_cuts(
     best: tuple[float, list[int]] | None = None
     # Never more pieces than stops (a few huge stops far apart can ask for more).
     for pieces in sorted({min(n, max(1, count)) for count in (guess - 1, guess, guess + 1)}):
-        bounds = _dp_cuts(effort, walk_in, target, pieces, changes, joined)
+        bounds = dp_cuts(effort, walk_in, target, pieces, changes, joined)
         worst = max(
             abs(_piece_effort(effort, walk_in, a, b) / target - 1)
             for a, b in itertools.pairwise(bounds)
@@ -258,72 +252,6 @@ def even_cuts(
 
 def _piece_effort(effort: np.ndarray, walk_in: np.ndarray, a: int, b: int) -> float:
     return float(effort[a:b].sum() - walk_in[a])
-
-
-def _dp_cuts(
-    effort: np.ndarray,
-    walk_in: np.ndarray,
-    target: float,
-    pieces: int,
-    changes: np.ndarray,
-    joined: np.ndarray,
-) -> list[int]:
-    """Best ``pieces`` cut points by dynamic programming over a band of piece lengths.
-
-    A piece ending at stop ``b`` starts at most ``MAX_PIECE`` targets of effort earlier (or
-    is the single stop ``b - 1``): longer pieces never win and the band keeps the work
-    linear in the number of stops.
-    """
-    n = len(effort)
-    prefix = np.concatenate([[0.0], np.cumsum(effort)])
-    ends = np.arange(1, n + 1)
-    first = np.searchsorted(prefix, prefix[ends] - MAX_PIECE * target, side="left")
-    first = np.minimum(first, ends - 1)
-    width = int((ends - first).max())
-    # starts[b - 1, j]: the j-th candidate start of a piece ending at b (b-1, b-2, ...).
-    starts = ends[:, None] - 1 - np.arange(width)[None, :]
-    valid = starts >= first[:, None]
-    starts = np.where(valid, starts, 0)
-    walk_first = np.concatenate([walk_in, [0.0]])
-    piece = prefix[ends][:, None] - prefix[starts] - walk_first[starts]
-    # Cell changes strictly inside piece [a, b): at positions a+1 .. b-1.
-    crossed = np.concatenate([[0], np.cumsum(changes.astype(np.int64))])
-    inside = np.maximum(crossed[ends][:, None] - crossed[np.minimum(starts + 1, n)], 0)
-    # A piece ending at b cuts a block face when stop b (the next piece's first) joins b - 1.
-    splits_face = np.append(joined[1:], False)[:, None]
-    charges = CROSSING_CHARGE * inside + FACE_CUT_CHARGE * splits_face
-    penalty = np.where(valid, ((piece - target) / target) ** 2 + charges, np.inf)
-    choice = _dp_choices(starts, penalty, pieces)
-    bounds = [n]
-    for k in range(pieces, 0, -1):
-        bounds.append(int(choice[k, bounds[-1]]))
-    return bounds[::-1]
-
-
-@_compiled
-def _dp_choices(starts: np.ndarray, penalty: np.ndarray, pieces: int) -> np.ndarray:
-    """choice[k, b]: where the last of ``k`` pieces ending at stop ``b`` best starts.
-
-    Compiled: the table is pieces x stops x band, seconds in numpy for a county's groups.
-    """
-    n, width = starts.shape
-    best = np.full(n + 1, np.inf)
-    best[0] = 0.0
-    following = np.empty(n + 1)
-    choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
-    for k in range(1, pieces + 1):
-        following[0] = np.inf
-        for row in range(n):
-            # The first cheapest start wins ties, as an argmin does.
-            pick, lowest = 0, best[starts[row, 0]] + penalty[row, 0]
-            for j in range(1, width):
-                total = best[starts[row, j]] + penalty[row, j]
-                if total < lowest:
-                    pick, lowest = j, total
-            choice[k, row + 1] = starts[row, pick]
-            following[row + 1] = lowest
-        best[:] = following
-    return choice
 
 
 def _kept_turf(
@@ -415,7 +343,7 @@ def cut_turfs(
     workers = 1 if small else worker_count(len(names), workers)
     if workers > 1:  # compiled code loaded once here, not once per worker
         warm_up()
-        _dp_choices(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 1)
+        dp_choices(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 1)
     done = dict(zip(by_size, fork_map(_cut_group, cutting, by_size, workers=workers), strict=True))
     walks = {key: done[key][0] for key in names}
     return [turf for key in names for turf in done[key][1]], walks
