@@ -37,10 +37,20 @@ def _cached_ties(n: int) -> np.ndarray:
 
 
 def _ties(n: int) -> np.ndarray:
-    noise = np.random.default_rng(20_261_123).random((n, n))
-    tie = (noise + noise.T) * 1e-4
-    np.fill_diagonal(tie, 0.0)
-    return tie
+    return _symmetric(np.random.default_rng(20_261_123).random((n, n)))
+
+
+@_compiled
+def _symmetric(noise: np.ndarray) -> np.ndarray:
+    """``(noise + noise.T) * 1e-4`` with a zero diagonal, in place (one n x n array, not three)."""
+    n = noise.shape[0]
+    for i in range(n):
+        noise[i, i] = 0.0
+        for j in range(i + 1, n):
+            tie = (noise[i, j] + noise[j, i]) * 1e-4
+            noise[i, j] = tie
+            noise[j, i] = tie
+    return noise
 
 
 def order_stops(
