@@ -24,6 +24,10 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
    opt-in (``exchange=True``) until its scoring is fast enough for a county.
 
 Each turf is then routed on its own (``routing.turfs.route_turf``).
+
+Groups of stops (precincts, spatial pieces of big ones) are cut independently, so on a machine
+with several cores they are cut in forked processes (``routing._fork``); the turfs are the
+same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -41,23 +45,21 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from geo.effort import TurfSize, WalkModel
+from routing._cut_points import dp_choices, dp_cuts
+from routing._fork import fork_map, worker_count
 from routing.exchange import exchange_between_turfs
-from routing.order import order_stops
+from routing.order import order_stops, warm_up
 from routing.relocate import relocate_stops
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
-from routing.turfs import GroupWalks, group_walks, split_large_groups
+from routing.turfs import GroupWalks, group_walk, split_large_groups
 
 # Kicks of the local search per stop of a long walk (a turf's own walk gets more later).
 LONG_WALK_KICKS_PER_STOP = 10
-# Cutting cost of one barrier crossing inside a turf: as bad as missing the size by 15 %.
-CROSSING_CHARGE = 0.15**2
-# Cutting cost of a cut between two stops of one block face: as bad as a 5 % miss.
-FACE_CUT_CHARGE = 0.05**2
 # Group-key prefix of turfs kept from an earlier cut.
 KEPT = "kept:"
-# A turf is never cut longer than this many targets of effort (the DP's band).
-MAX_PIECE = 3.0
+# Fewer stops than this are cut in one process: starting workers would cost about as much.
+POOL_MIN_STOPS = 2_000
 # Walking cost added between stops of different cells when ordering the long walk.
 CELL_CHANGE_M = 2_000.0
 
@@ -235,7 +237,7 @@ def even_cuts(
     best: tuple[float, list[int]] | None = None
     # Never more pieces than stops (a few huge stops far apart can ask for more).
     for pieces in sorted({min(n, max(1, count)) for count in (guess - 1, guess, guess + 1)}):
-        bounds = _dp_cuts(effort, walk_in, target, pieces, changes, joined)
+        bounds = dp_cuts(effort, walk_in, target, pieces, changes, joined)
         worst = max(
             abs(_piece_effort(effort, walk_in, a, b) / target - 1)
             for a, b in itertools.pairwise(bounds)
@@ -250,54 +252,6 @@ def even_cuts(
 
 def _piece_effort(effort: np.ndarray, walk_in: np.ndarray, a: int, b: int) -> float:
     return float(effort[a:b].sum() - walk_in[a])
-
-
-def _dp_cuts(
-    effort: np.ndarray,
-    walk_in: np.ndarray,
-    target: float,
-    pieces: int,
-    changes: np.ndarray,
-    joined: np.ndarray,
-) -> list[int]:
-    """Best ``pieces`` cut points by dynamic programming over a band of piece lengths.
-
-    A piece ending at stop ``b`` starts at most ``MAX_PIECE`` targets of effort earlier (or
-    is the single stop ``b - 1``): longer pieces never win and the band keeps the work
-    linear in the number of stops.
-    """
-    n = len(effort)
-    prefix = np.concatenate([[0.0], np.cumsum(effort)])
-    ends = np.arange(1, n + 1)
-    first = np.searchsorted(prefix, prefix[ends] - MAX_PIECE * target, side="left")
-    first = np.minimum(first, ends - 1)
-    width = int((ends - first).max())
-    # starts[b - 1, j]: the j-th candidate start of a piece ending at b (b-1, b-2, ...).
-    starts = ends[:, None] - 1 - np.arange(width)[None, :]
-    valid = starts >= first[:, None]
-    starts = np.where(valid, starts, 0)
-    walk_first = np.concatenate([walk_in, [0.0]])
-    piece = prefix[ends][:, None] - prefix[starts] - walk_first[starts]
-    # Cell changes strictly inside piece [a, b): at positions a+1 .. b-1.
-    crossed = np.concatenate([[0], np.cumsum(changes.astype(np.int64))])
-    inside = np.maximum(crossed[ends][:, None] - crossed[np.minimum(starts + 1, n)], 0)
-    # A piece ending at b cuts a block face when stop b (the next piece's first) joins b - 1.
-    splits_face = np.append(joined[1:], False)[:, None]
-    charges = CROSSING_CHARGE * inside + FACE_CUT_CHARGE * splits_face
-    penalty = np.where(valid, ((piece - target) / target) ** 2 + charges, np.inf)
-    best = np.full(n + 1, np.inf)
-    best[0] = 0.0
-    choice = np.zeros((pieces + 1, n + 1), dtype=np.int64)
-    rows = np.arange(n)
-    for k in range(1, pieces + 1):
-        totals = best[starts] + penalty
-        pick = np.argmin(totals, axis=1)
-        choice[k, 1:] = starts[rows, pick]
-        best = np.concatenate([[np.inf], totals[rows, pick]])
-    bounds = [n]
-    for k in range(pieces, 0, -1):
-        bounds.append(int(choice[k, bounds[-1]]))
-    return bounds[::-1]
 
 
 def _kept_turf(
@@ -343,6 +297,7 @@ def cut_turfs(
     start: Snapped | None = None,
     keep: Mapping[str, np.ndarray] | None = None,
     exchange: bool = False,
+    workers: int | None = None,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
 
@@ -362,6 +317,9 @@ def cut_turfs(
         Improve the cut by moves between neighbouring turfs (``routing.exchange``): 3-8 % less
         walking, but its move scoring is still plain Python (about 15x the cut's time at 1,000
         stops), so it is off until it is fast enough for a county.
+    workers
+        Processes the groups are cut in (``None``: one per core; see ``routing._fork``).
+        The turfs are the same whatever the number.
     """
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
@@ -373,75 +331,101 @@ def cut_turfs(
         groups.iloc[members] = f"{KEPT}{turf_id}"
     fresh = ~groups.str.startswith(KEPT).to_numpy()
     groups.loc[fresh] = split_large_groups(groups.loc[fresh], x[fresh], y[fresh]).to_numpy()
-    walks = group_walks(graph, snapped, groups, start=start)
-    turfs: list[CutTurf] = []
-    for key, group in walks.items():
-        n = len(group.positions)
-        if key.startswith(KEPT):
-            members = np.asarray(keep[key[len(KEPT) :]])
-            turf = _kept_turf(key, group, members, region, doors, size=size, model=model)
-            spans = len(set(cells[members])) > 1
-            turfs.append(dataclasses.replace(turf, crosses_barrier=spans))
-            continue
-        cell = cells[group.positions]
-        group_doors = doors[group.positions]
-        apart = cell[:, None] != cell[None, :]
-        order = long_walk(
-            group.distances.cost[:n, :n] + CELL_CHANGE_M * apart,
-            x[group.positions],
-            y[group.positions],
+    keys = groups.astype(str).to_numpy()
+    cutting = _Cutting(
+        graph, snapped, x, y, doors, region, cells, faces, dict(keep), keys, start, target,
+        size, model, exchange,
+    )  # fmt: skip
+    names = sorted(set(keys))
+    # The biggest groups first, so that no worker is left with a big one at the end.
+    by_size = sorted(names, key=lambda key: -int(np.count_nonzero(keys == key)))
+    small = workers is None and len(x) < POOL_MIN_STOPS
+    workers = 1 if small else worker_count(len(names), workers)
+    if workers > 1:  # compiled code loaded once here, not once per worker
+        warm_up()
+        dp_choices(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 1)
+    done = dict(zip(by_size, fork_map(_cut_group, cutting, by_size, workers=workers), strict=True))
+    walks = {key: done[key][0] for key in names}
+    return [turf for key in names for turf in done[key][1]], walks
+
+
+@dataclass(frozen=True)
+class _Cutting:
+    """What every group's cut needs (handed to worker processes by fork)."""
+
+    graph: StreetGraph
+    snapped: Snapped
+    x: np.ndarray
+    y: np.ndarray
+    doors: np.ndarray
+    region: pd.Series
+    cells: np.ndarray
+    faces: np.ndarray
+    keep: dict[str, np.ndarray]
+    keys: np.ndarray
+    start: Snapped | None
+    target: float
+    size: TurfSize
+    model: WalkModel
+    exchange: bool
+
+
+def _cut_group(job: _Cutting, key: str) -> tuple[GroupWalks, list[CutTurf]]:
+    """The distances of one group of stops and the turfs cut from it."""
+    size, model, doors, target = job.size, job.model, job.doors, job.target
+    group = group_walk(job.graph, job.snapped, np.flatnonzero(job.keys == key), start=job.start)
+    if key.startswith(KEPT):
+        members = np.asarray(job.keep[key[len(KEPT) :]])
+        turf = _kept_turf(key, group, members, job.region, doors, size=size, model=model)
+        spans = len(set(job.cells[members])) > 1
+        return group, [dataclasses.replace(turf, crosses_barrier=spans)]
+    n = len(group.positions)
+    cell = job.cells[group.positions]
+    group_doors = doors[group.positions]
+    # Computed once: the long walk, the moves and the exchange all price walks by it.
+    cost = group.distances.cost_between(np.arange(n))
+    metres = group.distances.metres[:n, :n]
+    order = long_walk(
+        cost + CELL_CHANGE_M * (cell[:, None] != cell[None, :]),
+        job.x[group.positions],
+        job.y[group.positions],
+    )
+    effort, walk_in = stop_effort(order, metres, group_doors, size=size, model=model)
+    walked_cells = cell[np.asarray(order)]
+    changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
+    face = job.faces[group.positions]
+    walked_faces = face[np.asarray(order)]
+    same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
+    bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
+    by_doors = size.doors is not None
+    pieces = [order[a:b] for a, b in itertools.pairwise(bounds)]
+    pieces = relocate_stops(
+        pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
+    )
+    if job.exchange:
+        pieces = exchange_between_turfs(
+            pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
         )
-        effort, walk_in = stop_effort(
-            order, group.distances.metres[:n, :n], group_doors, size=size, model=model
+    group_effort = _piece_effort(effort, walk_in, 0, n)
+    turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
+    turfs = []
+    for piece in pieces:
+        piece_effort, piece_walk_in = stop_effort(
+            piece, group.distances.metres, group_doors, size=size, model=model
         )
-        walked_cells = cell[np.asarray(order)]
-        changes = np.concatenate([[False], walked_cells[1:] != walked_cells[:-1]])
-        face = faces[group.positions]
-        walked_faces = face[np.asarray(order)]
-        same_face = np.concatenate([[False], walked_faces[1:] == walked_faces[:-1]])
-        bounds = even_cuts(effort, walk_in, target, cell_changes=changes, same_face=same_face)
-        pieces = relocate_stops(
-            [order[a:b] for a, b in itertools.pairwise(bounds)],
-            group.distances.cost[:n, :n],
-            group.distances.metres[:n, :n],
-            group_doors,
-            cell,
-            face,
-            target,
-            by_doors=size.doors is not None,
-            model=model,
+        turfs.append(
+            CutTurf(
+                members=group.positions[np.asarray(piece)],
+                precinct=key.split("~")[0],
+                group=key,
+                effort=_piece_effort(piece_effort, piece_walk_in, 0, len(piece)),
+                crosses_barrier=len(set(cell[piece].tolist())) > 1,
+                group_effort=group_effort,
+                group_turfs=len(pieces),
+                shared_faces=sum(turfs_on_face[f] > 1 for f in set(face[piece].tolist())),
+            )
         )
-        if exchange:
-            pieces = exchange_between_turfs(
-                pieces,
-                group.distances.cost[:n, :n],
-                group.distances.metres[:n, :n],
-                group_doors,
-                cell,
-                face,
-                target,
-                by_doors=size.doors is not None,
-                model=model,
-            )
-        group_effort = _piece_effort(effort, walk_in, 0, n)
-        turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
-        for piece in pieces:
-            piece_effort, piece_walk_in = stop_effort(
-                piece, group.distances.metres, group_doors, size=size, model=model
-            )
-            turfs.append(
-                CutTurf(
-                    members=group.positions[np.asarray(piece)],
-                    precinct=key.split("~")[0],
-                    group=key,
-                    effort=_piece_effort(piece_effort, piece_walk_in, 0, len(piece)),
-                    crosses_barrier=len(set(cell[piece].tolist())) > 1,
-                    group_effort=group_effort,
-                    group_turfs=len(pieces),
-                    shared_faces=sum(turfs_on_face[f] > 1 for f in set(face[piece].tolist())),
-                )
-            )
-    return turfs, walks
+    return group, turfs
 
 
 def max_doors_per_stop(size: TurfSize, model: WalkModel) -> int:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
-from shapely.ops import substring
 
+from routing.local_search import _compiled
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
 
@@ -129,9 +129,16 @@ def _opposite_sides_of_a_barrier(graph: StreetGraph, snapped: Snapped) -> np.nda
     arterial is on one side of it, so walking from it to a door on the far side crosses.
     """
     label, towards = _barrier_sides(graph, snapped)
-    same_street = (label[:, None] == label[None, :]) & (label != "")[:, None]
-    facing = towards @ towards.T
-    return same_street & (facing < -0.5)
+    near = np.flatnonzero(label != "")
+    crosses = np.zeros((len(label), len(label)), dtype=bool)
+    if len(near) == 0:
+        return crosses
+    # Only doors beside a barrier can cross one: compare those, by integer street codes.
+    street = np.unique(label[near], return_inverse=True)[1]
+    same_street = street[:, None] == street[None, :]
+    facing = towards[near] @ towards[near].T
+    crosses[np.ix_(near, near)] = same_street & (facing < -0.5)
+    return crosses
 
 
 def stop_distances(
@@ -154,25 +161,13 @@ def stop_distances(
     where = where.reshape(-1, 2)
     between = _node_distances(graph, sources)
 
-    n = len(snapped.edge)
-    candidates = np.empty((5, n, n))
-    for a in (0, 1):
-        for b in (0, 1):
-            candidates[2 * a + b] = (
-                end_cost[:, a][:, None]
-                + between[np.ix_(where[:, a], where[:, b])]
-                + end_cost[:, b][None, :]
-            )
     crosses = _opposite_sides_of_a_barrier(graph, snapped)
-    same_edge = (snapped.edge[:, None] == snapped.edge[None, :]) & ~crosses
-    along = np.abs(snapped.position_m[:, None] - snapped.position_m[None, :])
-    candidates[SAME_EDGE] = np.where(same_edge, along, np.inf)
-    via = candidates.argmin(axis=0).astype(np.int8)
-    metres = np.take_along_axis(candidates, via[None].astype(np.intp), axis=0)[0]
+    metres, via = _end_to_end(between, np.ascontiguousarray(where), end_cost)
+    _along_shared_edges(snapped, crosses, metres, via)
     np.fill_diagonal(metres, 0.0)
     np.fill_diagonal(via, SAME_EDGE)
     # The 2x2 end choices are mirror images; average float noise away so it stays symmetric.
-    metres = np.minimum(metres, metres.T)
+    np.minimum(metres, metres.T, out=metres)
     return StopDistances(
         metres=metres,
         via=via,
@@ -182,6 +177,54 @@ def stop_distances(
         crosses=crosses,
         crossing_penalty_m=crossing.penalty_m,
     )
+
+
+@_compiled
+def _end_to_end(
+    between: np.ndarray, where: np.ndarray, end_cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, n) metres between stops through the ends of their edges, and which ends (``via``).
+
+    The best of the four ways (leave by end ``a``, enter by end ``b``), the first on ties, in
+    one compiled pass: no (4, n, n) array of candidates, which took a county 1.4 GB.
+    """
+    n = len(where)
+    metres = np.empty((n, n))
+    via = np.zeros((n, n), dtype=np.int8)
+    for i in range(n):
+        for j in range(n):
+            best = between[where[i, 0], where[j, 0]] + end_cost[i, 0] + end_cost[j, 0]
+            way = 0
+            for candidate in range(1, 4):
+                a, b = candidate // 2, candidate % 2
+                walk = between[where[i, a], where[j, b]] + end_cost[i, a] + end_cost[j, b]
+                if walk < best:
+                    best, way = walk, candidate
+            metres[i, j] = best
+            via[i, j] = way
+    return metres, via
+
+
+def _along_shared_edges(
+    snapped: Snapped, crosses: np.ndarray, metres: np.ndarray, via: np.ndarray
+) -> None:
+    """Walk straight along an edge two stops share where that is shorter (in place).
+
+    Only pairs on one edge are looked at (sorted by edge), not all n x n pairs.
+    """
+    order = np.argsort(snapped.edge, kind="stable")
+    edges = snapped.edge[order]
+    starts = np.flatnonzero(np.r_[True, edges[1:] != edges[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    for start, size in zip(starts[sizes > 1], sizes[sizes > 1], strict=True):
+        members = order[start : start + size]
+        pick = np.ix_(members, members)
+        position = snapped.position_m[members]
+        along = np.abs(position[:, None] - position[None, :])
+        shorter = (along < metres[pick]) & ~crosses[pick]
+        rows, columns = np.nonzero(shorter)
+        metres[members[rows], members[columns]] = along[rows, columns]
+        via[members[rows], members[columns]] = SAME_EDGE
 
 
 def _node_distances(graph: StreetGraph, sources: np.ndarray) -> np.ndarray:
@@ -227,20 +270,67 @@ def _node_path(graph: StreetGraph, source: int, target: int, within_m: float) ->
     return path[::-1]
 
 
+def along_line(vertices: np.ndarray, start_m: float, end_m: float) -> np.ndarray:
+    """Coordinates of a line from ``start_m`` to ``end_m`` metres along it (either way round).
+
+    ``shapely.ops.substring`` on the line's (m, 2) ``vertices``, compiled: a walk's line has
+    two such pieces per leg, and the shapely function took seconds to trace a county's
+    walks. Both distances lie within the line; equal distances give the one point there.
+    """
+    return _along_line(np.ascontiguousarray(vertices, dtype=np.float64), start_m, end_m)
+
+
+@_compiled
+def _along_line(vertices: np.ndarray, start_m: float, end_m: float) -> np.ndarray:
+    m = len(vertices)
+    travelled = np.zeros(m)
+    for k in range(1, m):
+        dx = vertices[k, 0] - vertices[k - 1, 0]
+        dy = vertices[k, 1] - vertices[k - 1, 1]
+        travelled[k] = travelled[k - 1] + np.sqrt(dx * dx + dy * dy)
+    low, high = min(start_m, end_m), max(start_m, end_m)
+    out = np.empty((m + 2, 2))
+    out[0] = _point_along(vertices, travelled, start_m)
+    if start_m == end_m:
+        return out[:1]
+    count = 1
+    # Vertices strictly between the two distances; the last vertex is the line's end, never
+    # between (as in shapely).
+    inner = [k for k in range(m - 1) if max(low, 0.0) < travelled[k] < high]
+    if start_m > end_m:
+        inner = inner[::-1]
+    for k in inner:
+        out[count] = vertices[k]
+        count += 1
+    out[count] = _point_along(vertices, travelled, end_m)
+    return out[: count + 1]
+
+
+@_compiled
+def _point_along(vertices: np.ndarray, travelled: np.ndarray, at_m: float) -> np.ndarray:
+    """The point ``at_m`` metres along the line (clamped to its ends)."""
+    at_m = min(max(at_m, 0.0), travelled[-1])
+    segment = 0
+    while segment < len(vertices) - 2 and travelled[segment + 1] <= at_m:
+        segment += 1
+    length = travelled[segment + 1] - travelled[segment]
+    share = (at_m - travelled[segment]) / length if length > 0 else 0.0
+    return vertices[segment] + share * (vertices[segment + 1] - vertices[segment])
+
+
 def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np.ndarray:
     """Coordinates (metric CRS) of the walk from stop ``i`` to stop ``j`` along the streets."""
     snapped = distances.snapped
     columns = graph.edge_columns
-    geometry = columns.geometry
     edge_i, edge_j = int(snapped.edge[i]), int(snapped.edge[j])
     pos_i, pos_j = float(snapped.position_m[i]), float(snapped.position_m[j])
     via = int(distances.via[i, j])
     if via == SAME_EDGE:
-        return np.asarray(substring(geometry[edge_i], pos_i, pos_j).coords)
+        return along_line(columns.vertices(edge_i), pos_i, pos_j)
     a, b = divmod(via, 2)
     length_i = float(columns.length_m[edge_i])
     length_j = float(columns.length_m[edge_j])
-    pieces = [np.asarray(substring(geometry[edge_i], pos_i, 0.0 if a == 0 else length_i).coords)]
+    pieces = [along_line(columns.vertices(edge_i), pos_i, 0.0 if a == 0 else length_i)]
     nodes = _node_path(
         graph,
         int(distances.end_nodes[i, a]),
@@ -250,11 +340,9 @@ def leg_line(graph: StreetGraph, distances: StopDistances, i: int, j: int) -> np
     u_column = columns.u
     for p, q in itertools.pairwise(nodes):
         edge = graph.edge_between(p, q)
-        coords = shapely.get_coordinates(geometry[edge])
+        coords = columns.vertices(edge)
         pieces.append(coords if u_column[edge] == p else coords[::-1])
-    pieces.append(
-        np.asarray(substring(geometry[edge_j], 0.0 if b == 0 else length_j, pos_j).coords)
-    )
+    pieces.append(along_line(columns.vertices(edge_j), 0.0 if b == 0 else length_j, pos_j))
     line = np.vstack([p.reshape(-1, 2) for p in pieces if len(p)])
     # Drop repeated vertices where the pieces meet.
     keep = np.ones(len(line), dtype=bool)

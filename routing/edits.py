@@ -12,7 +12,8 @@ import pandas as pd
 import shapely
 
 from geo.effort import TurfSize, WalkModel
-from routing.cutting import _dp_cuts, block_faces, long_walk, quiet_cells, stop_effort
+from routing._cut_points import dp_cuts
+from routing.cutting import block_faces, long_walk, quiet_cells, stop_effort
 from routing.distances import stop_distances
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
@@ -61,7 +62,7 @@ def split_turf(
     cells = quiet_cells(graph, x[members], y[members])
     face = block_faces(graph, snapped.edge[members], cells)[np.asarray(order)]
     joined = np.concatenate([[False], face[1:] == face[:-1]])
-    bounds = _dp_cuts(effort, walk_in, half, 2, np.zeros(len(order), dtype=bool), joined)
+    bounds = dp_cuts(effort, walk_in, half, 2, np.zeros(len(order), dtype=bool), joined)
     ordered = members[np.asarray(order)]
     result = assignment.copy()
     result.iloc[ordered[: bounds[1]]] = new_ids[0]

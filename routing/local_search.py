@@ -93,23 +93,34 @@ def _move_segment(
     after: int,
     flip: bool,
 ) -> None:
-    """Move ``length`` cities from city ``first`` forward to just after city ``after``."""
+    """Move ``length`` cities from city ``first`` forward to just after city ``after``.
+
+    The tour comes out starting at the city that followed the stretch (the kicks pick
+    positions, so this layout is part of the search's path). Built from slices, not city
+    by city: a long walk of a county's group makes millions of these moves.
+    """
     n = len(tour)
     p0 = pos[first]
-    start = (p0 + length) % n
-    k = 0
-    for t in range(n - length):
-        c = tour[(start + t) % n]
-        buf[k] = c
-        k += 1
-        if c == after:
-            for u in range(length):
-                offset = length - 1 - u if flip else u
-                buf[k] = tour[(p0 + offset) % n]
-                k += 1
+    start = p0 + length
+    # buf: the tour without the stretch, from the city after it; then the stretch.
+    if start <= n:
+        head = n - start
+        buf[:head] = tour[start:]
+        buf[head : n - length] = tour[:p0]
+    else:
+        start -= n
+        buf[: n - length] = tour[start:p0]
+    for u in range(length):
+        buf[n - length + u] = tour[(p0 + u) % n]
+    q = (pos[after] - start) % n + 1  # cities up to and including ``after``
+    tour[:q] = buf[:q]
+    if flip:
+        tour[q : q + length] = buf[n - length :][::-1]
+    else:
+        tour[q : q + length] = buf[n - length :]
+    tour[q + length :] = buf[q : n - length]
     for t in range(n):
-        tour[t] = buf[t]
-        pos[buf[t]] = t
+        pos[tour[t]] = t
 
 
 @_compiled
@@ -327,7 +338,8 @@ def neighbour_lists(cost: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray:
     """Each city's ``k`` cheapest other cities, cheapest first."""
     n = cost.shape[0]
     k = min(k, n - 1)
-    away = cost + np.diag(np.full(n, np.inf))
+    away = np.array(cost, dtype=np.float64)
+    np.fill_diagonal(away, np.inf)  # never its own neighbour (no dense diagonal matrix)
     nearest = np.argpartition(away, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(away)[:, :k]
     rows = np.arange(n)[:, None]
     ranked = np.argsort(away[rows, nearest], axis=1, kind="stable")

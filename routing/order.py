@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from routing.local_search import improve_tour
+from routing.local_search import _compiled, improve_tour
 
 # Kicks of the iterated local search per stop. Measured by bench/bench_routing.py (5 turfs each
 # of 30, 60, 120 and 250 stops in Helsinki, central Atlanta and Cobb): 50 per stop walks at most
 # 0.5 % more than the best known up to 120 stops and 0.9 % at 250, ordering 60 stops in ~30 ms.
 KICKS_PER_STOP = 50
 MAX_KICKS = 200_000
+
+
+# Turf sizes up to this many stops keep their tie-breaker (a plan repeats them hundreds of times).
+CACHED_TIES = 200
 
 
 def _tie_breaker(n: int) -> np.ndarray:
@@ -20,10 +26,31 @@ def _tie_breaker(n: int) -> np.ndarray:
     order for the same metres); this term makes one of them strictly best, so the same
     input always prints the same walk list.
     """
-    noise = np.random.default_rng(20_261_123).random((n, n))
-    tie = (noise + noise.T) * 1e-4
-    np.fill_diagonal(tie, 0.0)
+    return _cached_ties(n) if n <= CACHED_TIES else _ties(n)
+
+
+@functools.lru_cache(maxsize=CACHED_TIES)
+def _cached_ties(n: int) -> np.ndarray:
+    tie = _ties(n)
+    tie.flags.writeable = False  # shared between calls
     return tie
+
+
+def _ties(n: int) -> np.ndarray:
+    return _symmetric(np.random.default_rng(20_261_123).random((n, n)))
+
+
+@_compiled
+def _symmetric(noise: np.ndarray) -> np.ndarray:
+    """``(noise + noise.T) * 1e-4`` with a zero diagonal, in place (one n x n array, not three)."""
+    n = noise.shape[0]
+    for i in range(n):
+        noise[i, i] = 0.0
+        for j in range(i + 1, n):
+            tie = (noise[i, j] + noise[j, i]) * 1e-4
+            noise[i, j] = tie
+            noise[j, i] = tie
+    return noise
 
 
 def order_stops(
@@ -93,6 +120,13 @@ def order_stops(
     return path
 
 
+def warm_up() -> None:
+    """Load the compiled search now (from numba's cache), so forked workers inherit it."""
+    square = np.arange(64, dtype=float).reshape(8, 8) % 7
+    order_stops(square + square.T)
+    nearest_neighbour_order(np.ones((3, 3)))
+
+
 def path_length_m(metres: np.ndarray, order: list[int], *, loop: bool = False) -> float:
     """Total walk of visiting stops in ``order`` (back to the first one if ``loop``)."""
     if len(order) < 2:
@@ -106,13 +140,24 @@ def path_length_m(metres: np.ndarray, order: list[int], *, loop: bool = False) -
 
 def nearest_neighbour_order(metres: np.ndarray, *, start: int = 0) -> list[int]:
     """Greedy baseline: always walk to the closest stop not yet visited."""
+    return [int(i) for i in _nearest_neighbour(np.ascontiguousarray(metres, np.float64), start)]
+
+
+@_compiled
+def _nearest_neighbour(metres: np.ndarray, start: int) -> np.ndarray:
+    # Compiled: a Python loop of n argmins over n costs each took seconds for a county.
     n = metres.shape[0]
-    visited = np.zeros(n, dtype=bool)
-    order = [start]
+    visited = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    order[0] = start
     visited[start] = True
-    for _ in range(n - 1):
-        row = np.where(visited, np.inf, metres[order[-1]])
-        nxt = int(np.argmin(row))
-        order.append(nxt)
-        visited[nxt] = True
+    for step in range(1, n):
+        row = metres[order[step - 1]]
+        best, best_cost = -1, np.inf
+        for j in range(n):
+            # The first cheapest wins ties, as numpy's argmin does.
+            if not visited[j] and (best < 0 or row[j] < best_cost):
+                best, best_cost = j, row[j]
+        order[step] = best
+        visited[best] = True
     return order

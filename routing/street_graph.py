@@ -149,6 +149,14 @@ class EdgeColumns:
     geometry: np.ndarray
     length_m: np.ndarray
     u: np.ndarray
+    coords: np.ndarray
+    """(k, 2) the vertices of every edge, edge after edge."""
+    first_vertex: np.ndarray
+    """(E + 1,) where each edge's vertices begin in ``coords`` (and where the last ends)."""
+
+    def vertices(self, edge: int) -> np.ndarray:
+        """(m, 2) the vertices of ``edge`` from its ``u`` end to its ``v`` end."""
+        return self.coords[self.first_vertex[edge] : self.first_vertex[edge + 1]]
 
 
 @dataclass(frozen=True)
@@ -178,10 +186,14 @@ class StreetGraph:
     @functools.cached_property
     def edge_columns(self) -> EdgeColumns:
         """The ``edges`` columns a walk's line is drawn from, as arrays (read once, not per leg)."""
+        geometry = self.edges.geometry.to_numpy()
+        coords, edge = shapely.get_coordinates(geometry, return_index=True)
         return EdgeColumns(
-            geometry=self.edges.geometry.to_numpy(),
+            geometry=geometry,
             length_m=self.edges["length_m"].to_numpy(dtype=float),
             u=self.edges["u"].to_numpy(),
+            coords=coords,
+            first_vertex=np.searchsorted(edge, np.arange(len(geometry) + 1)),
         )
 
     def edge_between(self, a: int, b: int) -> int:

@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from shapely.ops import substring
 from sklearn.cluster import KMeans
 
 from geo.effort import WalkModel
-from routing.distances import StopDistances, leg_line, stop_distances
-from routing.order import order_stops, path_length_m
+from routing._fork import fork_map, worker_count
+from routing.distances import StopDistances, along_line, leg_line, stop_distances
+from routing.order import order_stops, path_length_m, warm_up
 from routing.snap import Snapped
 from routing.street_graph import StreetGraph
 
+# Fewer turfs than this are routed in one process: starting workers would cost about as much.
+POOL_MIN_TURFS = 40
 # Above this many stops in one group, the full distance matrix gets heavy: pre-split spatially.
 MAX_GROUP_STOPS = 2500
 
@@ -63,19 +66,23 @@ def group_walks(
     start: Snapped | None = None,
 ) -> dict[str, GroupWalks]:
     """Distances within each group of stops (a precinct, or a spatial piece of a large one)."""
-    result: dict[str, GroupWalks] = {}
     keys = groups.astype(str).to_numpy()
-    for key in sorted(set(keys)):
-        positions = np.flatnonzero(keys == key)
-        part = snapped.subset(positions)
-        if start is not None:
-            part = _append(part, start)
-        result[key] = GroupWalks(
-            positions=positions,
-            distances=stop_distances(graph, part),
-            has_start=start is not None,
-        )
-    return result
+    return {
+        key: group_walk(graph, snapped, np.flatnonzero(keys == key), start=start)
+        for key in sorted(set(keys))
+    }
+
+
+def group_walk(
+    graph: StreetGraph, snapped: Snapped, positions: np.ndarray, *, start: Snapped | None = None
+) -> GroupWalks:
+    """Distances among the stops at ``positions`` (and the start point, if any)."""
+    part = snapped.subset(positions)
+    if start is not None:
+        part = _append(part, start)
+    return GroupWalks(
+        positions=positions, distances=stop_distances(graph, part), has_start=start is not None
+    )
 
 
 def _append(snapped: Snapped, extra: Snapped) -> Snapped:
@@ -168,17 +175,58 @@ def route_turf(
     )
 
 
+@dataclass(frozen=True)
+class _Routing:
+    """What every turf's route needs (handed to worker processes by fork)."""
+
+    graph: StreetGraph
+    walks: Mapping[str, GroupWalks]
+    turfs: Sequence[tuple[str, np.ndarray, bool]]
+    doors: np.ndarray
+    model: WalkModel
+
+
+def route_turfs(
+    graph: StreetGraph,
+    walks: Mapping[str, GroupWalks],
+    turfs: Sequence[tuple[str, np.ndarray, bool]],
+    doors: np.ndarray,
+    *,
+    model: WalkModel,
+    workers: int | None = None,
+) -> Iterator[TurfRoute]:
+    """``route_turf`` for each turf, in order, spread over processes (see ``routing._fork``).
+
+    ``turfs`` holds each turf's group key, members and whether to keep their order. Yields
+    each route as it is ready, so that a caller can count progress.
+    """
+    job = _Routing(graph, walks, turfs, doors, model)
+    small = workers is None and len(turfs) < POOL_MIN_TURFS
+    count = 1 if small else worker_count(len(turfs), workers)
+    if count > 1:
+        warm_up()
+    yield from fork_map(_route_one, job, range(len(turfs)), workers=count)
+
+
+def _route_one(job: _Routing, index: int) -> TurfRoute:
+    key, members, keep_order = job.turfs[index]
+    return route_turf(
+        job.graph, job.walks[key], members, job.doors, model=job.model, keep_order=keep_order
+    )
+
+
 def _from_corner(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
     """Coordinates from the nearer end of stop ``i``'s edge along the edge to the stop."""
     edge = int(distances.snapped.edge[i])
-    line = graph.edges.geometry.iat[edge]
+    vertices = graph.edge_columns.vertices(edge)
     position = float(distances.snapped.position_m[i])
-    end = 0.0 if distances.end_cost_m[i, 0] <= distances.end_cost_m[i, 1] else line.length
-    piece = np.asarray(substring(line, end, position).coords).reshape(-1, 2)
+    length = float(np.hypot(*np.diff(vertices, axis=0).T).sum())
+    end = 0.0 if distances.end_cost_m[i, 0] <= distances.end_cost_m[i, 1] else length
+    piece = along_line(vertices, end, position)
     return piece if len(piece) >= 2 else np.vstack([piece, piece])
 
 
 def _stop_point(graph: StreetGraph, distances: StopDistances, i: int) -> np.ndarray:
-    line = graph.edges.geometry.iat[int(distances.snapped.edge[i])]
-    point = line.interpolate(float(distances.snapped.position_m[i]))
-    return np.array([[point.x, point.y]])
+    vertices = graph.edge_columns.vertices(int(distances.snapped.edge[i]))
+    position = float(distances.snapped.position_m[i])
+    return along_line(vertices, position, position)

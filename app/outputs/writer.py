@@ -241,22 +241,23 @@ def _write_all(
         for row in turfs.drop(columns="geometry").to_dict(orient="records")
     }
     clock = _Clock()
-    started = time.perf_counter()
-    base = plan_base_map(plan)
-    clock.time("write_base_maps", started)
-    job = TurfFilesJob(
-        plan,
-        turfs,
-        routes,
-        folder,
-        plan_name=name,
-        paper=printing.paper.paper,
-        questions=printing.questions,
-        base=base,
-    )
     pages = {"overview_map": _write_overview_map, "heatmap": _write_heatmap}
     with ExitStack() as stack:
         with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
+            # Inside the stage, so that write_total (the stages' sum) counts reading the map.
+            started = time.perf_counter()
+            base = plan_base_map(plan)
+            clock.time("write_base_maps", started)
+            job = TurfFilesJob(
+                plan,
+                turfs,
+                routes,
+                folder,
+                plan_name=name,
+                paper=printing.paper.paper,
+                questions=printing.questions,
+                base=base,
+            )
             carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock,
                                                turf_progress)  # fmt: skip
             # Workers, when used, write the plan-wide pages alongside the turfs' files.

@@ -34,7 +34,7 @@ from routing._errors import SnappingError, StreetDataError
 from routing.cutting import CutTurf, cut_turfs, max_doors_per_stop
 from routing.snap import Snapped, snap_points
 from routing.streets import StreetGraph, load_walk_graph
-from routing.turfs import GroupWalks, TurfRoute, route_turf
+from routing.turfs import GroupWalks, TurfRoute, route_turfs
 from segments.filter import select
 
 
@@ -262,17 +262,12 @@ def _route_turfs(
         return route.minutes
 
     routes = []
-    for piece in cut:
-        routes.append(
-            route_turf(
-                graph,
-                walks[piece.group],
-                piece.members,
-                doors,
-                model=request.model,
-                keep_order=piece.turf_id is not None and piece.turf_id not in rerouted,
-            )
-        )
+    jobs = [
+        (piece.group, piece.members, piece.turf_id is not None and piece.turf_id not in rerouted)
+        for piece in cut
+    ]
+    for route in route_turfs(graph, walks, jobs, doors, model=request.model):
+        routes.append(route)
         progress.advance()
     ids = turf_ids(
         [piece.precinct for piece in cut],
