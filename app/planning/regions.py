@@ -5,7 +5,8 @@ turf never crosses: a county, a group of whole precincts. ``--regions`` takes
 
 - ``COLUMN``: a column of the voter file (``county``), else of the precinct layer (its
   precincts are merged into one polygon per value);
-- ``FILE``: a polygon layer (GeoJSON, GeoPackage, Shapefile), ids chosen as for precincts;
+- ``FILE`` or ``FILE:COLUMN``: a polygon layer (GeoJSON, GeoPackage, Shapefile), ids from
+  COLUMN, else chosen as for precincts, else a ``region``/``name`` column;
 - ``auto:N``: whole precincts grouped, neighbours together, into regions of about N voters.
 
 Voters in no region are rejected with a reason, so accepted + rejected still adds up.
@@ -20,6 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 
 from geo._errors import InputError
 from geo.join import assign_precincts
@@ -36,6 +38,7 @@ class RegionSpec:
     text: str
     column: str | None = None
     layer: Path | None = None
+    layer_column: str | None = None
     auto_voters: int | None = None
 
 
@@ -55,6 +58,9 @@ def parse_regions(text: str) -> RegionSpec:
     path = Path(text)
     if path.is_file():
         return RegionSpec(text, layer=path)
+    name, _, column = text.rpartition(":")
+    if name and Path(name).is_file():
+        return RegionSpec(text, layer=Path(name), layer_column=column)
     if path.suffix.lower() in {".geojson", ".gpkg", ".shp", ".zip", ".json"}:
         raise InputError(f"--regions {text}: no such file")
     return RegionSpec(text, column=text)
@@ -94,7 +100,7 @@ def assign_regions(
             raise InputError(f"--regions {spec.text}: groups of precincts need --precincts")
         names = _precinct_groups(voters, layer, spec.auto_voters)
     elif spec.layer is not None:
-        names = _in_polygons(voters, read_precincts(spec.layer))
+        names = _in_polygons(voters, _region_layer(spec.layer, spec.layer_column))
     else:
         names = _by_column(voters, raw, spec, precincts)
     slugs = names.map(lambda n: NO_REGION if n is None or n != n or str(n) == "" else str(n))
@@ -116,6 +122,28 @@ def _clashes(clean: dict[str, str]) -> list[str]:
             return [seen[slug], name]
         seen[slug] = name
     return []
+
+
+NAME_COLUMNS = ("region", "name", "county", "district")
+"""Columns that name a region, tried when no column looks like an id."""
+
+
+def _region_layer(path: Path, column: str | None) -> PrecinctLayer:
+    """A polygon layer of regions: ids from ``column``, else chosen as for precincts, else a
+    column of ``NAME_COLUMNS`` or the layer's only column."""
+    if column is not None:
+        return read_precincts(path, id_column=column)
+    try:
+        return read_precincts(path)
+    except InputError:
+        fields = [str(f) for f in pyogrio.read_info(str(path))["fields"]]
+        named = [f for f in fields if f.casefold() in NAME_COLUMNS]
+        if not named and len(fields) != 1:
+            raise InputError(
+                f"--regions {path}: which column names the regions? Give it as "
+                f"FILE:COLUMN, one of {', '.join(fields)}"
+            ) from None
+        return read_precincts(path, id_column=(named or fields)[0])
 
 
 def _in_polygons(voters: gpd.GeoDataFrame, polygons: PrecinctLayer) -> pd.Series:
