@@ -47,23 +47,26 @@ def clip_osm(source: Path, box: Box, out: Path) -> Path:
                     nodes.add(obj.id)
             elif obj.is_way():
                 if any(
-                    n.location.valid() and inside(n.location.lon, n.location.lat)
-                    for n in obj.nodes
+                    n.location.valid() and inside(n.location.lon, n.location.lat) for n in obj.nodes
                 ):
                     ways.add(obj.id)
                     nodes.update(n.ref for n in obj.nodes)
-            elif obj.is_relation() and obj.tags.get("type") == "multipolygon":
-                if any(m.type == "w" and m.ref in ways for m in obj.members):
-                    relations.add(obj.id)
+            elif (
+                obj.is_relation()
+                and obj.tags.get("type") == "multipolygon"
+                and any(m.type == "w" and m.ref in ways for m in obj.members)
+            ):
+                relations.add(obj.id)
         # Second pass: copy them, the id tests done by libosmium (BackReferenceWriter, which
         # would do this in one call, is ~30x slower on a small file).
+        processor = osmium.FileProcessor(str(source))
+        for ids, kind in ((nodes, osmium.osm.NODE), (ways, osmium.osm.WAY),
+                          (relations, osmium.osm.RELATION)):  # fmt: skip
+            only = osmium.filter.IdFilter(ids)
+            only.enable_for(kind)
+            processor = processor.with_filter(only)
         with osmium.SimpleWriter(str(partial), overwrite=True) as writer:
-            for obj in (
-                osmium.FileProcessor(str(source))
-                .with_filter(osmium.filter.IdFilter(nodes).enable_for(osmium.osm.NODE))
-                .with_filter(osmium.filter.IdFilter(ways).enable_for(osmium.osm.WAY))
-                .with_filter(osmium.filter.IdFilter(relations).enable_for(osmium.osm.RELATION))
-            ):
+            for obj in processor:
                 writer.add(obj)
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
         partial.unlink(missing_ok=True)

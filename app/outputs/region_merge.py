@@ -85,9 +85,7 @@ def _concat_csv(
 ) -> None:
     """The CSVs one after another (cells as text, read and written as they are)."""
     frames = [first] if first is not None else []
-    frames += [
-        pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths if p.is_file()
-    ]
+    frames += [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths if p.is_file()]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if sort_by and sort_by in frame.columns:
         frame = frame.iloc[np.argsort(pd.to_numeric(frame[sort_by]).to_numpy(), kind="stable")]
@@ -200,9 +198,7 @@ def _summary(document: dict[str, Any], summaries: dict[str, dict[str, Any]]) -> 
         "per_region": True,
     }
     merged["segments"] = _sum_dicts([s.get("segments") or {} for s in parts])
-    merged["turfs"] = sorted(
-        (t for s in parts for t in s["turfs"]), key=lambda t: str(t["turf"])
-    )
+    merged["turfs"] = sorted((t for s in parts for t in s["turfs"]), key=lambda t: str(t["turf"]))
     merged["turfs_carried_over"] = sum(int(s.get("turfs_carried_over", 0)) for s in parts)
     for key in ("public_url", "printed_survey", "walk_model", "turf_size"):
         if parts and key in parts[0]:

@@ -104,7 +104,8 @@ def run_tasks(
 
     Tasks are submitted in the order given (put the biggest first: the last task to start
     sets the finish). ``token`` makes the task keys of one run unique on a shared scheduler.
-    ``on_done`` is called with each outcome as it arrives.
+    ``on_done`` is called with each outcome as it arrives. A task that returns a dict with
+    an ``error`` has failed without a retry (its data is wrong: a retry would fail the same).
     """
     from distributed import as_completed
 
@@ -118,7 +119,9 @@ def run_tasks(
     for future in as_completed(futures):
         key = futures[future]
         if future.status == "finished":
-            outcome = TaskOutcome(key, result=future.result())
+            result = future.result()
+            error = result.get("error") if isinstance(result, dict) else None
+            outcome = TaskOutcome(key, result=result, error=error)
         else:
             exc = future.exception()
             outcome = TaskOutcome(key, error=f"{type(exc).__name__}: {exc}")

@@ -129,8 +129,11 @@ NAME_COLUMNS = ("region", "name", "county", "district")
 
 
 def _region_layer(path: Path, column: str | None) -> PrecinctLayer:
-    """A polygon layer of regions: ids from ``column``, else chosen as for precincts, else a
-    column of ``NAME_COLUMNS`` or the layer's only column."""
+    """A polygon layer of regions, its ids from ``column``.
+
+    Without ``column``: chosen as for precincts, else a column of ``NAME_COLUMNS`` or the
+    layer's only column.
+    """
     if column is not None:
         return read_precincts(path, id_column=column)
     try:
@@ -171,9 +174,7 @@ def _by_column(
     return _in_polygons(voters, read_precincts(precincts, id_column=spec.column))
 
 
-def _precinct_groups(
-    voters: gpd.GeoDataFrame, layer: PrecinctLayer, size: int
-) -> pd.Series:
+def _precinct_groups(voters: gpd.GeoDataFrame, layer: PrecinctLayer, size: int) -> pd.Series:
     """Whole precincts in groups of about ``size`` voters, neighbours in the same group.
 
     Precincts are ordered along a Z-order curve of their centres (close precincts are close
@@ -215,9 +216,7 @@ def _z_order(x: np.ndarray, y: np.ndarray, bits: int = 16) -> np.ndarray:
     return key
 
 
-def region_box(
-    voters: gpd.GeoDataFrame, *, margin_m: float
-) -> tuple[float, float, float, float]:
+def region_box(voters: gpd.GeoDataFrame, *, margin_m: float) -> tuple[float, float, float, float]:
     """The voters' bounds (lon/lat) grown by ``margin_m``: the streets a region needs."""
     west, south, east, north = (float(v) for v in voters.total_bounds)
     lat = np.radians((south + north) / 2)

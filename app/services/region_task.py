@@ -27,9 +27,12 @@ from app.plan_folder import is_plan
 from app.planning.pipeline import Plan, PreparedVoters, run_plan
 from app.planning.regions import region_box
 from app.planning.request import PlanRequest
+from geo._errors import InputError
 from geo.precincts import PrecinctLayer
 from geo.voters import VoterTable
+from routing._errors import SnappingError, StreetDataError
 from routing.clip import clip_osm
+from segments._errors import FilterError
 
 KEY_FILE = "key"
 PLAN_DIR = "plan"
@@ -75,8 +78,23 @@ def is_done(task: RegionTask) -> bool:
     return is_plan(task.plan_dir) and key.is_file() and key.read_text() == task.key
 
 
+DATA_ERRORS = (InputError, StreetDataError, SnappingError, FilterError)
+"""The region's own data is wrong: running it again gives the same answer, so no retry."""
+
+
 def run_region(task: RegionTask) -> dict[str, Any]:
-    """Plan one region into ``task.plan_dir``; what it did (for the console and summary)."""
+    """Plan one region into ``task.plan_dir``; what it did (for the console and summary).
+
+    A mistake in the region's data comes back as ``{"error": ...}`` (reported, not retried);
+    anything else (a worker killed, a full disk) raises, and the cluster runs it again.
+    """
+    try:
+        return _run_region(task)
+    except DATA_ERRORS as exc:
+        return {"region": task.region, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _run_region(task: RegionTask) -> dict[str, Any]:
     started = time.perf_counter()
     where = {"worker": f"{socket.gethostname()}:{os.getpid()}"}
     if is_done(task):
