@@ -242,4 +242,5 @@ def _record(region: str, outcome: TaskOutcome, voters: int) -> dict[str, Any]:
         "error": outcome.error,
         "worker": result.get("worker"),
         "seconds": result.get("seconds"),
+        "worker_peak_rss_mb": result.get("worker_peak_rss_mb"),
     }

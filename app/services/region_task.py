@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import resource
 import socket
 import time
 from dataclasses import dataclass, replace
@@ -135,6 +136,9 @@ def _run_region(task: RegionTask) -> dict[str, Any]:
         "region": task.region,
         "reused": False,
         "seconds": round(time.perf_counter() - started, 3),
+        "stops": len(plan.stops),
+        # The worker process's peak so far (kB on Linux): what a worker needs for its regions.
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         **where,
     }
 
