@@ -175,6 +175,16 @@ def test_two_workers_make_the_serial_plan(
     assert (two_workers / "maps" / "index.html").is_file()
 
 
+def test_the_merged_plan_imports_into_the_store(two_workers: Path, tmp_path: Path) -> None:
+    from app.store.engine import open_database
+    from app.store.plans import import_plan
+
+    summary = _summary(two_workers)
+    report = import_plan(open_database(None, tmp_path), two_workers)
+    assert report.imported and report.turfs == len(summary["turfs"])
+    assert report.voters == summary["target"]["voters"]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
