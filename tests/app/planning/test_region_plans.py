@@ -180,7 +180,11 @@ def test_the_merged_plan_imports_into_the_store(two_workers: Path, tmp_path: Pat
     from app.store.plans import import_plan
 
     summary = _summary(two_workers)
-    report = import_plan(open_database(None, tmp_path), two_workers)
+    database = open_database(None, tmp_path)
+    try:
+        report = import_plan(database, two_workers)
+    finally:
+        database.dispose()
     assert report.imported and report.turfs == len(summary["turfs"])
     assert report.voters == summary["target"]["voters"]
 
