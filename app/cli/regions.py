@@ -80,10 +80,13 @@ def run_regions(
         workers=args.workers,
         memory_limit=args.memory_limit,
     )
-    console.print(f"Regions {escape(args.regions)} on {escape(cluster.describe())}")
+    if not args.quiet:
+        console.print(f"Regions {escape(args.regions)} on {escape(cluster.describe())}")
     _quiet_dask()
 
     def heard(outcome: TaskOutcome) -> None:
+        if outcome.ok and args.quiet:
+            return
         if outcome.ok:
             console.print(f"  [green]✓[/green] region {escape(outcome.key)}", highlight=False)
         else:
