@@ -55,8 +55,10 @@ def merge_regions(
         folder = PlanFolder(staging)
         summaries = {r: PlanFolder(p).read_summary() for r, p in sorted(regions.items())}
         folders = [PlanFolder(regions[r]) for r in summaries]
-        _concat_csv([f.rejected_path for f in folders], folder.rejected_path, neutralise_frame(
-            rejected.astype(str)), sort_by="row")  # fmt: skip
+        # Cells as text, blanks blank (as the regions' files have them).
+        refused = neutralise_frame(rejected).astype(object).where(rejected.notna(), "")
+        _concat_csv([f.rejected_path for f in folders], folder.rejected_path,
+                    refused.astype(str), sort_by="row")  # fmt: skip
         _concat_csv([f.stops_path for f in folders], folder.stops_path)
         _concat_csv([f.turfs_csv_path for f in folders], folder.turfs_csv_path)
         _concat_csv([f.path / "voter_data.csv" for f in folders], staging / "voter_data.csv")
