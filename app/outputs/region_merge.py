@@ -160,17 +160,20 @@ def _summary(document: dict[str, Any], summaries: dict[str, dict[str, Any]]) -> 
     """The merged ``summary.json``: the driver's entries plus the regions' counts added up."""
     merged = dict(document)
     parts = list(summaries.values())
+    # Regions without target voters were not planned: their voters count as accepted.
+    idle = [r for r in merged["regions"]["list"] if r["status"] == "no target voters"]
     voters = dict(merged["voters"])
     voters["accepted"] = sum(int(s["voters"]["accepted"]) for s in parts)
+    voters["accepted"] += sum(int(r["voters"]) for r in idle)
     voters["rejected"] = int(voters["total"]) - voters["accepted"]
     sources: dict[str, int] = {}
-    for s in parts:
-        for name, count in (s["voters"].get("source") or {}).items():
+    for counts in [s["voters"].get("source") or {} for s in parts] + [r["source"] for r in idle]:
+        for name, count in counts.items():
             sources[name] = sources.get(name, 0) + int(count)
     voters["source"] = sources
     merged["voters"] = voters
     for key in _SUMMED:
-        merged[key] = sum(int(s[key]) for s in parts)
+        merged[key] = sum(int(s[key]) for s in parts) + sum(int(r[key]) for r in idle)
     target = {"expression": merged.get("target_expression", ""), "voters": 0,
               "households": 0, "stops": 0}  # fmt: skip
     merged.pop("target_expression", None)

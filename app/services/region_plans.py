@@ -33,7 +33,7 @@ from app.outputs.region_merge import merge_regions
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.writer import check_destination
 from app.planning.cluster import ClusterOptions, TaskOutcome, dask_client, run_tasks
-from app.planning.pipeline import prepare_voters
+from app.planning.pipeline import prepare_voters, target_mask
 from app.planning.progress import Stages
 from app.planning.regions import NO_REGION, RegionSpec, assign_regions
 from app.planning.request import PlanRequest, request_record
@@ -101,8 +101,11 @@ def plan_by_region(
         if not len(voters):
             raise InputError(f"--regions {spec.text}: no voter lies in any region")
         request = replace(request, paper=request.paper or _paper(voters, table.layout))
-        tasks = _write_region_inputs(request, out, voters, table, prepared.layer, public_url,
-                                     questions)  # fmt: skip
+        # A region without target voters has nothing to plan (and a mistake in the target
+        # stops the run here, before the cluster starts).
+        idle = _without_target(voters, request)
+        tasks = _write_region_inputs(request, out, voters.loc[~voters["region"].isin(idle)],
+                                     table, prepared.layer, public_url, questions)  # fmt: skip
     started = time.perf_counter()
     # Biggest first: the last region to start decides when the run ends.
     sizes = voters["region"].value_counts()
@@ -127,10 +130,13 @@ def plan_by_region(
     document["regions"] = {
         "spec": spec.text,
         "runner": cluster.describe(),
-        "count": len(tasks),
+        "count": len(tasks) + len(idle),
         "failed": sorted(failed),
         "partial": bool(failed),
-        "list": [_record(r, outcomes[r], int(sizes[r])) for r in sorted(tasks)],
+        "list": sorted(
+            [_record(r, outcomes[r], int(sizes[r])) for r in tasks] + list(idle.values()),
+            key=lambda record: str(record["region"]),
+        ),
     }
     merge_started = time.perf_counter()
     document["timings_s"] = {**stages.timings, "regions": round(regions_s, 3)}
@@ -144,6 +150,29 @@ def plan_by_region(
     summary["timings_s"]["merge"] = round(time.perf_counter() - merge_started, 3)
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return RegionRun(summary=summary, failed=failed)
+
+
+def _without_target(voters: pd.DataFrame, request: PlanRequest) -> dict[str, dict[str, Any]]:
+    """Regions none of whose voters is a target, with the counts the summary adds up.
+
+    Not known before the plan runs for a next pass (``--results`` closes doors first).
+    """
+    if request.results is not None:
+        return {}
+    targeted = set(voters.loc[target_mask(voters, request.target).to_numpy(), "region"])
+    idle = {}
+    for region, part in voters.loc[~voters["region"].isin(targeted)].groupby("region"):
+        idle[str(region)] = {
+            "region": str(region),
+            "status": "no target voters",
+            "voters": len(part),
+            "voters_accepted": len(part),
+            "households": int(part["household_id"].nunique()),
+            "stops": int(part["stop_id"].nunique()),
+            "source": {str(k): int(v) for k, v in part["source"].value_counts().items()},
+            "turfs": 0,
+        }
+    return idle
 
 
 def _paper(voters: pd.DataFrame, layout: str) -> str:

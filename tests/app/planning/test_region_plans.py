@@ -34,6 +34,8 @@ DISTRICTS = {"P01": "North", "P02": "North", "P03": "South", "P04": "South", "P0
              "P06": "East", "P07": "East", "P08": "East"}  # fmt: skip
 HARBOUR = (24.9605, 60.1659)
 """A point ~400 m from the demo extract's nearest walkable street (in the water)."""
+QUAY = (24.9605, 60.1600)
+"""Further south: voters none of whom is a target (region Quay has nothing to plan)."""
 COMPARED = ("turfs.geojson", "routes.geojson", "routes.gpx", "stops.csv", "turfs.csv",
             "rejected.csv", "voter_data.csv", "maps/index.data.js")  # fmt: skip
 
@@ -60,8 +62,12 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     regions = precincts.dissolve("district").reset_index()[["district", "geometry"]]
     harbour = shapely.box(HARBOUR[0] - 0.003, HARBOUR[1] - 0.002, *(HARBOUR[0] + 0.003,
                           HARBOUR[1] + 0.002))  # fmt: skip
+    quay = shapely.box(QUAY[0] - 0.003, QUAY[1] - 0.001, QUAY[0] + 0.003, QUAY[1] + 0.001)
     regions = pd.concat(
-        [regions, gpd.GeoDataFrame({"district": ["Harbour"]}, geometry=[harbour], crs=4326)]
+        [
+            regions,
+            gpd.GeoDataFrame({"district": ["Harbour", "Quay"]}, geometry=[harbour, quay], crs=4326),
+        ]
     )
     regions_path = root / "regions.geojson"
     regions.to_file(regions_path, driver="GeoJSON")
@@ -72,8 +78,12 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
     boat["street"] = "Laiturinkatu"
     boat[["latitude", "longitude"]] = [str(HARBOUR[1]), str(HARBOUR[0])]
     boat[["support_score", "turnout_score"]] = ["90", "90"]
+    ashore = boat.head(10).copy()
+    ashore["voter_id"] = [f"QUAY{i:03d}" for i in range(10)]
+    ashore[["latitude", "longitude"]] = [str(QUAY[1]), str(QUAY[0])]
+    ashore[["support_score", "turnout_score"]] = ["10", "10"]
     broken = root / "voters-broken.csv"
-    pd.concat([voters, boat]).to_csv(broken, index=False)
+    pd.concat([voters, boat, ashore]).to_csv(broken, index=False)
     return Inputs(demo.voters, with_district, demo.streets, regions_path, broken)
 
 
@@ -268,15 +278,20 @@ def test_a_broken_region_is_reported_while_the_others_finish(
         ("East", "North", "South"), "planned"
     )
     assert {t["turf"].split("-")[0] for t in summary["turfs"]} == {"East", "North", "South"}
+    # A region without target voters is not planned, and its voters are not rejected.
+    assert regions["Quay"]["status"] == "no target voters" and regions["Quay"]["voters"] == 10
     # Its voters are accounted for, in rejected.csv with the region's error.
     voters = summary["voters"]
     assert voters["accepted"] + voters["rejected"] == voters["total"]
     rejected = pd.read_csv(out / "rejected.csv", dtype=str)
     boats = rejected.loc[rejected["voter_id"].str.startswith("BOAT")]
     assert len(boats) == 40 and boats["reason"].str.contains("region Harbour").all()
+    assert not rejected["voter_id"].str.startswith("QUAY").any()
+    assert len(rejected) == voters["rejected"]
     # Running it again recomputes the failed region only.
     assert _plan(inputs, out, *options, voters=inputs.broken_voters) == 3
     again = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     statuses = {r["region"]: r["status"] for r in again["regions"]["list"]}
-    assert statuses == {"East": "kept", "North": "kept", "South": "kept", "Harbour": "failed"}
+    assert statuses == {"East": "kept", "North": "kept", "South": "kept", "Harbour": "failed",
+                        "Quay": "no target voters"}  # fmt: skip
     assert again["turfs"] == summary["turfs"]
