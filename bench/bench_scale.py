@@ -135,15 +135,17 @@ def run(voters: Path, streets: Path, out: Path, workers: int) -> tuple[float, di
 
 
 def region_table(summary: dict[str, Any]) -> None:
-    print(f"{'region':<10} {'voters':>8} {'turfs':>6} {'s':>7} {'voters/s':>9} "
-          f"{'worker peak MB':>15}")  # fmt: skip
+    print(f"{'region':<10} {'voters':>8} {'turfs':>6} {'s':>7} {'cpu s':>7} "
+          f"{'voters/cpu s':>13} {'worker peak MB':>15}")  # fmt: skip
     stages: dict[str, float] = {}
     for record in summary["regions"]["list"]:
         seconds = float(record.get("seconds") or 0.0)
-        rate = record["voters"] / seconds if seconds else float("nan")
+        cpu = float(record.get("cpu_seconds") or 0.0)
+        rate = record["voters"] / cpu if cpu else float("nan")
         print(
             f"{record['region']:<10} {record['voters']:>8,} {record.get('turfs', 0):>6} "
-            f"{seconds:>7.1f} {rate:>9.0f} {record.get('worker_peak_rss_mb') or 0:>15}"
+            f"{seconds:>7.1f} {cpu:>7.1f} {rate:>13.0f} "
+            f"{record.get('worker_peak_rss_mb') or 0:>15}"
         )
         for name, value in (record.get("timings_s") or {}).items():
             if name in ("write_total",) or name.endswith("_work"):

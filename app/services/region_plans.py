@@ -271,5 +271,6 @@ def _record(region: str, outcome: TaskOutcome, voters: int) -> dict[str, Any]:
         "error": outcome.error,
         "worker": result.get("worker"),
         "seconds": result.get("seconds"),
+        "cpu_seconds": result.get("cpu_seconds"),
         "worker_peak_rss_mb": result.get("worker_peak_rss_mb"),
     }

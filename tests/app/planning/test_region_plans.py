@@ -101,7 +101,7 @@ def _summary(out: Path) -> dict[str, Any]:
     document = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     document.pop("timings_s")
     for record in document["regions"]["list"]:
-        for key in ("timings_s", "worker", "seconds", "worker_peak_rss_mb"):
+        for key in ("timings_s", "worker", "seconds", "cpu_seconds", "worker_peak_rss_mb"):
             record.pop(key, None)
     document["regions"].pop("runner")
     return document
