@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from geo._errors import InputError
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,6 +37,8 @@ class ClusterOptions:
     """Times a task that raised is run again before it is reported as failed."""
     allowed_failures: int = 2
     """Times a task may lose its worker (killed, out of memory) before it is reported."""
+    connect_timeout_s: float = 30.0
+    """How long to wait for ``scheduler`` to answer."""
 
     def describe(self) -> str:
         """How the tasks run, for the console and summary.json."""
@@ -73,7 +77,15 @@ def dask_client(options: ClusterOptions) -> Iterator[Any]:
         }
     ):
         if options.scheduler:
-            with Client(options.scheduler, timeout="30s") as client:
+            try:
+                client = Client(options.scheduler, timeout=f"{options.connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler at {options.scheduler} ({exc}): start it "
+                    "(dask scheduler), check the address, or leave --scheduler and "
+                    "DASK_SCHEDULER_ADDRESS out to run on this machine"
+                ) from None
+            with client:
                 yield client
             return
         with (

@@ -295,3 +295,17 @@ def test_a_broken_region_is_reported_while_the_others_finish(
     assert statuses == {"East": "kept", "North": "kept", "South": "kept", "Harbour": "failed",
                         "Quay": "no target voters"}  # fmt: skip
     assert again["turfs"] == summary["turfs"]
+
+
+def test_a_scheduler_that_does_not_answer_is_explained(inputs: Inputs, tmp_path: Path) -> None:
+    from geo._errors import InputError
+
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(InputError, match="cannot reach the Dask scheduler at tcp://127"):
+        plan_by_region(
+            _request(inputs),
+            tmp_path / "plan",
+            parse_regions("district"),
+            cluster=ClusterOptions(scheduler=address, connect_timeout_s=2),
+        )
+    assert not (tmp_path / "plan").exists()
