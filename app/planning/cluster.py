@@ -94,7 +94,10 @@ def dask_client(options: ClusterOptions) -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 memory_limit=options.memory_limit,
-                scheduler_kwargs={"dashboard": False},  # no web server, no port to collide
+                # No dashboard; the scheduler's own HTTP endpoint on a free port, never
+                # 8787 (taken by another cluster on a shared machine: a warning, then a move).
+                dashboard_address=":0",
+                scheduler_kwargs={"dashboard": False},
                 host="127.0.0.1",
                 silence_logs=logging.ERROR,
             ) as cluster,
