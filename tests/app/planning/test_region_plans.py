@@ -213,7 +213,8 @@ def scheduler() -> Iterator[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     dask = str(Path(sys.executable).with_name("dask"))
     commands = [
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard",
+         "--dashboard-address", ":0"],
         *[
             [dask, "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
              "--no-dashboard", "--name", f"w{i}"]
