@@ -21,6 +21,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | | (default 127.0.0.1) |
 | ``CANVASS_MAX_ARCHIVE_BYTES`` | most a zipped input may unpack to (default 2 GB) |
 | ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
+| ``DASK_SCHEDULER_ADDRESS`` | the Dask scheduler ``canvass plan --regions`` submits to |
+| | (``tcp://host:8786``; default: an embedded LocalCluster) |
 | ``CANVASS_RETENTION_DAYS`` | days after its last change or result that a plan's personal |
 | | data is reduced to aggregates (default 365; ``canvass privacy sweep``, daily by the server) |
 | ``CANVASS_PRIVACY_NOTICE_URL`` | the campaign's privacy notice (``https://...``), printed on |
@@ -68,6 +70,11 @@ class Settings(BaseSettings):
     admin_username: str = Field("admin", description="name of the first admin made at start")
     public_url: str | None = Field(
         None, description="the address phones and printed walk lists use to reach the server"
+    )
+    dask_scheduler_address: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DASK_SCHEDULER_ADDRESS", "dask_scheduler_address"),
+        description="Dask scheduler for plans split by region; None: an embedded LocalCluster",
     )
     tls_cert: Path | None = Field(None, description="TLS certificate (PEM) to serve HTTPS")
     tls_key: Path | None = Field(None, description="TLS private key (PEM)")

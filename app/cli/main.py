@@ -162,6 +162,11 @@ def _cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         volunteers=args.volunteers,
     )
     request = _with_privacy(request, args, settings)
+    if args.regions:
+        from app.cli.regions import run_regions
+
+        questions = printed(SurveyStore(args.out.resolve().parent).load())
+        return run_regions(request, args, settings, console, questions=questions)
     _run_and_write(
         request, args.out, force=args.force, quiet=args.quiet, public_url=settings.public_url
     )

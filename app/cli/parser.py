@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.cli.privacy import add_privacy_commands
+from app.cli.regions import add_region_options
 from app.settings import DEFAULT_WORKSPACE
 from geo._errors import InputError
 from geo.effort import WalkModel
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_walk_options(plan)
     _add_privacy_plan_options(plan)
+    add_region_options(plan)
     _add_budget_options(plan)
     plan.add_argument(
         "--volunteers",

@@ -309,10 +309,19 @@ def _place_in_turfs(
     return placed
 
 
-def run_plan(request: PlanRequest, *, progress: Progress | None = None) -> Plan:
-    """Run every stage of a plan in memory; ``app.outputs.writer.write_plan`` saves it."""
+def run_plan(
+    request: PlanRequest,
+    *,
+    progress: Progress | None = None,
+    prepared: PreparedVoters | None = None,
+) -> Plan:
+    """Run every stage of a plan in memory; ``app.outputs.writer.write_plan`` saves it.
+
+    ``prepared``: voters already read and joined (one region of a plan split by region, see
+    ``app.services.region_plans``) instead of reading ``request.voters``.
+    """
     stages = Stages(progress)
-    prepared = prepare_voters(request, stages)
+    prepared = prepared or prepare_voters(request, stages)
     table, voters, layer = prepared.table, prepared.voters, prepared.layer
     with stages.stage("target"):
         # The next pass (--results): households know their knocks; closed doors leave.

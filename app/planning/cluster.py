@@ -1,0 +1,148 @@
+"""Running one task per region on Dask distributed: an embedded cluster or a real one.
+
+The same code runs both: ``dask_client`` gives a ``distributed.Client`` either to a
+``LocalCluster`` it starts (worker processes, one thread each, a memory limit per worker) or
+to the scheduler at ``scheduler`` (``tcp://host:8786``). ``run_tasks`` submits the tasks and
+collects each one's result or error; a task that raises is retried (``retries``) and a task
+whose worker dies (killed, out of memory) is run again elsewhere by the scheduler (up to
+``allowed_failures`` times) before it counts as failed. One failed task never stops the
+others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from geo._errors import InputError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """Where region tasks run."""
+
+    scheduler: str | None = None
+    """Address of a running scheduler (``tcp://host:8786``); None starts a LocalCluster."""
+    workers: int = 2
+    """Worker processes of the LocalCluster."""
+    memory_limit: str = "auto"
+    """Memory per LocalCluster worker (``"4GB"``; ``"auto"`` shares the machine's memory); a
+    worker over it is restarted and its task run again, then reported."""
+    retries: int = 1
+    """Times a task that raised is run again before it is reported as failed."""
+    allowed_failures: int = 2
+    """Times a task may lose its worker (killed, out of memory) before it is reported."""
+    connect_timeout_s: float = 30.0
+    """How long to wait for ``scheduler`` to answer."""
+
+    def describe(self) -> str:
+        """How the tasks run, for the console and summary.json."""
+        if self.scheduler:
+            return f"Dask scheduler {self.scheduler}"
+        return f"Dask LocalCluster, {self.workers} worker processes ({self.memory_limit} each)"
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """What became of one task: its result, or the error it failed with."""
+
+    key: str
+    result: Any = None
+    error: str | None = None
+    worker: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the task finished."""
+        return self.error is None
+
+
+@contextmanager
+def dask_client(options: ClusterOptions) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``options``, closed (with its LocalCluster) on leaving."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    # Scheduler-side: how often a task may lose its worker before it counts as failed.
+    with dask.config.set(
+        {
+            "distributed.scheduler.allowed-failures": options.allowed_failures,
+            # Workers are not daemons, so a region task may fork its own writers.
+            "distributed.worker.daemon": False,
+        }
+    ):
+        if options.scheduler:
+            try:
+                client = Client(options.scheduler, timeout=f"{options.connect_timeout_s}s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler at {options.scheduler} ({exc}): start it "
+                    "(dask scheduler), check the address, or leave --scheduler and "
+                    "DASK_SCHEDULER_ADDRESS out to run on this machine"
+                ) from None
+            with client:
+                yield client
+            return
+        with (
+            LocalCluster(
+                n_workers=options.workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=options.memory_limit,
+                # No dashboard; the scheduler's own HTTP endpoint on a free port, never
+                # 8787 (taken by another cluster on a shared machine: a warning, then a move).
+                dashboard_address=":0",
+                scheduler_kwargs={"dashboard": False},
+                host="127.0.0.1",
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+
+
+def run_tasks(
+    client: Any,
+    function: Callable[..., Any],
+    arguments: Mapping[str, tuple[Any, ...]],
+    *,
+    retries: int,
+    token: str,
+    on_done: Callable[[TaskOutcome], None] | None = None,
+) -> dict[str, TaskOutcome]:
+    """Run ``function(*arguments[key])`` for every key on the cluster; each key's outcome.
+
+    Tasks are submitted in the order given (put the biggest first: the last task to start
+    sets the finish). ``token`` makes the task keys of one run unique on a shared scheduler.
+    ``on_done`` is called with each outcome as it arrives. A task that returns a dict with
+    an ``error`` has failed without a retry (its data is wrong: a retry would fail the same).
+    """
+    from distributed import as_completed
+
+    futures = {
+        client.submit(
+            function, *args, key=f"canvass-region-{key}-{token}", retries=retries, pure=False
+        ): key
+        for key, args in arguments.items()
+    }
+    outcomes: dict[str, TaskOutcome] = {}
+    for future in as_completed(futures):
+        key = futures[future]
+        if future.status == "finished":
+            result = future.result()
+            error = result.get("error") if isinstance(result, dict) else None
+            outcome = TaskOutcome(key, result=result, error=error)
+        else:
+            exc = future.exception()
+            outcome = TaskOutcome(key, error=f"{type(exc).__name__}: {exc}")
+            logger.debug("region %s failed", key, exc_info=exc)
+        outcomes[key] = outcome
+        future.release()
+        if on_done is not None:
+            on_done(outcome)
+    return outcomes

@@ -1,0 +1,215 @@
+"""A plan split by region on Dask distributed: 1 worker against 2, and the cost of a region.
+
+Builds a small "state" from real extracts: one PBF merged from the demo's central Helsinki,
+central Atlanta and Cobb County (``../shared/data/atlanta``; without them, Helsinki alone),
+and one generic voter CSV: the demo's ~8,400 Helsinki voters (region ``Helsinki``), synthetic
+voters at doors every 25 m along the named residential streets of central Atlanta (region
+``Atlanta``) and of Cobb County, cut west to east into ``--cobb-parts`` regions (``Cobb1``...).
+Every voter is a target; turfs of 120 minutes; no precincts.
+
+The plan runs through ``app.services.region_plans.plan_by_region`` (what ``canvass plan
+--regions county`` runs) on a LocalCluster of 1 worker process, then of 2, side by side into
+fresh folders; the table gives each region's voters, stops, turfs, seconds, throughput and the
+peak RSS of the worker that ran it, the stages summed over regions, and the ratio of the two
+runs' wall times.
+
+Last, Dask's own cost per task: ``--tiny`` trivial tasks (default 500, as many as a state cut
+into regions of 2,000 voters would have ~4,000 of) through ``app.planning.cluster.run_tasks``
+on 2 workers, against calling the function in a loop.
+
+    python bench/bench_scale.py [--atlanta-voters 6000] [--cobb-voters 12000] [--cobb-parts 3]
+        [--tiny 500] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import osmium
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from app.planning.cluster import ClusterOptions, dask_client, run_tasks
+from app.planning.regions import parse_regions
+from app.planning.request import PlanRequest
+from app.services.region_plans import plan_by_region
+from geo.effort import TurfSize
+from geo.sample import demo_osm_path, write_demo_inputs
+
+ATLANTA = Path(__file__).resolve().parents[2] / "shared" / "data" / "atlanta"
+CENTRAL = ATLANTA / "central-atlanta-filtered.osm.pbf"
+COBB = ATLANTA / "cobb-county.filtered.osm.pbf"
+COLUMNS = ["voter_id", "first_name", "last_name", "age", "party", "support_score",
+           "turnout_score", "house_number", "street", "unit", "city", "zip", "latitude",
+           "longitude", "county"]  # fmt: skip
+
+
+def merged_extract(paths: list[Path], out: Path) -> Path:
+    """One PBF holding every extract (objects in both are written once)."""
+    if out.is_file():
+        return out
+    reader = osmium.MergeInputReader()
+    for path in paths:
+        reader.add_file(str(path))
+    partial = out.with_name(f".{out.name}.partial.osm.pbf")
+    writer = osmium.SimpleWriter(str(partial), overwrite=True)
+    reader.apply(writer)
+    writer.close()
+    partial.replace(out)
+    return out
+
+
+def synthetic_voters(extract: Path, count: int, county: str, seed: int) -> pd.DataFrame:
+    """``count`` voters at doors along the named streets of ``extract`` (one door each)."""
+    from make_van_sample import doors, named_streets
+
+    frame = doors(named_streets(extract))
+    rng = np.random.default_rng(seed)
+    frame = frame.iloc[np.sort(rng.choice(len(frame), min(count, len(frame)), replace=False))]
+    n = len(frame)
+    return pd.DataFrame(
+        {
+            "voter_id": [f"{county[:3].upper()}{seed}{i:07d}" for i in range(n)],
+            "first_name": "Sam",
+            "last_name": "Doe",
+            "age": rng.integers(18, 90, n),
+            "party": rng.choice(["DEM", "REP", "UNA"], n),
+            "support_score": rng.integers(0, 100, n),
+            "turnout_score": rng.integers(0, 100, n),
+            "house_number": frame["number"].to_numpy(),
+            "street": frame["street"].to_numpy(),
+            "unit": "",
+            "city": county,
+            "zip": "",
+            "latitude": frame["lat"].round(7).to_numpy(),
+            "longitude": frame["lon"].round(7).to_numpy(),
+            "county": county,
+        }
+    )
+
+
+def build_inputs(root: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """The merged extract and the voter file (kept in ``root`` between runs)."""
+    root.mkdir(parents=True, exist_ok=True)
+    demo = write_demo_inputs(root / "helsinki")
+    helsinki = pd.read_csv(demo.voters, dtype=str, keep_default_na=False)
+    helsinki["county"] = "Helsinki"
+    parts = [helsinki]
+    extracts = [demo_osm_path()]
+    if CENTRAL.is_file() and COBB.is_file():
+        extracts += [CENTRAL, COBB]
+        parts.append(synthetic_voters(CENTRAL, args.atlanta_voters, "Atlanta", 1))
+        cobb = synthetic_voters(COBB, args.cobb_voters, "Cobb", 2)
+        cut = pd.qcut(cobb["longitude"], args.cobb_parts, labels=False)
+        cobb["county"] = "Cobb" + (cut + 1).astype(str)
+        parts.append(cobb)
+    else:
+        print(f"Atlanta extracts not found in {ATLANTA}: Helsinki only")
+    voters = root / "state-voters.csv"
+    pd.concat(parts, ignore_index=True)[COLUMNS].to_csv(voters, index=False)
+    streets = merged_extract(extracts, root / f"state-{len(extracts)}.osm.pbf")
+    return voters, streets
+
+
+def run(voters: Path, streets: Path, out: Path, workers: int) -> tuple[float, dict[str, Any]]:
+    request = PlanRequest(voters=voters, streets=streets, size=TurfSize(minutes=120.0))
+    started = time.perf_counter()
+    result = plan_by_region(
+        request, out, parse_regions("county"), cluster=ClusterOptions(workers=workers)
+    )
+    wall = time.perf_counter() - started
+    if result.partial:
+        print(f"regions failed: {result.failed}")
+    return wall, result.summary
+
+
+def region_table(summary: dict[str, Any]) -> None:
+    print(f"{'region':<10} {'voters':>8} {'turfs':>6} {'s':>7} {'cpu s':>7} "
+          f"{'voters/cpu s':>13} {'worker peak MB':>15}")  # fmt: skip
+    stages: dict[str, float] = {}
+    for record in summary["regions"]["list"]:
+        seconds = float(record.get("seconds") or 0.0)
+        cpu = float(record.get("cpu_seconds") or 0.0)
+        rate = record["voters"] / cpu if cpu else float("nan")
+        print(
+            f"{record['region']:<10} {record['voters']:>8,} {record.get('turfs', 0):>6} "
+            f"{seconds:>7.1f} {cpu:>7.1f} {rate:>13.0f} "
+            f"{record.get('worker_peak_rss_mb') or 0:>15}"
+        )
+        for name, value in (record.get("timings_s") or {}).items():
+            if name in ("write_total",) or name.endswith("_work"):
+                continue
+            stages[name] = stages.get(name, 0.0) + float(value)
+    top = sorted(stages.items(), key=lambda kv: -kv[1])[:8]
+    print("stages summed over regions (s): " + ", ".join(f"{k} {v:.1f}" for k, v in top))
+
+
+def _tiny(index: int) -> dict[str, Any]:
+    return {"index": index}
+
+
+def scheduler_overhead(count: int) -> None:
+    """Seconds per trivial task on a LocalCluster of 2, against a plain loop."""
+    started = time.perf_counter()
+    for i in range(count):
+        _tiny(i)
+    loop = time.perf_counter() - started
+    started = time.perf_counter()
+    with dask_client(ClusterOptions(workers=2)) as client:
+        ready = time.perf_counter()
+        outcomes = run_tasks(
+            client, _tiny, {str(i): (i,) for i in range(count)}, retries=1,
+            token=uuid.uuid4().hex[:8],
+        )  # fmt: skip
+        done = time.perf_counter()
+    closed = time.perf_counter()
+    assert all(o.ok for o in outcomes.values())
+    print(
+        f"{count} trivial tasks: cluster start {ready - started:.1f} s, tasks "
+        f"{done - ready:.2f} s ({(done - ready) / count * 1000:.1f} ms per task; a loop "
+        f"{loop / count * 1e6:.1f} us), close {closed - done:.1f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--atlanta-voters", type=int, default=6000)
+    parser.add_argument("--cobb-voters", type=int, default=12000)
+    parser.add_argument("--cobb-parts", type=int, default=3)
+    parser.add_argument("--tiny", type=int, default=500)
+    parser.add_argument("--keep", type=Path, help="leave the plan folders here")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    root = Path(tempfile.gettempdir()) / "canvass-bench-scale"
+    voters, streets = build_inputs(root, args)
+    print(f"{sum(1 for _ in voters.open()) - 1:,} voters, extract {streets.stat().st_size:,} B")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    walls = {}
+    for workers in (1, 2):
+        out = work / f"plan-{workers}w"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out.parent / f".{out.name}.regions", ignore_errors=True)
+        walls[workers], summary = run(voters, streets, out, workers)
+        print(f"\nLocalCluster, {workers} worker(s): {walls[workers]:.1f} s, "
+              f"{len(summary['turfs'])} turfs, driver {summary['timings_s']}")  # fmt: skip
+        region_table(summary)
+    print(f"\nwall 1 worker / 2 workers: {walls[1] / walls[2]:.2f}x")
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    scheduler_overhead(args.tiny)
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
