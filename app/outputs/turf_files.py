@@ -19,14 +19,13 @@ from __future__ import annotations
 import gc
 import os
 import signal
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing import current_process, get_context
+from multiprocessing import get_context
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,7 @@ from app.outputs import pdf_fonts
 from app.outputs.basemap import base_map_data
 from app.outputs.maps import turf_map_data, write_base_map, write_turf_map
 from app.outputs.walklist_files import write_walklists
+from routing._fork import can_fork
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -113,21 +113,10 @@ def worker_count(turfs: int, workers: int | None = None) -> int:
     ``MAX_WORKERS``); fewer than ``POOL_MIN_TURFS`` turfs, or no ``fork``, give 1.
     """
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS) if _can_fork() else 1
-    if workers <= 1 or turfs < POOL_MIN_TURFS or not _can_fork():
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS) if can_fork() else 1
+    if workers <= 1 or turfs < POOL_MIN_TURFS or not can_fork():
         return 1
     return min(workers, -(-turfs // WRITE_BATCH))
-
-
-def _can_fork() -> bool:
-    # Linux only: fork is the default there and safe for pure-Python children; macOS
-    # system libraries are not fork-safe. A daemonic process (a pool's worker) may not
-    # have children of its own.
-    return (
-        sys.platform.startswith("linux")
-        and hasattr(os, "sched_getaffinity")
-        and not current_process().daemon
-    )
 
 
 PageWriter = Callable[[TurfFilesJob], None]
