@@ -214,3 +214,29 @@ def split_out(
             rest[r] = s
             r += 1
     return r, u
+
+
+@compiled
+def nearest_stops(cost: np.ndarray, count: int) -> np.ndarray:
+    """Each stop's ``count`` cheapest other stops, cheapest first (ties: lower index first)."""
+    n = cost.shape[0]
+    count = min(count, n - 1)
+    out = np.empty((n, count), dtype=np.int64)
+    best = np.empty(count)
+    for i in range(n):
+        found = 0
+        for j in range(n):
+            if j == i:
+                continue
+            c = cost[i, j]
+            if found == count and c >= best[count - 1]:
+                continue
+            k = found if found < count else count - 1
+            while k > 0 and best[k - 1] > c:
+                best[k] = best[k - 1]
+                out[i, k] = out[i, k - 1]
+                k -= 1
+            best[k] = c
+            out[i, k] = j
+            found = min(found + 1, count)
+    return out
