@@ -111,7 +111,7 @@ def pyvrp_cut(
     return [m for m in members if len(m)], bool(result.best.is_feasible())
 
 
-def _solve_with_neighbours(data, charge: np.ndarray, n: int, slack: int, seconds: float):  # noqa: ANN001, ANN202
+def _solve_with_neighbours(data, charge: np.ndarray, n: int, slack: int, seconds: float):
     """``pyvrp.solve`` with neighbour lists that leave the slack clients out of the stops'.
 
     The same steps as ``pyvrp.solve`` (0.14): local search, penalties, iterated local search.

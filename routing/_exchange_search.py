@@ -38,7 +38,7 @@ TOP = 8
 
 
 def workspace(
-    paths: list[np.ndarray],
+    paths: list[list[int]],
     cost: np.ndarray,
     metres: np.ndarray,
     doors: np.ndarray,
