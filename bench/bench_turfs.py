@@ -676,7 +676,8 @@ def scale(total: int, surprises: list[str]) -> None:
 def _code_version() -> str:
     root = Path(__file__).resolve().parents[1] / "routing"
     parts = []
-    for name in ("cutting.py", "turfs.py", "distances.py", "order.py", "streets.py"):
+    names = ("cutting.py", "turfs.py", "distances.py", "order.py", "streets.py", "exchange.py")
+    for name in (*names, "_exchange_search.py", "_exchange_kicks.py", "_paths.py"):
         path = root / name
         if path.exists():
             parts.append(f"{name} {hashlib.sha256(path.read_bytes()).hexdigest()[:10]}")
