@@ -15,11 +15,11 @@ open-path cost (walking metres plus the crossing charge of ``routing.distances``
   kept only if the group walks less (ruin and recreate, ``routing._exchange_kicks``).
 
 A move is tried only towards turfs holding one of the moved stops' nearest stops (neighbour
-lists), and made only when, after both changed walks are re-ordered (2-opt and or-opt,
-``routing._paths``), the two turfs walk less, both stay within the size band (or no farther
-from it than before), no block face is split, and no more turfs span two quiet cells (areas
-between barrier streets) than before. Turfs never leave their group, so they never leave
-their precinct.
+lists), and made only when, after both changed walks are re-ordered (2-opt, and or-opt of
+runs of up to 8 stops: ``routing._paths``), the two turfs walk less, both stay within the
+size band (or no farther from it than before), no block face is split, and no more turfs
+span two quiet cells (areas between barrier streets) than before. Turfs never leave their
+group, so they never leave their precinct.
 
 The search runs compiled (numba) on arrays (``routing._exchange_search``). It counts kicks
 and moves, never the clock, and draws kicks from a fixed seed, so the same input gives the
@@ -36,15 +36,17 @@ from routing._exchange_search import PATHS, SIZES, workspace
 from routing._paths import nearest_stops
 from routing.order import order_stops, path_length_m
 
-DOORS_TOLERANCE = 0.15
-MINUTES_TOLERANCE = 0.14
 BAND = 0.15
 """Turfs are judged by ±15 % of their target."""
+DOORS_TOLERANCE = BAND
+MINUTES_TOLERANCE = 0.14
+"""A little inside the band: the final routing adds the walk from a street corner."""
 SHORTER_WALK = (0.0, 0.1, 0.3)
-"""The final routing may walk a turf shorter than the quick re-order (2-opt and or-opt) of
-the search: below the target, a turf's minutes are judged on a walk this much shorter. The
-search runs with the first; if the final walks take a turf out of the band, again with the
-next (and if all fail, the turfs stay as they came)."""
+"""The final routing may walk a turf shorter than the quick re-order of the search (2-opt and
+or-opt): below the target, a turf's minutes are judged on a walk this much shorter. The
+search runs with the first; if a changed turf near the foot of the band is out of it on the
+walk the final routing finds, again with the next (and if all fail, the turfs stay as they
+came)."""
 ORDER_KICKS_PER_STOP = 10
 """Kicks of the walk-order search per stop when the turfs are ordered before the moves."""
 NEAREST_STOPS = 16
