@@ -9,9 +9,12 @@ same number of turfs as ours, open walks (a depot joined at no cost to every sto
 - band: doors sizes only; every turf forced to within ±15 % of the target doors, by slack
   clients: ``k * C - D`` unit-load slack clients that only fit at the end of a walk, with a
   second load dimension capping each turf's slack at ``C - L`` so every turf's real doors
-  are at least ``L`` (C, L the band's ends, D all doors, k turfs). Not yet trustworthy:
-  its turfs come out in band but scattered (120-240 km where the free runs walk 30-44 km),
-  so bench_turfs.py runs it only with ``--pyvrp-band``;
+  are at least ``L`` (C, L the band's ends, D all doors, k turfs). The slack clients cost
+  nothing to reach, so PyVRP's own neighbour lists (nearest by cost) held nothing but slack
+  and its moves never joined nearby stops: its turfs came out in band but scattered
+  (120-240 km). Each stop's neighbours are now its nearest stops, and each slack client's
+  slack clients spread over all turfs' ends; the run starts from PyVRP's own free cut (the longest
+  run), slack added to fill its turfs, since from a random start it rarely found a cut in band;
 - band + cells: as band, plus 2,000 m charged on every leg between two quiet cells (our
   rule against avoidable barrier crossings, as far as PyVRP can express it).
 
@@ -31,6 +34,8 @@ CELL_CHARGE_M = 2_000.0
 UNIT = 1  # integer costs for PyVRP: metres
 FAR_FACTOR = 20
 SEED = 1
+NEIGHBOURS = 40
+"""Neighbours per client in the band runs (PyVRP's default granular neighbourhood size)."""
 
 
 def pyvrp_cut(
@@ -46,10 +51,13 @@ def pyvrp_cut(
     band: bool = False,
     cell_charge: bool = False,
     tolerance: float = 0.15,
+    start: list[np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], bool] | None:
     """Turfs (positions of stops) cut by PyVRP and whether its answer met its constraints.
 
-    None when PyVRP is not installed.
+    ``start``: turfs to start the band runs from (PyVRP's own free cut), with the slack
+    clients shared out so that as many turfs as can are full. None when PyVRP is not
+    installed.
     """
     try:
         import pyvrp
@@ -96,9 +104,80 @@ def pyvrp_cut(
     data = pyvrp.ProblemData(
         locations, clients, [pyvrp.Depot(0)], [vehicle], [distance], [duration]
     )
-    result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=SEED, display=False)
+    if slack:
+        routes = None if start is None else _with_slack(start, doors, n, slack, high, low)
+        result = _solve_with_neighbours(data, charge, n, slack, seconds, routes)
+    else:
+        result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=SEED, display=False)
     members = [
         np.array([a.idx for a in route if a.is_client() and a.idx < n], dtype=np.int64)
         for route in result.best.routes()
     ]
     return [m for m in members if len(m)], bool(result.best.is_feasible())
+
+
+def _with_slack(
+    turfs: list[np.ndarray], doors: np.ndarray, n: int, slack: int, high: int, low: int
+) -> list[list[int]]:
+    """Client indices of ``turfs`` with the ``slack`` slack clients (indices n..) at their ends:
+    each turf gets what fills it to ``high`` (at most ``high - low``), the rest goes round."""
+    routes = [[int(i) for i in t] for t in turfs]
+    share = [min(high - low, max(0, high - int(doors[t].sum()))) for t in turfs]
+    extra = slack - sum(share)
+    k = 0
+    while extra != 0 and routes:
+        step = 1 if extra > 0 else -1
+        if share[k] + step >= 0:
+            share[k] += step
+            extra -= step
+        k = (k + 1) % len(routes)
+    next_slack = n
+    for route, count in zip(routes, share, strict=True):
+        route.extend(range(next_slack, next_slack + count))
+        next_slack += count
+    return routes
+
+
+def _solve_with_neighbours(
+    data,
+    charge: np.ndarray,
+    n: int,
+    slack: int,
+    seconds: float,
+    routes: list[list[int]] | None,
+):
+    """``pyvrp.solve`` with neighbour lists that leave the slack clients out of the stops'.
+
+    The same steps as ``pyvrp.solve`` (0.14): local search, penalties, iterated local search.
+    """
+    from pyvrp import Activity, ActivityType, RandomNumberGenerator, Solution
+    from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+    from pyvrp.PenaltyManager import PenaltyManager
+    from pyvrp.search import LocalSearch, PerturbationManager
+    from pyvrp.solve import SolveParams
+    from pyvrp.stop import MaxRuntime
+
+    def client(i: int) -> Activity:
+        return Activity(ActivityType.CLIENT, int(i))
+
+    params = SolveParams()
+    count = min(NEIGHBOURS, n - 1)
+    away = charge + np.diag(np.full(n, np.inf))
+    nearest = np.argsort(away, axis=1, kind="stable")[:, :count]
+    neighbours = {client(i): [client(j) for j in nearest[i]] for i in range(n)}
+    # A slack client's neighbours: slack clients spread over all of them (so over every
+    # turf's end), never stops: a stop next to slack is a stop sent across the area.
+    step = max(1, slack // NEIGHBOURS)
+    for j in range(slack):
+        others = {n + (j + d * step) % slack for d in range(1, NEIGHBOURS + 1)} - {n + j}
+        neighbours[client(n + j)] = [client(x) for x in sorted(others)]
+    rng = RandomNumberGenerator(seed=SEED)
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    first = Solution.make_random(data, rng) if routes is None else Solution(data, routes)
+    init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
+    algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
+    return algo.run(MaxRuntime(seconds), False, False, params.display_interval)

@@ -18,10 +18,10 @@ The method, measured against the alternatives in ../shared/BENCHMARKS.md:
 4. **Local moves.** A stop at the edge of a piece moves to the neighbouring turf whose walk
    passes it more cheaply, within the size band and only into a turf that already has
    stops in its cell (``routing.relocate``): 1-6 % less walking in all on the benchmark cities.
-5. **Moves between turfs.** Relocate, swap, or-opt and 2-opt* moves of whole block faces
-   between neighbouring turfs, each made only if the two walks, re-ordered, get shorter and
-   the size band, faces and barrier rule hold (``routing.exchange``): another 3-8 % less;
-   opt-in (``exchange=True``) until its scoring is fast enough for a county.
+5. **Moves between turfs.** Relocate, swap and 2-opt* moves of whole block faces between
+   neighbouring turfs and seeded ruin-and-recreate kicks, each kept only if the walks,
+   re-ordered, get shorter and the size band, faces and barrier rule hold
+   (``routing.exchange``, compiled): another 6-10 % less on the benchmark cities.
 
 Each turf is then routed on its own (``routing.turfs.route_turf``).
 
@@ -296,7 +296,7 @@ def cut_turfs(
     keep_precincts: bool = True,
     start: Snapped | None = None,
     keep: Mapping[str, np.ndarray] | None = None,
-    exchange: bool = False,
+    exchange: bool = True,
     workers: int | None = None,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
@@ -314,9 +314,8 @@ def cut_turfs(
         walking order), so that a re-cut after a small change leaves printed walk lists
         valid; only the other stops are cut.
     exchange
-        Improve the cut by moves between neighbouring turfs (``routing.exchange``): 3-8 % less
-        walking, but its move scoring is still plain Python (about 15x the cut's time at 1,000
-        stops), so it is off until it is fast enough for a county.
+        Improve the cut by moves between neighbouring turfs (``routing.exchange``): 6-10 % less
+        walking on the benchmark cities; False gives the plain cut (for comparison).
     workers
         Processes the groups are cut in (``None``: one per core; see ``routing._fork``).
         The turfs are the same whatever the number.
