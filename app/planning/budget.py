@@ -4,9 +4,10 @@ Each target voter is worth the value expression (default 1: the count of target 
 door is worth the sum over its voters. Every turf is offered whole (its route's minutes: walk
 plus doors and stops, the walk model that sized it) and trimmed: only its doors worth at least
 a threshold (one of a few levels of door value across the plan), walked along its route to the
-last of them. ``segments.knapsack`` picks at most one way per turf, of greatest total value
-within the hours, and draws the value curve; this module builds the options and the record for
-``summary.json``.
+last of them. Every way of working a turf also pays the walk model's ``minutes_per_turf``
+(reaching the turf), so the hours do not go to the best few doors of many turfs. ``segments.
+knapsack`` picks at most one way per turf, of greatest total value within the hours, and draws
+the value curve; this module builds the options and the record for ``summary.json``.
 """
 
 from __future__ import annotations
@@ -91,15 +92,18 @@ def _options(
     legs_m: dict[str, list[float]],
     turf_minutes: dict[str, float],
     model: WalkModel,
+    *,
+    trim: bool = True,
 ) -> _Options:
-    """Each turf whole, and trimmed at each threshold that leaves out some of its doors.
+    """Each turf whole, and (with ``trim``) at each threshold that leaves out some doors.
 
     A trimmed turf is also offered cut short: only the first half of its route (the end of a
-    budget is then filled with part of a turf, not left idle).
+    budget is then filled with part of a turf, not left idle). Every option's minutes include
+    reaching the turf (``model.minutes_per_turf``).
     """
     worth = doors["value"].to_numpy(dtype=np.float64)
     positive = worth[worth > 0]
-    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) else np.array([])
+    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) and trim else []
     turf_codes = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
     sequence = doors["sequence"].to_numpy(dtype=np.int64)
     stop_codes = pd.factorize(doors["stop_id"])[0]
@@ -136,7 +140,7 @@ def _options(
         turf=table[:, 0].astype(np.int64),
         threshold=table[:, 1],
         value=table[:, 2],
-        minutes=np.maximum(table[:, 3], 1e-3),
+        minutes=np.maximum(table[:, 3] + model.minutes_per_turf, 1e-3),
         doors=table[:, 4].astype(np.int64),
         last_stop=table[:, 5].astype(np.int64),
     )
@@ -150,6 +154,7 @@ def plan_budget(
     values: pd.Series,
     expression: str | None,
     model: WalkModel,
+    trim: bool = True,
 ) -> PlanBudget:
     """Choose the turfs (and the doors in them) to work within ``hours``; say what they reach.
 
@@ -167,7 +172,9 @@ def plan_budget(
     expression : str or None
         The value expression, for the record.
     model : WalkModel
-        The walk model the turfs were sized with.
+        The walk model the turfs were sized with (``minutes_per_turf`` is charged per turf).
+    trim : bool, default True
+        Offer turfs trimmed to their best doors too; False: whole turfs only.
     """
     ids = sorted(routes)
     doors = _door_table(voters, values)
@@ -177,6 +184,7 @@ def plan_budget(
         {turf: legs for turf, (_, legs) in routes.items()},
         {turf: minutes for turf, (minutes, _) in routes.items()},
         model,
+        trim=trim,
     )
     choice = choose_options(options.turf, options.value, options.minutes, hours=hours)
     picked = choice.option
@@ -218,6 +226,7 @@ def plan_budget(
         "value_expression": (expression or "").strip(),
         "value_of": (expression or "").strip() or DEFAULT_VALUE,
         "hours_used": round(choice.minutes_used / 60.0, 2),
+        "minutes_per_turf": model.minutes_per_turf,
         "turfs": int(chosen.sum()),
         "turfs_trimmed": int((chosen & (options.threshold[use] > 0)).sum()),
         "doors": int(options.doors[use][chosen].sum()),
