@@ -103,7 +103,7 @@ def _options(
     """
     worth = doors["value"].to_numpy(dtype=np.float64)
     positive = worth[worth > 0]
-    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) and trim else []
+    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) and trim else ()
     turf_codes = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
     sequence = doors["sequence"].to_numpy(dtype=np.int64)
     stop_codes = pd.factorize(doors["stop_id"])[0]
