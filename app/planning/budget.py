@@ -36,6 +36,9 @@ class PlanBudget:
     every door), ``knock_to_stop`` (walk the route to this stop number), ``budget_doors``,
     ``budget_minutes`` and ``budget_value``."""
     record: dict[str, Any]
+    skipped: frozenset[str] = frozenset()
+    """Household ids of doors in the turfs the budget trims that it leaves out: printed walk
+    lists mark them to skip."""
 
 
 def check_value(expression: str | None) -> None:
@@ -200,6 +203,13 @@ def plan_budget(
         up_to_hours=max(hours, float(total_minutes.sum()) / 60.0),
     )
     voters_by_turf = doors.groupby("turf")["voters"].sum()
+    # Doors of a trimmed turf below its threshold or past its last stop are skipped.
+    rule = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
+    part = (chosen & (options.threshold[use] > 0))[rule]
+    skip = part & (
+        (doors["value"].to_numpy() < options.threshold[use][rule])
+        | (doors["sequence"].to_numpy() > options.last_stop[use][rule])
+    )
     knock_voters = [
         int(doors.loc[(doors["turf"] == turf) & (doors["value"] >= options.threshold[i])
                       & (doors["sequence"] <= options.last_stop[i]), "voters"].sum())
@@ -229,6 +239,7 @@ def plan_budget(
         "minutes_per_turf": model.minutes_per_turf,
         "turfs": int(chosen.sum()),
         "turfs_trimmed": int((chosen & (options.threshold[use] > 0)).sum()),
+        "doors_skipped": int(skip.sum()),
         "doors": int(options.doors[use][chosen].sum()),
         "voters": int(sum(knock_voters)),
         "value": round(choice.value, 2),
@@ -238,4 +249,5 @@ def plan_budget(
         "order": [ids[i] for i in np.argsort(table["priority"].to_numpy(), kind="stable")],
         "curve": [{"hours": h, "value": round(v, 2)} for h, v in curve],
     }
-    return PlanBudget(turfs=table, record=record)
+    skipped = frozenset(doors.index[skip].astype(str))
+    return PlanBudget(turfs=table, record=record, skipped=skipped)

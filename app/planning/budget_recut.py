@@ -142,4 +142,4 @@ def recut_budget(
 
 
 def _noted(budget: PlanBudget, note: dict[str, object]) -> PlanBudget:
-    return PlanBudget(turfs=budget.turfs, record={**budget.record, "recut": note})
+    return PlanBudget(budget.turfs, {**budget.record, "recut": note}, budget.skipped)
