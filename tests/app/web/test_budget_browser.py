@@ -72,6 +72,11 @@ def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
     section = page.locator("#budget")
     assert "Budget: 2.0 volunteer-hours" in section.inner_text()
     assert f"Work {budget['turfs']} turfs" in section.inner_text()
+    recut = budget["recut"]
+    if recut["cuts_tried"]:  # the page says what whole turfs would reach, and which it kept
+        said = page.locator("#budget-recut").inner_text()
+        assert f"{recut['whole_value']:,.0f}" in said and f"{recut['trimmed_value']:,.0f}" in said
+        assert ("re-cut so that the hours end on whole turfs" in said) == recut["used"]
     points = page.locator("#budget polyline").get_attribute("points") or ""
     assert len(points.split()) == len(budget["curve"])
     in_budget = page.locator("td.priority.in-budget")
