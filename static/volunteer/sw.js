@@ -10,7 +10,7 @@
  */
 "use strict";
 
-const VERSION = "4"; // a new page script and style: the worker caches them afresh
+const VERSION = "5"; // a new page script and style: the worker caches them afresh
 const found = self.location.pathname.match(/^\/t\/([^/]+)\/sw\.js$/);
 const TOKEN = found ? found[1] : "";
 const CACHE = "canvass-" + VERSION + "-" + TOKEN;
