@@ -385,7 +385,8 @@ def _walk_list(
         strict=True,
     )
     stops = []
-    skipped = plan.budget.skipped if plan.budget is not None else frozenset()
+    budget = getattr(plan, "budget", None)  # a reprint's plan read from its folder has none
+    skipped = budget.skipped if budget is not None else frozenset()
     # rows are already in walking order, units in natural order within a stop.
     for sequence, at_stop in itertools.groupby(records, key=lambda r: r[0]):
         here = list(at_stop)
