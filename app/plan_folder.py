@@ -10,6 +10,7 @@ assignments_suggested.csv  who goes where, suggested from --volunteers (names: o
 turfs.geojson      turf outlines          precincts.geojson  precinct outlines (optional)
 routes.geojson     walks along streets    routes.gpx         the same as GPX
 walklists/<turf>.csv, .html, .pdf         maps/index.html, maps/heat.html (with their .js)
+budget_skip.csv    with --hours, the doors of turfs worked in part that the budget skips
 voter_data.csv     every target voter with every field (internal: the store's import; not served
                    to managers or volunteers, see ``app.web.files``)
 maps/<turf>.html and maps/<turf>.data.js  a turf's map page and what it draws
@@ -44,6 +45,7 @@ ROUTES = "routes.geojson"
 GPX = "routes.gpx"
 WALKLISTS = "walklists"
 VOTER_DATA = "voter_data.csv"
+BUDGET_SKIP = "budget_skip.csv"
 MAPS = "maps"
 ASSETS = "assets"
 HEATMAP = "heat.html"
@@ -135,6 +137,11 @@ class PlanFolder:
     def gpx_path(self) -> Path:
         """``routes.gpx``."""
         return self.path / GPX
+
+    @property
+    def budget_skip_path(self) -> Path:
+        """``budget_skip.csv``: ``turf``, ``stop_id``, ``unit`` of each door to skip."""
+        return self.path / BUDGET_SKIP
 
     @property
     def walklists_dir(self) -> Path:

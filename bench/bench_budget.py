@@ -4,9 +4,11 @@ For the demo plan and (with ``--county``) a synthetic county on the Cobb extract
 cut once; then for several budgets (a share of the hours all turfs take) each way of choosing
 spends the hours and we add up the value it reaches:
 
-- **ours**: `app.planning.budget.plan_budget` (what ``canvass plan --hours`` does): each turf
-  whole or trimmed to its doors above a value threshold, at most one way per turf, the set of
-  greatest value that fits (a multiple-choice knapsack);
+- **ours**: what ``canvass plan --hours`` does (`app.planning.pipeline.run_plan` with the
+  hours): each turf whole or trimmed to its doors above a value threshold, at most one way per
+  turf, the set of greatest value that fits (a multiple-choice knapsack); then the plan re-cut
+  so that the budget is whole turfs, kept when it reaches as much (``recut`` says how often);
+- **trimmed**: `app.planning.budget.plan_budget` alone on the plan's first cut;
 - **whole turfs**: `segments.knapsack.choose_turfs`, whole turfs only (the knapsack alone);
 - **(a) densest first**: turfs by doors per minute, each taken when it still fits;
 - **(b) best voters first**: doors by value, ignoring the walk when choosing; each door is taken
@@ -15,9 +17,11 @@ spends the hours and we add up the value it reaches:
 - **(c) value per minute**: `segments.budget.fit_to_budget` over turfs (the earlier ranking:
   best value per minute first, the list ends at the first turf that does not fit).
 
-Time is the walk model's (walk + doors + stops, as turfs are sized). Run from the repository:
+Time is the walk model's (walk + doors + stops, as turfs are sized), and every way pays
+``--reach`` minutes (the walk model's ``minutes_per_turf``) for each turf it works any door of.
+Run from the repository:
 
-    python bench/bench_budget.py [--county] [--voters 25000]
+    python bench/bench_budget.py [--county] [--voters 25000] [--reach 10]
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from bench_plan import COUNTY_STREETS, COUNTY_VOTERS, demo_request
 from app.planning.budget import plan_budget, voter_values
 from app.planning.pipeline import Plan, run_plan
 from app.planning.request import PlanRequest
-from geo.effort import TurfSize
+from geo.effort import TurfSize, WalkModel
 from segments.budget import fit_to_budget
 from segments.knapsack import choose_turfs
 
@@ -64,8 +68,11 @@ class Turfs:
     """Per turf, minutes of walking from the start to each stop in route order (index = seq)."""
     minutes_per_door: float
     minutes_per_stop: float
+    reach_min: float
+    """Minutes to reach a turf, paid once for each turf worked."""
     plan: Plan
     values: pd.Series
+    expression: str
 
 
 def gather(plan: Plan, expression: str) -> Turfs:
@@ -102,16 +109,19 @@ def gather(plan: Plan, expression: str) -> Turfs:
         walk_to_min=walk_to,
         minutes_per_door=model.minutes_per_door,
         minutes_per_stop=model.minutes_per_stop,
+        reach_min=model.minutes_per_turf,
         plan=plan,
         values=values,
+        expression=expression,
     )
 
 
 def densest_first(turfs: Turfs, budget_min: float) -> float:
     used = reached = 0.0
-    for i in np.argsort(-turfs.doors / turfs.minutes, kind="stable"):
-        if used + turfs.minutes[i] <= budget_min:
-            used += turfs.minutes[i]
+    minutes = turfs.minutes + turfs.reach_min
+    for i in np.argsort(-turfs.doors / minutes, kind="stable"):
+        if used + minutes[i] <= budget_min:
+            used += minutes[i]
             reached += turfs.value[i]
     return reached
 
@@ -129,6 +139,7 @@ def best_voters_first(turfs: Turfs, budget_min: float) -> float:
         extra_walk = max(0.0, walk[max(sequence, before)] - walk[before])
         cost = turfs.minutes_per_door + extra_walk
         cost += 0.0 if stop in stops_seen else turfs.minutes_per_stop
+        cost += 0.0 if turf in farthest else turfs.reach_min
         if used + cost <= budget_min:
             used += cost
             reached += value
@@ -138,11 +149,24 @@ def best_voters_first(turfs: Turfs, budget_min: float) -> float:
 
 
 def value_per_minute(turfs: Turfs, budget_min: float) -> float:
-    items = pd.DataFrame({"value": turfs.value, "minutes": turfs.minutes}, index=turfs.ids)
+    minutes = turfs.minutes + turfs.reach_min
+    items = pd.DataFrame({"value": turfs.value, "minutes": minutes}, index=turfs.ids)
     return fit_to_budget(items, hours=budget_min / 60).value_kept
 
 
+RECUT_USED: list[bool] = []
+"""Per run of `ours`, whether the plan's budget ended on re-cut whole turfs."""
+
+
 def ours(turfs: Turfs, budget_min: float) -> float:
+    request = replace(turfs.plan.request, hours=budget_min / 60, value=turfs.expression)
+    record = run_plan(request).budget.record  # type: ignore[union-attr]
+    assert record["hours_used"] <= budget_min / 60 + 0.005
+    RECUT_USED.append(bool(record["recut"]["used"] and record["recut"]["cuts_tried"]))
+    return float(record["value"])
+
+
+def trimmed(turfs: Turfs, budget_min: float) -> float:
     plan = turfs.plan
     routes = {t.turf_id: (t.route.minutes, t.route.legs_m) for t in plan.turfs}
     budget = plan_budget(
@@ -158,11 +182,12 @@ def ours(turfs: Turfs, budget_min: float) -> float:
 
 
 def whole_turfs(turfs: Turfs, budget_min: float) -> float:
-    return choose_turfs(turfs.value, turfs.minutes, hours=budget_min / 60).value
+    return choose_turfs(turfs.value, turfs.minutes + turfs.reach_min, hours=budget_min / 60).value
 
 
 WAYS = {
     "ours": ours,
+    "trimmed": trimmed,
     "whole turfs": whole_turfs,
     "(a) densest": densest_first,
     "(b) best voters": best_voters_first,
@@ -170,14 +195,14 @@ WAYS = {
 }
 
 
-def table(name: str, turfs: Turfs) -> list[str]:
-    total_h = turfs.minutes.sum() / 60
+def table(name: str, turfs: Turfs, shares: tuple[float, ...]) -> list[str]:
+    total_h = (turfs.minutes.sum() + turfs.reach_min * len(turfs.ids)) / 60
     lines = [
-        f"\n{name}: {len(turfs.ids)} turfs, {total_h:.1f} h to work them all, "
-        f"value {turfs.value.sum():,.0f} in all",
+        f"\n{name}: {len(turfs.ids)} turfs, {total_h:.1f} h to work them all "
+        f"(reaching each turf {turfs.reach_min:g} min), value {turfs.value.sum():,.0f} in all",
         f"{'hours':>8} " + " ".join(f"{way:>16}" for way in WAYS) + f" {'ours/a':>7} {'ours/b':>7}",
     ]
-    for share in SHARES:
+    for share in shares:
         budget_min = total_h * 60 * share
         reached = {}
         seconds = {}
@@ -191,7 +216,9 @@ def table(name: str, turfs: Turfs) -> list[str]:
             + " ".join(f"{reached[way]:>16,.0f}" for way in WAYS)
             + f" {reached['ours'] / a if a else float('inf'):>7.3f}"
             + f" {reached['ours'] / b if b else float('inf'):>7.3f}"
-            + f"   (ours {seconds['ours'] * 1000:.0f} ms)"
+            + f"   (ours {seconds['ours']:.1f} s, "
+            + ("whole turfs: re-cut" if RECUT_USED[-1] else "some turfs trimmed")
+            + ")"
         )
     return lines
 
@@ -222,7 +249,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--county", action="store_true", help="also the synthetic Cobb county")
     parser.add_argument("--voters", type=int, default=COUNTY_VOTERS, help="county voter rows")
+    parser.add_argument(
+        "--reach", type=float, default=WalkModel().minutes_per_turf, help="minutes to reach a turf"
+    )
+    parser.add_argument("--shares", default=",".join(map(str, SHARES)), help="budget shares")
     args = parser.parse_args()
+    shares = tuple(float(x) for x in args.shares.split(","))
+    model = WalkModel(minutes_per_turf=args.reach)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         sets = [("demo (Helsinki)", demo_request(root), DEMO_VALUE)]
@@ -232,8 +265,9 @@ def main() -> None:
                 sets.append((f"county (Cobb, {args.voters:,} voters)", county, COUNTY_VALUE))
         print("Value reached within the same hours (higher is better)")
         for name, request, expression in sets:
-            plan = run_plan(replace(request, hours=None))
-            print("\n".join(table(f"{name}, value = {expression}", gather(plan, expression))))
+            plan = run_plan(replace(request, hours=None, model=model))
+            turfs = gather(plan, expression)
+            print("\n".join(table(f"{name}, value = {expression}", turfs, shares)))
 
 
 if __name__ == "__main__":

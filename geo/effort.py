@@ -17,11 +17,16 @@ class WalkModel:
         Time at each door (household).
     minutes_per_stop
         Time at each stop (house or building) on top of its doors.
+    minutes_per_turf
+        Time to reach a turf and get going, once per turf worked (from the drop-off or the
+        last turf, collecting the list): not part of a turf's size, but a budget of hours pays
+        it for every turf it works, so many small pieces of turfs cost more than few whole.
     """
 
     speed_mps: float = 1.2
     minutes_per_door: float = 1.5
     minutes_per_stop: float = 0.5
+    minutes_per_turf: float = 10.0
 
     def minutes(self, walk_m: float, *, doors: int, stops: int) -> float:
         """Estimated minutes for a walk of ``walk_m`` metres visiting ``stops`` and ``doors``."""

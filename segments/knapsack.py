@@ -31,9 +31,10 @@ from segments._errors import SegmentDataError
 
 __all__ = ["OptionChoice", "TurfChoice", "choose_options", "choose_turfs", "value_curve"]
 
-MAX_STEPS = 30_000
-"""Most time steps of the budget; bigger budgets use coarser steps (a 120-hour budget: 0.24 min,
-so each chosen turf is rounded up by at most that)."""
+MAX_STEPS = 120_000
+"""Most time steps of the budget; bigger budgets use coarser steps (a 120-hour budget: 0.06 min,
+so each chosen turf is rounded up by at most that: with hundreds of turfs chosen, coarser
+steps left hours idle that door-by-door choosing spends)."""
 MAX_OPTIONS = 100
 """Most options of one group (the choice table keeps each group's choice in one byte)."""
 FINEST_STEP_MIN = 0.01

@@ -61,16 +61,26 @@ def _add_walk_options(parser: argparse.ArgumentParser) -> None:
         default=defaults.minutes_per_stop,
         help=f"minutes at each building or house (default {defaults.minutes_per_stop})",
     )
+    parser.add_argument(
+        "--minutes-per-turf",
+        type=float,
+        default=defaults.minutes_per_turf,
+        help="minutes to reach each turf worked, charged to --hours "
+        f"(default {defaults.minutes_per_turf})",
+    )
 
 
 def walk_model(args: argparse.Namespace) -> WalkModel:
     """The walk model the options ask for."""
-    if args.minutes_per_door < 0 or args.minutes_per_stop < 0:
-        raise InputError("--minutes-per-door and --minutes-per-stop cannot be negative")
+    if min(args.minutes_per_door, args.minutes_per_stop, args.minutes_per_turf) < 0:
+        raise InputError(
+            "--minutes-per-door, --minutes-per-stop and --minutes-per-turf cannot be negative"
+        )
     return WalkModel(
         speed_mps=args.walk_speed,
         minutes_per_door=args.minutes_per_door,
         minutes_per_stop=args.minutes_per_stop,
+        minutes_per_turf=args.minutes_per_turf,
     )
 
 

@@ -143,6 +143,7 @@ class _WalkListDocument(FastPDF):
         self._voter_lines = marks.voter_marks(
             listing.support[1], listing.questions, MARKS_MM - 1, self._text_mm
         )
+        self._skip, self._blank = [[marks.Piece(0.0, marks.SKIP_DOOR, "label")]], list[marks.Line]()
         self._door_lines = marks.door_marks(
             listing.door_marks, self.width_mm - UNIT_MM - 1, self._text_mm
         )
@@ -373,20 +374,21 @@ class _WalkListDocument(FastPDF):
         top = self.get_y()
         height = self._household_mm(household)
         per_voter = max(1, len(self._voter_lines)) * LINE_MM
+        skip = household.skip  # the budget leaves the door out: no marks, a line saying so
         with self.batched():  # one page: room was made before
             self._rule(top, 0.35, INK)
             y = top + 1.0
             self.set_xy(MARGIN_MM, y)
             self._font(8.5, bold=True)
-            self.put_cell(UNIT_MM, LINE_MM, self._fit(household.unit or "—", UNIT_MM))
+            self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
             x_voter = MARGIN_MM + UNIT_MM
             x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
             for i, voter in enumerate(household.voters):
                 line_y = y + i * per_voter
                 self._voter(voter, x_voter, line_y)
-                self._pieces(self._voter_lines, x_marks, line_y)
+                self._pieces(self._blank if skip else self._voter_lines, x_marks, line_y)
             door_y = y + len(household.voters) * per_voter
-            self._pieces(self._door_lines, x_voter + 1, door_y)
+            self._pieces(self._skip if skip else self._door_lines, x_voter + 1, door_y)
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from app.outputs.walklist_marks import DoorMark, PrintedQuestion
+
+if TYPE_CHECKING:
+    from app.outputs.walklists import Household
 
 Kind = Literal["box", "label", "code", "answer", "notes"]
 Line = list["Piece"]
@@ -19,6 +22,14 @@ BOX_MM = 2.7  # a box to tick
 ANSWER_MM = 6.0  # the box a survey answer's number is written in
 NOTES_MM = 30.0  # room left on the door line for notes
 _FIXED_MM = {"box": BOX_MM + 0.7, "answer": ANSWER_MM + 0.9}
+SKIP_DOOR = "SKIP this door: left for a later pass."
+"""The door line of a door the plan's budget leaves out (its turf is worked in part)."""
+
+
+def unit_label(household: Household) -> str:
+    """The unit column of a household: its unit, marked SKIP when the budget leaves it out."""
+    unit = household.unit or "—"
+    return f"SKIP {unit}" if household.skip else unit
 
 
 @dataclass(frozen=True)

@@ -216,6 +216,8 @@ class Household:
 
     unit: str
     voters: list[dict[str, Any]]
+    skip: bool = False
+    """The plan's budget leaves this door out (its turf is worked only in part)."""
 
 
 @dataclass(frozen=True)
@@ -385,11 +387,17 @@ def _walk_list(
         strict=True,
     )
     stops = []
+    budget = getattr(plan, "budget", None)  # a reprint's plan read from its folder has none
+    skipped = budget.skipped if budget is not None else frozenset()
     # rows are already in walking order, units in natural order within a stop.
     for sequence, at_stop in itertools.groupby(records, key=lambda r: r[0]):
         here = list(at_stop)
         households = [
-            Household(unit=_text(group[0][3]), voters=[r[5] for r in group])
+            Household(
+                unit=_text(group[0][3]),
+                voters=[r[5] for r in group],
+                skip=str(group[0][4]) in skipped,
+            )
             for group in (list(g) for _, g in itertools.groupby(here, key=lambda r: r[4]))
         ]
         stop_id = here[0][1]

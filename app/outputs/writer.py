@@ -21,6 +21,7 @@ import pandas as pd
 
 from app.outputs.assets import copy_assets
 from app.outputs.basemap import base_map_data, plan_base_map
+from app.outputs.budget_skip import write_budget_skip
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
@@ -230,6 +231,7 @@ def _write_all(
         copy_assets(folder.assets_dir)
         # Every field, whatever the walk lists show: what the store imports (issue 21).
         write_voter_data(plan, folder)
+        write_budget_skip(plan, folder)  # the phone page marks these doors too
     earlier = _earlier_figures(previous)
     printed = {
         "public_url": public_url,

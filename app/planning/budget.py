@@ -4,9 +4,10 @@ Each target voter is worth the value expression (default 1: the count of target 
 door is worth the sum over its voters. Every turf is offered whole (its route's minutes: walk
 plus doors and stops, the walk model that sized it) and trimmed: only its doors worth at least
 a threshold (one of a few levels of door value across the plan), walked along its route to the
-last of them. ``segments.knapsack`` picks at most one way per turf, of greatest total value
-within the hours, and draws the value curve; this module builds the options and the record for
-``summary.json``.
+last of them. Every way of working a turf also pays the walk model's ``minutes_per_turf``
+(reaching the turf), so the hours do not go to the best few doors of many turfs. ``segments.
+knapsack`` picks at most one way per turf, of greatest total value within the hours, and draws
+the value curve; this module builds the options and the record for ``summary.json``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ class PlanBudget:
     every door), ``knock_to_stop`` (walk the route to this stop number), ``budget_doors``,
     ``budget_minutes`` and ``budget_value``."""
     record: dict[str, Any]
+    skipped: frozenset[str] = frozenset()
+    """Household ids of doors in the turfs the budget trims that it leaves out: printed walk
+    lists mark them to skip."""
 
 
 def check_value(expression: str | None) -> None:
@@ -91,15 +95,18 @@ def _options(
     legs_m: dict[str, list[float]],
     turf_minutes: dict[str, float],
     model: WalkModel,
+    *,
+    trim: bool = True,
 ) -> _Options:
-    """Each turf whole, and trimmed at each threshold that leaves out some of its doors.
+    """Each turf whole, and (with ``trim``) at each threshold that leaves out some doors.
 
     A trimmed turf is also offered cut short: only the first half of its route (the end of a
-    budget is then filled with part of a turf, not left idle).
+    budget is then filled with part of a turf, not left idle). Every option's minutes include
+    reaching the turf (``model.minutes_per_turf``).
     """
     worth = doors["value"].to_numpy(dtype=np.float64)
     positive = worth[worth > 0]
-    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) else np.array([])
+    thresholds = np.unique(np.quantile(positive, LEVELS)) if len(positive) and trim else ()
     turf_codes = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
     sequence = doors["sequence"].to_numpy(dtype=np.int64)
     stop_codes = pd.factorize(doors["stop_id"])[0]
@@ -136,7 +143,7 @@ def _options(
         turf=table[:, 0].astype(np.int64),
         threshold=table[:, 1],
         value=table[:, 2],
-        minutes=np.maximum(table[:, 3], 1e-3),
+        minutes=np.maximum(table[:, 3] + model.minutes_per_turf, 1e-3),
         doors=table[:, 4].astype(np.int64),
         last_stop=table[:, 5].astype(np.int64),
     )
@@ -150,6 +157,7 @@ def plan_budget(
     values: pd.Series,
     expression: str | None,
     model: WalkModel,
+    trim: bool = True,
 ) -> PlanBudget:
     """Choose the turfs (and the doors in them) to work within ``hours``; say what they reach.
 
@@ -167,7 +175,9 @@ def plan_budget(
     expression : str or None
         The value expression, for the record.
     model : WalkModel
-        The walk model the turfs were sized with.
+        The walk model the turfs were sized with (``minutes_per_turf`` is charged per turf).
+    trim : bool, default True
+        Offer turfs trimmed to their best doors too; False: whole turfs only.
     """
     ids = sorted(routes)
     doors = _door_table(voters, values)
@@ -177,6 +187,7 @@ def plan_budget(
         {turf: legs for turf, (_, legs) in routes.items()},
         {turf: minutes for turf, (minutes, _) in routes.items()},
         model,
+        trim=trim,
     )
     choice = choose_options(options.turf, options.value, options.minutes, hours=hours)
     picked = choice.option
@@ -192,6 +203,13 @@ def plan_budget(
         up_to_hours=max(hours, float(total_minutes.sum()) / 60.0),
     )
     voters_by_turf = doors.groupby("turf")["voters"].sum()
+    # Doors of a trimmed turf below its threshold or past its last stop are skipped.
+    rule = pd.Index(ids).get_indexer(pd.Index(doors["turf"]))
+    part = (chosen & (options.threshold[use] > 0))[rule]
+    skip = part & (
+        (doors["value"].to_numpy() < options.threshold[use][rule])
+        | (doors["sequence"].to_numpy() > options.last_stop[use][rule])
+    )
     knock_voters = [
         int(doors.loc[(doors["turf"] == turf) & (doors["value"] >= options.threshold[i])
                       & (doors["sequence"] <= options.last_stop[i]), "voters"].sum())
@@ -218,8 +236,10 @@ def plan_budget(
         "value_expression": (expression or "").strip(),
         "value_of": (expression or "").strip() or DEFAULT_VALUE,
         "hours_used": round(choice.minutes_used / 60.0, 2),
+        "minutes_per_turf": model.minutes_per_turf,
         "turfs": int(chosen.sum()),
         "turfs_trimmed": int((chosen & (options.threshold[use] > 0)).sum()),
+        "doors_skipped": int(skip.sum()),
         "doors": int(options.doors[use][chosen].sum()),
         "voters": int(sum(knock_voters)),
         "value": round(choice.value, 2),
@@ -229,4 +249,5 @@ def plan_budget(
         "order": [ids[i] for i in np.argsort(table["priority"].to_numpy(), kind="stable")],
         "curve": [{"hours": h, "value": round(v, 2)} for h, v in curve],
     }
-    return PlanBudget(turfs=table, record=record)
+    skipped = frozenset(doors.index[skip].astype(str))
+    return PlanBudget(turfs=table, record=record, skipped=skipped)

@@ -17,6 +17,13 @@ import shapely
 from app.planning.analysis import PlanAnalysis, analyse
 from app.planning.assign import Suggestion, read_plan_volunteers, suggest_for_plan
 from app.planning.budget import PlanBudget, plan_budget, voter_values
+from app.planning.budget_recut import (
+    area_groups,
+    door_values,
+    main_precinct,
+    recut_budget,
+    worth_levels,
+)
 from app.planning.next_pass import apply_results, still_open
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
@@ -341,6 +348,7 @@ def run_plan(
         voters, stops = table.accepted, snap.stops
     with stages.stage("cut_turfs"):
         with_precincts = layer is not None
+        precincts = stops["precinct"].fillna("").astype(str).to_numpy()
         edited = apply_request_edit(
             request, stops, graph, snap.snapped, snap.x, snap.y, with_precincts
         )
@@ -372,21 +380,40 @@ def run_plan(
                 else replace(t, turf_id=t.turf_id + pass_suffix)
                 for t in turfs
             ]
-        voters = _place_in_turfs(stops, voters, turfs)
-    with stages.stage("analysis"):
-        analysis = analyse(voters, stops, model=request.model)
+        unplaced, voters = voters, _place_in_turfs(stops, voters, turfs)
     budget = None
     if request.hours is not None and values is not None:
         with stages.stage("budget"):
-            routes = {t.turf_id: (t.route.minutes, t.route.legs_m) for t in turfs}
-            budget = plan_budget(
-                voters,
-                routes,
-                hours=request.hours,
-                values=values,
-                expression=request.value,
-                model=request.model,
-            )
+            hours, model = request.hours, request.model
+
+            def choose(turfs: list[Turf], voters: pd.DataFrame, trim: bool = True) -> PlanBudget:
+                routes = {t.turf_id: (t.route.minutes, t.route.legs_m) for t in turfs}
+                return plan_budget(voters, routes, hours=hours, values=values,
+                                   expression=request.value, model=model, trim=trim)  # fmt: skip
+
+            def cut_and_place(area: set[str]) -> tuple[list[Turf], pd.DataFrame]:
+                # The area's stops and the others as groups of their own, in each precinct.
+                groups = area_groups(precincts, stops["stop_id"].to_numpy(), area)
+                pieces, area_walks = cut_turfs(
+                    graph, snap.snapped, snap.x, snap.y, stops["doors"].to_numpy(), groups,
+                    size=request.size, model=model, keep_precincts=True, start=snap.start,
+                )  # fmt: skip
+                pieces = [replace(p, precinct=main_precinct(precincts, p.members)) for p in pieces]
+                new = _route_turfs(request, graph, snap, pieces, area_walks, frozenset(),
+                                   with_precincts, stages.progress)  # fmt: skip
+                new = [replace(t, turf_id=t.turf_id + pass_suffix) for t in new]
+                return new, _place_in_turfs(stops, unplaced, new)
+
+            budget = choose(turfs, voters)
+            if edited is None:  # a manual edit's turfs stand as the organiser left them
+                recut = recut_budget(
+                    budget, turfs, voters,
+                    areas=worth_levels(door_values(voters, values)),
+                    cut_and_place=cut_and_place,
+                    choose_whole=lambda t, v: choose(t, v, trim=False),
+                )  # fmt: skip
+                turfs, budget = recut.turfs, recut.budget
+                voters = _place_in_turfs(stops, unplaced, turfs)
     suggestion = None
     if volunteers is not None:
         with stages.stage("assign"):
@@ -395,6 +422,8 @@ def run_plan(
             )
             budgeted = None if budget is None else budget.turfs
             suggestion = suggest_for_plan(volunteers, minutes, stops, budgeted)
+    with stages.stage("analysis"):
+        analysis = analyse(voters, stops, model=request.model)
 
     counts = {
         "voters": {

@@ -121,6 +121,7 @@ def request_record(request: PlanRequest) -> dict[str, Any]:
             "speed_mps": request.model.speed_mps,
             "minutes_per_door": request.model.minutes_per_door,
             "minutes_per_stop": request.model.minutes_per_stop,
+            "minutes_per_turf": request.model.minutes_per_turf,
         },
     }
 
@@ -179,6 +180,7 @@ def request_from_plan(
             speed_mps=float(model_doc.get("speed_mps", defaults.speed_mps)),
             minutes_per_door=float(model_doc.get("minutes_per_door", defaults.minutes_per_door)),
             minutes_per_stop=float(model_doc.get("minutes_per_stop", defaults.minutes_per_stop)),
+            minutes_per_turf=float(model_doc.get("minutes_per_turf", defaults.minutes_per_turf)),
         )
         start = inputs.get("start_latlon")
         start_latlon = None if start is None else (float(start[0]), float(start[1]))

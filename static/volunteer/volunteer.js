@@ -236,14 +236,22 @@
     return dayOf(door.recorded_at) === today() ? "again" : "todo";
   }
 
+  function budgetSkips(householdId) {
+    // The plan's budget works this turf in part: the door waits for a later pass.
+    return Boolean(households.get(householdId).household.skip);
+  }
+
   function nextDoor(skip) {
     // First the doors still to do, in walking order; then back to the ones left open today,
     // the least recently knocked first (so "not home" twice does not loop on one door).
-    for (const id of order) if (id !== skip && openness(id) === "todo") return id;
+    // Doors the budget skips are never the next door.
+    for (const id of order) {
+      if (id !== skip && !budgetSkips(id) && openness(id) === "todo") return id;
+    }
     let best = null;
     let when = null;
     for (const id of order) {
-      if (id === skip || openness(id) !== "again") continue;
+      if (id === skip || budgetSkips(id) || openness(id) !== "again") continue;
       const at = latestFor(id).door.recorded_at;
       if (best === null || at < when) {
         best = id;
@@ -622,7 +630,9 @@
         " · ",
         statusText(latest.door),
       ])
-      : el("span", { className: "state none" }, [householdId === nextId ? "Next door" : "To do"]);
+      : hh.skip
+        ? el("span", { className: "state skip" }, ["Skip: left for a later pass"])
+        : el("span", { className: "state none" }, [householdId === nextId ? "Next door" : "To do"]);
 
     const head = el("button", {
       type: "button",
@@ -644,7 +654,8 @@
     const arming = state.arming && state.arming.household === householdId &&
       Date.now() < state.arming.until;
     const item = el("li", {
-      className: "door" + (householdId === nextId ? " is-next" : "") + (isOpen ? " open" : ""),
+      className: "door" + (householdId === nextId ? " is-next" : "") + (isOpen ? " open" : "") +
+        (hh.skip ? " skip" : ""),
       id: "door-" + householdId,
       "data-household": householdId,
       "data-status": status,

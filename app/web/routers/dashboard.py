@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.services.dashboard import activity_of, live_heat_map_html
+from app.services.passes import pass_counts
 from app.services.progress import progress_report
 from app.web.deps import Reader, Services
 from app.web.security import content_security_policy, inline_script_hashes
@@ -26,10 +27,14 @@ def progress(name: str, _: Reader, services: Services) -> dict[str, Any]:
 
     Doors count once however often they were knocked; rates are ratios of the counts
     (``contact_rate`` = contacted / knocked, ``support_rate`` = supporting / contacted,
-    ``coverage`` = target doors knocked / target doors), null until defined.
+    ``coverage`` = target doors knocked / target doors), null until defined. ``passes``:
+    per pass of the plan (``demo``, ``demo-p2``, ...), attempts and doors knocked and reached.
     """
     services.workspace.folder(name)  # only plans of the workspace
-    return progress_report(activity_of(services.db, name))
+    return {
+        **progress_report(activity_of(services.db, name)),
+        "passes": pass_counts(services.db, name),
+    }
 
 
 @router.get("/plans/{name}/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -39,7 +44,10 @@ def dashboard_page(name: str, request: Request, services: Services) -> Any:
         return RedirectResponse(f"/login?next=/plans/{name}/dashboard", status_code=303)
     services.workspace.folder(name)
     report = progress_report(activity_of(services.db, name))
-    return services.render("dashboard.html", 200, name=name, report=report, refresh_s=REFRESH_S)
+    passes = pass_counts(services.db, name)
+    return services.render(
+        "dashboard.html", 200, name=name, report=report, passes=passes, refresh_s=REFRESH_S
+    )
 
 
 @router.get("/plans/{name}/dashboard/map", response_class=HTMLResponse, include_in_schema=False)

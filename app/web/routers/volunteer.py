@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from app.errors import GoneError
 from app.fields import Name, Text, no_nul
 from app.services.base_maps import turf_base_map
+from app.services.budget_skip import mark_skipped_doors
 from app.services.survey import SurveyError, SurveyQuestion, SurveyStore
 from app.store.links import LinkGoneError, LinkNotFoundError, resolve_link
 from app.store.privacy import OPT_OUT_CODE, absorb_door_results, stored_keys
@@ -107,6 +108,9 @@ class HouseholdOut(BaseModel):
     household_id: str
     unit: str
     voters: list[dict[str, Any]]
+    skip: bool = Field(
+        default=False, description="the plan's budget leaves this door for a later pass"
+    )
 
 
 class StopOut(BaseModel):
@@ -239,6 +243,7 @@ def volunteer_turf(token: str, services: Services) -> TurfPayload:
     if walk is None:
         raise GoneError(f"This turf is no longer in the plan. {ASK_FOR_A_NEW_LINK}")
     results = _shown_results(walk, turf_results(services.db, link.plan_id, link.turf_code))
+    mark_skipped_doors(walk["stops"], services.workspace, link.plan, link.turf_code)
     return TurfPayload.model_validate(
         {
             "plan": link.plan,

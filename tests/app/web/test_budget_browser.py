@@ -25,7 +25,7 @@ PASSWORD = "organising password"
 @pytest.fixture(scope="module")
 def site(
     demo_plan: BuiltPlan, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[tuple[str, dict[str, Any], Any]]:
     root = tmp_path_factory.mktemp("budget-ws")
     voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
     path = root / "voters.csv"
@@ -52,15 +52,15 @@ def site(
         create_user(app.state.services.db, "olga", PASSWORD, "organiser")
         return app
 
-    with serving(make_app) as (base, _):
-        yield base, summary
+    with serving(make_app) as (base, app):
+        yield base, summary, app
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE])
 def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
-    chromium: Any, site: tuple[str, dict[str, Any]], artifacts: Path, viewport: dict[str, int]
+    chromium: Any, site: tuple[str, dict[str, Any], Any], artifacts: Path, viewport: dict[str, int]
 ) -> None:
-    base, summary = site
+    base, summary, _ = site
     budget = summary["budget"]
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
@@ -72,6 +72,11 @@ def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
     section = page.locator("#budget")
     assert "Budget: 2.0 volunteer-hours" in section.inner_text()
     assert f"Work {budget['turfs']} turfs" in section.inner_text()
+    recut = budget["recut"]
+    if recut["cuts_tried"]:  # the page says what whole turfs would reach, and which it kept
+        said = page.locator("#budget-recut").inner_text()
+        assert f"{recut['whole_value']:,.0f}" in said and f"{recut['trimmed_value']:,.0f}" in said
+        assert ("re-cut so that the hours end on whole turfs" in said) == recut["used"]
     points = page.locator("#budget polyline").get_attribute("points") or ""
     assert len(points.split()) == len(budget["curve"])
     in_budget = page.locator("td.priority.in-budget")
@@ -92,4 +97,29 @@ def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
     page.wait_for_selector("#notice:not([hidden])", timeout=WAIT_MS)
     assert "no results yet" in page.locator("#notice").inner_text()
     page.screenshot(path=str(artifacts / f"budget-{viewport['width']}.png"), full_page=True)
+    context.close()
+
+
+def test_the_phone_page_greys_the_doors_the_budget_skips(
+    chromium: Any, site: tuple[str, dict[str, Any], Any], artifacts: Path
+) -> None:
+    from app.store.links import create_volunteer_link
+
+    base, summary, app = site
+    trimmed = next(t for t in summary["turfs"] if t["in_budget"] and t["knock_value_min"])
+    skipped = trimmed["doors"] - trimmed["budget_doors"]
+    assert skipped > 0
+    token = create_volunteer_link(app.state.services.db, "weekend", trimmed["turf"])
+    context = chromium.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{base}/t/{token}")
+    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    # Every door is listed (the canvasser walks past them); the skipped ones say so, greyed,
+    # and the next door is never one of them.
+    assert page.locator("li.door").count() == trimmed["doors"]
+    assert page.locator("li.door.skip").count() == skipped
+    assert page.locator("li.door.skip .state.skip").count() == skipped
+    assert page.locator("li.door.is-next.skip").count() == 0
+    assert page.locator("li.door.is-next").count() == 1
+    page.screenshot(path=str(artifacts / "budget-phone-skip.png"), full_page=True)
     context.close()

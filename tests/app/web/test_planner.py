@@ -290,5 +290,24 @@ def test_plan_the_next_pass_from_the_stored_results(
     # Canvassed and moved close two doors; not home and come back stay in the pass.
     assert second["target"]["households"] == first["target"]["households"] - 2
     assert client.post("/api/plans/demo/next-pass").status_code == 409
+    # The dashboard counts each pass: knocks of the first pass stay with it; the second pass
+    # knocks a door twice (two attempts, one door) and reaches someone the second time.
+    again = create_volunteer_link(db, "demo-p2", second["turfs"][0]["turf"])
+    door = client.get(f"/api/v/{again}/turf").json()["stops"][0]["households"][0]
+    knocks = [
+        {"client_id": uuid.uuid4().hex, "household_id": door["household_id"], "code": code,
+         "recorded_at": f"2026-11-30T1{hour}:00:00+00:00"}
+        for hour, code in enumerate(["not_home", "supporter_2"])
+    ]  # fmt: skip
+    assert client.post(f"/api/v/{again}/results", json={"results": knocks}).status_code == 200
+    passes = client.get("/api/plans/demo-p2/progress").json()["passes"]
+    assert [(p["pass"], p["plan"]) for p in passes] == [(1, "demo"), (2, "demo-p2")]
+    assert [(p["attempts"], p["doors_knocked"], p["doors_reached"]) for p in passes] == [
+        (4, 4, 1),  # canvassed: a contact; moved, not home and come back: none
+        (2, 1, 1),
+    ]
+    assert passes[1]["target_doors"] == second["target"]["households"]
+    page = client.get("/plans/demo-p2/dashboard").text
+    assert 'id="passes"' in page and 'data-pass="2"' in page
     # The workspace is shared by this module's SQLite and PostgreSQL runs: leave it as found.
     shutil.rmtree(workspace / "demo-p2")
