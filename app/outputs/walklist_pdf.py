@@ -259,10 +259,9 @@ class _WalkListDocument(FastPDF):
 
     def _link_line(self) -> str:
         notice = self.listing.privacy_notice
+        link = f"Your volunteer link: {self.map_url} (or scan the code)" if self.map_url else ""
         return (
-            f"Your volunteer link: {self.map_url} (or scan the code)"
-            if self.map_url
-            else "To record results on your phone, ask your organiser for your volunteer link."
+            link or "To record results on your phone, ask your organiser for your volunteer link."
         ) + (f"\nWhat we do with personal data: {notice}" if notice else "")
 
     def _qr(self, x: float, y: float) -> None:

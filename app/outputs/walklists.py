@@ -393,11 +393,7 @@ def _walk_list(
     for sequence, at_stop in itertools.groupby(records, key=lambda r: r[0]):
         here = list(at_stop)
         households = [
-            Household(
-                unit=_text(group[0][3]),
-                voters=[r[5] for r in group],
-                skip=str(group[0][4]) in skipped,
-            )
+            Household(_text(group[0][3]), [r[5] for r in group], str(group[0][4]) in skipped)
             for group in (list(g) for _, g in itertools.groupby(here, key=lambda r: r[4]))
         ]
         stop_id = here[0][1]

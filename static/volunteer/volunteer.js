@@ -974,6 +974,8 @@
     box.textContent = text;
     box.className = "sync " + kind;
     box.dataset.waiting = String(n);
+    // "no" once a round of sending (and the turf fetched after it) is over: nothing redraws then.
+    box.dataset.sending = state.sending ? "yes" : "no";
   }
 
   function renderProgress() {

@@ -175,6 +175,8 @@ def test_language_barrier_with_its_language_and_deceased_for_one_person(
         gone = family["voters"][0]["voter_id"]
         other.locator(f"button[data-code='deceased'][data-voter='{gone}']").click()
         page.wait_for_selector("#recorded[data-status='synced']", timeout=WAIT_MS)
+        # The phone takes its turf again after sending, then draws the doors afresh.
+        page.wait_for_selector("#sync[data-sending='no']", state="attached", timeout=WAIT_MS)
         row = other.locator(f".voter[data-voter='{gone}']")
         person = row.locator(".voter-name b").inner_text()
         assert page.inner_text("#recorded").startswith(f"Recorded: Deceased for {person}")
