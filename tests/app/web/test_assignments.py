@@ -15,6 +15,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.store.models import AuditEntry, Base, Plan, Turf
 from app.web.app import create_app
+from tests.app.web.sessions import logged_in
 
 PASSWORD = "assigning password"
 POSTGIS_EXTRAS = {"spatial_ref_sys", "ix_stops_point"}
@@ -29,16 +30,8 @@ def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
     app.state.services.db.dispose()
 
 
-def _login(client: TestClient, username: str) -> TestClient:
-    session = TestClient(client.app)
-    login = session.post("/api/login", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200
-    session.headers["X-CSRF-Token"] = login.json()["csrf_token"]
-    return session
-
-
 def test_turfs_are_assigned_changed_and_taken_back(client: TestClient) -> None:
-    organiser, manager = _login(client, "olive"), _login(client, "manny")
+    organiser, manager = logged_in(client, "olive", PASSWORD), logged_in(client, "manny", PASSWORD)
     url = "/api/plans/demo/turfs/P01-01/assignment"
     assert client.get("/api/plans/demo/assignments").status_code == 401
     assert manager.get("/api/plans/demo/assignments").json() == []
@@ -77,7 +70,7 @@ def test_turfs_are_assigned_changed_and_taken_back(client: TestClient) -> None:
 
 
 def test_an_assignment_whose_turf_went_away_is_still_listed(client: TestClient) -> None:
-    organiser = _login(client, "olive")
+    organiser = logged_in(client, "olive", PASSWORD)
     assert (
         organiser.put(
             "/api/plans/demo/turfs/P01-02/assignment", json={"volunteer": "Dana"}

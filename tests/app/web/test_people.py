@@ -23,6 +23,7 @@ from app.store.models import AuditEntry
 from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
 from tests.app.qr import decode_qr, pdf_page_png
+from tests.app.web.sessions import logged_in
 
 PASSWORD = "people password"
 PUBLIC = "https://canvass.example.org"
@@ -35,14 +36,6 @@ def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
     create_user(app.state.services.db, "max", PASSWORD, "manager")
     yield TestClient(app)
     app.state.services.db.dispose()
-
-
-def _login(client: TestClient, username: str) -> TestClient:
-    session = TestClient(client.app)
-    login = session.post("/api/login", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200
-    session.headers["X-CSRF-Token"] = login.json()["csrf_token"]
-    return session
 
 
 def _opens_the_turf(client: TestClient, url: str, turf: str) -> None:
@@ -61,7 +54,7 @@ def _is_gone(client: TestClient, url: str) -> bool:
 
 
 def test_organisers_keep_a_list_of_people(client: TestClient) -> None:
-    organiser, manager = _login(client, "orla"), _login(client, "max")
+    organiser, manager = logged_in(client, "orla", PASSWORD), logged_in(client, "max", PASSWORD)
     assert client.get("/api/people").status_code == 401
     assert manager.get("/api/people").status_code == 403  # phone numbers: organisers only
     body = {"name": " Ana Lee ", "phone": "+358 40 123 4567", "email": "ana@example.org"}
@@ -97,7 +90,7 @@ def test_organisers_keep_a_list_of_people(client: TestClient) -> None:
 
 
 def test_assigning_a_person_makes_and_shares_the_link_in_one_step(client: TestClient) -> None:
-    organiser = _login(client, "orla")
+    organiser = logged_in(client, "orla", PASSWORD)
     ana = organiser.post(
         "/api/people", json={"name": "Ana Kim", "phone": "+1 (555) 010-2000", "email": "ak@x.org"}
     ).json()
@@ -156,7 +149,7 @@ def test_assigning_a_person_makes_and_shares_the_link_in_one_step(client: TestCl
 def test_the_walk_list_printed_for_an_assignment_leads_to_the_turf(
     client: TestClient, artifacts: Path
 ) -> None:
-    organiser, manager = _login(client, "orla"), _login(client, "max")
+    organiser, manager = logged_in(client, "orla", PASSWORD), logged_in(client, "max", PASSWORD)
     carla = organiser.post("/api/people", json={"name": "Carla Diaz"}).json()
     turf = "P02-01"
     shared = organiser.put(f"/api/plans/demo/turfs/{turf}/assignment", json={"person": carla["id"]})
@@ -190,7 +183,7 @@ def test_the_walk_list_printed_for_an_assignment_leads_to_the_turf(
 
 def test_the_reprint_is_the_walk_list_the_plan_printed(client: TestClient, workspace: Path) -> None:
     """Same stops, blocks, voters and boxes as the generic print: only the link differs."""
-    organiser = _login(client, "orla")
+    organiser = logged_in(client, "orla", PASSWORD)
     dana = organiser.post("/api/people", json={"name": "Dana"}).json()
     turf = "P01-02"
     link = organiser.put(
@@ -223,7 +216,7 @@ def test_generic_prints_carry_no_link_to_a_login_page(demo_plan: BuiltPlan) -> N
 
 
 def test_names_and_numbers_stay_out_of_the_audit_log(client: TestClient) -> None:
-    organiser = _login(client, "orla")
+    organiser = logged_in(client, "orla", PASSWORD)
     eve = organiser.post(
         "/api/people", json={"name": "Evelyn Zed", "phone": "+44 20 7946 0000", "email": "ez@q.org"}
     ).json()

@@ -14,6 +14,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.web.app import create_app
 from segments.assign import great_circle_km
+from tests.app.web.sessions import logged_in
 
 PASSWORD = "suggest password"
 
@@ -27,19 +28,11 @@ def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
     app.state.services.db.dispose()
 
 
-def _login(client: TestClient, username: str) -> TestClient:
-    session = TestClient(client.app)
-    login = session.post("/api/login", json={"username": username, "password": PASSWORD})
-    assert login.status_code == 200
-    session.headers["X-CSRF-Token"] = login.json()["csrf_token"]
-    return session
-
-
 def test_people_with_homes_are_suggested_turfs_and_applying_makes_their_links(
     client: TestClient,
     workspace: Path,
 ) -> None:
-    orla = _login(client, "orla")
+    orla = logged_in(client, "orla", PASSWORD)
     add = lambda **body: orla.post("/api/people", json=body)  # noqa: E731
     ana = add(name="Ana", home="60.1650, 24.9300", hours=2.5).json()
     ben = add(name="Ben", home="Mannerheimintie 5", hours=3.0, pairs_with=ana["id"]).json()
@@ -56,7 +49,8 @@ def test_people_with_homes_are_suggested_turfs_and_applying_makes_their_links(
         "Mannerheimintie 5", 3.0, ana["id"])  # fmt: skip
 
     # Managers see aggregates only: the suggestion names people.
-    assert _login(client, "max").post("/api/plans/demo/assignments/suggestion").status_code == 403
+    manager = logged_in(client, "max", PASSWORD)
+    assert manager.post("/api/plans/demo/assignments/suggestion").status_code == 403
     answer = orla.post("/api/plans/demo/assignments/suggestion")
     assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
     found = answer.json()
@@ -113,7 +107,7 @@ def test_the_volunteers_file_of_a_plan_joins_the_people_list_once(
     workspace: Path,
     tmp_path: Path,
 ) -> None:
-    orla = _login(client, "orla")
+    orla = logged_in(client, "orla", PASSWORD)
     summary_path = workspace / "demo" / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     url = "/api/plans/demo/people/from-volunteers"
