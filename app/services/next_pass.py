@@ -13,10 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.errors import InvalidError
-from app.outputs.writer import write_plan
 from app.planning.next_pass import pass_suffix, read_results
-from app.planning.pipeline import run_plan
-from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
 from app.services.exports import minivan_results
 from app.services.jobs import PlanJob
@@ -64,15 +61,9 @@ def start_next_pass(planner: Planner, db: Database, name: str, *, user_id: int |
     )
     out = planner.workspace / new_name
 
-    def work(progress: Progress) -> None:
-        plan = run_plan(request, progress=progress)
-        write_plan(plan, out, progress=progress, public_url=planner.public_url)
-        progress.stage("import")
-        planner.on_written(out)
-
     return planner.jobs.submit(
         new_name,
-        work,
+        lambda progress: planner.make(request, out, progress),
         conflict=f"the next pass {new_name!r} exists already",
         blocked=out.exists,
     )

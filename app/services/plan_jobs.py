@@ -23,7 +23,7 @@ from sqlalchemy import select
 from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
 from app.planning.budget import check_value, voter_values
-from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
+from app.planning.pipeline import Plan, PreparedVoters, prepare_voters, run_plan, target_mask
 from app.planning.progress import Progress
 from app.planning.request import PlanRequest
 from app.services.jobs import JobQueue, PlanJob
@@ -66,6 +66,28 @@ def street_sources(streets_dir: Path) -> dict[str, Path]:
     return sources
 
 
+def make_plan(
+    request: PlanRequest,
+    folder: Path,
+    progress: Progress,
+    *,
+    public_url: str | None,
+    survey: SurveyStore | None,
+    on_written: Callable[[Path], object],
+) -> Plan:
+    """Make ``request``'s plan, write it into ``folder`` and import it: every plan job's work.
+
+    The walk lists point to ``public_url`` and print the campaign's ``survey``.
+    """
+    plan = run_plan(request, progress=progress)
+    write_plan(
+        plan, folder, progress=progress, public_url=public_url, questions=printed_survey(survey)
+    )
+    progress.stage("import")
+    on_written(folder)
+    return plan
+
+
 class Planner:
     """Uploads to plans: prepared voter files kept for live counts, and new plans as jobs."""
 
@@ -102,6 +124,17 @@ class Planner:
             OrderedDict()
         )
         self._lock = threading.Lock()
+
+    def make(self, request: PlanRequest, folder: Path, progress: Progress) -> Plan:
+        """A plan job's work: make ``request``'s plan, write it into ``folder``, import it."""
+        return make_plan(
+            request,
+            folder,
+            progress,
+            public_url=self.public_url,
+            survey=self.survey,
+            on_written=self.on_written,
+        )
 
     def street_choices(self) -> list[dict[str, str]]:
         """Street data a plan can use, with labels for the page."""
@@ -219,21 +252,9 @@ class Planner:
         )
         folder = self.workspace / name
 
-        def work(progress: Progress) -> None:
-            plan = run_plan(request, progress=progress)
-            write_plan(
-                plan,
-                folder,
-                progress=progress,
-                public_url=self.public_url,
-                questions=printed_survey(self.survey),
-            )
-            progress.stage("import")
-            self.on_written(folder)
-
         return self.jobs.submit(
             name,
-            work,
+            lambda progress: self.make(request, folder, progress),
             conflict=f"a plan named {name!r} exists; choose another name",
             blocked=folder.exists,
         )

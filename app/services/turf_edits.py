@@ -21,14 +21,13 @@ import pandas as pd
 import shapely
 
 from app.errors import ConflictError, GoneError, InvalidError, NotFoundError
-from app.outputs.writer import write_plan
 from app.plan_folder import PlanFolder
 from app.planning.edits import TurfEdit
-from app.planning.pipeline import run_plan
 from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
 from app.services.jobs import JobQueue, PlanJob
-from app.services.survey import SurveyStore, printed_survey
+from app.services.plan_jobs import make_plan
+from app.services.survey import SurveyStore
 from app.store.audit import audit
 from app.store.engine import Database
 from app.store.privacy import privacy_keys
@@ -125,16 +124,14 @@ class TurfEditor:
                 edit=edit,
                 privacy=privacy_keys(self.db),
             )
-            plan = run_plan(request, progress=progress)
-            write_plan(
-                plan,
+            plan = make_plan(
+                request,
                 folder,
-                progress=progress,
+                progress,
                 public_url=self.public_url,
-                questions=printed_survey(self.survey),
+                survey=self.survey,
+                on_written=self.on_written,
             )
-            progress.stage("import")
-            self.on_written(folder)
             record = plan.counts["edits"][-1]
             with self.db.writing() as session:
                 audit(
