@@ -62,6 +62,23 @@ class TaskOutcome:
         return self.error is None
 
 
+def cluster_client(address: str, *, timeout_s: float) -> Any:
+    """A ``distributed.Client`` of the running scheduler at ``address``.
+
+    ``InputError`` saying what to do when nothing answers there within ``timeout_s``.
+    """
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=f"{timeout_s}s")
+    except (OSError, TimeoutError) as exc:
+        raise InputError(
+            f"cannot reach the Dask scheduler at {address} ({exc}): start it "
+            "(dask scheduler), check the address, or leave --scheduler and "
+            "DASK_SCHEDULER_ADDRESS out to run on this machine"
+        ) from None
+
+
 @contextmanager
 def dask_client(options: ClusterOptions) -> Iterator[Any]:
     """A ``distributed.Client`` for ``options``, closed (with its LocalCluster) on leaving."""
@@ -77,15 +94,7 @@ def dask_client(options: ClusterOptions) -> Iterator[Any]:
         }
     ):
         if options.scheduler:
-            try:
-                client = Client(options.scheduler, timeout=f"{options.connect_timeout_s}s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError(
-                    f"cannot reach the Dask scheduler at {options.scheduler} ({exc}): start it "
-                    "(dask scheduler), check the address, or leave --scheduler and "
-                    "DASK_SCHEDULER_ADDRESS out to run on this machine"
-                ) from None
-            with client:
+            with cluster_client(options.scheduler, timeout_s=options.connect_timeout_s) as client:
                 yield client
             return
         with (

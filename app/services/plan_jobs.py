@@ -23,9 +23,10 @@ from sqlalchemy import select
 from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
 from app.planning.budget import check_value, voter_values
-from app.planning.pipeline import Plan, PreparedVoters, prepare_voters, run_plan, target_mask
+from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
 from app.planning.progress import Progress
 from app.planning.request import PlanRequest
+from app.services.cluster_jobs import ClusterPlans
 from app.services.jobs import JobQueue, PlanJob
 from app.services.survey import SurveyStore, printed_survey
 from app.store.engine import Database
@@ -74,18 +75,24 @@ def make_plan(
     public_url: str | None,
     survey: SurveyStore | None,
     on_written: Callable[[Path], object],
-) -> Plan:
+    cluster: ClusterPlans | None = None,
+) -> dict[str, Any]:
     """Make ``request``'s plan, write it into ``folder`` and import it: every plan job's work.
 
-    The walk lists point to ``public_url`` and print the campaign's ``survey``.
+    The walk lists point to ``public_url`` and print the campaign's ``survey``. With a
+    ``cluster`` the making and writing run there (``app.services.cluster_jobs``); the import
+    is here. Returns the plan's counts.
     """
-    plan = run_plan(request, progress=progress)
-    write_plan(
-        plan, folder, progress=progress, public_url=public_url, questions=printed_survey(survey)
-    )
+    questions = printed_survey(survey)
+    if cluster is not None:
+        counts = cluster.make(request, folder, progress, public_url=public_url, questions=questions)
+    else:
+        plan = run_plan(request, progress=progress)
+        write_plan(plan, folder, progress=progress, public_url=public_url, questions=questions)
+        counts = plan.counts
     progress.stage("import")
     on_written(folder)
-    return plan
+    return counts
 
 
 class Planner:
@@ -105,6 +112,7 @@ class Planner:
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
         privacy_notice_url: str | None = None,
+        cluster: ClusterPlans | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -120,12 +128,14 @@ class Planner:
         self.privacy_notice_url = privacy_notice_url
         """The campaign's privacy notice, printed on the walk lists."""
         self.on_written = on_written
+        self.cluster = cluster
+        """Where plans are made when a Dask scheduler is configured; None: in this process."""
         self._prepared: OrderedDict[tuple[int, int | None, str, int | None], PreparedVoters] = (
             OrderedDict()
         )
         self._lock = threading.Lock()
 
-    def make(self, request: PlanRequest, folder: Path, progress: Progress) -> Plan:
+    def make(self, request: PlanRequest, folder: Path, progress: Progress) -> dict[str, Any]:
         """A plan job's work: make ``request``'s plan, write it into ``folder``, import it."""
         return make_plan(
             request,
@@ -134,6 +144,7 @@ class Planner:
             public_url=self.public_url,
             survey=self.survey,
             on_written=self.on_written,
+            cluster=self.cluster,
         )
 
     def street_choices(self) -> list[dict[str, str]]:

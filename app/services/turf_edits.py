@@ -25,6 +25,7 @@ from app.plan_folder import PlanFolder
 from app.planning.edits import TurfEdit
 from app.planning.progress import Progress
 from app.planning.request import PlanInputsError, request_from_plan
+from app.services.cluster_jobs import ClusterPlans
 from app.services.jobs import JobQueue, PlanJob
 from app.services.plan_jobs import make_plan
 from app.services.survey import SurveyStore
@@ -66,6 +67,7 @@ class TurfEditor:
         survey: SurveyStore | None = None,
         on_written: Callable[[Path], object],
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+        cluster: ClusterPlans | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
@@ -78,6 +80,8 @@ class TurfEditor:
         """The campaign's survey, printed on the walk lists."""
         self.archive_limits = archive_limits
         self.on_written = on_written
+        self.cluster = cluster
+        """Where edited plans are made when a Dask scheduler is configured."""
 
     def _stops(self, folder: Path) -> pd.DataFrame:
         stops = PlanFolder(folder).read_stops()
@@ -124,15 +128,16 @@ class TurfEditor:
                 edit=edit,
                 privacy=privacy_keys(self.db),
             )
-            plan = make_plan(
+            counts = make_plan(
                 request,
                 folder,
                 progress,
                 public_url=self.public_url,
                 survey=self.survey,
                 on_written=self.on_written,
+                cluster=self.cluster,
             )
-            record = plan.counts["edits"][-1]
+            record = counts["edits"][-1]
             with self.db.writing() as session:
                 audit(
                     session,

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.outputs.assets import static_dir
+from app.services.cluster_jobs import ClusterPlans
 from app.services.dashboard import AnalysisCache
 from app.services.jobs import JobQueue
 from app.services.plan_jobs import Planner
@@ -75,6 +76,9 @@ def _services(settings: Settings) -> AppServices:
     survey_store = SurveyStore(space.files_root)
     survey_store.load()  # a broken survey file stops the server here, with the file's problems
     jobs = JobQueue(db)
+    # With a scheduler, plan jobs compute on the cluster (app.services.cluster_jobs).
+    address = settings.dask_scheduler_address
+    cluster = ClusterPlans(address) if address else None
     gate = Gate(db, open_without_accounts=settings.open_without_accounts)
 
     def page(template: str, status: int, **context: object) -> HTMLResponse:
@@ -103,6 +107,7 @@ def _services(settings: Settings) -> AppServices:
             on_written=imported,
             archive_limits=settings.archive_limits,
             privacy_notice_url=settings.privacy_notice_url,
+            cluster=cluster,
         ),
         editor=TurfEditor(
             db,
@@ -113,6 +118,7 @@ def _services(settings: Settings) -> AppServices:
             survey=survey_store,
             on_written=imported,
             archive_limits=settings.archive_limits,
+            cluster=cluster,
         ),
         survey=survey_store,
         analyses=AnalysisCache(),
@@ -135,6 +141,8 @@ async def _settled(_app: FastAPI) -> AsyncIterator[None]:
     sweeps = asyncio.create_task(daily_sweeps(_app.state.services))
     yield
     sweeps.cancel()
+    if _app.state.services.planner.cluster is not None:
+        _app.state.services.planner.cluster.close()
 
 
 def create_app(settings: Settings) -> FastAPI:

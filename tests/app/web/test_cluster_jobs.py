@@ -1,0 +1,176 @@
+"""With a Dask scheduler configured, the web app's plan jobs compute on the cluster (issue 19):
+a new plan and a turf edit are made by a worker process, their progress reaches the job's row,
+and a task that fails, or whose workers keep dying, shows as a failed job with the reason."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
+import pytest
+from distributed.diagnostics.plugin import WorkerPlugin
+from fastapi.testclient import TestClient
+
+from app.services.accounts import create_user
+from app.settings import Settings
+from app.web.app import create_app
+from geo.sample import write_demo_inputs
+from tests.app.web.sessions import logged_in
+
+PASSWORD = "cluster password"
+DOOMED = "doomed"
+"""Plans with this in their name lose their worker whenever their task starts."""
+
+
+class KillsDoomedTasks(WorkerPlugin):
+    """A worker plugin: the worker dies (SIGKILL) as a doomed plan's task starts on it."""
+
+    name = "kills-doomed-tasks"
+
+    def setup(self, worker: Any) -> None:
+        """Nothing to prepare."""
+
+    def teardown(self, worker: Any) -> None:
+        """Nothing to undo."""
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        """Die when a doomed task starts executing here."""
+        if finish == "executing" and DOOMED in str(key):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """A LocalCluster of one worker process whose scheduler lets a task lose one worker."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=":0",
+            scheduler_kwargs={"dashboard": False},
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.register_plugin(KillsDoomedTasks())
+        yield str(cluster.scheduler_address)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> Iterator[TestClient]:
+    workspace = tmp_path_factory.mktemp("cluster-ws")
+    app = create_app(Settings(workspace=workspace, dask_scheduler_address=scheduler))
+    create_user(app.state.services.db, "planner", PASSWORD, "organiser")
+    with TestClient(app) as plain:
+        yield logged_in(plain, "planner", PASSWORD)
+    app.state.services.jobs.shutdown()
+    app.state.services.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def uploads(client: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    demo = write_demo_inputs(tmp_path_factory.mktemp("cluster-inputs"))
+    voters = pd.read_csv(demo.voters, dtype=str, keep_default_na=False)
+    voters = voters.sort_values(["street", "house_number"]).head(300)
+    voter_file = client.post(
+        "/api/uploads/voters",
+        files={"file": ("voters.csv", voters.to_csv(index=False).encode("utf-8"))},
+    )
+    assert voter_file.status_code == 201, voter_file.text
+    precinct_file = client.post(
+        "/api/uploads/precincts",
+        files={"file": ("precincts.geojson", demo.precincts.read_bytes())},
+    )
+    assert precinct_file.status_code == 201, precinct_file.text
+    return {"voters": voter_file.json()["id"], "precincts": precinct_file.json()["id"]}
+
+
+def _new_plan(uploads: dict[str, int], name: str, target: str = "age >= 30") -> dict[str, Any]:
+    return {
+        "name": name,
+        "voters_upload": uploads["voters"],
+        "precincts_upload": uploads["precincts"],
+        "streets": "demo",
+        "target": target,
+        "turf_minutes": None,
+        "turf_doors": 30,
+    }
+
+
+def _finished(client: TestClient, job: dict[str, Any]) -> dict[str, Any]:
+    """The job once it is done or failed."""
+    for _ in range(480):  # bounded: at most about four minutes
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+        job = client.get(f"/api/jobs/{job['id']}").json()
+    return job
+
+
+def _workers(client: TestClient) -> set[int]:
+    cluster = client.app.state.services.planner.cluster  # type: ignore[attr-defined]
+    dask_client = cluster.client()
+    dask_client.wait_for_workers(1, timeout=120)
+    return set(dask_client.run(os.getpid).values())
+
+
+def test_a_new_plan_and_an_edit_are_made_on_the_cluster_and_served(
+    client: TestClient, uploads: dict[str, int]
+) -> None:
+    started = client.post("/api/plans", json=_new_plan(uploads, "on-cluster"))
+    assert started.status_code == 202, started.text
+    job = _finished(client, started.json())
+    assert job["status"] == "done", job
+    done = job["stages_done"]
+    # The worker's stages reached the job's row in order, then the server imported the plan.
+    assert done.index("cut_turfs") < done.index("route_turfs") < done.index("write_turfs")
+    assert done[-1] == "import" and job["url"] == "/plans/on-cluster"
+    summary = client.get("/api/plans/on-cluster").json()
+    assert summary["turfs"] and summary["target"]["expression"] == "age >= 30"
+    assert client.get("/plans/on-cluster").status_code == 200
+    turf = summary["turfs"][0]["turf"]
+    assert client.get(f"/files/on-cluster/walklists/{turf}.html").status_code == 200
+    assert os.getpid() not in _workers(client)  # made by another process
+
+    split = client.post("/api/plans/on-cluster/turfs/split", json={"turf": turf})
+    assert split.status_code == 202, split.text
+    job = _finished(client, split.json())
+    assert job["status"] == "done", job
+    edited = client.get("/api/plans/on-cluster").json()
+    assert len(edited["turfs"]) == len(summary["turfs"]) + 1
+    assert edited["edits"][-1]["kind"] == "split"
+
+
+def test_a_task_that_fails_on_the_cluster_fails_its_job_with_the_reason(
+    client: TestClient, uploads: dict[str, int]
+) -> None:
+    started = client.post("/api/plans", json=_new_plan(uploads, "typo", "partyy = DEM"))
+    assert started.status_code == 202, started.text
+    job = _finished(client, started.json())
+    assert job["status"] == "failed"
+    assert "partyy" in job["error"] and "unexpected" not in job["error"]
+    assert client.get("/plans/typo").status_code == 404
+
+
+def test_a_plan_whose_workers_keep_dying_fails_and_the_next_one_runs(
+    client: TestClient, uploads: dict[str, int]
+) -> None:
+    before = _workers(client)
+    started = client.post("/api/plans", json=_new_plan(uploads, f"{DOOMED}-plan"))
+    job = _finished(client, started.json())
+    assert job["status"] == "failed"
+    assert "workers died" in job["error"] and "out of memory" in job["error"]
+    assert _workers(client).isdisjoint(before)  # the worker was killed and started afresh
+    # The cluster and the server carry on: the same plan under another name is made.
+    again = client.post("/api/plans", json=_new_plan(uploads, "survivor"))
+    job = _finished(client, again.json())
+    assert job["status"] == "done", job
