@@ -24,9 +24,11 @@ import pandas as pd
 
 from app.outputs.assets import copy_assets
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
+from app.outputs.region_maps import merged_base_map, write_merged_heatmap
 from app.outputs.tables import GPX_NS
 from app.plan_folder import PlanFolder
 from app.spreadsheet import neutralise_frame
+from geo.effort import WalkModel
 
 PLAN_WIDE_MAPS = ("index.", "heat.")
 """A region's own overview and heat maps (``maps/index.html``, ``maps/heat.html``, their
@@ -72,7 +74,8 @@ def merge_regions(
             (staging / sub).mkdir()
             for region in folders:
                 _link_files(region.path / sub, staging / sub)
-        _write_overview(folder, precincts)
+        model = WalkModel(**document["walk_model"]) if "walk_model" in document else WalkModel()
+        _write_overview(folder, folders, precincts, model)
         merged = _summary(document, summaries)
         folder.write_summary(merged)
         _swap(staging, out)
@@ -133,16 +136,21 @@ class _Outlines:
         self.precincts = precincts
 
 
-def _write_overview(folder: PlanFolder, precincts: gpd.GeoDataFrame | None) -> None:
-    """The map of every turf; no streets under it (a state's streets do not fit one page)."""
+def _write_overview(
+    folder: PlanFolder,
+    regions: list[PlanFolder],
+    precincts: gpd.GeoDataFrame | None,
+    model: WalkModel,
+) -> None:
+    """The map of every turf over the regions' streets, and the heatmap page of all regions."""
     turfs = gpd.read_file(folder.turfs_path)
     routes = gpd.read_file(folder.routes_path)
-    west, south, east, north = (float(v) for v in turfs.total_bounds) if len(turfs) else (0,) * 4
-    empty = {"bbox": [south, west, north, east], "names": [], "streets": {}, "labels": [],
-             "buildings": [], "numbers": []}  # fmt: skip
-    write_base_map(empty, folder.plan_base_map)
+    write_base_map(merged_base_map([r.plan_base_map for r in regions]), folder.plan_base_map)
     data = plan_map_data(_Outlines(precincts), turfs, routes)  # type: ignore[arg-type]
     write_plan_map(data, folder.overview_map_path)
+    # A region's heat inputs are kept beside its plan folder (app.services.region_task).
+    write_merged_heatmap(folder.heatmap_path, [r.path.parent for r in regions],
+                         precincts=precincts, turfs=turfs, model=model)  # fmt: skip
 
 
 def _add(total: Any, value: Any) -> Any:

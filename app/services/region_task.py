@@ -22,6 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from app.outputs.region_maps import has_heat_inputs, save_heat_inputs
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.writer import write_plan
 from app.plan_folder import is_plan
@@ -76,7 +77,12 @@ class RegionInputs:
 def is_done(task: RegionTask) -> bool:
     """Whether the region's folder holds a plan made from the same inputs."""
     key = task.work / KEY_FILE
-    return is_plan(task.plan_dir) and key.is_file() and key.read_text() == task.key
+    return (
+        is_plan(task.plan_dir)
+        and key.is_file()
+        and key.read_text() == task.key
+        and has_heat_inputs(task.work)  # regions planned before the merged heatmap lack them
+    )
 
 
 DATA_ERRORS = (InputError, StreetDataError, SnappingError, FilterError)
@@ -131,6 +137,7 @@ def _run_region(task: RegionTask) -> dict[str, Any]:
         questions=task.questions,
         workers=1,  # the cluster's workers are the parallelism
     )
+    save_heat_inputs(plan, task.work)
     (task.work / KEY_FILE).write_text(task.key)
     return {
         "region": task.region,

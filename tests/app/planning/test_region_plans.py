@@ -199,6 +199,38 @@ def test_the_merged_plan_imports_into_the_store(two_workers: Path, tmp_path: Pat
     assert report.voters == summary["target"]["voters"]
 
 
+def _labels(data: dict[str, Any]) -> set[tuple[float, float, str]]:
+    return {(lat, lon, data["names"][name]) for lat, lon, _, name in data["labels"]}
+
+
+def test_the_merged_plan_has_its_heatmap_and_streets_under_its_maps(two_workers: Path) -> None:
+    from app.outputs.maps import read_data_file
+
+    summary = _summary(two_workers)
+    target = summary["target"]
+    heat = (two_workers / "maps" / "heat.html").read_text(encoding="utf-8")
+    # Drawn from every region's voters: the page's target universe is the whole plan's.
+    universe = f"{target['voters']:,} voters · {target['households']:,} doors"
+    assert f"{universe} · {target['stops']:,} stops" in heat
+    assert list((two_workers / "maps").glob("heat.*.js"))
+    merged = read_data_file(two_workers / "maps" / "index.basemap.js")
+    assert merged is not None
+    # Every region's streets and their names, labels pointing at the same names as before.
+    for region in ("East", "North", "South"):
+        part = read_data_file(two_workers.parent / ".plan.regions" / region / "plan" / "maps" /
+                              "index.basemap.js")  # fmt: skip
+        assert part is not None and part["streets"]["minor"]
+        for kind, lines in part["streets"].items():
+            assert all(line in merged["streets"][kind] for line in lines[:20])
+        assert _labels(part) <= _labels(merged)
+    south, west, north, east = merged["bbox"]
+    turf_west, turf_south, turf_east, turf_north = gpd.read_file(
+        two_workers / "turfs.geojson"
+    ).total_bounds
+    assert west <= turf_west and south <= turf_south
+    assert east >= turf_east and north >= turf_north
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
