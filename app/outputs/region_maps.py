@@ -33,9 +33,17 @@ VOTER_COLUMNS = ("household_id", "stop_id", "precinct", "target", "support_score
 """What the heatmap reads of a voter (``app.outputs.heatmaps.heat_map``)."""
 
 
-def save_heat_inputs(plan: Plan, folder: Path) -> None:
-    """Keep what the merged heatmap needs of a region's plan in ``folder`` (two Parquet files)."""
-    voters = plan.voters[[c for c in VOTER_COLUMNS if c in plan.voters.columns] + ["geometry"]]
+def save_heat_inputs(plan: Plan, folder: Path, values: pd.Series) -> None:
+    """Keep what the merged heatmap needs of a region's plan in ``folder`` (two Parquet files).
+
+    The voters' ``turf``, ``sequence`` and ``values`` (``app.planning.budget.voter_values``)
+    go with them, for a budget chosen over every region (``app.outputs.region_budget``).
+    """
+    columns = [c for c in (*VOTER_COLUMNS, "turf", "sequence") if c in plan.voters.columns]
+    voters = plan.voters[[*columns, "geometry"]].copy()
+    voters["value"] = values.reindex(voters.index).fillna(0.0).to_numpy(dtype=float)
+    if "turf" in voters.columns:  # blank or missing outside turfs: stored as text either way
+        voters["turf"] = voters["turf"].astype("string")
     voters.to_crs(4326).to_parquet(folder / HEAT_VOTERS)
     plan.stops[["doors", "geometry"]].to_crs(4326).to_parquet(folder / HEAT_STOPS)
 

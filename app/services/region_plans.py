@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from app.outputs.paper import US_LAYOUTS, on_letter_paper
+from app.outputs.region_budget import apply_budget
 from app.outputs.region_merge import merge_regions
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.writer import check_destination
+from app.planning.budget import check_value
 from app.planning.cluster import ClusterOptions, TaskOutcome, dask_client, run_tasks
 from app.planning.pipeline import prepare_voters, target_mask
 from app.planning.progress import Stages
@@ -83,8 +85,10 @@ def plan_by_region(
     ``on_region`` hears of each region as it finishes or fails. ``task`` is what runs a
     region (tests wrap it to kill a worker on the way).
     """
-    if request.hours is not None:
-        raise InputError("--hours chooses turfs across the whole plan: not with --regions yet")
+    # The hours are one pool: the regions are planned without them, and the turfs to work
+    # are chosen once over all regions' turfs after they finish (app.outputs.region_budget).
+    hours, request = request.hours, replace(request, hours=None)
+    check_value(request.value if hours is not None else None)
     check_destination(out, force=force)
     stages = Stages()
     prepared = prepare_voters(request, stages)
@@ -126,7 +130,8 @@ def plan_by_region(
             table.accepted["region"] == region,
             f"region {region} could not be planned ({error}); run the command again to retry it",
         )
-    document = _driver_document(request, table, prepared.join_counts, prepared.privacy)
+    document = _driver_document(replace(request, hours=hours), table, prepared.join_counts,
+                                prepared.privacy)  # fmt: skip
     document["regions"] = {
         "spec": spec.text,
         "runner": cluster.describe(),
@@ -147,6 +152,11 @@ def plan_by_region(
         rejected=table.rejected,
         precincts=None if prepared.layer is None else prepared.layer.polygons,
     )
+    if hours is not None:
+        planned = [tasks[r].work for r in sorted(tasks) if r not in failed]
+        summary = apply_budget(
+            out, summary, planned, hours=hours, expression=request.value, model=request.model
+        )
     summary["timings_s"]["merge"] = round(time.perf_counter() - merge_started, 3)
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return RegionRun(summary=summary, failed=failed)

@@ -26,6 +26,7 @@ from app.outputs.region_maps import has_heat_inputs, save_heat_inputs
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.writer import write_plan
 from app.plan_folder import is_plan
+from app.planning.budget import voter_values
 from app.planning.pipeline import Plan, PreparedVoters, run_plan
 from app.planning.regions import region_box
 from app.planning.request import PlanRequest
@@ -137,7 +138,7 @@ def _run_region(task: RegionTask) -> dict[str, Any]:
         questions=task.questions,
         workers=1,  # the cluster's workers are the parallelism
     )
-    save_heat_inputs(plan, task.work)
+    save_heat_inputs(plan, task.work, voter_values(plan.voters, task.request.value))
     (task.work / KEY_FILE).write_text(task.key)
     return {
         "region": task.region,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +343,38 @@ def test_a_scheduler_that_does_not_answer_is_explained(inputs: Inputs, tmp_path:
             cluster=ClusterOptions(scheduler=address, connect_timeout_s=2),
         )
     assert not (tmp_path / "plan").exists()
+
+
+def test_hours_are_spent_over_every_region_at_once(
+    inputs: Inputs, two_workers: Path, tmp_path: Path
+) -> None:
+    # The regions as two_workers planned them: the hours do not make them plan again.
+    shutil.copytree(two_workers.parent / ".plan.regions", tmp_path / ".plan.regions")
+    out = tmp_path / "plan"
+    everything = _summary(two_workers)["turfs"]
+    hours = round(0.4 * sum(t["minutes"] for t in everything) / 60.0, 1)
+    request = replace(_request(inputs), hours=hours)
+    run = plan_by_region(request, out, parse_regions("district"), cluster=ClusterOptions())
+    summary = run.summary
+    statuses = {r["region"]: r["status"] for r in summary["regions"]["list"]}
+    assert statuses == {"East": "kept", "North": "kept", "South": "kept"}
+    budget, turfs = summary["budget"], summary["turfs"]
+    assert summary["plan_budget"]["hours"] == hours and budget["hours"] == hours
+    chosen = [t for t in turfs if t["in_budget"]]
+    assert budget["turfs"] == len(chosen) and 0 < len(chosen) < len(turfs)
+    # Whole turfs, each paying the reach to it, within the hours.
+    spent = sum(t["minutes"] + request.model.minutes_per_turf for t in chosen) / 60.0
+    assert budget["hours_used"] == pytest.approx(spent, abs=0.05) and spent <= hours
+    assert budget["doors_skipped"] == 0 and all(t["knock_value_min"] == 0 for t in chosen)
+    # One ranking over all regions, and the hours go where the value is, whichever region.
+    assert sorted(t["priority"] for t in turfs) == list(range(1, len(turfs) + 1))
+    assert len({t["turf"].split("-")[0] for t in chosen}) >= 2
+    rate = {t["turf"]: t["value"] / (t["minutes"] + request.model.minutes_per_turf) for t in turfs}
+    first = min(turfs, key=lambda t: t["priority"])["turf"]
+    assert rate[first] == max(rate.values())
+    # The turf files say the same as the summary.
+    layer = gpd.read_file(out / "turfs.geojson").set_index("turf")
+    table = pd.read_csv(out / "turfs.csv").set_index("turf")
+    for turf in turfs:
+        assert bool(layer.loc[turf["turf"], "in_budget"]) == turf["in_budget"]
+        assert int(table.loc[turf["turf"], "priority"]) == turf["priority"]
