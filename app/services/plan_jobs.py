@@ -28,6 +28,7 @@ from app.planning.progress import Progress
 from app.planning.request import PlanRequest
 from app.services.cluster_jobs import ClusterPlans
 from app.services.jobs import JobQueue, PlanJob
+from app.services.region_jobs import make_region_plan, web_regions
 from app.services.survey import SurveyStore, printed_survey
 from app.store.engine import Database
 from app.store.models import Upload
@@ -239,12 +240,14 @@ class Planner:
         paper: str | None = None,
         hours: float | None = None,
         value: str = "",
+        regions: str = "",
     ) -> PlanJob:
         """Queue a plan run; ``ConflictError`` if a plan of that name exists or is being made.
 
         ``paper`` is the walk lists' paper (``"A4"``, ``"Letter"``; None: from the data). With
         ``hours`` the plan gets a budget (``app.planning.budget``); a ``value`` expression that
         does not parse is an ``InvalidError`` with its position, before anything runs.
+        ``regions`` splits the plan by region (``app.services.region_jobs``).
         """
         if not PLAN_NAME.match(name):
             raise InvalidError("plan name: letters, digits, '.', '_' and '-' (up to 80)")
@@ -262,10 +265,26 @@ class Planner:
             value=value or None,
         )
         folder = self.workspace / name
+        spec = web_regions(regions)
+
+        def work(progress: Progress) -> None:
+            if spec is None:
+                self.make(request, folder, progress)
+                return
+            make_region_plan(
+                request,
+                folder,
+                spec,
+                progress,
+                scheduler=None if self.cluster is None else self.cluster.address,
+                public_url=self.public_url,
+                survey=self.survey,
+                on_written=self.on_written,
+            )
 
         return self.jobs.submit(
             name,
-            lambda progress: self.make(request, folder, progress),
+            work,
             conflict=f"a plan named {name!r} exists; choose another name",
             blocked=folder.exists,
         )

@@ -36,7 +36,7 @@ from app.outputs.writer import check_destination
 from app.planning.budget import check_value
 from app.planning.cluster import ClusterOptions, TaskOutcome, dask_client, run_tasks
 from app.planning.pipeline import prepare_voters, target_mask
-from app.planning.progress import Stages
+from app.planning.progress import Progress, Stages
 from app.planning.regions import NO_REGION, RegionSpec, assign_regions
 from app.planning.request import PlanRequest, request_record
 from app.services.region_task import INPUTS_FILE, RegionInputs, RegionTask, is_done, run_region
@@ -79,18 +79,20 @@ def plan_by_region(
     questions: tuple[PrintedQuestion, ...] = (),
     on_region: Callable[[TaskOutcome], None] | None = None,
     task: Callable[[RegionTask], dict[str, Any]] = run_region,
+    progress: Progress | None = None,
 ) -> RegionRun:
     """Plan ``request`` region by region on ``cluster`` and merge the regions into ``out``.
 
     ``on_region`` hears of each region as it finishes or fails. ``task`` is what runs a
-    region (tests wrap it to kill a worker on the way).
+    region (tests wrap it to kill a worker on the way). ``progress`` hears the driver's
+    stages and counts the regions as they finish (a web job's progress).
     """
     # The hours are one pool: the regions are planned without them, and the turfs to work
     # are chosen once over all regions' turfs after they finish (app.outputs.region_budget).
     hours, request = request.hours, replace(request, hours=None)
     check_value(request.value if hours is not None else None)
     check_destination(out, force=force)
-    stages = Stages()
+    stages = Stages(progress)
     prepared = prepare_voters(request, stages)
     table, voters = prepared.table, prepared.voters
     with stages.stage("split_regions"):
@@ -119,9 +121,17 @@ def plan_by_region(
         r: TaskOutcome(r, result={"region": r, "reused": True}) for r in order if r not in todo
     }
     if todo:
+        stages.progress.stage("plan_regions", total=len(todo))
+
+        def done(outcome: TaskOutcome) -> None:
+            stages.progress.advance()
+            if on_region is not None:
+                on_region(outcome)
+
         with dask_client(cluster) as client:
             outcomes |= run_tasks(client, task, todo, retries=cluster.retries,
-                                  token=uuid.uuid4().hex[:8], on_done=on_region)  # fmt: skip
+                                  token=uuid.uuid4().hex[:8], on_done=done)  # fmt: skip
+        stages.progress.stage("merge_regions")
     regions_s = time.perf_counter() - started
     failed = {r: str(o.error) for r, o in outcomes.items() if not o.ok}
     for region, error in sorted(failed.items()):

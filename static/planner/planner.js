@@ -170,6 +170,7 @@
       paper: $("paper").value || null,
       hours: $("hours").value ? Number($("hours").value) : null,
       value: $("value").value.trim(),
+      regions: $("regions").value.trim(),
       walklist_fields: Array.from(
         document.querySelectorAll("input[name=walklist_fields]:checked"), (box) => box.value),
     });

@@ -61,6 +61,12 @@ class PlanIn(UniverseIn):
     )
     hours: float | None = Field(None, gt=0, le=1_000_000, description="volunteer-hours")
     value: Expression = Field("", description="what a target voter is worth; blank: 1")
+    regions: str = Field(
+        "",
+        max_length=100,
+        description="split the plan by region, each a task on the Dask cluster: a voter or "
+        "precinct column (county) or auto:N (whole precincts, about N voters); blank: one plan",
+    )
 
     def size(self) -> TurfSize:
         """The turf size asked for: doors when given, else minutes (default 120)."""
@@ -95,6 +101,7 @@ def create_plan(body: PlanIn, info: Organiser, services: Services) -> dict[str, 
         paper=body.paper,
         hours=body.hours,
         value=body.value,
+        regions=body.regions,
     )
     return job.as_dict()
 

@@ -174,3 +174,27 @@ def test_a_plan_whose_workers_keep_dying_fails_and_the_next_one_runs(
     again = client.post("/api/plans", json=_new_plan(uploads, "survivor"))
     job = _finished(client, again.json())
     assert job["status"] == "done", job
+
+
+def test_a_plan_from_the_page_split_by_region_runs_its_regions_on_the_cluster(
+    client: TestClient, uploads: dict[str, int], scheduler: str
+) -> None:
+    body = {**_new_plan(uploads, "by-region"), "regions": "auto:100", "hours": 3}
+    job = _finished(client, client.post("/api/plans", json=body).json())
+    assert job["status"] == "done", job
+    done = job["stages_done"]
+    assert done.index("plan_regions") < done.index("merge_regions") < done.index("import")
+    summary = client.get("/api/plans/by-region").json()
+    regions = summary["regions"]
+    assert regions["runner"] == f"Dask scheduler {scheduler}" and not regions["partial"]
+    planned = [r["region"] for r in regions["list"] if r["status"] == "planned"]
+    assert len(planned) >= 2
+    assert {t["turf"].split("-")[0] for t in summary["turfs"]} == set(planned)
+    assert summary["budget"]["hours"] == 3 and any(t["in_budget"] for t in summary["turfs"])
+    assert client.get("/plans/by-region").status_code == 200
+    assert client.get("/files/by-region/maps/heat.html").status_code == 200
+    # A file on the server is no region layer a form may name.
+    for spec in ("/etc/passwd", "../voters.csv", "auto:lots"):
+        refused = client.post("/api/plans", json={**body, "name": "other", "regions": spec})
+        assert refused.status_code == 422, spec
+        assert "auto:N" in refused.text
