@@ -22,7 +22,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | ``CANVASS_MAX_ARCHIVE_BYTES`` | most a zipped input may unpack to (default 2 GB) |
 | ``CANVASS_MAX_ARCHIVE_RATIO`` | most a zipped input may be compressed (default 100:1) |
 | ``DASK_SCHEDULER_ADDRESS`` | the Dask scheduler ``canvass plan --regions`` submits to |
-| | (``tcp://host:8786``; default: an embedded LocalCluster) |
+| | (``tcp://host:8786``; default: an embedded LocalCluster), and where the server |
+| | makes its plan jobs (default: in the server) |
 | ``CANVASS_RETENTION_DAYS`` | days after its last change or result that a plan's personal |
 | | data is reduced to aggregates (default 365; ``canvass privacy sweep``, daily by the server) |
 | ``CANVASS_PRIVACY_NOTICE_URL`` | the campaign's privacy notice (``https://...``), printed on |
@@ -74,7 +75,8 @@ class Settings(BaseSettings):
     dask_scheduler_address: str | None = Field(
         None,
         validation_alias=AliasChoices("DASK_SCHEDULER_ADDRESS", "dask_scheduler_address"),
-        description="Dask scheduler for plans split by region; None: an embedded LocalCluster",
+        description="Dask scheduler for plans split by region and the server's plan jobs; "
+        "None: an embedded LocalCluster, and plan jobs in the server",
     )
     tls_cert: Path | None = Field(None, description="TLS certificate (PEM) to serve HTTPS")
     tls_key: Path | None = Field(None, description="TLS private key (PEM)")

@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 import pytest
 from distributed.diagnostics.plugin import WorkerPlugin
 from fastapi.testclient import TestClient
@@ -19,7 +18,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.web.app import create_app
 from geo.sample import write_demo_inputs
-from tests.app.web.sessions import logged_in
+from tests.app.web.sessions import logged_in, upload_corner
 
 PASSWORD = "cluster password"
 DOOMED = "doomed"
@@ -79,19 +78,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> Iterator
 @pytest.fixture(scope="module")
 def uploads(client: TestClient, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
     demo = write_demo_inputs(tmp_path_factory.mktemp("cluster-inputs"))
-    voters = pd.read_csv(demo.voters, dtype=str, keep_default_na=False)
-    voters = voters.sort_values(["street", "house_number"]).head(300)
-    voter_file = client.post(
-        "/api/uploads/voters",
-        files={"file": ("voters.csv", voters.to_csv(index=False).encode("utf-8"))},
-    )
-    assert voter_file.status_code == 201, voter_file.text
-    precinct_file = client.post(
-        "/api/uploads/precincts",
-        files={"file": ("precincts.geojson", demo.precincts.read_bytes())},
-    )
-    assert precinct_file.status_code == 201, precinct_file.text
-    return {"voters": voter_file.json()["id"], "precincts": precinct_file.json()["id"]}
+    return upload_corner(client, demo.voters, demo.precincts, 300)
 
 
 def _new_plan(uploads: dict[str, int], name: str, target: str = "age >= 30") -> dict[str, Any]:
@@ -191,7 +178,8 @@ def test_a_plan_from_the_page_split_by_region_runs_its_regions_on_the_cluster(
     assert len(planned) >= 2
     assert {t["turf"].split("-")[0] for t in summary["turfs"]} == set(planned)
     assert summary["budget"]["hours"] == 3 and any(t["in_budget"] for t in summary["turfs"])
-    assert client.get("/plans/by-region").status_code == 200
+    page = client.get("/plans/by-region")
+    assert page.status_code == 200 and "over every region&#39;s turfs" in page.text
     assert client.get("/files/by-region/maps/heat.html").status_code == 200
     # A file on the server is no region layer a form may name.
     for spec in ("/etc/passwd", "../voters.csv", "auto:lots"):

@@ -15,6 +15,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
+from tests.app.web.sessions import upload_corner
 from tests.geo.test_layouts import ncvoter_file
 
 PASSWORD = "planning password"
@@ -38,20 +39,7 @@ def client(workspace: Path, database_url: str) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def uploads(client: TestClient, demo_plan: BuiltPlan) -> dict[str, int]:
-    voters = pd.read_csv(demo_plan.inputs.voters, dtype=str, keep_default_na=False)
-    # Whole buildings of one corner of the map: a small plan on real streets.
-    voters = voters.sort_values(["street", "house_number"]).head(500)
-    voter_file = client.post(
-        "/api/uploads/voters",
-        files={"file": ("voters.csv", voters.to_csv(index=False).encode("utf-8"))},
-    )
-    assert voter_file.status_code == 201, voter_file.text
-    precinct_file = client.post(
-        "/api/uploads/precincts",
-        files={"file": ("precincts.geojson", demo_plan.inputs.precincts.read_bytes())},
-    )
-    assert precinct_file.status_code == 201, precinct_file.text
-    return {"voters": voter_file.json()["id"], "precincts": precinct_file.json()["id"]}
+    return upload_corner(client, demo_plan.inputs.voters, demo_plan.inputs.precincts, 500)
 
 
 def test_the_target_is_counted_live_and_bad_filters_point_at_the_mistake(
