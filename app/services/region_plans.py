@@ -131,7 +131,7 @@ def plan_by_region(
         with dask_client(cluster) as client:
             outcomes |= run_tasks(client, task, todo, retries=cluster.retries,
                                   token=uuid.uuid4().hex[:8], on_done=done)  # fmt: skip
-        stages.progress.stage("merge_regions")
+    stages.progress.stage("merge_regions")
     regions_s = time.perf_counter() - started
     failed = {r: str(o.error) for r, o in outcomes.items() if not o.ok}
     for region, error in sorted(failed.items()):
