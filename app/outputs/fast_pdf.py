@@ -5,7 +5,7 @@ A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``r
 colour conversion) and cost most of the time. ``FastPDF`` adds methods that write exactly
 the operators the fpdf2 method they stand for writes, and fall back to that method whenever
 the document uses something they do not handle. Encoded strings are kept per document, so a
-label printed on every household is encoded once.
+label printed on every household is encoded once, and so is each character's code and width.
 
 ``tests/app/outputs/test_walklist_pdf_speed.py`` draws a walk list both ways and compares the
 bytes.
@@ -19,7 +19,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
-from fpdf.enums import PDFResourceType, TextMode
+from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
 
 DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
@@ -32,7 +32,9 @@ class FastPDF(FPDF):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._encoded: dict[tuple[str, str], str] = {}
-        self._cell_encoded: dict[tuple[str, str], str] = {}
+        self._codes: dict[str, _Codes] = {}
+        self._widths: dict[str, _Widths] = {}
+        self._shapes: dict[tuple[float, float, float, str], str] = {}
         self._colours: dict[tuple[int, int, int], DeviceColour] = {}
         self._batch: list[bytes] | None = None
         self._plain: bool | None = None
@@ -69,10 +71,7 @@ class FastPDF(FPDF):
         assert isinstance(font, TTFFont)
         if not self.current_font_is_set_on_page:
             self._out(self._set_font_for_page(font, self.font_size_pt))
-        key = (font.fontkey, text)
-        encoded = self._encoded.get(key)
-        if encoded is None:
-            encoded = self._encoded[key] = font.encode_text(text)
+        encoded = self._encode(font, text)
         operators = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
         if self.fill_color != self.text_color:
             assert self.text_color is not None
@@ -126,13 +125,7 @@ class FastPDF(FPDF):
             dx = (w - width) / 2
         else:
             dx = self.c_margin
-        key = (font.fontkey, text)
-        encoded = self._cell_encoded.get(key)
-        if encoded is None:
-            # fpdf.line_break.Fragment.render_pdf_text_ttf
-            picked = (font.subset.pick(ord(char)) for char in text)
-            mapped = "".join(chr(code) for code in picked if code)
-            encoded = self._cell_encoded[key] = f"({font.escape_text(mapped)}) Tj"
+        encoded = self._encode(font, text)
         k = self.k
         top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
@@ -158,8 +151,45 @@ class FastPDF(FPDF):
             return self.get_string_width(text)
         assert isinstance(font, TTFFont)
         # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
-        widths = font.cw
-        return sum(widths[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
+        widths = self._widths.get(font.fontkey)
+        if widths is None:
+            widths = self._widths[font.fontkey] = _Widths(font)
+        return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
+
+    def _encode(self, font: TTFFont, text: str) -> str:
+        """``text`` as a ``Tj`` operator in ``font`` (``TTFFont.encode_text``), kept."""
+        key = (font.fontkey, text)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            codes = self._codes.get(font.fontkey)
+            if codes is None:
+                codes = self._codes[font.fontkey] = _Codes(font)
+            mapped = "".join(map(codes.__getitem__, text))
+            encoded = self._encoded[key] = f"({font.escape_text(mapped)}) Tj"
+        return encoded
+
+    def put_rounded_rect(
+        self, x: float, y: float, w: float, h: float, radius: float, style: str = "F"
+    ) -> None:
+        """``FPDF.rect(x, y, w, h, style, round_corners=True, corner_radius=radius)``, moved.
+
+        fpdf2 draws the path at the page's top-left corner once per size (its arcs cost a
+        millisecond a hundred), and the page places it with a ``cm`` like ``put_stamp``.
+        """
+        key = (w, h, radius, style)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = self.rounded_rect_at_origin(w, h, radius, style)
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+
+    def rounded_rect_at_origin(self, w: float, h: float, radius: float, style: str) -> str:
+        """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
+        outer, self._batch = self._batch, []
+        try:
+            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
+            return b"\n".join(self._batch).decode("latin1")
+        finally:
+            self._batch = outer
 
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         """``FPDF.set_font(family, style, size_pt)`` for a font already added (style B or "")."""
@@ -198,6 +228,12 @@ class FastPDF(FPDF):
         colour = self._colour(rgb)
         if self.text_color != colour:
             self.text_color = colour
+
+    def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
+        """``FPDF.set_fill_color(*rgb)``, with the colour converted once."""
+        colour = self._colour(rgb)
+        if self.fill_color != colour:
+            self.set_fill_color(colour)
 
     def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
         """``FPDF.set_draw_color(*rgb)``, with the colour converted once."""
@@ -252,3 +288,28 @@ class FastPDF(FPDF):
             super()._out(s)
         else:
             self._batch.append(s if isinstance(s, bytes) else str(s).encode("latin1"))
+
+
+class _Codes(dict[str, str]):
+    """A font's codes in a document's subset by character, as text (``TTFFont.encode_text``)."""
+
+    def __init__(self, font: TTFFont) -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> str:
+        code = self.font.subset.pick(ord(char))  # None: a glyph the font lacks (fpdf2 skips it)
+        mapped = self[char] = "" if code is None else chr(code)
+        return mapped
+
+
+class _Widths(dict[str, float]):
+    """A font's glyph widths (thousandths of the size) by character."""
+
+    def __init__(self, font: TTFFont) -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> float:
+        width = self[char] = self.font.cw[ord(char)]
+        return width

@@ -30,6 +30,7 @@ from app.outputs import pdf_fonts
 from app.outputs import walklist_pdf_marks as marks
 from app.outputs.fast_pdf import FastPDF
 from app.outputs.paper import PAPERS, Paper
+from app.outputs.pdf_output import SharedFontsOutput
 from app.outputs.walklist_marks import legend
 from app.outputs.walklist_pdf_marks import ANSWER_MM, BOX_MM, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
@@ -104,8 +105,7 @@ def walklist_pdf(
         document.set_creation_date(created)
     pdf_fonts.add_fonts(document)  # parsed once per process, not per document
     document.render()
-    pdf_fonts.bind_font_programs(document)
-    return bytes(document.output())
+    return bytes(document.output(output_producer_class=SharedFontsOutput))
 
 
 class _WalkListDocument(FastPDF):
@@ -344,8 +344,8 @@ class _WalkListDocument(FastPDF):
         self._font(8.5, bold=True)
         number = str(stop.sequence)
         badge_mm = max(5.5, self.string_width(number) + 2.6)
-        self.set_fill_color(*INK)
-        self.rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, "F", round_corners=True, corner_radius=2.3)
+        self.use_fill_color(INK)
+        self.put_rounded_rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, 2.3, "F")
         self.use_text_color((255, 255, 255))
         self.set_xy(MARGIN_MM, y + 0.5)
         self.put_cell(badge_mm, 4.6, number, align="C")
