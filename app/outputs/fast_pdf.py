@@ -88,6 +88,20 @@ class FastPDF(FPDF):
             f"{-h * self.k:.2f} re {_OPERATORS[style]}"
         )
 
+    def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
+        """``put_rect(x, y, w, h, style)`` for each of ``rects``, written at once."""
+        if not self.page:
+            for x, y, w, h in rects:
+                self.rect(x, y, w, h, style)
+            return
+        k, top, operator = self.k, self.h, _OPERATORS[style]
+        self._out(
+            "\n".join(
+                f"{x * k:.2f} {(top - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {operator}"
+                for x, y, w, h in rects
+            )
+        )
+
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         """What ``FPDF.line(x1, y1, x2, y2)`` writes."""
         if not self.page:
@@ -184,12 +198,59 @@ class FastPDF(FPDF):
 
     def rounded_rect_at_origin(self, w: float, h: float, radius: float, style: str) -> str:
         """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
+        with self._capture() as written:
+            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
+        return b"\n".join(written).decode("latin1")
+
+    def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
+        """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""
+        key = (radius, radius, -1.0, style)
+        shape = self._shapes.get(key)
+        if shape is None:
+            with self._capture() as written:
+                self.circle(0, 0, radius, style)
+            shape = self._shapes[key] = b"\n".join(written).decode("latin1")
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+
+    @contextmanager
+    def _capture(self) -> Iterator[list[bytes]]:
+        """What is drawn inside, kept from the page: the list of what ``_out`` got."""
         outer, self._batch = self._batch, []
         try:
-            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
-            return b"\n".join(self._batch).decode("latin1")
+            yield self._batch
         finally:
             self._batch = outer
+
+    def put_multi_cell(self, w: float, h: float, text: str) -> None:
+        """``FPDF.multi_cell(w, h, text)``, then back to the left edge.
+
+        As ``put_cell`` when the text is one line that fits (multi_cell justifies every line
+        but the last, so longer text is left to it).
+        """
+        x = self.x
+        if "\n" in text or self.string_width(text) > w - 2 * self.c_margin:
+            self.multi_cell(w, h, text)
+            self.set_x(x)
+            return
+        self.put_cell(w, h, text)
+        self.set_xy(x, self.y + h)
+
+    def put_paragraph(self, w: float, h: float, text: str) -> None:
+        """Plain text across ``w``, then back to the left edge below it.
+
+        Broken at the last space that fits, ragged right; a word wider than ``w`` runs over.
+        """
+        x, room = self.x, w - 2 * self.c_margin
+        line = ""
+        for word in text.split(" "):
+            wider = f"{line} {word}" if line else word
+            if line and self.string_width(wider) > room:
+                self.put_cell(w, h, line)
+                self.set_xy(x, self.y + h)
+                wider = word
+            line = wider
+        self.put_cell(w, h, line)
+        self.set_xy(x, self.y + h)
 
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         """``FPDF.set_font(family, style, size_pt)`` for a font already added (style B or "")."""
@@ -216,6 +277,21 @@ class FastPDF(FPDF):
     def set_font(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
         super().set_font(*args, **kwargs)
         self._plain = None
+
+    def add_page(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
+        # Inside batched(): what was drawn goes on the page it was drawn on, and the footer
+        # and header fpdf2 draws here go straight onto their pages.
+        batch = self._batch
+        if batch is None:
+            super().add_page(*args, **kwargs)
+            return
+        self._batch = None
+        if batch:
+            super()._out(b"\n".join(batch))
+        try:
+            super().add_page(*args, **kwargs)
+        finally:
+            self._batch, self._plain = [], None
 
     def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
         colour = self._colours.get(rgb)
@@ -265,7 +341,7 @@ class FastPDF(FPDF):
 
     @contextmanager
     def batched(self) -> Iterator[None]:
-        """Write everything drawn inside as one piece of the page (on the current page only).
+        """Write everything drawn inside as one piece of each page it draws on.
 
         The page gets the same bytes: each ``_out`` adds its text and a newline. Inside, the
         text state (underline, spacing, text mode, ...) is checked once, so draw with this

@@ -32,7 +32,7 @@ from app.outputs.fast_pdf import FastPDF
 from app.outputs.paper import PAPERS, Paper
 from app.outputs.pdf_output import SharedFontsOutput
 from app.outputs.walklist_marks import legend
-from app.outputs.walklist_pdf_marks import ANSWER_MM, BOX_MM, Kind
+from app.outputs.walklist_pdf_marks import INK, LINE_MM, MUTED, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
 from app.outputs.walklists import (
     Block,
@@ -54,11 +54,8 @@ FONT = pdf_fonts.FAMILY
 MARGIN_MM = 12.0
 FOOTER_MM = 14.0  # the list stops this far above the paper's bottom edge
 QR_MM = 30.0
-LINE_MM = 4.3  # one voter line
 UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
 MARKS_MM = 64.0  # support boxes and survey answer boxes, per voter
-INK = (29, 36, 51)
-MUTED = (91, 101, 120)
 RULE = (201, 207, 218)
 
 
@@ -136,6 +133,7 @@ class _WalkListDocument(FastPDF):
         self._door_lines: list[marks.Line] = []
         self._stamps: dict[int, tuple[str, tuple[int, ...]]] = {}
         self._continuing: tuple[Block, WalkStop | None] | None = None
+        self._fits: dict[tuple[object, ...], str] = {}
 
     # -- pages --------------------------------------------------------------------------
     def render(self) -> None:
@@ -151,8 +149,9 @@ class _WalkListDocument(FastPDF):
         self._title_block()
         self._overview()
         self._column_heads()
-        for block in self.listing.blocks:
-            self._block(block)
+        with self.batched():
+            for block in self.listing.blocks:
+                self._block(block)
 
     def header(self) -> None:
         if self.page_no() == 1:
@@ -171,7 +170,7 @@ class _WalkListDocument(FastPDF):
         self._rule(MARGIN_MM + 0.8, 0.3, INK)
         self.set_xy(MARGIN_MM, MARGIN_MM + 1.2)
         self._font(6.3, color=MUTED)
-        self.put_cell(self.width_mm, 3.2, self._fit(self._legend, self.width_mm))
+        self.put_cell(self.width_mm, 3.2, self._fitted(self._legend, self.width_mm))
         self.set_y(MARGIN_MM + 4.8)
         self._column_heads()
         if self._continuing is not None:
@@ -229,12 +228,9 @@ class _WalkListDocument(FastPDF):
             x += width
         self.set_xy(MARGIN_MM, y + 10)
         self._font(8.5)
-        self.multi_cell(left_mm, 4, f"Target: {listing.target}")
-        self.set_x(MARGIN_MM)
+        self.put_multi_cell(left_mm, 4, f"Target: {listing.target}")
         self._font(7.5, color=MUTED)
-        self.multi_cell(left_mm, 3.6, self._link_line())
-        self.set_x(MARGIN_MM)
-        self._font(7.5, color=MUTED)
+        self.put_multi_cell(left_mm, 3.6, self._link_line())
         self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
         self._rule(self.get_y(), 0.5, INK)
         self.set_y(self.get_y() + 1.5)
@@ -277,6 +273,7 @@ class _WalkListDocument(FastPDF):
         self.put_cell(QR_MM, 3.5, "Scan to open your turf", align="C")
 
     def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
+        runs = []
         for r, row in enumerate(rows):
             c = 0
             while c < len(row):
@@ -287,8 +284,10 @@ class _WalkListDocument(FastPDF):
                 while c < len(row) and row[c]:
                     c += 1
                 # A hair taller than a module, so rows print without seams between them.
-                width = (c - start) * module
-                self.put_rect(x + start * module, y + r * module, width, module + 0.02, "F")
+                runs.append(
+                    (x + start * module, y + r * module, (c - start) * module, module + 0.02)
+                )
+        self.put_rects(runs, "F")
 
     # -- the list -----------------------------------------------------------------------
     def _column_heads(self) -> None:
@@ -374,20 +373,19 @@ class _WalkListDocument(FastPDF):
         height = self._household_mm(household)
         per_voter = max(1, len(self._voter_lines)) * LINE_MM
         skip = household.skip  # the budget leaves the door out: no marks, a line saying so
-        with self.batched():  # one page: room was made before
-            self._rule(top, 0.35, INK)
-            y = top + 1.0
-            self.set_xy(MARGIN_MM, y)
-            self._font(8.5, bold=True)
-            self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
-            x_voter = MARGIN_MM + UNIT_MM
-            x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
-            for i, voter in enumerate(household.voters):
-                line_y = y + i * per_voter
-                self._voter(voter, x_voter, line_y)
-                self._pieces(self._blank if skip else self._voter_lines, x_marks, line_y)
-            door_y = y + len(household.voters) * per_voter
-            self._pieces(self._skip if skip else self._door_lines, x_voter + 1, door_y)
+        self._rule(top, 0.35, INK)
+        y = top + 1.0
+        self.set_xy(MARGIN_MM, y)
+        self._font(8.5, bold=True)
+        self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
+        x_voter = MARGIN_MM + UNIT_MM
+        x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
+        for i, voter in enumerate(household.voters):
+            line_y = y + i * per_voter
+            self._voter(voter, x_voter, line_y)
+            self._pieces(self._blank if skip else self._voter_lines, x_marks, line_y)
+        door_y = y + len(household.voters) * per_voter
+        self._pieces(self._skip if skip else self._door_lines, x_voter + 1, door_y)
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
@@ -417,46 +415,9 @@ class _WalkListDocument(FastPDF):
         """Boxes, labels and a notes rule laid out by ``walklist_pdf_marks``, from ``x``, ``y``."""
         stamp = self._stamps.get(id(lines))
         if stamp is None:
-            stamp = self._stamps[id(lines)] = self._stamp(lines, MARGIN_MM + self.width_mm - 1 - x)
+            right_mm = MARGIN_MM + self.width_mm - 1 - x
+            stamp = self._stamps[id(lines)] = marks.stamp(self, lines, right_mm=right_mm, font=FONT)
         self.put_stamp(stamp[0], x, y, stamp[1])
-
-    def _stamp(self, lines: list[marks.Line], right_mm: float) -> tuple[str, tuple[int, ...]]:
-        """The operators of ``lines`` drawn from the page's top-left corner (see put_stamp).
-
-        Every voter and every household has the same marks: they are drawn once per document.
-        """
-        k, h = self.k, self.h  # stamps are placed with y measured down from the page's top
-        styles = {"label": ("", 7.5, INK), "code": ("B", 7.0, INK), "notes": ("", 6.5, MUTED)}
-        used, ops = set(), [f"{0.25 * k:.2f} w {_rgb(INK)} RG"]
-        for i, line in enumerate(lines):
-            top = i * LINE_MM
-            box_top = top + (LINE_MM - BOX_MM) / 2
-            for piece in line:
-                px = piece.x * k
-                if piece.kind in ("box", "answer"):
-                    wide, grow = (BOX_MM, 0.0) if piece.kind == "box" else (ANSWER_MM, 0.3)
-                    height = BOX_MM + 2 * grow
-                    ops.append(
-                        f"{px:.2f} {(h - box_top + grow) * k:.2f} {wide * k:.2f} "
-                        f"{-height * k:.2f} re S"
-                    )
-                    continue
-                style, size_pt, colour = styles[piece.kind]
-                number, select = self.stamp_font(FONT, style, size_pt)
-                used.add(number)
-                baseline = top + LINE_MM / 2 + 0.3 * size_pt / k
-                encoded = self.stamp_text(FONT, style, piece.text)
-                ops.append(
-                    f"BT {select} {_rgb(colour)} rg {px:.2f} {(h - baseline) * k:.2f} Td "
-                    f"{encoded} ET"
-                )
-                if piece.kind == "notes":
-                    rule = (h - top - LINE_MM + 0.3) * k
-                    ops.append(
-                        f"{0.2 * k:.2f} w {_rgb(MUTED)} RG {px:.2f} {rule:.2f} m "
-                        f"{right_mm * k:.2f} {rule:.2f} l S"
-                    )
-        return "\n".join(ops), tuple(sorted(used))
 
     def _baseline(self, top: float) -> float:
         """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
@@ -481,6 +442,13 @@ class _WalkListDocument(FastPDF):
         self.set_line_width(width_mm)
         self.put_line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
 
+    def _fitted(self, text: str, width_mm: float) -> str:
+        """``_fit``, kept for the document (the legend repeats on every page)."""
+        key = (text, width_mm, self.current_font, self.font_size_pt)
+        if key not in self._fits:
+            self._fits[key] = self._fit(text, width_mm)
+        return self._fits[key]
+
     def _fit(self, text: str, width_mm: float) -> str:
         """``text`` cut with an ellipsis to fit ``width_mm`` in the current font."""
         room = width_mm - 2 * self.c_margin
@@ -489,11 +457,6 @@ class _WalkListDocument(FastPDF):
         while text and self.string_width(text + "…") > room:
             text = text[:-1]
         return text + "…"
-
-
-def _rgb(colour: tuple[int, int, int]) -> str:
-    """A colour as the operands of PDF's ``RG`` (stroke) and ``rg`` (fill)."""
-    return " ".join(f"{c / 255:.3f}" for c in colour)
 
 
 def _doors(count: int) -> str:

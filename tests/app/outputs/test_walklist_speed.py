@@ -145,6 +145,16 @@ class _Fpdf2Document(_WalkListDocument):
     def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_fill_color(*rgb)
 
+    def put_multi_cell(self, w: float, h: float, text: str) -> None:
+        x = self.x
+        self.multi_cell(w, h, text)
+        self.set_x(x)
+
+    def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm")
+        self.circle(0, 0, radius, style)
+        self._out("Q")
+
     def put_rounded_rect(
         self, x: float, y: float, w: float, h: float, radius: float, style: str = "F"
     ) -> None:
