@@ -170,6 +170,16 @@ class FastPDF(FPDF):
             widths = self._widths[font.fontkey] = _Widths(font)
         return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
 
+    def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
+        """``text``'s width in a font already added, without selecting it (``string_width``)."""
+        font = self.fonts[family.lower() + style]
+        if not isinstance(font, TTFFont) or font.is_symbol:
+            return float(font.get_text_width(text, size_pt, None)[1]) / self.k
+        widths = self._widths.get(font.fontkey)
+        if widths is None:
+            widths = self._widths[font.fontkey] = _Widths(font)
+        return sum(map(widths.__getitem__, text)) * size_pt * 0.001 / self.k
+
     def _encode(self, font: TTFFont, text: str) -> str:
         """``text`` as a ``Tj`` operator in ``font`` (``TTFFont.encode_text``), kept."""
         key = (font.fontkey, text)
@@ -338,6 +348,26 @@ class FastPDF(FPDF):
         for number in fonts:
             self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
+
+    @contextmanager
+    def on_page(self, page: int) -> Iterator[None]:
+        """Draw on ``page``, already drawn on, then go on where the document was.
+
+        What is drawn there is set apart (``q``/``Q``) with the fill colour the document has
+        now, so colours compare as they do on the current page.
+        """
+        assert self._batch is None, "not inside batched()"
+        current = self.page
+        self.page = page
+        self.current_font_is_set_on_page = False
+        fill = self.fill_color
+        self._out("q" if fill is None else f"q {fill.serialize().lower()}")
+        try:
+            yield
+        finally:
+            self._out("Q")
+            self.page = current
+            self.current_font_is_set_on_page = False
 
     @contextmanager
     def batched(self) -> Iterator[None]:

@@ -152,6 +152,7 @@ class _WalkListDocument(FastPDF):
         with self.batched():
             for block in self.listing.blocks:
                 self._block(block)
+        self._number_pages()
 
     def header(self) -> None:
         if self.page_no() == 1:
@@ -189,7 +190,15 @@ class _WalkListDocument(FastPDF):
             4,
             f"Canvass Planner · plan {self.plan_name} · turf {self.listing.turf.turf_id}",
         )
-        self.put_cell(self.width_mm / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
+
+    def _number_pages(self) -> None:
+        """"page N of M" in every footer once M is known (fpdf2's alias for M is a slow cell)."""
+        total = self.page
+        self._font(7.5, color=MUTED)
+        for page in range(1, total + 1):
+            with self.on_page(page):
+                self.set_xy(MARGIN_MM + self.width_mm / 2, self.h - FOOTER_MM + 5)
+                self.put_cell(self.width_mm / 2, 4, f"page {page} of {total}", align="R")
 
     def _room_for(self, height_mm: float) -> None:
         if self.get_y() + height_mm > self.page_break_trigger:
@@ -236,10 +245,8 @@ class _WalkListDocument(FastPDF):
         self.set_y(self.get_y() + 1.5)
 
     def _fact_width(self, label: str, value: str) -> float:
-        self._font(10.5, bold=True)
-        value_mm = self.string_width(value)
-        self._font(7)
-        return max(value_mm, self.string_width(label.upper())) + 6
+        value_mm = self.text_width(FONT, "B", 10.5, value)
+        return max(value_mm, self.text_width(FONT, "", 7, label.upper())) + 6
 
     @property
     def _legend(self) -> str:
@@ -393,8 +400,7 @@ class _WalkListDocument(FastPDF):
             str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
         )
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
-        self._font(6.5, color=MUTED)
-        id_mm = self.string_width(voter_id) + 1.5 if voter_id else 0
+        id_mm = self.text_width(FONT, "", 6.5, voter_id) + 1.5 if voter_id else 0
         self._font(8.5)
         name = self._fit(name, self.voter_mm - id_mm - 1.5)
         baseline = self._baseline(y)
@@ -425,10 +431,8 @@ class _WalkListDocument(FastPDF):
 
     def _text_mm(self, kind: Kind, text: str) -> float:
         if kind == "code":
-            self._font(7, bold=True)
-        else:
-            self._font(7.5)
-        return self.string_width(text)
+            return self.text_width(FONT, "B", 7, text)
+        return self.text_width(FONT, "", 7.5, text)
 
     # -- helpers --------------------------------------------------------------------------
     def _font(

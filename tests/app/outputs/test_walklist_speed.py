@@ -136,6 +136,10 @@ class _Fpdf2Document(_WalkListDocument):
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         self.set_font(family, style, size_pt)
 
+    def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
+        font = self.fonts[family.lower() + style]
+        return float(font.get_text_width(text, size_pt, None)[1]) / self.k
+
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_text_color(*rgb)
 
