@@ -36,6 +36,8 @@ class FastPDF(FPDF):
         self._widths: dict[str, _Widths] = {}
         self._shapes: dict[tuple[float, float, float, str], str] = {}
         self._colours: dict[tuple[int, int, int], DeviceColour] = {}
+        self._fill_operators: dict[DeviceColour, str] = {}
+        self._fonts_by_name: dict[tuple[str, str], Any] = {}
         self._batch: list[bytes] | None = None
         self._plain: bool | None = None
         """Inside ``batched()``: ``_plain_ttf_text()`` as last checked (None: check again)."""
@@ -71,11 +73,12 @@ class FastPDF(FPDF):
         assert isinstance(font, TTFFont)
         if not self.current_font_is_set_on_page:
             self._out(self._set_font_for_page(font, self.font_size_pt))
-        encoded = self._encode(font, text)
-        operators = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
-        if self.fill_color != self.text_color:
-            assert self.text_color is not None
-            operators = f"q {self.text_color.serialize().lower()} {operators} Q"
+        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
+        k = self.k
+        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {encoded} ET"
+        colour, fill = self.text_color, self.fill_color
+        if colour is not fill and colour != fill:
+            operators = f"q {self._fill_operator(colour)} {operators} Q"
         self._out(operators)
 
     def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
@@ -139,14 +142,13 @@ class FastPDF(FPDF):
             dx = (w - width) / 2
         else:
             dx = self.c_margin
-        encoded = self._encode(font, text)
+        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
         k = self.k
         top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
-        if self.text_color != self.fill_color:
-            assert self.text_color is not None
-            colour = self.text_color.serialize().lower()
-            operators = f"q {operators} {colour} {encoded} ET Q"
+        colour, fill = self.text_color, self.fill_color
+        if colour is not fill and colour != fill:
+            operators = f"q {operators} {self._fill_operator(colour)} {encoded} ET Q"
         else:
             operators = f"{operators} {encoded} ET"
         self._out(operators)
@@ -264,17 +266,18 @@ class FastPDF(FPDF):
 
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         """``FPDF.set_font(family, style, size_pt)`` for a font already added (style B or "")."""
-        font = self.fonts.get(family.lower() + style)
-        if font is None or style not in ("", "B") or self.underline or self.strikethrough:
+        font = self._fonts_by_name.get((family, style))
+        if font is None:
+            font = self.fonts.get(family.lower() + style)
+            if font is None or style not in ("", "B"):
+                self.set_font(family, style, size_pt)
+                return
+            self._fonts_by_name[family, style] = font
+        if self.underline or self.strikethrough:
             self.set_font(family, style, size_pt)
             return
-        if (
-            self.font_size_pt == size_pt
-            and self.font_style == style
-            and self.font_family == family.lower()
-            and self.current_font is font
-        ):
-            return
+        if self.current_font is font and self.font_size_pt == size_pt:
+            return  # one font object per family and style: nothing changes
         # What set_font does once it has checked its arguments ("Select it").
         self.font_family = family.lower()
         self.font_style = style
@@ -303,6 +306,13 @@ class FastPDF(FPDF):
         finally:
             self._batch, self._plain = [], None
 
+    def _fill_operator(self, colour: DeviceColour) -> str:
+        """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
+        operator = self._fill_operators.get(colour)
+        if operator is None:
+            operator = self._fill_operators[colour] = colour.serialize().lower()
+        return operator
+
     def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
         colour = self._colours.get(rgb)
         if colour is None:
@@ -312,7 +322,8 @@ class FastPDF(FPDF):
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         """``FPDF.set_text_color(*rgb)``, with the colour converted once."""
         colour = self._colour(rgb)
-        if self.text_color != colour:
+        current = self.text_color
+        if current is not colour and current != colour:
             self.text_color = colour
 
     def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
