@@ -192,7 +192,11 @@ class _WalkListDocument(FastPDF):
         )
 
     def _number_pages(self) -> None:
-        """"page N of M" in every footer once M is known (fpdf2's alias for M is a slow cell)."""
+        """Write "page N of M" in every footer once M is known.
+
+        fpdf2's alias for M costs a slow cell on every page, and it kept the width of its
+        placeholder, so the number stood short of the right margin.
+        """
         total = self.page
         self._font(7.5, color=MUTED)
         for page in range(1, total + 1):
