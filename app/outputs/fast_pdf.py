@@ -306,8 +306,9 @@ class FastPDF(FPDF):
         finally:
             self._batch, self._plain = [], None
 
-    def _fill_operator(self, colour: DeviceColour) -> str:
+    def _fill_operator(self, colour: DeviceColour | None) -> str:
         """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
+        assert colour is not None  # fpdf2 documents always have a text colour
         operator = self._fill_operators.get(colour)
         if operator is None:
             operator = self._fill_operators[colour] = colour.serialize().lower()
