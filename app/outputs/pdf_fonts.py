@@ -57,11 +57,11 @@ COMMON_RANGES = (
 BASE_CHARACTERS = (
     "".join(map(chr, range(0x20, 0x7F)))  # printable ASCII
     + "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))  # Latin-1 letters
-    + "·–—‘’“”…€"  # what the walk lists print besides names and addresses
+    + "\u00a0·–—‘’“”…€"  # what the walk lists print besides names and addresses
 )
 """Every document's subset starts with these, in this order: their glyphs and codes are the
 same in every document, and so is the whole font subset of a document without other letters
-(~160 glyphs where a walk list uses ~70: ~7 KB more per face and document)."""
+(~165 glyphs where a walk list uses ~70: ~8 KB more per document, both faces)."""
 # The options fpdf2's OutputProducer subsets fonts with (fpdf2 2.8): the common cut is made
 # with the same, so subsetting it again gives what subsetting the whole face gives.
 _FPDF_DROPPED_TABLES = (
