@@ -5,7 +5,7 @@ A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``r
 colour conversion) and cost most of the time. ``FastPDF`` adds methods that write exactly
 the operators the fpdf2 method they stand for writes, and fall back to that method whenever
 the document uses something they do not handle. Encoded strings are kept per document, so a
-label printed on every household is encoded once.
+label printed on every household is encoded once, and so is each character's code and width.
 
 ``tests/app/outputs/test_walklist_pdf_speed.py`` draws a walk list both ways and compares the
 bytes.
@@ -19,7 +19,7 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
-from fpdf.enums import PDFResourceType, TextMode
+from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
 
 DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
@@ -32,8 +32,12 @@ class FastPDF(FPDF):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._encoded: dict[tuple[str, str], str] = {}
-        self._cell_encoded: dict[tuple[str, str], str] = {}
+        self._codes: dict[str, _Codes] = {}
+        self._widths: dict[str, _Widths] = {}
+        self._shapes: dict[tuple[float, float, float, str], str] = {}
         self._colours: dict[tuple[int, int, int], DeviceColour] = {}
+        self._fill_operators: dict[DeviceColour, str] = {}
+        self._fonts_by_name: dict[tuple[str, str], Any] = {}
         self._batch: list[bytes] | None = None
         self._plain: bool | None = None
         """Inside ``batched()``: ``_plain_ttf_text()`` as last checked (None: check again)."""
@@ -69,14 +73,12 @@ class FastPDF(FPDF):
         assert isinstance(font, TTFFont)
         if not self.current_font_is_set_on_page:
             self._out(self._set_font_for_page(font, self.font_size_pt))
-        key = (font.fontkey, text)
-        encoded = self._encoded.get(key)
-        if encoded is None:
-            encoded = self._encoded[key] = font.encode_text(text)
-        operators = f"BT {x * self.k:.2f} {(self.h - y) * self.k:.2f} Td {encoded} ET"
-        if self.fill_color != self.text_color:
-            assert self.text_color is not None
-            operators = f"q {self.text_color.serialize().lower()} {operators} Q"
+        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
+        k = self.k
+        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {encoded} ET"
+        colour, fill = self.text_color, self.fill_color
+        if colour is not fill and colour != fill:
+            operators = f"q {self._fill_operator(colour)} {operators} Q"
         self._out(operators)
 
     def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
@@ -87,6 +89,20 @@ class FastPDF(FPDF):
         self._out(
             f"{x * self.k:.2f} {(self.h - y) * self.k:.2f} {w * self.k:.2f} "
             f"{-h * self.k:.2f} re {_OPERATORS[style]}"
+        )
+
+    def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
+        """``put_rect(x, y, w, h, style)`` for each of ``rects``, written at once."""
+        if not self.page:
+            for x, y, w, h in rects:
+                self.rect(x, y, w, h, style)
+            return
+        k, top, operator = self.k, self.h, _OPERATORS[style]
+        self._out(
+            "\n".join(
+                f"{x * k:.2f} {(top - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {operator}"
+                for x, y, w, h in rects
+            )
         )
 
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
@@ -126,20 +142,13 @@ class FastPDF(FPDF):
             dx = (w - width) / 2
         else:
             dx = self.c_margin
-        key = (font.fontkey, text)
-        encoded = self._cell_encoded.get(key)
-        if encoded is None:
-            # fpdf.line_break.Fragment.render_pdf_text_ttf
-            picked = (font.subset.pick(ord(char)) for char in text)
-            mapped = "".join(chr(code) for code in picked if code)
-            encoded = self._cell_encoded[key] = f"({font.escape_text(mapped)}) Tj"
+        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
         k = self.k
         top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
-        if self.text_color != self.fill_color:
-            assert self.text_color is not None
-            colour = self.text_color.serialize().lower()
-            operators = f"q {operators} {colour} {encoded} ET Q"
+        colour, fill = self.text_color, self.fill_color
+        if colour is not fill and colour != fill:
+            operators = f"q {operators} {self._fill_operator(colour)} {encoded} ET Q"
         else:
             operators = f"{operators} {encoded} ET"
         self._out(operators)
@@ -158,22 +167,117 @@ class FastPDF(FPDF):
             return self.get_string_width(text)
         assert isinstance(font, TTFFont)
         # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
-        widths = font.cw
-        return sum(widths[ord(c)] for c in text) * self.font_size_pt * 0.001 / self.k
+        widths = self._widths.get(font.fontkey)
+        if widths is None:
+            widths = self._widths[font.fontkey] = _Widths(font)
+        return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
+
+    def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
+        """``text``'s width in a font already added, without selecting it (``string_width``)."""
+        font = self.fonts[family.lower() + style]
+        if not isinstance(font, TTFFont) or font.is_symbol:
+            return float(font.get_text_width(text, size_pt, None)[1]) / self.k
+        widths = self._widths.get(font.fontkey)
+        if widths is None:
+            widths = self._widths[font.fontkey] = _Widths(font)
+        return sum(map(widths.__getitem__, text)) * size_pt * 0.001 / self.k
+
+    def _encode(self, font: TTFFont, text: str) -> str:
+        """``text`` as a ``Tj`` operator in ``font`` (``TTFFont.encode_text``), kept."""
+        key = (font.fontkey, text)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            codes = self._codes.get(font.fontkey)
+            if codes is None:
+                codes = self._codes[font.fontkey] = _Codes(font)
+            mapped = "".join(map(codes.__getitem__, text))
+            encoded = self._encoded[key] = f"({font.escape_text(mapped)}) Tj"
+        return encoded
+
+    def put_rounded_rect(
+        self, x: float, y: float, w: float, h: float, radius: float, style: str = "F"
+    ) -> None:
+        """``FPDF.rect(x, y, w, h, style, round_corners=True, corner_radius=radius)``, moved.
+
+        fpdf2 draws the path at the page's top-left corner once per size (its arcs cost a
+        millisecond a hundred), and the page places it with a ``cm`` like ``put_stamp``.
+        """
+        key = (w, h, radius, style)
+        shape = self._shapes.get(key)
+        if shape is None:
+            shape = self._shapes[key] = self.rounded_rect_at_origin(w, h, radius, style)
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+
+    def rounded_rect_at_origin(self, w: float, h: float, radius: float, style: str) -> str:
+        """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
+        with self._capture() as written:
+            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
+        return b"\n".join(written).decode("latin1")
+
+    def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
+        """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""
+        key = (radius, radius, -1.0, style)
+        shape = self._shapes.get(key)
+        if shape is None:
+            with self._capture() as written:
+                self.circle(0, 0, radius, style)
+            shape = self._shapes[key] = b"\n".join(written).decode("latin1")
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+
+    @contextmanager
+    def _capture(self) -> Iterator[list[bytes]]:
+        """What is drawn inside, kept from the page: the list of what ``_out`` got."""
+        outer, self._batch = self._batch, []
+        try:
+            yield self._batch
+        finally:
+            self._batch = outer
+
+    def put_multi_cell(self, w: float, h: float, text: str) -> None:
+        """``FPDF.multi_cell(w, h, text)``, then back to the left edge.
+
+        As ``put_cell`` when the text is one line that fits (multi_cell justifies every line
+        but the last, so longer text is left to it).
+        """
+        x = self.x
+        if "\n" in text or self.string_width(text) > w - 2 * self.c_margin:
+            self.multi_cell(w, h, text)
+            self.set_x(x)
+            return
+        self.put_cell(w, h, text)
+        self.set_xy(x, self.y + h)
+
+    def put_paragraph(self, w: float, h: float, text: str) -> None:
+        """Plain text across ``w``, then back to the left edge below it.
+
+        Broken at the last space that fits, ragged right; a word wider than ``w`` runs over.
+        """
+        x, room = self.x, w - 2 * self.c_margin
+        line = ""
+        for word in text.split(" "):
+            wider = f"{line} {word}" if line else word
+            if line and self.string_width(wider) > room:
+                self.put_cell(w, h, line)
+                self.set_xy(x, self.y + h)
+                wider = word
+            line = wider
+        self.put_cell(w, h, line)
+        self.set_xy(x, self.y + h)
 
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         """``FPDF.set_font(family, style, size_pt)`` for a font already added (style B or "")."""
-        font = self.fonts.get(family.lower() + style)
-        if font is None or style not in ("", "B") or self.underline or self.strikethrough:
+        font = self._fonts_by_name.get((family, style))
+        if font is None:
+            font = self.fonts.get(family.lower() + style)
+            if font is None or style not in ("", "B"):
+                self.set_font(family, style, size_pt)
+                return
+            self._fonts_by_name[family, style] = font
+        if self.underline or self.strikethrough:
             self.set_font(family, style, size_pt)
             return
-        if (
-            self.font_size_pt == size_pt
-            and self.font_style == style
-            and self.font_family == family.lower()
-            and self.current_font is font
-        ):
-            return
+        if self.current_font is font and self.font_size_pt == size_pt:
+            return  # one font object per family and style: nothing changes
         # What set_font does once it has checked its arguments ("Select it").
         self.font_family = family.lower()
         self.font_style = style
@@ -187,6 +291,29 @@ class FastPDF(FPDF):
         super().set_font(*args, **kwargs)
         self._plain = None
 
+    def add_page(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
+        # Inside batched(): what was drawn goes on the page it was drawn on, and the footer
+        # and header fpdf2 draws here go straight onto their pages.
+        batch = self._batch
+        if batch is None:
+            super().add_page(*args, **kwargs)
+            return
+        self._batch = None
+        if batch:
+            super()._out(b"\n".join(batch))
+        try:
+            super().add_page(*args, **kwargs)
+        finally:
+            self._batch, self._plain = [], None
+
+    def _fill_operator(self, colour: DeviceColour | None) -> str:
+        """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
+        assert colour is not None  # fpdf2 documents always have a text colour
+        operator = self._fill_operators.get(colour)
+        if operator is None:
+            operator = self._fill_operators[colour] = colour.serialize().lower()
+        return operator
+
     def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
         colour = self._colours.get(rgb)
         if colour is None:
@@ -196,8 +323,15 @@ class FastPDF(FPDF):
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         """``FPDF.set_text_color(*rgb)``, with the colour converted once."""
         colour = self._colour(rgb)
-        if self.text_color != colour:
+        current = self.text_color
+        if current is not colour and current != colour:
             self.text_color = colour
+
+    def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
+        """``FPDF.set_fill_color(*rgb)``, with the colour converted once."""
+        colour = self._colour(rgb)
+        if self.fill_color != colour:
+            self.set_fill_color(colour)
 
     def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
         """``FPDF.set_draw_color(*rgb)``, with the colour converted once."""
@@ -228,8 +362,28 @@ class FastPDF(FPDF):
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
 
     @contextmanager
+    def on_page(self, page: int) -> Iterator[None]:
+        """Draw on ``page``, already drawn on, then go on where the document was.
+
+        What is drawn there is set apart (``q``/``Q``) with the fill colour the document has
+        now, so colours compare as they do on the current page.
+        """
+        assert self._batch is None, "not inside batched()"
+        current = self.page
+        self.page = page
+        self.current_font_is_set_on_page = False
+        fill = self.fill_color
+        self._out("q" if fill is None else f"q {fill.serialize().lower()}")
+        try:
+            yield
+        finally:
+            self._out("Q")
+            self.page = current
+            self.current_font_is_set_on_page = False
+
+    @contextmanager
     def batched(self) -> Iterator[None]:
-        """Write everything drawn inside as one piece of the page (on the current page only).
+        """Write everything drawn inside as one piece of each page it draws on.
 
         The page gets the same bytes: each ``_out`` adds its text and a newline. Inside, the
         text state (underline, spacing, text mode, ...) is checked once, so draw with this
@@ -252,3 +406,28 @@ class FastPDF(FPDF):
             super()._out(s)
         else:
             self._batch.append(s if isinstance(s, bytes) else str(s).encode("latin1"))
+
+
+class _Codes(dict[str, str]):
+    """A font's codes in a document's subset by character, as text (``TTFFont.encode_text``)."""
+
+    def __init__(self, font: TTFFont) -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> str:
+        code = self.font.subset.pick(ord(char))  # None: a glyph the font lacks (fpdf2 skips it)
+        mapped = self[char] = "" if code is None else chr(code)
+        return mapped
+
+
+class _Widths(dict[str, float]):
+    """A font's glyph widths (thousandths of the size) by character."""
+
+    def __init__(self, font: TTFFont) -> None:
+        super().__init__()
+        self.font = font
+
+    def __missing__(self, char: str) -> float:
+        width = self[char] = self.font.cw[ord(char)]
+        return width

@@ -9,14 +9,18 @@ font between documents, so this module does it with fpdf2's own objects:
   as a prototype, and every document gets a light copy of it (``add_fonts``) that shares the
   read-only tables (character map, glyph ids, descriptor values) and has its own subset map,
   widths and a lazily opened font program to subset;
-- the font program a document's subset is cut from is, when every glyph the document uses is
-  in it, the face already cut to ``COMMON_RANGES`` (Latin, punctuation, currency: ~1,000 of
-  Roboto's 3,359 glyphs) with the options fpdf2 subsets with, so fontTools has a third of the
-  font to read; otherwise the whole face (``bind_font_programs``).
+- every document's subset starts with the same characters in the same order
+  (``BASE_CHARACTERS``: printable ASCII, Latin-1 and the few symbols the walk lists print), so
+  most documents of a plan embed the same subset and ``app.outputs.pdf_output`` makes its
+  font objects once per process; a name with other letters adds its glyphs after them;
+- a subset that is made is cut, when every glyph the document uses is in it, from the face
+  already cut to ``COMMON_RANGES`` (Latin, punctuation, currency: ~1,000 of Roboto's 3,359
+  glyphs) with the options fpdf2 subsets with, so fontTools has a third of the font to read;
+  otherwise from the whole face (``font_program``).
 
-The PDF is the same, byte for byte, as with ``add_font`` on a fresh document (a test compares
-them): cutting a font in two steps keeps the same glyphs, in the same order, with the same
-metrics and the same character map entries.
+Given the same subset map the PDF is the same, byte for byte, as fpdf2's ``add_font`` and
+``output`` on a fresh document (a test compares them): cutting a font in two steps keeps the
+same glyphs, in the same order, with the same metrics and the same character map entries.
 
 fontTools logs every subsetting step at INFO (a county plan printed ~24,000 lines through the
 CLI's INFO logging); that is an implementation detail of these PDFs, so its logger is set to
@@ -50,6 +54,14 @@ COMMON_RANGES = (
     (0x20A0, 0x20CF),  # Currency Symbols
 )
 """What most walk lists print; a document with any other glyph embeds from the whole face."""
+BASE_CHARACTERS = (
+    "".join(map(chr, range(0x20, 0x7F)))  # printable ASCII
+    + "".join(chr(c) for c in range(0xC0, 0x100) if c not in (0xD7, 0xF7))  # Latin-1 letters
+    + "\u00a0·–—‘’“”…€"  # what the walk lists print besides names and addresses
+)
+"""Every document's subset starts with these, in this order: their glyphs and codes are the
+same in every document, and so is the whole font subset of a document without other letters
+(~165 glyphs where a walk list uses ~70: ~8 KB more per document, both faces)."""
 # The options fpdf2's OutputProducer subsets fonts with (fpdf2 2.8): the common cut is made
 # with the same, so subsetting it again gives what subsetting the whole face gives.
 _FPDF_DROPPED_TABLES = (
@@ -86,6 +98,8 @@ class Face:
     full: FontProgram
     common: FontProgram
     """The face cut to ``COMMON_RANGES``."""
+    base: SubsetMap
+    """The subset map every document's starts as: ``BASE_CHARACTERS`` picked in order."""
 
 
 def font_files() -> dict[str, Path]:
@@ -112,8 +126,13 @@ def parse_face(style: str, path: Path) -> Face:
     assert isinstance(prototype, TTFFont) and prototype.color_font is None
     order = tuple(prototype.ttfont.getGlyphOrder())
     full = FontProgram(path.read_bytes(), order, frozenset(order))
-    prototype.ttfont.close()  # each document opens its own font program
-    return Face(key, prototype, full, _cut(full, prototype.cmap))
+    prototype.ttfont.close()  # each subset is cut from a font program opened for it
+    base = SubsetMap(prototype)
+    for char in BASE_CHARACTERS:
+        if ord(char) in prototype.glyph_ids:  # a missing one would be reported by every document
+            base.pick(ord(char))
+    base.pick.cache_clear()  # fpdf2 caches picks per map, in one cache for all of them
+    return Face(key, prototype, full, _cut(full, prototype.cmap), base)
 
 
 def _cut(full: FontProgram, cmap: dict[int, str]) -> FontProgram:
@@ -148,8 +167,10 @@ def subset_options() -> ftsubset.Options:
 def add_fonts(document: FPDF) -> None:
     """Make every face available to ``document`` (``set_font(FAMILY, style, size)``).
 
-    Replaces ``document.add_font(FAMILY, style, path)`` for each face, without parsing. Call
-    ``bind_font_programs(document)`` once the document is drawn, before its ``output()``.
+    Replaces ``document.add_font(FAMILY, style, path)`` for each face, without parsing, and
+    picks ``BASE_CHARACTERS``. Write the document with
+    ``output(output_producer_class=pdf_output.SharedFontsOutput)``: fpdf2's own output would
+    look for a font program these copies do not open.
     """
     for face in faces():
         document.fonts[face.key] = _copy(face, index=len(document.fonts) + 1)
@@ -168,19 +189,30 @@ def _copy(face: Face, *, index: int) -> TTFFont:
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None
-    font.ttfont = None  # drawing does not read it; bind_font_programs opens one to subset
-    font.subset = SubsetMap(font)
+    font.ttfont = None  # drawing does not read it; pdf_output subsets a font program
+    font.subset = _base_map(face, font)
     return font
 
 
-def bind_font_programs(document: FPDF) -> None:
-    """Before ``document.output()``: open the font each face's subset is cut from.
+def _base_map(face: Face, font: TTFFont) -> SubsetMap:
+    """A fresh subset map for ``font`` with ``BASE_CHARACTERS`` picked, as ``face.base``."""
+    subset = copy.copy(face.base)
+    subset.font = font
+    subset._reserved = list(face.base._reserved)
+    subset._char_id_per_glyph = dict(face.base._char_id_per_glyph)
+    return subset
 
-    The face's common cut when it has every glyph the document used, else the whole face.
+
+def pick_base_characters(font: TTFFont) -> None:
+    """Pick ``BASE_CHARACTERS`` in ``font``'s subset map, as every document of ours does.
+
+    For a font fpdf2's ``add_font`` made, on a document that has drawn nothing yet.
     """
-    for face in faces():
-        font = document.fonts.get(face.key)
-        if not isinstance(font, TTFFont) or font.ttfont is not None:
-            continue
-        used = set(font.subset.get_all_glyph_names())
-        font.ttfont = (face.common if used <= face.common.covers else face.full).open()
+    for char in BASE_CHARACTERS:
+        if ord(char) in font.glyph_ids:
+            font.subset.pick(ord(char))
+
+
+def font_program(face: Face, glyph_names: frozenset[str]) -> FontProgram:
+    """The font a subset of ``glyph_names`` is cut from: the common cut if it has them all."""
+    return face.common if glyph_names <= face.common.covers else face.full

@@ -55,7 +55,7 @@ def draw_sketch(pdf: FastPDF, sketch: TurfSketch, x: float, y: float, *, font: s
     pdf.set_line_width(0.25)
     size_pt = 5.2 if radius > 1.6 else 4.3
     for number, px, py in reversed(sketch.stops):  # stop 1 on top
-        pdf.circle(x + px, y + py, radius, "DF")
+        pdf.put_circle(x + px, y + py, radius, "DF")
         label = str(number)
         pdf.use_font(font, "B", size_pt if number < 100 else size_pt * 0.8)
         pdf.use_text_color(WHITE)

@@ -30,8 +30,9 @@ from app.outputs import pdf_fonts
 from app.outputs import walklist_pdf_marks as marks
 from app.outputs.fast_pdf import FastPDF
 from app.outputs.paper import PAPERS, Paper
+from app.outputs.pdf_output import SharedFontsOutput
 from app.outputs.walklist_marks import legend
-from app.outputs.walklist_pdf_marks import ANSWER_MM, BOX_MM, Kind
+from app.outputs.walklist_pdf_marks import INK, LINE_MM, MUTED, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
 from app.outputs.walklists import (
     Block,
@@ -53,11 +54,8 @@ FONT = pdf_fonts.FAMILY
 MARGIN_MM = 12.0
 FOOTER_MM = 14.0  # the list stops this far above the paper's bottom edge
 QR_MM = 30.0
-LINE_MM = 4.3  # one voter line
 UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
 MARKS_MM = 64.0  # support boxes and survey answer boxes, per voter
-INK = (29, 36, 51)
-MUTED = (91, 101, 120)
 RULE = (201, 207, 218)
 
 
@@ -104,8 +102,7 @@ def walklist_pdf(
         document.set_creation_date(created)
     pdf_fonts.add_fonts(document)  # parsed once per process, not per document
     document.render()
-    pdf_fonts.bind_font_programs(document)
-    return bytes(document.output())
+    return bytes(document.output(output_producer_class=SharedFontsOutput))
 
 
 class _WalkListDocument(FastPDF):
@@ -136,6 +133,7 @@ class _WalkListDocument(FastPDF):
         self._door_lines: list[marks.Line] = []
         self._stamps: dict[int, tuple[str, tuple[int, ...]]] = {}
         self._continuing: tuple[Block, WalkStop | None] | None = None
+        self._fits: dict[tuple[object, ...], str] = {}
 
     # -- pages --------------------------------------------------------------------------
     def render(self) -> None:
@@ -151,8 +149,10 @@ class _WalkListDocument(FastPDF):
         self._title_block()
         self._overview()
         self._column_heads()
-        for block in self.listing.blocks:
-            self._block(block)
+        with self.batched():
+            for block in self.listing.blocks:
+                self._block(block)
+        self._number_pages()
 
     def header(self) -> None:
         if self.page_no() == 1:
@@ -171,7 +171,7 @@ class _WalkListDocument(FastPDF):
         self._rule(MARGIN_MM + 0.8, 0.3, INK)
         self.set_xy(MARGIN_MM, MARGIN_MM + 1.2)
         self._font(6.3, color=MUTED)
-        self.put_cell(self.width_mm, 3.2, self._fit(self._legend, self.width_mm))
+        self.put_cell(self.width_mm, 3.2, self._fitted(self._legend, self.width_mm))
         self.set_y(MARGIN_MM + 4.8)
         self._column_heads()
         if self._continuing is not None:
@@ -190,7 +190,19 @@ class _WalkListDocument(FastPDF):
             4,
             f"Canvass Planner · plan {self.plan_name} · turf {self.listing.turf.turf_id}",
         )
-        self.put_cell(self.width_mm / 2, 4, f"page {self.page_no()} of {{nb}}", align="R")
+
+    def _number_pages(self) -> None:
+        """Write "page N of M" in every footer once M is known.
+
+        fpdf2's alias for M costs a slow cell on every page, and it kept the width of its
+        placeholder, so the number stood short of the right margin.
+        """
+        total = self.page
+        self._font(7.5, color=MUTED)
+        for page in range(1, total + 1):
+            with self.on_page(page):
+                self.set_xy(MARGIN_MM + self.width_mm / 2, self.h - FOOTER_MM + 5)
+                self.put_cell(self.width_mm / 2, 4, f"page {page} of {total}", align="R")
 
     def _room_for(self, height_mm: float) -> None:
         if self.get_y() + height_mm > self.page_break_trigger:
@@ -229,21 +241,16 @@ class _WalkListDocument(FastPDF):
             x += width
         self.set_xy(MARGIN_MM, y + 10)
         self._font(8.5)
-        self.multi_cell(left_mm, 4, f"Target: {listing.target}")
-        self.set_x(MARGIN_MM)
+        self.put_multi_cell(left_mm, 4, f"Target: {listing.target}")
         self._font(7.5, color=MUTED)
-        self.multi_cell(left_mm, 3.6, self._link_line())
-        self.set_x(MARGIN_MM)
-        self._font(7.5, color=MUTED)
+        self.put_multi_cell(left_mm, 3.6, self._link_line())
         self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
         self._rule(self.get_y(), 0.5, INK)
         self.set_y(self.get_y() + 1.5)
 
     def _fact_width(self, label: str, value: str) -> float:
-        self._font(10.5, bold=True)
-        value_mm = self.string_width(value)
-        self._font(7)
-        return max(value_mm, self.string_width(label.upper())) + 6
+        value_mm = self.text_width(FONT, "B", 10.5, value)
+        return max(value_mm, self.text_width(FONT, "", 7, label.upper())) + 6
 
     @property
     def _legend(self) -> str:
@@ -277,6 +284,7 @@ class _WalkListDocument(FastPDF):
         self.put_cell(QR_MM, 3.5, "Scan to open your turf", align="C")
 
     def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
+        runs = []
         for r, row in enumerate(rows):
             c = 0
             while c < len(row):
@@ -287,8 +295,10 @@ class _WalkListDocument(FastPDF):
                 while c < len(row) and row[c]:
                     c += 1
                 # A hair taller than a module, so rows print without seams between them.
-                width = (c - start) * module
-                self.put_rect(x + start * module, y + r * module, width, module + 0.02, "F")
+                runs.append(
+                    (x + start * module, y + r * module, (c - start) * module, module + 0.02)
+                )
+        self.put_rects(runs, "F")
 
     # -- the list -----------------------------------------------------------------------
     def _column_heads(self) -> None:
@@ -344,8 +354,8 @@ class _WalkListDocument(FastPDF):
         self._font(8.5, bold=True)
         number = str(stop.sequence)
         badge_mm = max(5.5, self.string_width(number) + 2.6)
-        self.set_fill_color(*INK)
-        self.rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, "F", round_corners=True, corner_radius=2.3)
+        self.use_fill_color(INK)
+        self.put_rounded_rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, 2.3, "F")
         self.use_text_color((255, 255, 255))
         self.set_xy(MARGIN_MM, y + 0.5)
         self.put_cell(badge_mm, 4.6, number, align="C")
@@ -374,20 +384,19 @@ class _WalkListDocument(FastPDF):
         height = self._household_mm(household)
         per_voter = max(1, len(self._voter_lines)) * LINE_MM
         skip = household.skip  # the budget leaves the door out: no marks, a line saying so
-        with self.batched():  # one page: room was made before
-            self._rule(top, 0.35, INK)
-            y = top + 1.0
-            self.set_xy(MARGIN_MM, y)
-            self._font(8.5, bold=True)
-            self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
-            x_voter = MARGIN_MM + UNIT_MM
-            x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
-            for i, voter in enumerate(household.voters):
-                line_y = y + i * per_voter
-                self._voter(voter, x_voter, line_y)
-                self._pieces(self._blank if skip else self._voter_lines, x_marks, line_y)
-            door_y = y + len(household.voters) * per_voter
-            self._pieces(self._skip if skip else self._door_lines, x_voter + 1, door_y)
+        self._rule(top, 0.35, INK)
+        y = top + 1.0
+        self.set_xy(MARGIN_MM, y)
+        self._font(8.5, bold=True)
+        self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
+        x_voter = MARGIN_MM + UNIT_MM
+        x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
+        for i, voter in enumerate(household.voters):
+            line_y = y + i * per_voter
+            self._voter(voter, x_voter, line_y)
+            self._pieces(self._blank if skip else self._voter_lines, x_marks, line_y)
+        door_y = y + len(household.voters) * per_voter
+        self._pieces(self._skip if skip else self._door_lines, x_voter + 1, door_y)
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
@@ -395,8 +404,7 @@ class _WalkListDocument(FastPDF):
             str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
         )
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
-        self._font(6.5, color=MUTED)
-        id_mm = self.string_width(voter_id) + 1.5 if voter_id else 0
+        id_mm = self.text_width(FONT, "", 6.5, voter_id) + 1.5 if voter_id else 0
         self._font(8.5)
         name = self._fit(name, self.voter_mm - id_mm - 1.5)
         baseline = self._baseline(y)
@@ -417,46 +425,9 @@ class _WalkListDocument(FastPDF):
         """Boxes, labels and a notes rule laid out by ``walklist_pdf_marks``, from ``x``, ``y``."""
         stamp = self._stamps.get(id(lines))
         if stamp is None:
-            stamp = self._stamps[id(lines)] = self._stamp(lines, MARGIN_MM + self.width_mm - 1 - x)
+            right_mm = MARGIN_MM + self.width_mm - 1 - x
+            stamp = self._stamps[id(lines)] = marks.stamp(self, lines, right_mm=right_mm, font=FONT)
         self.put_stamp(stamp[0], x, y, stamp[1])
-
-    def _stamp(self, lines: list[marks.Line], right_mm: float) -> tuple[str, tuple[int, ...]]:
-        """The operators of ``lines`` drawn from the page's top-left corner (see put_stamp).
-
-        Every voter and every household has the same marks: they are drawn once per document.
-        """
-        k, h = self.k, self.h  # stamps are placed with y measured down from the page's top
-        styles = {"label": ("", 7.5, INK), "code": ("B", 7.0, INK), "notes": ("", 6.5, MUTED)}
-        used, ops = set(), [f"{0.25 * k:.2f} w {_rgb(INK)} RG"]
-        for i, line in enumerate(lines):
-            top = i * LINE_MM
-            box_top = top + (LINE_MM - BOX_MM) / 2
-            for piece in line:
-                px = piece.x * k
-                if piece.kind in ("box", "answer"):
-                    wide, grow = (BOX_MM, 0.0) if piece.kind == "box" else (ANSWER_MM, 0.3)
-                    height = BOX_MM + 2 * grow
-                    ops.append(
-                        f"{px:.2f} {(h - box_top + grow) * k:.2f} {wide * k:.2f} "
-                        f"{-height * k:.2f} re S"
-                    )
-                    continue
-                style, size_pt, colour = styles[piece.kind]
-                number, select = self.stamp_font(FONT, style, size_pt)
-                used.add(number)
-                baseline = top + LINE_MM / 2 + 0.3 * size_pt / k
-                encoded = self.stamp_text(FONT, style, piece.text)
-                ops.append(
-                    f"BT {select} {_rgb(colour)} rg {px:.2f} {(h - baseline) * k:.2f} Td "
-                    f"{encoded} ET"
-                )
-                if piece.kind == "notes":
-                    rule = (h - top - LINE_MM + 0.3) * k
-                    ops.append(
-                        f"{0.2 * k:.2f} w {_rgb(MUTED)} RG {px:.2f} {rule:.2f} m "
-                        f"{right_mm * k:.2f} {rule:.2f} l S"
-                    )
-        return "\n".join(ops), tuple(sorted(used))
 
     def _baseline(self, top: float) -> float:
         """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
@@ -464,10 +435,8 @@ class _WalkListDocument(FastPDF):
 
     def _text_mm(self, kind: Kind, text: str) -> float:
         if kind == "code":
-            self._font(7, bold=True)
-        else:
-            self._font(7.5)
-        return self.string_width(text)
+            return self.text_width(FONT, "B", 7, text)
+        return self.text_width(FONT, "", 7.5, text)
 
     # -- helpers --------------------------------------------------------------------------
     def _font(
@@ -481,6 +450,13 @@ class _WalkListDocument(FastPDF):
         self.set_line_width(width_mm)
         self.put_line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
 
+    def _fitted(self, text: str, width_mm: float) -> str:
+        """``_fit``, kept for the document (the legend repeats on every page)."""
+        key = (text, width_mm, self.current_font, self.font_size_pt)
+        if key not in self._fits:
+            self._fits[key] = self._fit(text, width_mm)
+        return self._fits[key]
+
     def _fit(self, text: str, width_mm: float) -> str:
         """``text`` cut with an ellipsis to fit ``width_mm`` in the current font."""
         room = width_mm - 2 * self.c_margin
@@ -489,11 +465,6 @@ class _WalkListDocument(FastPDF):
         while text and self.string_width(text + "…") > room:
             text = text[:-1]
         return text + "…"
-
-
-def _rgb(colour: tuple[int, int, int]) -> str:
-    """A colour as the operands of PDF's ``RG`` (stroke) and ``rg`` (fill)."""
-    return " ".join(f"{c / 255:.3f}" for c in colour)
 
 
 def _doors(count: int) -> str:

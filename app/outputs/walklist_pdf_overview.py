@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING
 from app.outputs.fast_pdf import FastPDF
 from app.outputs.sketch_pdf import draw_sketch
 from app.outputs.walklist_marks import legend
+from app.outputs.walklist_pdf_marks import INK, MUTED
 
 if TYPE_CHECKING:
     from app.outputs.walklists import WalkList
-
-INK = (29, 36, 51)
-MUTED = (91, 101, 120)
 
 
 def draw_overview(
@@ -23,19 +21,6 @@ def draw_overview(
     def text(size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
         pdf.use_font(font, "B" if bold else "", size_pt)
         pdf.use_text_color(color)
-
-    def paragraph(width_mm: float, line_mm: float, words: str) -> None:
-        # What multi_cell does for plain text, a tenth of its cost: greedy wrap at spaces.
-        line = ""
-        for word in words.split(" "):
-            wider = f"{line} {word}" if line else word
-            if line and pdf.string_width(wider) > width_mm - 2 * pdf.c_margin:
-                pdf.put_cell(width_mm, line_mm, line)
-                pdf.set_xy(pdf.get_x() - width_mm, pdf.get_y() + line_mm)
-                wider = word
-            line = wider
-        pdf.put_cell(width_mm, line_mm, line)
-        pdf.set_xy(pdf.get_x() - width_mm, pdf.get_y() + line_mm)
 
     sketch = listing.sketch
     text_x, bottom = x, y
@@ -51,11 +36,11 @@ def draw_overview(
     pdf.put_cell(text_mm, 5, "How to mark")
     pdf.set_xy(text_x, y + 5.5)
     text(7.5)
-    paragraph(text_mm, 3.5, f"Door, one box per household: {legend(listing.door_marks)}.")
+    pdf.put_paragraph(text_mm, 3.5, f"Door, one box per household: {legend(listing.door_marks)}.")
     label, numbers = listing.support
     if numbers:
         pdf.set_x(text_x)
-        paragraph(
+        pdf.put_paragraph(
             text_mm,
             3.5,
             f"{label} per voter: {numbers[0]} strongest to {numbers[-1]} weakest. "
@@ -67,14 +52,14 @@ def draw_overview(
         pdf.put_cell(text_mm, 5, "Survey")
         pdf.set_xy(text_x, pdf.get_y() + 5)
         text(7, color=MUTED)
-        paragraph(text_mm, 3.3, "Write the number of the answer in the voter's box.")
+        pdf.put_paragraph(text_mm, 3.3, "Write the number of the answer in the voter's box.")
         for question in listing.questions:
             pdf.set_xy(text_x, pdf.get_y() + 0.8)
             text(7.5, bold=True)
-            paragraph(text_mm, 3.5, f"{question.key} {question.text}")
+            pdf.put_paragraph(text_mm, 3.5, f"{question.key} {question.text}")
             pdf.set_x(text_x)
             text(7.5)
             # Non-breaking spaces keep each number with its choice.
             choices = "   ".join(f"{n}\u00a0{c}" for n, c in enumerate(question.choices, 1))
-            paragraph(text_mm, 3.5, choices)
+            pdf.put_paragraph(text_mm, 3.5, choices)
     return max(bottom, pdf.get_y())

@@ -1,10 +1,14 @@
-"""Fast walk lists are the same walk lists: rows, CSV, HTML and PDF bytes as before, fonts
-parsed once per process, and no fontTools chatter in the logs."""
+"""Fast walk lists are the same walk lists: rows, CSV, HTML as before, PDFs that read and look
+as fpdf2 writes them (the same bytes given the same font subset map), fonts parsed and font
+subsets made once per process, and no fontTools chatter in the logs."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import subprocess
+import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +16,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from fontTools.ttLib import TTFont
+from PIL import Image
+from pypdf import PdfReader
 
 import app.outputs.pdf_fonts as pdf_fonts
+import app.outputs.pdf_output as pdf_output
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklist_pdf import FONT, _WalkListDocument, walklist_pdf
 from app.outputs.walklists import (
@@ -128,18 +136,49 @@ class _Fpdf2Document(_WalkListDocument):
     def use_font(self, family: str, style: str, size_pt: float) -> None:
         self.set_font(family, style, size_pt)
 
+    def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
+        font = self.fonts[family.lower() + style]
+        return float(font.get_text_width(text, size_pt, None)[1]) / self.k
+
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_text_color(*rgb)
 
     def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_draw_color(*rgb)
 
+    def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
+        self.set_fill_color(*rgb)
 
-def _fpdf2_pdf(listing: WalkList, map_url: str) -> bytes:
+    def put_multi_cell(self, w: float, h: float, text: str) -> None:
+        x = self.x
+        self.multi_cell(w, h, text)
+        self.set_x(x)
+
+    def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm")
+        self.circle(0, 0, radius, style)
+        self._out("Q")
+
+    def put_rounded_rect(
+        self, x: float, y: float, w: float, h: float, radius: float, style: str = "F"
+    ) -> None:
+        # fpdf2 draws it each time; FastPDF places the same path, drawn once, with a cm.
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm")
+        self.rect(0, 0, w, h, style, round_corners=True, corner_radius=radius)
+        self._out("Q")
+
+
+def _fpdf2_pdf(listing: WalkList, map_url: str, *, base: bool = True) -> bytes:
+    """The walk list as fpdf2 writes it: its methods, its font parsing, its output.
+
+    ``base``: with the characters every document of ours starts its font subset with.
+    """
     document = _Fpdf2Document(listing, map_url=map_url, plan_name="demo", paper="A4")
     document.set_creation_date(CREATED)
     for style, path in pdf_fonts.font_files().items():
         document.add_font(FONT, style, path)  # parsed for this document, as fpdf2 does
+        if base:
+            pdf_fonts.pick_base_characters(document.fonts[f"{FONT.lower()}{style}"])
     document.render()
     return bytes(document.output())
 
@@ -189,27 +228,80 @@ def test_pdf_is_the_bytes_fpdf2_writes_on_its_own(
         assert again == ours
 
 
-def _bound_glyphs(listing: WalkList) -> dict[str, int]:
-    """How many glyphs the font each face's subset is cut from has, by font key."""
-    document = _WalkListDocument(listing, map_url="http://x/m", plan_name="demo", paper="A4")
-    pdf_fonts.add_fonts(document)
-    document.render()
-    pdf_fonts.bind_font_programs(document)
-    return {key: len(font.ttfont.getGlyphOrder()) for key, font in document.fonts.items()}
+def _page_pictures(pdf: bytes) -> list[bytes]:
+    """Every page as poppler draws it (greyscale pixels at 100 dpi)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "list.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-gray", "-r", "100", str(source), f"{folder}/p"], check=True)
+        return [Image.open(p).tobytes() for p in sorted(Path(folder).glob("p-*.pgm"))]
 
 
-def test_subsets_are_cut_from_the_common_glyphs_unless_a_name_needs_more(
+def _pdf_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+@pytest.mark.parametrize(
+    "names",
+    [[], [("Αλέξης", "Παπαδόπουλος"), ("Nguyễn", "Thị Ánh"), ("Łukasz", "Żółć")]],
+    ids=["demo", "rare-letters"],
+)
+def test_pdf_looks_and_reads_as_fpdf2_draws_it_on_its_own(
+    demo_plan: BuiltPlan, names: list[tuple[str, str]]
+) -> None:
+    # fpdf2 on its own numbers glyphs in the order a document first uses them; ours start with
+    # the same characters in every document: other bytes, the same pages.
+    plan = demo_plan.plan
+    turf = plan.turfs[1]
+    listing = _renamed(walk_list(plan, turf, walklist_rows(plan, turf)), names)
+    url = "https://canvass.example.org/t/volunteer-link"
+    ours = walklist_pdf(listing, map_url=url, plan_name="demo", created=CREATED)
+    fpdf2 = _fpdf2_pdf(listing, url, base=False)
+    assert ours != fpdf2
+    text = _pdf_text(ours)
+    assert text == _pdf_text(fpdf2)
+    for first, last in names:
+        assert f"{last}, {first}" in text
+    pictures = _page_pictures(ours)
+    assert len(pictures) >= 2
+    assert pictures == _page_pictures(fpdf2)
+
+
+def _embedded_fonts(pdf: bytes) -> dict[str, bytes]:
+    """The font programs a PDF embeds, by font name (``MPDFAA+Roboto-Bold``, ...)."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts[str(descriptor["/FontName"])] = descriptor["/FontFile2"].get_object().get_data()
+    return fonts
+
+
+def test_walk_lists_without_rare_letters_embed_one_font_subset_made_once(
     demo_plan: BuiltPlan,
 ) -> None:
     plan = demo_plan.plan
-    turf = plan.turfs[0]
-    listing = walk_list(plan, turf, walklist_rows(plan, turf))
-    regular, bold = pdf_fonts.faces()
-    common = {regular.key: len(regular.common.glyph_order), bold.key: len(bold.common.glyph_order)}
-    assert common[regular.key] < len(regular.full.glyph_order) / 2
-    assert _bound_glyphs(listing) == common
-    greek = _bound_glyphs(_renamed(listing, [("Αλέξης", "Ωμέγα")]))
-    assert greek == {regular.key: len(regular.full.glyph_order), bold.key: common[bold.key]}
+    listings = [walk_list(plan, turf, walklist_rows(plan, turf)) for turf in plan.turfs[:4]]
+    pdf_output.font_objects.clear()
+    fonts = [
+        _embedded_fonts(walklist_pdf(listing, map_url=None, plan_name="demo"))
+        for listing in listings
+    ]
+    assert len(fonts[0]) == 2
+    assert all(embedded == fonts[0] for embedded in fonts)
+    assert (pdf_output.font_objects.misses, pdf_output.font_objects.hits) == (2, 6)
+    # A name in Greek adds its letters to the regular face's subset, for that document only.
+    greek = _renamed(listings[0], [("Αλέξης", "Ωμέγα")])
+    with_greek = _embedded_fonts(walklist_pdf(greek, map_url=None, plan_name="demo"))
+    regular, bold = "/MPDFAA+Roboto", "/MPDFAA+RobotoBold"
+    assert with_greek[bold] == fonts[0][bold]
+    assert with_greek[regular] != fonts[0][regular]
+    assert ord("Ω") in TTFont(io.BytesIO(with_greek[regular])).getBestCmap()
+    assert ord("Ω") not in TTFont(io.BytesIO(fonts[0][regular])).getBestCmap()
+    again = _embedded_fonts(walklist_pdf(listings[1], map_url=None, plan_name="demo"))
+    assert again == fonts[0]
 
 
 def test_fonts_are_parsed_once_for_many_pdfs(

@@ -1,0 +1,190 @@
+"""fpdf2's PDF output with each font's objects made once per process, not once per document.
+
+fpdf2's ``output`` subsets every font a document uses with fontTools, saves the subset and
+compresses it (with the code-to-glyph map) for every document: ~20 ms a face, half of a walk
+list's time. What it writes depends only on the document's subset map (which glyph has which
+code), and ``app.outputs.pdf_fonts`` starts every document's map with the same characters in
+the same order, so most documents of a plan have the same map. ``SharedFontsOutput`` lets
+fpdf2 write the font objects of a map the first time it sees it, keeps their contents, and
+for the next document with that map makes the same objects from them.
+
+The objects are made in the order fpdf2 makes them, with the same contents, so the PDF is the
+same bytes as fpdf2's own output (``tests/app/outputs/test_walklist_speed.py`` compares them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fpdf.fonts import TTFFont
+from fpdf.output import CIDSystemInfo, OutputProducer, PDFFont, PDFFontStream
+from fpdf.syntax import Name, PDFArray, PDFContentStream
+
+from app.outputs import pdf_fonts
+
+if TYPE_CHECKING:
+    from fpdf.fonts import Glyph
+
+MAX_CACHED = 32
+"""Subset maps kept per process (~50 KB each): a plan's usual one and its rarer letters."""
+
+
+@dataclass(frozen=True)
+class FontObjects:
+    """What fpdf2 wrote for one font with one subset map, to write again as it is."""
+
+    base_font: str
+    widths: str
+    to_unicode: bytes
+    glyph_map: bytes
+    """The compressed CIDToGIDMap stream."""
+    program: bytes
+    """The compressed font subset stream."""
+    program_bytes: int
+    """Its length before compression (``/Length1``)."""
+
+
+SubsetKey = tuple[str, tuple[tuple["Glyph | None", int], ...]]
+Stream = TypeVar("Stream", bound=PDFContentStream)
+
+
+class _Cache:
+    """Font objects by (font key, subset map), the most recently used kept."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[SubsetKey, FontObjects] = OrderedDict()
+        self._lock = threading.Lock()  # the web app writes PDFs from its thread pool
+        self.hits = self.misses = 0
+
+    def get(self, key: SubsetKey) -> FontObjects | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: SubsetKey, objects: FontObjects) -> None:
+        with self._lock:
+            self._items[key] = objects
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.hits = self.misses = 0
+
+
+font_objects = _Cache(MAX_CACHED)
+"""Per process: pure values derived from the fonts shipped with the app, never from requests."""
+
+
+class SharedFontsOutput(OutputProducer):
+    """``OutputProducer`` for documents whose fonts ``pdf_fonts.add_fonts`` added.
+
+    Pass as ``document.output(output_producer_class=SharedFontsOutput)``.
+    """
+
+    def _add_fonts(self, *args: Any, **kwargs: Any) -> dict[int, Any]:
+        fonts = sorted(self.fpdf.fonts.values(), key=lambda font: font.i)
+        faces = {face.key: face for face in pdf_fonts.faces()}
+        keys = [_key(font, faces) for font in fonts]
+        found = [font_objects.get(key) if key is not None else None for key in keys]
+        if self.fpdf._compliance is not None or any(objects is None for objects in found):
+            # fpdf2 writes them; its subsets are cut from the font programs bound here.
+            for font in fonts:
+                if isinstance(font, TTFFont) and font.ttfont is None:
+                    names = frozenset(font.subset.get_all_glyph_names())
+                    font.ttfont = pdf_fonts.font_program(faces[font.fontkey], names).open()
+            written: dict[int, Any] = super()._add_fonts(*args, **kwargs)
+            for font, key in zip(fonts, keys, strict=True):
+                if key is not None and self.fpdf._compliance is None:
+                    font_objects.put(key, _kept(written[font.i]))
+            return written
+        written = {}
+        for font, objects in zip(fonts, found, strict=True):
+            assert isinstance(font, TTFFont) and objects is not None
+            written[font.i] = self._add_font(font, objects)
+        return written
+
+    def _add_font(self, font: TTFFont, objects: FontObjects) -> PDFFont:
+        """The objects fpdf2 makes for a TrueType font, in its order, from ``objects``."""
+        composite = PDFFont(subtype="Type0", base_font=objects.base_font, encoding="Identity-H")
+        self._add_pdf_obj(composite, "fonts")
+        cid_font = PDFFont(
+            subtype="CIDFontType2",
+            base_font=objects.base_font,
+            d_w=font.desc.missing_width,
+            w=objects.widths,
+        )
+        self._add_pdf_obj(cid_font, "fonts")
+        composite.descendant_fonts = PDFArray([cid_font])
+        to_unicode = PDFContentStream(objects.to_unicode)
+        self._add_pdf_obj(to_unicode, "fonts")
+        composite.to_unicode = to_unicode
+        system_info = CIDSystemInfo()
+        self._add_pdf_obj(system_info, "fonts")
+        cid_font.c_i_d_system_info = system_info
+        descriptor = font.desc
+        descriptor.font_name = Name(objects.base_font)
+        self._add_pdf_obj(descriptor, "fonts")
+        cid_font.font_descriptor = descriptor
+        glyph_map = _compressed(PDFContentStream(b""), objects.glyph_map)
+        self._add_pdf_obj(glyph_map, "fonts")
+        cid_font.c_i_d_to_g_i_d_map = glyph_map
+        program = _compressed(PDFFontStream(b""), objects.program)
+        program.length1 = objects.program_bytes
+        self._add_pdf_obj(program, "fonts")
+        descriptor.font_file2 = program  # type: ignore[attr-defined]
+        # What fpdf2 does after writing a font: its caches hold every map they have seen.
+        font.subset.pick.cache_clear()
+        font.subset.get_glyph.cache_clear()
+        return composite
+
+
+def _key(font: object, faces: dict[str, pdf_fonts.Face]) -> SubsetKey | None:
+    """What a font's objects are kept by; None if fpdf2 must write them.
+
+    fpdf2 writes fonts that are not ours, and ours when drawn with glyphs they lack (it warns).
+    """
+    if (
+        isinstance(font, TTFFont)
+        and font.fontkey in faces
+        and font.color_font is None
+        and not font.is_cff
+        and not font.missing_glyphs
+    ):
+        return font.fontkey, tuple(font.subset.items())
+    return None
+
+
+def _kept(composite: PDFFont) -> FontObjects:
+    """The contents of the objects fpdf2 wrote for one font (``composite`` holds them all)."""
+    assert composite.descendant_fonts is not None and composite.to_unicode is not None
+    (cid_font,) = composite.descendant_fonts
+    descriptor, glyph_map = cid_font.font_descriptor, cid_font.c_i_d_to_g_i_d_map
+    assert descriptor is not None and glyph_map is not None and cid_font.w is not None
+    program = descriptor.font_file2
+    return FontObjects(
+        base_font=str(composite.base_font),
+        widths=cid_font.w,
+        to_unicode=composite.to_unicode.content_stream(),
+        glyph_map=glyph_map.content_stream(),
+        program=program.content_stream(),
+        program_bytes=program.length1,
+    )
+
+
+def _compressed(stream: Stream, data: bytes) -> Stream:
+    """``stream`` holding ``data``, already compressed (``PDFContentStream(compress=True)``)."""
+    stream._contents = data
+    stream.filter = Name("FlateDecode")
+    stream.length = len(data)
+    return stream
