@@ -24,6 +24,8 @@ on 2 workers, against calling the function in a loop.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -225,6 +227,26 @@ def region_table(summary: dict[str, Any]) -> None:
     print("stages summed over regions (s): " + ", ".join(f"{k} {v:.1f}" for k, v in top))
 
 
+def plan_digests(folder: Path) -> dict[str, str]:
+    """Each file of a plan folder by its SHA-256, but ``summary.json`` (times, workers)."""
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != "summary.json"
+    }
+
+
+def compare_plans(folders: list[Path]) -> None:
+    """Whether the plans made on different numbers of workers are the same, file by file."""
+    first, *others = [plan_digests(f) for f in folders]
+    whole = hashlib.sha256(json.dumps(first, sort_keys=True).encode()).hexdigest()[:16]
+    for folder, other in zip(folders[1:], others, strict=True):
+        differ = sorted(k for k in first.keys() | other.keys() if first.get(k) != other.get(k))
+        print(f"{folders[0].name} against {folder.name}: {len(first):,} files, "
+              + ("identical (digest " + whole + ")" if not differ
+                 else f"{len(differ)} differ: {', '.join(differ[:8])}"))  # fmt: skip
+
+
 def _tiny(index: int) -> dict[str, Any]:
     return {"index": index}
 
@@ -286,6 +308,8 @@ def main() -> None:
         region_table(summary)
     if 1 in walls and 2 in walls:
         print(f"\nwall 1 worker / 2 workers: {walls[1] / walls[2]:.2f}x")
+    if len(walls) > 1:
+        compare_plans([work / f"plan-{w}w" for w in walls])
     print(f"load average {os.getloadavg()[0]:.1f}")
     if args.tiny:
         scheduler_overhead(args.tiny)
