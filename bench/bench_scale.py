@@ -1,24 +1,34 @@
 """A plan split by region on Dask distributed: 1 worker against 2, and the cost of a region.
 
-Builds a small "state" from real extracts: one PBF merged from the demo's central Helsinki,
-central Atlanta and Cobb County (``../shared/data/atlanta``; without them, Helsinki alone),
-and one generic voter CSV: the demo's ~8,400 Helsinki voters (region ``Helsinki``), synthetic
-voters at doors every 25 m along the named residential streets of central Atlanta (region
-``Atlanta``) and of Cobb County, cut west to east into ``--cobb-parts`` regions (``Cobb1``...).
-Every voter is a target; turfs of 120 minutes; no precincts.
+Builds a "state" from real extracts: one PBF merged from the demo's central Helsinki, central
+Atlanta and Cobb County (``../shared/data/atlanta``; without them, Helsinki alone), and one
+generic voter CSV: the demo's ~8,400 Helsinki voters (region ``Helsinki``), synthetic voters at
+doors every 25 m along the named residential streets of central Atlanta (region ``Atlanta``)
+and of Cobb County, cut west to east into ``--cobb-parts`` regions (``Cobb1``...). Turfs of 120
+minutes; no precincts.
+
+A state's size: ``--per-door K`` puts K voters at each door (households of two: a duplex, a
+small block; the Helsinki voters K times each, ids shifted) and ``--copies N`` repeats the
+regions N times with shifted ids (``C01Atlanta``... ``C08Cobb3``). Most of a state's voter
+file is not knocked: ``--target-share 0.05`` targets about 5 % of the voters (by support
+score, uniform 0-99); default everyone. The 1M-voter run of bench/README.md::
+
+    python bench/bench_scale.py --atlanta-voters 9000 --cobb-voters 16000 --per-door 4 \
+        --copies 8 --target-share 0.05 --workers 2,1 --tiny 0
 
 The plan runs through ``app.services.region_plans.plan_by_region`` (what ``canvass plan
---regions county`` runs) on a LocalCluster of 1 worker process, then of 2, side by side into
-fresh folders; the table gives each region's voters, stops, turfs, seconds, throughput and the
-peak RSS of the worker that ran it, the stages summed over regions, and the ratio of the two
-runs' wall times.
+--regions county`` runs) on a LocalCluster of each ``--workers`` count in turn, into fresh
+folders; the table gives each region's voters, turfs, seconds, CPU seconds, throughput and the
+peak RSS of the worker that ran it, with the driver's own peak RSS (this process, sampled),
+the stages summed over regions, the ratio of the 1- and 2-worker wall times, and whether the
+plans are the same file by file.
 
 Last, Dask's own cost per task: ``--tiny`` trivial tasks (default 500, as many as a state cut
 into regions of 2,000 voters would have ~4,000 of) through ``app.planning.cluster.run_tasks``
 on 2 workers, against calling the function in a loop.
 
     python bench/bench_scale.py [--atlanta-voters 6000] [--cobb-voters 12000] [--cobb-parts 3]
-        [--tiny 500] [--keep DIR]
+        [--per-door 1] [--copies 1] [--target-share 1] [--workers 1,2] [--tiny 500] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -227,13 +238,22 @@ def region_table(summary: dict[str, Any]) -> None:
     print("stages summed over regions (s): " + ", ".join(f"{k} {v:.1f}" for k, v in top))
 
 
+PDF_STAMPS = re.compile(rb"/CreationDate \(D:\d+Z\)|/ID \[<[0-9A-F]+><[0-9A-F]+>\]")
+"""What differs between two prints of the same walk list: when it was printed."""
+
+
 def plan_digests(folder: Path) -> dict[str, str]:
-    """Each file of a plan folder by its SHA-256, but ``summary.json`` (times, workers)."""
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != "summary.json"
-    }
+    """Each file of a plan folder by its SHA-256, but ``summary.json`` (times, workers) and
+    the PDFs' print dates."""
+    digests = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.name == "summary.json":
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".pdf":
+            data = PDF_STAMPS.sub(b"", data)
+        digests[str(path.relative_to(folder))] = hashlib.sha256(data).hexdigest()
+    return digests
 
 
 def compare_plans(folders: list[Path]) -> None:
@@ -242,7 +262,8 @@ def compare_plans(folders: list[Path]) -> None:
     whole = hashlib.sha256(json.dumps(first, sort_keys=True).encode()).hexdigest()[:16]
     for folder, other in zip(folders[1:], others, strict=True):
         differ = sorted(k for k in first.keys() | other.keys() if first.get(k) != other.get(k))
-        print(f"{folders[0].name} against {folder.name}: {len(first):,} files, "
+        print(f"{folders[0].parent.name}/{folders[0].name} against {folder.parent.name}/"
+              f"{folder.name}: {len(first):,} files, "
               + ("identical (digest " + whole + ")" if not differ
                  else f"{len(differ)} differ: {', '.join(differ[:8])}"))  # fmt: skip
 
