@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
+from app.cli.progress import ConsoleProgress
 from app.outputs.walklist_marks import PrintedQuestion
 from app.planning.cluster import ClusterOptions, TaskOutcome
 from app.planning.regions import parse_regions
@@ -85,28 +87,25 @@ def run_regions(
     _quiet_dask()
 
     def heard(outcome: TaskOutcome) -> None:
-        if outcome.ok and args.quiet:
-            return
-        if outcome.ok:
-            console.print(f"  [green]✓[/green] region {escape(outcome.key)}", highlight=False)
-        else:
-            console.print(
-                f"  [red]✗[/red] region {escape(outcome.key)} failed: {escape(str(outcome.error))}",
-                highlight=False,
-                soft_wrap=True,
-            )
+        # A line per region only when asked: a state in auto:N regions is hundreds of them.
+        if args.verbose:
+            console.print(_region_line(outcome.key, outcome.error), highlight=False, soft_wrap=True)
 
     started = time.perf_counter()
-    run = plan_by_region(
-        request,
-        args.out,
-        parse_regions(args.regions),
-        cluster=cluster,
-        force=args.force,
-        public_url=settings.public_url,
-        questions=questions,
-        on_region=heard,
-    )
+    with ConsoleProgress(console, quiet=args.quiet) as progress:
+        run = plan_by_region(
+            request,
+            args.out,
+            parse_regions(args.regions),
+            cluster=cluster,
+            force=args.force,
+            public_url=settings.public_url,
+            questions=questions,
+            on_region=heard,
+            progress=progress,
+        )
+    if not args.quiet:
+        report_regions(console, run.summary["regions"])
     voters, regions = run.summary["voters"], run.summary["regions"]
     planned = regions["count"] - len(run.failed)
     console.print(
@@ -120,9 +119,61 @@ def run_regions(
     if run.partial:
         console.print(
             f"[red]Partial plan:[/red] {len(run.failed)} region(s) failed "
-            f"({escape(', '.join(sorted(run.failed)))}); their voters are in rejected.csv. "
+            f"({escape(_some(sorted(run.failed)))}); their voters are in rejected.csv. "
             "Run the same command again to retry only them.",
             soft_wrap=True,
         )
         return PARTIAL_EXIT
     return 0
+
+
+SLOWEST = 3
+"""Regions named by their time in the report."""
+FAILED_LISTED = 10
+"""Failed regions listed with their error; the rest are in summary.json."""
+
+
+def _some(names: list[str]) -> str:
+    """The first few ``names``, then how many more."""
+    shown = ", ".join(names[:FAILED_LISTED])
+    return (
+        shown if len(names) <= FAILED_LISTED else f"{shown} and {len(names) - FAILED_LISTED:,} more"
+    )
+
+
+def _region_line(region: str, error: str | None) -> str:
+    if error is None:
+        return f"  [green]✓[/green] region {escape(region)}"
+    return f"  [red]✗[/red] region {escape(region)} failed: {escape(error)}"
+
+
+def report_regions(console: Console, regions: dict[str, Any]) -> None:
+    """A few lines however many regions: counts, the slowest, the failed with their errors."""
+    records = regions["list"]
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record["status"]] = counts.get(record["status"], 0) + 1
+    console.print(
+        "Regions: " + ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items())),
+        highlight=False,
+    )
+    timed = sorted(
+        (r for r in records if r["status"] == "planned" and r.get("seconds") is not None),
+        key=lambda r: (-float(r["seconds"]), str(r["region"])),
+    )
+    if len(timed) > 1:
+        slowest = [
+            f"{escape(str(r['region']))} {float(r['seconds']):.1f} s" for r in timed[:SLOWEST]
+        ]
+        console.print("  slowest: " + ", ".join(slowest), highlight=False)
+    failed = [r for r in records if r["status"] == "failed"]
+    for record in failed[:FAILED_LISTED]:
+        # One line each: the first line of the error (a traceback's last line is in the log).
+        error = str(record.get("error") or "").strip().splitlines() or [""]
+        console.print(_region_line(str(record["region"]), error[0][:200]), highlight=False)
+    if len(failed) > FAILED_LISTED:
+        console.print(
+            f"  ... and {len(failed) - FAILED_LISTED:,} more failed regions "
+            "(summary.json regions.list has each one's error)",
+            highlight=False,
+        )

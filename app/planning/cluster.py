@@ -44,7 +44,8 @@ class ClusterOptions:
         """How the tasks run, for the console and summary.json."""
         if self.scheduler:
             return f"Dask scheduler {self.scheduler}"
-        return f"Dask LocalCluster, {self.workers} worker processes ({self.memory_limit} each)"
+        processes = "process" if self.workers == 1 else "processes"
+        return f"Dask LocalCluster, {self.workers} worker {processes} ({self.memory_limit} each)"
 
 
 @dataclass(frozen=True)

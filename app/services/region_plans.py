@@ -39,9 +39,17 @@ from app.planning.pipeline import prepare_voters, target_mask
 from app.planning.progress import Progress, Stages
 from app.planning.regions import NO_REGION, RegionSpec, assign_regions
 from app.planning.request import PlanRequest, request_record
-from app.services.region_task import INPUTS_FILE, RegionInputs, RegionTask, is_done, run_region
+from app.services.region_task import (
+    INPUTS_FILE,
+    RegionInputs,
+    RegionTask,
+    is_done,
+    read_inputs,
+    release_memory,
+    run_region,
+)
 from geo._errors import InputError
-from geo.voters import reject_rows
+from geo.voters import VoterTable, reject_rows
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +93,7 @@ def plan_by_region(
 
     ``on_region`` hears of each region as it finishes or fails. ``task`` is what runs a
     region (tests wrap it to kill a worker on the way). ``progress`` hears the driver's
-    stages and counts the regions as they finish (a web job's progress).
+    stages and, in stage ``regions``, one step per region planned or failed.
     """
     # The hours are one pool: the regions are planned without them, and the turfs to work
     # are chosen once over all regions' turfs after they finish (app.outputs.region_budget).
@@ -94,15 +102,18 @@ def plan_by_region(
     check_destination(out, force=force)
     stages = Stages(progress)
     prepared = prepare_voters(request, stages)
-    table, voters = prepared.table, prepared.voters
+    layer, join_counts, privacy = prepared.layer, prepared.join_counts, prepared.privacy
+    # The voters with their households stand for the table's accepted rows (a copy of them
+    # without households): the driver's peak at a million voters is ~0.3 GB lower.
+    table, voters = replace(prepared.table, accepted=prepared.voters), prepared.voters
+    del prepared
+    release_memory()
     with stages.stage("split_regions"):
         voters["region"] = assign_regions(
-            voters, table.raw, spec, precincts=request.precincts, layer=prepared.layer
+            voters, table.raw, spec, precincts=request.precincts, layer=layer
         ).to_numpy()
         outside = voters["region"] == NO_REGION
-        table = reject_rows(
-            replace(table, accepted=voters), outside, f"in no region of --regions {spec.text}"
-        )
+        table = reject_rows(table, outside, f"in no region of --regions {spec.text}")
         voters = table.accepted
         if not len(voters):
             raise InputError(f"--regions {spec.text}: no voter lies in any region")
@@ -110,38 +121,39 @@ def plan_by_region(
         # A region without target voters has nothing to plan (and a mistake in the target
         # stops the run here, before the cluster starts).
         idle = _without_target(voters, request)
-        tasks = _write_region_inputs(request, out, voters.loc[~voters["region"].isin(idle)],
-                                     table, prepared.layer, public_url, questions)  # fmt: skip
-    started = time.perf_counter()
+        tasks = _write_region_inputs(request, out, voters, set(idle), table, layer, public_url,
+                                     questions)  # fmt: skip
+        sizes = voters["region"].value_counts()
+        # Each region's voters are in its folder now: the driver keeps the counts and the
+        # rows it refused, not a state's voters through the whole run.
+        table = replace(table, accepted=_none_of(table.accepted), raw=_none_of(table.raw))
+        del voters
+        release_memory()
     # Biggest first: the last region to start decides when the run ends.
-    sizes = voters["region"].value_counts()
     order = sorted(tasks, key=lambda r: (-int(sizes[r]), r))
     todo = {r: (tasks[r],) for r in order if not is_done(tasks[r])}
     outcomes = {
         r: TaskOutcome(r, result={"region": r, "reused": True}) for r in order if r not in todo
     }
-    if todo:
-        stages.progress.stage("plan_regions", total=len(todo))
+    with stages.stage("regions", total=len(todo)) as bar:
 
         def done(outcome: TaskOutcome) -> None:
-            stages.progress.advance()
+            bar.advance()
             if on_region is not None:
                 on_region(outcome)
 
-        with dask_client(cluster) as client:
-            outcomes |= run_tasks(client, task, todo, retries=cluster.retries,
-                                  token=uuid.uuid4().hex[:8], on_done=done)  # fmt: skip
-    stages.progress.stage("merge_regions")
-    regions_s = time.perf_counter() - started
+        if todo:
+            with dask_client(cluster) as client:
+                outcomes |= run_tasks(client, task, todo, retries=cluster.retries,
+                                      token=uuid.uuid4().hex[:8], on_done=done)  # fmt: skip
     failed = {r: str(o.error) for r, o in outcomes.items() if not o.ok}
     for region, error in sorted(failed.items()):
-        table = reject_rows(
+        table = _reject_region(
             table,
-            table.accepted["region"] == region,
+            tasks[region],
             f"region {region} could not be planned ({error}); run the command again to retry it",
         )
-    document = _driver_document(replace(request, hours=hours), table, prepared.join_counts,
-                                prepared.privacy)  # fmt: skip
+    document = _driver_document(replace(request, hours=hours), table, join_counts, privacy)
     document["regions"] = {
         "spec": spec.text,
         "runner": cluster.describe(),
@@ -154,22 +166,36 @@ def plan_by_region(
         ),
     }
     merge_started = time.perf_counter()
-    document["timings_s"] = {**stages.timings, "regions": round(regions_s, 3)}
-    summary = merge_regions(
-        out,
-        {r: tasks[r].plan_dir for r in sorted(tasks) if r not in failed},
-        document=document,
-        rejected=table.rejected,
-        precincts=None if prepared.layer is None else prepared.layer.polygons,
-    )
-    if hours is not None:
-        planned = [tasks[r].work for r in sorted(tasks) if r not in failed]
-        summary = apply_budget(
-            out, summary, planned, hours=hours, expression=request.value, model=request.model
+    document["timings_s"] = dict(stages.timings)
+    with stages.stage("merge"):
+        summary = merge_regions(
+            out,
+            {r: tasks[r].plan_dir for r in sorted(tasks) if r not in failed},
+            document=document,
+            rejected=table.rejected,
+            precincts=None if layer is None else layer.polygons,
         )
+        if hours is not None:
+            planned = [tasks[r].work for r in sorted(tasks) if r not in failed]
+            summary = apply_budget(
+                out, summary, planned, hours=hours, expression=request.value, model=request.model
+            )
     summary["timings_s"]["merge"] = round(time.perf_counter() - merge_started, 3)
     (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return RegionRun(summary=summary, failed=failed)
+
+
+def _none_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """No rows of ``frame``, its columns kept; a copy, so the rows' memory is let go."""
+    return frame.iloc[:0].copy()
+
+
+def _reject_region(table: VoterTable, task: RegionTask, reason: str) -> VoterTable:
+    """``table`` with the voters of ``task``'s region (read back from its folder) rejected."""
+    inputs = read_inputs(task)
+    region = replace(table, accepted=inputs.voters, raw=inputs.raw)
+    rejected = reject_rows(region, pd.Series(True, index=inputs.voters.index), reason)
+    return replace(table, rejected=rejected.rejected)
 
 
 def _without_target(voters: pd.DataFrame, request: PlanRequest) -> dict[str, dict[str, Any]]:
@@ -208,12 +234,13 @@ def _write_region_inputs(
     request: PlanRequest,
     out: Path,
     voters: Any,
+    skip: set[str],
     table: Any,
     layer: Any,
     public_url: str | None,
     questions: tuple[PrintedQuestion, ...],
 ) -> dict[str, RegionTask]:
-    """Each region's voters into its folder; the tasks, keyed by what they are made from."""
+    """Each region's voters but ``skip``'s into its folder; the tasks, keyed by region."""
     work = work_folder(out)
     options = json.dumps(
         {**request_record(request), "paper": request.paper, "target": request.target,
@@ -224,6 +251,8 @@ def _write_region_inputs(
     )  # fmt: skip
     tasks = {}
     for region, part in voters.groupby("region", sort=True):
+        if region in skip:
+            continue
         folder = work / str(region)
         folder.mkdir(parents=True, exist_ok=True)
         precincts = None

@@ -10,6 +10,10 @@ changed.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import gc
 import os
 import pickle
 import resource
@@ -21,6 +25,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow
 
 from app.outputs.region_maps import has_heat_inputs, save_heat_inputs
 from app.outputs.walklist_marks import PrintedQuestion
@@ -86,6 +91,26 @@ def is_done(task: RegionTask) -> bool:
     )
 
 
+def read_inputs(task: RegionTask) -> RegionInputs:
+    """The region's voters, as the driver wrote them into its folder."""
+    with (task.work / INPUTS_FILE).open("rb") as handle:
+        inputs: RegionInputs = pickle.load(handle)
+    return inputs
+
+
+def release_memory() -> None:
+    """Give memory no longer used back to the system, not only to the allocators' pools.
+
+    Voter columns are Arrow strings: pyarrow's pool (mimalloc) keeps what a freed frame held
+    (~0.7 GB after a million voters), and glibc keeps freed small objects; a driver or worker
+    that lives on after its voters (the regions phase, the next region) would hold both.
+    """
+    gc.collect()
+    pyarrow.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its pool stays as it is
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+
+
 DATA_ERRORS = (InputError, StreetDataError, SnappingError, FilterError)
 """The region's own data is wrong: running it again gives the same answer, so no retry."""
 
@@ -108,8 +133,7 @@ def _run_region(task: RegionTask) -> dict[str, Any]:
     if is_done(task):
         return {"region": task.region, "reused": True, **where}
     (task.work / KEY_FILE).unlink(missing_ok=True)
-    with (task.work / INPUTS_FILE).open("rb") as handle:
-        inputs: RegionInputs = pickle.load(handle)
+    inputs = read_inputs(task)
     clipping = time.perf_counter()
     box = region_box(inputs.voters, margin_m=task.margin_m)
     streets = clip_osm(task.request.streets, box, task.work / "streets.osm.pbf")
@@ -140,15 +164,19 @@ def _run_region(task: RegionTask) -> dict[str, Any]:
     )
     save_heat_inputs(plan, task.work, voter_values(plan.voters, task.request.value))
     (task.work / KEY_FILE).write_text(task.key)
+    peak_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    stops = len(plan.stops)
+    del plan, inputs, prepared, table
+    release_memory()  # the worker lives on to plan its next region
     return {
         "region": task.region,
         "reused": False,
         "seconds": round(time.perf_counter() - started, 3),
         # CPU seconds of this process: the work itself, whatever else the machine runs.
         "cpu_seconds": round(time.process_time() - cpu, 3),
-        "stops": len(plan.stops),
+        "stops": stops,
         # The worker process's peak so far (kB on Linux): what a worker needs for its regions.
-        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "worker_peak_rss_mb": peak_mb,
         **where,
     }
 

@@ -170,7 +170,7 @@ def test_a_plan_from_the_page_split_by_region_runs_its_regions_on_the_cluster(
     job = _finished(client, client.post("/api/plans", json=body).json())
     assert job["status"] == "done", job
     done = job["stages_done"]
-    assert done.index("plan_regions") < done.index("merge_regions") < done.index("import")
+    assert done.index("regions") < done.index("merge") < done.index("import")
     summary = client.get("/api/plans/by-region").json()
     regions = summary["regions"]
     assert regions["runner"] == f"Dask scheduler {scheduler}" and not regions["partial"]
