@@ -66,8 +66,10 @@ KICKS_PER_STOP = 6.0
 seconds so that it ends in the same place on any machine. With annealing, twice the kicks of
 plain descent (3 per stop) saved another 0.7 % on the bench's door-sized instances; without
 it, more kicks saved nothing."""
-MAX_KICKS = 5_000
-"""Kicks per group at most: a county has ten groups of ~2,500 stops."""
+MAX_KICKS = 4_000
+"""Kicks per group at most: a county has ten groups of ~2,500 stops, and 1,000 stops must cut and
+route in under 5 s (4,000 kicks: 3.6 s of CPU there at the bench; 3,000 walked 0.4 % more on
+the 778-stop instances than 5,000)."""
 FACES_OUT = 50
 """A kick takes out between one and this many block faces: large ruins (as SISR's, ~10 % of
 a group's stops at the top) let annealing reach other cuts; 10 found less (bench_turfs)."""
