@@ -374,6 +374,26 @@ def kmeans(stops: Stops, size: TurfSize, target: float, cells: np.ndarray, k: in
     )
 
 
+PYVRP_RATE: dict[tuple[str, str, str], float] = {
+    ("helsinki-demo", "doors", "free"): 2535.0,
+    ("helsinki-demo", "doors", "band"): 1239.0,
+    ("helsinki-demo", "doors", "bcel"): 1290.0,
+    ("helsinki-demo", "min", "free"): 1333.9,
+    ("atlanta-central", "doors", "free"): 2222.6,
+    ("atlanta-central", "doors", "band"): 1962.5,
+    ("atlanta-central", "doors", "bcel"): 2012.7,
+    ("atlanta-central", "min", "free"): 1164.4,
+    ("atlanta-cobb", "doors", "free"): 2608.2,
+    ("atlanta-cobb", "doors", "band"): 2340.6,
+    ("atlanta-cobb", "doors", "bcel"): 2421.0,
+    ("atlanta-cobb", "min", "free"): 1495.8,
+}
+"""PyVRP iterations per second on the idle machine, by (instance, "doors" or "min", variant:
+free, band, bcel), measured with ``--pyvrp-calibrate`` (a run on CPU time: PyVRP is one thread,
+so CPU seconds are an idle machine's seconds). A reference of S seconds runs ``S * rate``
+iterations, seeded, so it is the same run on every machine at any load."""
+
+
 def pyvrp_rows(
     stops: Stops,
     size: TurfSize,
@@ -383,22 +403,37 @@ def pyvrp_rows(
     everyone: GroupWalks,
     seconds: list[float],
     band: bool = False,
+    calibrate: float | None = None,
 ) -> list[tuple[str, Outcome, bool]]:
-    """PyVRP's cuts (see turfs_pyvrp.py), every turf routed by route_turf like ours."""
+    """PyVRP's cuts (see turfs_pyvrp.py), every turf routed by route_turf like ours.
+
+    Each run stops after the iterations an idle machine makes in its seconds (``PYVRP_RATE``);
+    with ``calibrate``, each variant instead runs that many CPU seconds and prints its rate.
+    """
     n = len(stops.x)
     cost = everyone.distances.cost[:n, :n]
     metres = everyone.distances.metres[:n, :n]
-    variants = [(f"vrp{s:.0f}", s, False, False) for s in seconds]
+    unit = "doors" if size.doors is not None else "min"
+    variants = [(f"vrp{s:.0f}", s, "free") for s in seconds]
     if band and size.doors is not None and seconds:
         # Doors only: minutes are not a load PyVRP can force into a band.
         longest = max(seconds)
         variants += [
-            (f"band{longest:.0f}", longest, True, False),
-            (f"bcel{longest:.0f}", longest, True, True),
+            (f"band{longest:.0f}", longest, "band"),
+            (f"bcel{longest:.0f}", longest, "bcel"),
         ]
+    if calibrate is not None:
+        variants = [
+            (f"{kind}{calibrate:.0f}cpu", calibrate, kind) for kind in ("free", "band", "bcel")
+        ]
+        variants = variants if band and size.doors is not None else variants[:1]
     rows = []
     free: list[np.ndarray] | None = None
-    for name, limit, band, charge in variants:
+    for name, limit, kind in variants:
+        rate = PYVRP_RATE.get((stops.name, unit, kind))
+        if calibrate is None and rate is None:
+            print(f"   no PyVRP rate for {stops.name} {unit} {kind}: run --pyvrp-calibrate")
+            continue
         started = time.perf_counter()
         cut = pyvrp_cut(
             cost,
@@ -408,16 +443,22 @@ def pyvrp_rows(
             size=size,
             model=MODEL,
             turfs=turfs,
-            seconds=limit,
-            band=band,
-            cell_charge=charge,
-            start=free if band else None,
+            iterations=None if rate is None or calibrate else round(rate * limit),
+            cpu_seconds=calibrate,
+            band=kind != "free",
+            cell_charge=kind == "bcel",
+            start=free if kind != "free" else None,
         )
         if cut is None:
             print("   PyVRP is not installed (pip install -e '.[bench]'): no reference rows")
             return []
-        members, feasible = cut
-        if not band and limit == max(seconds):
+        members, feasible, iterations = cut
+        if calibrate is not None:
+            print(
+                f"   PyVRP {stops.name} {unit} {kind}: {iterations} iterations in {calibrate:.0f} "
+                f"CPU s: ({stops.name!r}, {unit!r}, {kind!r}): {iterations / calibrate:.1f},"
+            )
+        if kind == "free" and limit == max(seconds or [limit]):
             free = members
         between = time.perf_counter()
         routes = [route_turf(stops.graph, everyone, m, stops.doors, model=MODEL) for m in members]
@@ -491,6 +532,7 @@ def compare(
     seconds: list[float],
     band: bool = False,
     summary: list[str] | None = None,
+    calibrate: float | None = None,
 ) -> None:
     print(
         f"\n== {stops.name}: {len(stops.x)} stops, {int(stops.doors.sum())} doors; graph "
@@ -524,7 +566,7 @@ def compare(
             f"{o.cut_s + o.route_s:.1f} s)",
         ]
         for name, ref, feasible in pyvrp_rows(
-            stops, size, target, cells, o.turfs, everyone, seconds, band
+            stops, size, target, cells, o.turfs, everyone, seconds, band, calibrate
         ):
             print(_row("", name, ref, ref.walk_m / k.walk_m) + ("" if feasible else " infeas"))
             versus.append(f"ours/PyVRP {name} {o.walk_m / ref.walk_m:.3f}")
@@ -696,7 +738,15 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         nargs="*",
         default=[10.0, 60.0],
-        help="PyVRP reference runs per size (seconds each; none: no reference rows)",
+        help="PyVRP reference runs per size (seconds each on an idle machine, run as that many "
+        "iterations; none: no reference rows)",
+    )
+    parser.add_argument(
+        "--pyvrp-calibrate",
+        type=float,
+        metavar="CPU_SECONDS",
+        help="run each PyVRP variant this many CPU seconds instead and print its iterations per "
+        "second (the PYVRP_RATE table)",
     )
     parser.add_argument(
         "--no-pyvrp-band",
@@ -720,7 +770,8 @@ def main(argv: list[str] | None = None) -> int:
         "routing.turfs.route_turf, default WalkModel; before: the same without the moves between "
         "turfs (exchange=False).\n"
         "  PyVRP:   same stops, costs and turf count, open walks, routed by route_turf "
-        "(bench/turfs_pyvrp.py), vrpS = PyVRP run S seconds: at most +15 %, undersized allowed; "
+        "(bench/turfs_pyvrp.py), vrpS = PyVRP run the iterations of S idle seconds, seeded: "
+        "at most +15 %, undersized allowed; "
         "bandS = doors forced into ±15 %; bcelS = band + 2,000 m per leg between quiet cells; "
         "infeas = PyVRP's answer broke its own constraints.\n"
         "  walk km: total walk_m of all turfs; ratio: ours / k-means (goal <= 0.65; anchors: "
@@ -745,7 +796,9 @@ def main(argv: list[str] | None = None) -> int:
     for load in loaders:
         stops = load()
         if stops is not None:
-            compare(stops, surprises, args.pyvrp_seconds, args.pyvrp_band, summary)
+            compare(
+                stops, surprises, args.pyvrp_seconds, args.pyvrp_band, summary, args.pyvrp_calibrate
+            )
     print(
         "\n== summary (walk km; turfs within ±15 %; PyVRP columns: its km, its turfs in band, "
         "ours over it; bound: no cut walks less)\n"

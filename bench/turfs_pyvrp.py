@@ -18,13 +18,16 @@ same number of turfs as ours, open walks (a depot joined at no cost to every sto
 - band + cells: as band, plus 2,000 m charged on every leg between two quiet cells (our
   rule against avoidable barrier crossings, as far as PyVRP can express it).
 
-PyVRP stops on the wall clock here (the reference runs as long as it is given), seeded.
+PyVRP stops after a number of iterations, seeded, so the reference is the same run on any
+machine at any load (bench_turfs.py gives the iterations an idle machine makes in the seconds
+asked for); ``cpu_seconds`` instead stops it on this process's CPU time, to measure that rate.
 Install with ``pip install -e '.[bench]'``.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
@@ -47,13 +50,15 @@ def pyvrp_cut(
     size: TurfSize,
     model: WalkModel,
     turfs: int,
-    seconds: float,
+    iterations: int | None = None,
+    cpu_seconds: float | None = None,
     band: bool = False,
     cell_charge: bool = False,
     tolerance: float = 0.15,
     start: list[np.ndarray] | None = None,
-) -> tuple[list[np.ndarray], bool] | None:
-    """Turfs (positions of stops) cut by PyVRP and whether its answer met its constraints.
+) -> tuple[list[np.ndarray], bool, int] | None:
+    """Turfs (positions of stops) cut by PyVRP, whether its answer met its constraints, and
+    the iterations it ran (``iterations``, or as many as fit in ``cpu_seconds``).
 
     ``start``: turfs to start the band runs from (PyVRP's own free cut), with the slack
     clients shared out so that as many turfs as can are full. None when PyVRP is not
@@ -61,7 +66,7 @@ def pyvrp_cut(
     """
     try:
         import pyvrp
-        from pyvrp.stop import MaxRuntime
+        from pyvrp.stop import MaxIterations
     except ImportError:
         return None
     n = len(doors)
@@ -104,16 +109,28 @@ def pyvrp_cut(
     data = pyvrp.ProblemData(
         locations, clients, [pyvrp.Depot(0)], [vehicle], [distance], [duration]
     )
+    stop = MaxIterations(iterations) if cpu_seconds is None else _CpuClock(cpu_seconds)
     if slack:
         routes = None if start is None else _with_slack(start, doors, n, slack, high, low)
-        result = _solve_with_neighbours(data, charge, n, slack, seconds, routes)
+        result = _solve_with_neighbours(data, charge, n, slack, stop, routes)
     else:
-        result = pyvrp.solve(data, stop=MaxRuntime(seconds), seed=SEED, display=False)
+        result = pyvrp.solve(data, stop=stop, seed=SEED, display=False, collect_stats=False)
     members = [
         np.array([a.idx for a in route if a.is_client() and a.idx < n], dtype=np.int64)
         for route in result.best.routes()
     ]
-    return [m for m in members if len(m)], bool(result.best.is_feasible())
+    return [m for m in members if len(m)], bool(result.best.is_feasible()), result.num_iterations
+
+
+class _CpuClock:
+    """PyVRP stopping criterion: after ``seconds`` of this process's CPU time (PyVRP runs on
+    one thread, so that is about the wall time of an idle machine, whatever the load)."""
+
+    def __init__(self, seconds: float) -> None:
+        self._end = time.process_time() + seconds
+
+    def __call__(self, best_cost: int) -> bool:
+        return time.process_time() >= self._end
 
 
 def _with_slack(
@@ -143,7 +160,7 @@ def _solve_with_neighbours(
     charge: np.ndarray,
     n: int,
     slack: int,
-    seconds: float,
+    stop,
     routes: list[list[int]] | None,
 ):
     """``pyvrp.solve`` with neighbour lists that leave the slack clients out of the stops'.
@@ -155,7 +172,6 @@ def _solve_with_neighbours(
     from pyvrp.PenaltyManager import PenaltyManager
     from pyvrp.search import LocalSearch, PerturbationManager
     from pyvrp.solve import SolveParams
-    from pyvrp.stop import MaxRuntime
 
     def client(i: int) -> Activity:
         return Activity(ActivityType.CLIENT, int(i))
@@ -180,4 +196,4 @@ def _solve_with_neighbours(
     first = Solution.make_random(data, rng) if routes is None else Solution(data, routes)
     init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
     algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
-    return algo.run(MaxRuntime(seconds), False, False, params.display_interval)
+    return algo.run(stop, False, False, params.display_interval)

@@ -4,9 +4,10 @@ A kick ruins and recreates a small area, as in SISR (Christiaens and Vanden Berg
 the block faces nearest a random stop leave their turfs and go back one by one, each where
 it adds least without taking a turf over the size band or across a barrier; both walks are
 re-ordered and the moves between turfs run again from the turfs it touched. The kick stays
-only if the whole group walks less and every rule still holds; otherwise every touched turf
-is put back as it was. Kicks are drawn from a fixed seed and counted, so the same input
-gives the same turfs on any machine.
+if every rule still holds and the group walks less, or more by no more than simulated
+annealing allows at the current temperature; otherwise every touched turf is put back as it
+was. The best turfs seen are the answer. Kicks and annealing's draws come from a fixed seed
+and are counted, so the same input gives the same turfs on any machine.
 """
 
 from __future__ import annotations
@@ -227,8 +228,39 @@ def _kept_rules(w: tuple, spans_before: float) -> bool:
 
 
 @compiled
-def improve(w: tuple, kicks: int, faces_out: int, seed: int, moves: int) -> int:
-    """Descend from every turf, then ``kicks`` kicks; returns how many kicks were kept."""
+def _keep_best(w: tuple, best: tuple) -> None:
+    """Copy the turfs into ``best`` (paths, sizes, stats)."""
+    k = len(w[SIZES])
+    for t in range(k):
+        size = w[SIZES][t]
+        best[0][t, :size] = w[PATHS][t, :size]
+    best[1][:] = w[SIZES]
+    best[2][:] = w[STATS]
+
+
+@compiled
+def _restore_best(w: tuple, best: tuple) -> None:
+    """Make the turfs those kept in ``best``."""
+    k = len(w[SIZES])
+    for t in range(k):
+        size = best[1][t]
+        w[PATHS][t, :size] = best[0][t, :size]
+        w[SIZES][t] = size
+        w[STATS][t] = best[2][t]
+        for j in range(size):
+            w[OWNER][w[PATHS][t, j]] = t
+
+
+@compiled
+def improve(
+    w: tuple, kicks: int, faces_out: int, seed: int, moves: int, temperature_m: float
+) -> int:
+    """Descend from every turf, then ``kicks`` kicks; returns how many kicks were kept.
+
+    A kick that walks more is still kept with the probability of simulated annealing, at a
+    temperature falling linearly from ``temperature_m`` (metres of cost) to nothing over the
+    kicks, so the search can leave a local optimum; the best turfs seen are the answer.
+    """
     np.random.seed(seed)
     k = len(w[SIZES])
     log, stats, cost = w[LOG], w[STATS], w[COST]
@@ -239,6 +271,8 @@ def improve(w: tuple, kicks: int, faces_out: int, seed: int, moves: int) -> int:
         _push(w, t)
     descend(w, moves_left)
     units = np.zeros((2, faces_out + 1), dtype=np.int64)
+    best = (w[PATHS].copy(), w[SIZES].copy(), w[STATS].copy())
+    best_cost = stats[:, 0].sum()
     kept = 0
     for kick in range(kicks):
         if moves_left[0] <= 0:
@@ -253,9 +287,18 @@ def improve(w: tuple, kicks: int, faces_out: int, seed: int, moves: int) -> int:
             _restat(w, t)
             _push(w, t)
         descend(w, moves_left)
-        if stats[:, 0].sum() < before - w[PARAMS][GAIN] and _kept_rules(w, spans_before):
+        after = stats[:, 0].sum()
+        heat = temperature_m * (1.0 - kick / kicks)
+        # Annealing's draw, made on every kick so the sequence does not depend on the outcome.
+        allowance = -heat * np.log(1.0 - np.random.random())
+        if after < before - w[PARAMS][GAIN] + allowance and _kept_rules(w, spans_before):
             kept += 1
+            if after < best_cost - w[PARAMS][GAIN]:
+                best_cost = after
+                _keep_best(w, best)
         else:
             _undo(w)
         log[KICK] = 0
+    if stats[:, 0].sum() > best_cost:
+        _restore_best(w, best)
     return kept
