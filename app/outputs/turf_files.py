@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 from app.outputs import pdf_fonts
 from app.outputs.basemap import base_map_data
 from app.outputs.maps import turf_map_data, write_base_map, write_turf_map
-from app.outputs.walklist_files import write_walklists
+from app.outputs.walklist_files import WalklistSource, write_walklists
 from routing._fork import can_fork
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ class TurfFilesJob:
     """The survey the walk lists print."""
     base: PlanBaseMap
     """The plan's streets, buildings and house numbers, cut per turf for its base map."""
+    lists: WalklistSource | None = None
+    """The walk-list rows of the turfs (``None``: each batch works its own out)."""
 
 
 def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
@@ -87,6 +89,7 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
         plan_name=job.plan_name,
         paper=job.paper,
         questions=job.questions,
+        source=job.lists,
     )
     lists_done = time.perf_counter()
     for index in batch:
@@ -95,10 +98,12 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
             turf_map_data(plan, turf, index, job.turfs), job.folder.turf_map(turf.turf_id)
         )
     maps_done = time.perf_counter()
+    outlines = job.turfs.geometry.to_numpy()  # the turf table is in the plan's turf order
     for index in batch:
-        turf_id = plan.turfs[index].turf_id
-        bounds = job.turfs.loc[job.turfs["turf"] == turf_id].geometry.iloc[0].bounds
-        write_base_map(base_map_data(job.base, bounds), job.folder.turf_base_map(turf_id))
+        bounds = outlines[index].bounds
+        write_base_map(
+            base_map_data(job.base, bounds), job.folder.turf_base_map(plan.turfs[index].turf_id)
+        )
     return {
         "write_walklists": lists_done - started,
         "write_turf_maps": maps_done - lists_done,

@@ -2,26 +2,46 @@
 
 The rows of all turfs come from one join and one sort (``WalklistTable``), their spreadsheet
 cells are neutralised once for all turfs, and each turf's ``WalkList`` is built once for both
-the HTML page and the PDF. The files are the same as writing each turf on its own with
-``walklist_rows``, ``write_walklist_html`` and ``write_walklist_pdf``.
+the HTML page and the PDF. A plan written in batches of turfs works all that out once
+(``WalklistSource``) and each batch takes its turfs' part. The files are the same as writing
+each turf on its own with ``walklist_rows``, ``walklist_html`` and ``write_walklist_pdf``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import WalklistTable, walk_lists, walklist_html
+from app.outputs.walklists import ListSource, WalklistTable, walk_lists, walklist_html
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
     from app.plan_folder import PlanFolder
-    from app.planning.pipeline import Plan
+    from app.planning.pipeline import Plan, Turf
+
+
+@dataclass(frozen=True)
+class WalklistSource:
+    """The walk-list rows of some turfs and what their files are made from, worked out once."""
+
+    table: WalklistTable
+    """The rows, with only the voter fields the organiser chose (issue 21)."""
+    safe: WalklistTable
+    """The same rows with their spreadsheet cells neutralised (the CSV files)."""
+    lists: ListSource
+
+    @classmethod
+    def of(cls, plan: Plan, turfs: list[Turf] | None = None) -> WalklistSource:
+        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``)."""
+        table = WalklistTable.of(plan, turfs)
+        table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
+        safe = replace(table, rows=neutralise_frame(table.rows))
+        return cls(table, safe, ListSource.of(plan, table))
 
 
 def write_walklists(
@@ -32,6 +52,7 @@ def write_walklists(
     plan_name: str,
     paper: Paper = "A4",
     questions: tuple[PrintedQuestion, ...] = (),
+    source: WalklistSource | None = None,
 ) -> None:
     """Write the CSV, HTML and PDF walk lists of every turf (or of ``turf_ids``) into ``folder``.
 
@@ -47,6 +68,9 @@ def write_walklists(
         ``"A4"`` or ``"Letter"``, for the PDFs and the HTML pages.
     questions
         The survey questions to print (``walklist_marks.printed_questions``).
+    source
+        ``WalklistSource.of(plan)`` (or of some turfs including these) when the caller writes
+        several batches; ``None``: worked out for these turfs.
     """
     if turf_ids is None:
         turfs = list(plan.turfs)
@@ -57,13 +81,13 @@ def write_walklists(
         if unknown:
             raise KeyError(f"no such turfs in the plan: {', '.join(sorted(unknown))}")
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
-    table = WalklistTable.of(plan, turfs)
-    # Only the voter fields the organiser chose reach paper and download (issue 21).
-    table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
-    safe = replace(table, rows=neutralise_frame(table.rows))
-    listings = walk_lists(plan, turfs, table, questions=questions)
-    for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):
-        safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+    made = source or WalklistSource.of(plan, turfs)
+    ranks = {turf_id: rank for rank, turf_id in enumerate(made.table.turf_ids)}
+    listings = walk_lists(plan, turfs, made.table, questions=questions, source=made.lists)
+    for turf, listing in zip(turfs, listings, strict=True):
+        made.safe.part(ranks[turf.turf_id]).to_csv(
+            folder.walklist(turf.turf_id, "csv"), index=False
+        )
         # Generic prints carry no volunteer link: whoever picks the paper up must not get
         # into the voters' data. A print for an assignment carries its volunteer's link
         # (made on request by the web app, app.services.assignment_print).
