@@ -22,6 +22,7 @@ from app.outputs.walklist_marks import (
     PrintedQuestion,
     door_marks,
     legend,
+    marks_html,
     support_scale,
 )
 from geo.households import natural_key
@@ -318,10 +319,7 @@ def walk_lists(
     questions: tuple[PrintedQuestion, ...] = (),
     source: ListSource | None = None,
 ) -> Iterator[WalkList]:
-    """The ``walk_list`` of each of ``turfs``, any of the turfs of ``table``.
-
-    ``source`` is ``ListSource.of(plan, table)`` when the caller keeps it for several calls.
-    """
+    """The ``walk_list`` of each of ``turfs`` (of ``table``); ``source``: ``ListSource.of``."""
     made = source or ListSource.of(plan, table)
     ranks = {turf_id: rank for rank, turf_id in enumerate(table.turf_ids)}
     for turf in turfs:
@@ -496,5 +494,6 @@ def walklist_html(
         files=files,
         paper=paper,
         legend=legend(listing.door_marks),
+        **marks_html(listing.door_marks, listing.support, listing.questions),
         sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
     )
