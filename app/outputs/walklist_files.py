@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_pdf import walklist_pdf
@@ -83,11 +85,9 @@ def write_walklists(
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
     made = source or WalklistSource.of(plan, turfs)
     ranks = {turf_id: rank for rank, turf_id in enumerate(made.table.turf_ids)}
+    _write_csv(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
     listings = walk_lists(plan, turfs, made.table, questions=questions, source=made.lists)
     for turf, listing in zip(turfs, listings, strict=True):
-        made.safe.part(ranks[turf.turf_id]).to_csv(
-            folder.walklist(turf.turf_id, "csv"), index=False
-        )
         # Generic prints carry no volunteer link: whoever picks the paper up must not get
         # into the voters' data. A print for an assignment carries its volunteer's link
         # (made on request by the web app, app.services.assignment_print).
@@ -95,3 +95,25 @@ def write_walklists(
         folder.walklist(turf.turf_id, "html").write_text(html, encoding="utf-8")
         document = walklist_pdf(listing, map_url=None, plan_name=plan_name, paper=paper)
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)
+
+
+def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
+    """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``, one ``to_csv`` for all.
+
+    A row is one line unless a cell holds a line break (then it is quoted over several lines):
+    where the lines do not add up to the rows, each file is written on its own instead.
+    """
+    counts = [int(safe.ends[rank + 1] - safe.ends[rank]) for rank in ranks]
+    rows = np.concatenate([np.arange(safe.ends[r], safe.ends[r + 1]) for r in ranks] or [[]])
+    header, *lines = safe.rows.iloc[rows.astype(np.intp)].to_csv(index=False).split("\n")[:-1]
+    if len(lines) != sum(counts):
+        for rank in ranks:
+            safe.part(rank).to_csv(folder.walklist(safe.turf_ids[rank], "csv"), index=False)
+        return
+    start = 0
+    for rank, count in zip(ranks, counts, strict=True):
+        text = "".join(f"{line}\n" for line in [header, *lines[start : start + count]])
+        path = folder.walklist(safe.turf_ids[rank], "csv")
+        with path.open("w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        start += count
