@@ -124,6 +124,22 @@ def worker_count(turfs: int, workers: int | None = None) -> int:
     return min(workers, -(-turfs // WRITE_BATCH))
 
 
+def batches(positions: Sequence[int], workers: int) -> list[Sequence[int]]:
+    """``positions`` cut into batches of at most ``WRITE_BATCH``, in order.
+
+    Towards the end the batches get smaller (down to 2), so that the workers finish at about
+    the same time: the last batch handed out is short, whichever worker takes it.
+    """
+    cut: list[Sequence[int]] = []
+    start = 0
+    while start < len(positions):
+        left = len(positions) - start
+        size = WRITE_BATCH if workers <= 1 else max(2, min(WRITE_BATCH, left // (4 * workers)))
+        cut.append(positions[start : start + size])
+        start += size
+    return cut
+
+
 PageWriter = Callable[[TurfFilesJob], None]
 """Writes one plan-wide page (the overview map, the heat map) from the job; module-level, so
 that a worker can be handed it."""
@@ -148,11 +164,9 @@ class TurfFileWriter:
         workers: int | None = None,
     ) -> None:
         self.job = job
-        self.batches = [
-            positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)
-        ]
         self.pages = dict(pages or {})
         self.workers = worker_count(len(positions), workers)
+        self.batches = batches(positions, self.workers)
         self._pool: ExitStack | None = None
         self._batches: dict[Future[dict[str, float]], int] = {}
         self._pages: dict[str, Future[float]] = {}
