@@ -104,8 +104,9 @@ def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> Non
     where the lines do not add up to the rows, each file is written on its own instead.
     """
     counts = [int(safe.ends[rank + 1] - safe.ends[rank]) for rank in ranks]
-    rows = np.concatenate([np.arange(safe.ends[r], safe.ends[r + 1]) for r in ranks] or [[]])
-    header, *lines = safe.rows.iloc[rows.astype(np.intp)].to_csv(index=False).split("\n")[:-1]
+    pieces = [np.arange(safe.ends[r], safe.ends[r + 1], dtype=np.intp) for r in ranks]
+    rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
+    header, *lines = safe.rows.iloc[rows].to_csv(index=False).split("\n")[:-1]
     if len(lines) != sum(counts):
         for rank in ranks:
             safe.part(rank).to_csv(folder.walklist(safe.turf_ids[rank], "csv"), index=False)
