@@ -229,6 +229,7 @@ def _write_all(
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
                 for row in turfs.drop(columns="geometry").to_dict(orient="records")
             }
+            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock)
             started = time.perf_counter()
             base = plan_base_map(plan)
             clock.time("write_base_maps", started)
@@ -242,9 +243,8 @@ def _write_all(
                 questions=printing.questions,
                 base=base,
                 # Worked out once for every batch of turfs (one join, one projection).
-                lists=WalklistSource.of(plan),
+                lists=WalklistSource.of(plan, [plan.turfs[i] for i in fresh]) if fresh else None,
             )
-            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock)
             # Workers, when used, write the plan-wide pages alongside the turfs' files.
             writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
             _write_tables(plan, folder, turfs, routes)
