@@ -9,6 +9,9 @@ the plan-wide pages (overview map, heat map) with them:
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
   instead of receiving copies; each returns only its timings;
+- the writing process starts them as soon as the turf table exists and writes the plan-wide
+  tables meanwhile; the walk-list rows of all turfs are joined once (``WalklistSource``) for
+  every batch, and the last batches are small so that the workers finish together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
 - few turfs (``POOL_MIN_TURFS``), one core, or a system without ``fork`` write in process.
