@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# numba compiles the routing kernels once, here, into its disk cache (not in the first plan).
+	$(BIN)/python -m app.planning.warm_up
 	touch $(STAMP)
 
 install: $(STAMP)

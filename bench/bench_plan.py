@@ -30,8 +30,9 @@ while writing are counted (the CLI prints INFO).
 3 GB": 50,000 voter rows at doors every 15 m (the extract's streets hold ~16,000 doors at
 25 m), houses of 1-2 voters and 5 % blocks of flats, so ~24,000 stops.
 
-``--keep DIR`` leaves the written folders in DIR (``DIR/<data set>/``) to compare outputs
-between two versions of the code.
+``--keep DIR`` leaves the written folders in DIR (``DIR/<data set>/`` by the writers one at a
+time, ``DIR/<data set>-<n>/<data set>/`` by each ``write_plan``) to compare outputs between two
+versions of the code.
 """
 
 from __future__ import annotations
@@ -501,9 +502,13 @@ def main() -> None:
             report = run(name, request, root / "plans", end_to_end=not args.no_write_plan)
             print_report(report)
             if args.keep:
-                target = args.keep / name
-                shutil.rmtree(target, ignore_errors=True)
-                shutil.copytree(root / "plans" / name, target)
+                # The writers' folder and each write_plan's (``<name>-<n>/<name>``).
+                for written in sorted((root / "plans").iterdir()):
+                    number = written.name.removeprefix(f"{name}-")
+                    if written.name == name or (number != written.name and number.isdigit()):
+                        target = args.keep / written.name
+                        shutil.rmtree(target, ignore_errors=True)
+                        shutil.copytree(written, target)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
         child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1000
         print(f"\npeak RSS of the whole run: {peak:,.0f} MB (largest worker: {child:,.0f} MB)")

@@ -164,13 +164,31 @@ def _round(coordinates: Any, digits: int = 7) -> Any:
 
 
 def _outline(shape: shapely.Geometry) -> dict[str, Any]:
+    if isinstance(shape, shapely.Polygon | shapely.MultiPolygon):
+        # As ``_round(mapping(shape)["coordinates"], 6)``, a ring at a time.
+        polygons = getattr(shape, "geoms", [shape])
+        coordinates = [[_round_pairs(ring, 6) for ring in _rings(p)] for p in polygons]
+        kind = shape.geom_type
+        return {"type": kind, "coordinates": coordinates if kind != "Polygon" else coordinates[0]}
     geometry = shapely.geometry.mapping(shape)
     return {"type": geometry["type"], "coordinates": _round(geometry["coordinates"], 6)}
 
 
+def _rings(polygon: shapely.Polygon) -> list[shapely.LinearRing]:
+    return [] if polygon.is_empty else [polygon.exterior, *polygon.interiors]
+
+
+def _round_pairs(line: Any, digits: int) -> list[list[float]]:
+    """The points of ``line`` (a geometry or an (n, 2) array) as ``_round`` rounds them."""
+    xy = shapely.get_coordinates(line) if isinstance(line, shapely.Geometry) else line
+    return [[round(x, digits), round(y, digits)] for x, y in np.asarray(xy, dtype=float).tolist()]
+
+
 def turf_map_data(plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
     """What a turf's map draws: outline, route, drop-off and numbered stops (EPSG:4326)."""
-    outline = turfs.loc[turfs["turf"] == turf.turf_id].iloc[0]
+    # The turf table is in the plan's turf order (else: found by its id).
+    in_order = index < len(turfs) and turfs["turf"].iat[index] == turf.turf_id
+    outline = turfs.iloc[index] if in_order else turfs.loc[turfs["turf"] == turf.turf_id].iloc[0]
     stops = plan.stops.loc[turf.route.stops]
     route_lon, route_lat = (
         plan.graph.to_lonlat(turf.route.line_xy[:, 0], turf.route.line_xy[:, 1])
@@ -187,19 +205,29 @@ def turf_map_data(plan: Plan, turf: Turf, index: int, turfs: gpd.GeoDataFrame) -
         "turf": turf.turf_id,
         "colour": _colour(index),
         "outline": _outline(outline.geometry),
-        "route": _round(np.column_stack([route_lat, route_lon]).tolist()),
+        "route": _round_pairs(np.column_stack([route_lat, route_lon]).reshape(-1, 2), 7),
         "drop_off": drop_off,
         "stops": [
             {
                 "sequence": seq,
-                "lat": round(float(stop.geometry.y), 7),
-                "lon": round(float(stop.geometry.x), 7),
-                "street_lat": round(float(stop.street_lat), 7),
-                "street_lon": round(float(stop.street_lon), 7),
-                "label": f"{seq}. {stop.address} — {stop.doors} "
-                f"door{'s' if stop.doors != 1 else ''}",
+                "lat": round(lat, 7),
+                "lon": round(lon, 7),
+                "street_lat": round(float(street_lat), 7),
+                "street_lon": round(float(street_lon), 7),
+                "label": f"{seq}. {address} — {doors} door{'s' if doors != 1 else ''}",
             }
-            for seq, stop in enumerate(stops.itertuples(), start=1)
+            for seq, (lat, lon, street_lat, street_lon, address, doors) in enumerate(
+                zip(
+                    shapely.get_y(stops.geometry.to_numpy()).tolist(),
+                    shapely.get_x(stops.geometry.to_numpy()).tolist(),
+                    list(stops["street_lat"]),
+                    list(stops["street_lon"]),
+                    list(stops["address"]),
+                    list(stops["doors"]),
+                    strict=True,
+                ),
+                start=1,
+            )
         ],
     }
 

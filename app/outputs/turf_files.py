@@ -9,6 +9,9 @@ the plan-wide pages (overview map, heat map) with them:
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
   instead of receiving copies; each returns only its timings;
+- the writing process starts them as soon as the turf table exists and writes the plan-wide
+  tables meanwhile; the walk-list rows of all turfs are joined once (``WalklistSource``) for
+  every batch, and the last batches are small so that the workers finish together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
 - few turfs (``POOL_MIN_TURFS``), one core, or a system without ``fork`` write in process.
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 from app.outputs import pdf_fonts
 from app.outputs.basemap import base_map_data
 from app.outputs.maps import turf_map_data, write_base_map, write_turf_map
-from app.outputs.walklist_files import write_walklists
+from app.outputs.walklist_files import WalklistSource, write_walklists
 from routing._fork import can_fork
 
 if TYPE_CHECKING:
@@ -70,6 +73,8 @@ class TurfFilesJob:
     """The survey the walk lists print."""
     base: PlanBaseMap
     """The plan's streets, buildings and house numbers, cut per turf for its base map."""
+    lists: WalklistSource | None = None
+    """The walk-list rows of the turfs (``None``: each batch works its own out)."""
 
 
 def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
@@ -87,6 +92,7 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
         plan_name=job.plan_name,
         paper=job.paper,
         questions=job.questions,
+        source=job.lists,
     )
     lists_done = time.perf_counter()
     for index in batch:
@@ -95,10 +101,12 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
             turf_map_data(plan, turf, index, job.turfs), job.folder.turf_map(turf.turf_id)
         )
     maps_done = time.perf_counter()
+    outlines = job.turfs.geometry.to_numpy()  # the turf table is in the plan's turf order
     for index in batch:
-        turf_id = plan.turfs[index].turf_id
-        bounds = job.turfs.loc[job.turfs["turf"] == turf_id].geometry.iloc[0].bounds
-        write_base_map(base_map_data(job.base, bounds), job.folder.turf_base_map(turf_id))
+        bounds = outlines[index].bounds
+        write_base_map(
+            base_map_data(job.base, bounds), job.folder.turf_base_map(plan.turfs[index].turf_id)
+        )
     return {
         "write_walklists": lists_done - started,
         "write_turf_maps": maps_done - lists_done,
@@ -117,6 +125,22 @@ def worker_count(turfs: int, workers: int | None = None) -> int:
     if workers <= 1 or turfs < POOL_MIN_TURFS or not can_fork():
         return 1
     return min(workers, -(-turfs // WRITE_BATCH))
+
+
+def batches(positions: Sequence[int], workers: int) -> list[Sequence[int]]:
+    """``positions`` cut into batches of at most ``WRITE_BATCH``, in order.
+
+    Towards the end the batches get smaller (down to 2), so that the workers finish at about
+    the same time: the last batch handed out is short, whichever worker takes it.
+    """
+    cut: list[Sequence[int]] = []
+    start = 0
+    while start < len(positions):
+        left = len(positions) - start
+        size = WRITE_BATCH if workers <= 1 else max(2, min(WRITE_BATCH, left // (4 * workers)))
+        cut.append(positions[start : start + size])
+        start += size
+    return cut
 
 
 PageWriter = Callable[[TurfFilesJob], None]
@@ -143,11 +167,9 @@ class TurfFileWriter:
         workers: int | None = None,
     ) -> None:
         self.job = job
-        self.batches = [
-            positions[i : i + WRITE_BATCH] for i in range(0, len(positions), WRITE_BATCH)
-        ]
         self.pages = dict(pages or {})
         self.workers = worker_count(len(positions), workers)
+        self.batches = batches(positions, self.workers)
         self._pool: ExitStack | None = None
         self._batches: dict[Future[dict[str, float]], int] = {}
         self._pages: dict[str, Future[float]] = {}

@@ -2,26 +2,48 @@
 
 The rows of all turfs come from one join and one sort (``WalklistTable``), their spreadsheet
 cells are neutralised once for all turfs, and each turf's ``WalkList`` is built once for both
-the HTML page and the PDF. The files are the same as writing each turf on its own with
-``walklist_rows``, ``write_walklist_html`` and ``write_walklist_pdf``.
+the HTML page and the PDF. A plan written in batches of turfs works all that out once
+(``WalklistSource``) and each batch takes its turfs' part. The files are the same as writing
+each turf on its own with ``walklist_rows``, ``walklist_html`` and ``write_walklist_pdf``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import WalklistTable, walk_lists, walklist_html
+from app.outputs.walklists import ListSource, WalklistTable, walk_lists, walklist_html
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
     from app.plan_folder import PlanFolder
-    from app.planning.pipeline import Plan
+    from app.planning.pipeline import Plan, Turf
+
+
+@dataclass(frozen=True)
+class WalklistSource:
+    """The walk-list rows of some turfs and what their files are made from, worked out once."""
+
+    table: WalklistTable
+    """The rows, with only the voter fields the organiser chose (issue 21)."""
+    safe: WalklistTable
+    """The same rows with their spreadsheet cells neutralised (the CSV files)."""
+    lists: ListSource
+
+    @classmethod
+    def of(cls, plan: Plan, turfs: list[Turf] | None = None) -> WalklistSource:
+        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``)."""
+        table = WalklistTable.of(plan, turfs)
+        table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
+        safe = replace(table, rows=neutralise_frame(table.rows))
+        return cls(table, safe, ListSource.of(plan, table))
 
 
 def write_walklists(
@@ -32,6 +54,7 @@ def write_walklists(
     plan_name: str,
     paper: Paper = "A4",
     questions: tuple[PrintedQuestion, ...] = (),
+    source: WalklistSource | None = None,
 ) -> None:
     """Write the CSV, HTML and PDF walk lists of every turf (or of ``turf_ids``) into ``folder``.
 
@@ -47,6 +70,9 @@ def write_walklists(
         ``"A4"`` or ``"Letter"``, for the PDFs and the HTML pages.
     questions
         The survey questions to print (``walklist_marks.printed_questions``).
+    source
+        ``WalklistSource.of(plan)`` (or of some turfs including these) when the caller writes
+        several batches; ``None``: worked out for these turfs.
     """
     if turf_ids is None:
         turfs = list(plan.turfs)
@@ -57,13 +83,11 @@ def write_walklists(
         if unknown:
             raise KeyError(f"no such turfs in the plan: {', '.join(sorted(unknown))}")
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
-    table = WalklistTable.of(plan, turfs)
-    # Only the voter fields the organiser chose reach paper and download (issue 21).
-    table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
-    safe = replace(table, rows=neutralise_frame(table.rows))
-    listings = walk_lists(plan, turfs, table, questions=questions)
-    for rank, (turf, listing) in enumerate(zip(turfs, listings, strict=True)):
-        safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+    made = source or WalklistSource.of(plan, turfs)
+    ranks = {turf_id: rank for rank, turf_id in enumerate(made.table.turf_ids)}
+    _write_csv(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
+    listings = walk_lists(plan, turfs, made.table, questions=questions, source=made.lists)
+    for turf, listing in zip(turfs, listings, strict=True):
         # Generic prints carry no volunteer link: whoever picks the paper up must not get
         # into the voters' data. A print for an assignment carries its volunteer's link
         # (made on request by the web app, app.services.assignment_print).
@@ -71,3 +95,26 @@ def write_walklists(
         folder.walklist(turf.turf_id, "html").write_text(html, encoding="utf-8")
         document = walklist_pdf(listing, map_url=None, plan_name=plan_name, paper=paper)
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)
+
+
+def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
+    """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``, one ``to_csv`` for all.
+
+    A row is one line unless a cell holds a line break (then it is quoted over several lines):
+    where the lines do not add up to the rows, each file is written on its own instead.
+    """
+    counts = [int(safe.ends[rank + 1] - safe.ends[rank]) for rank in ranks]
+    pieces = [np.arange(safe.ends[r], safe.ends[r + 1], dtype=np.intp) for r in ranks]
+    rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
+    header, *lines = safe.rows.iloc[rows].to_csv(index=False).split("\n")[:-1]
+    if len(lines) != sum(counts):
+        for rank in ranks:
+            safe.part(rank).to_csv(folder.walklist(safe.turf_ids[rank], "csv"), index=False)
+        return
+    start = 0
+    for rank, count in zip(ranks, counts, strict=True):
+        text = "".join(f"{line}\n" for line in [header, *lines[start : start + count]])
+        path = folder.walklist(safe.turf_ids[rank], "csv")
+        with path.open("w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        start += count

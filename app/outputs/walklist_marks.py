@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from markupsafe import Markup, escape
+
 from segments.door_results import DOOR_RESULTS, DoorResult
 
 SHORT_CODES = {
@@ -117,3 +119,25 @@ def printed_questions(
 def legend(marks: Sequence[DoorMark]) -> str:
     """``"NH Not home · RF Refused · ..."``: the door codes spelled out."""
     return " · ".join(f"{m.short} {m.label}" for m in marks)
+
+
+def marks_html(
+    marks: Sequence[DoorMark],
+    support: tuple[str, tuple[str, ...]],
+    questions: Sequence[PrintedQuestion],
+) -> dict[str, Markup]:
+    """The boxes of every door row and every voter row of the HTML walk list.
+
+    They are the same on every row, so they are made once per list, not once per row:
+    ``door_boxes`` (the result codes) and ``voter_marks`` (support scale, survey answers).
+    """
+    door = "".join(
+        f'<span class="box" title="{escape(m.label)}"><i></i>{escape(m.short)}</span>'
+        for m in marks
+    )
+    scale = "".join(f'<span class="box"><i></i>{escape(box)}</span>' for box in support[1])
+    answers = "".join(f'<span class="answer">{escape(q.key)}<i></i></span>' for q in questions)
+    return {
+        "door_boxes": Markup(f'<span class="codes">{door}</span>'),
+        "voter_marks": Markup(f'<span class="scale">{scale}</span>{answers}'),
+    }

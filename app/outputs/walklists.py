@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from app.outputs.walklist_marks import (
     PrintedQuestion,
     door_marks,
     legend,
+    marks_html,
     support_scale,
 )
 from geo.households import natural_key
@@ -317,14 +317,15 @@ def walk_lists(
     table: WalklistTable,
     *,
     questions: tuple[PrintedQuestion, ...] = (),
+    source: ListSource | None = None,
 ) -> Iterator[WalkList]:
-    """The ``walk_list`` of each of ``turfs``, the turfs of ``table`` in its order."""
-    cells = _Cells.of(table.rows)
-    stops = _StopCells.of(plan, table.rows["stop_id"])
-    metric = MetricStops(plan)  # one projection for every turf's map
-    for rank, turf in enumerate(turfs):
-        part = cells.part(table.ends[rank], table.ends[rank + 1])
-        yield _walk_list(plan, turf, part, stops, questions, metric)
+    """The ``walk_list`` of each of ``turfs`` (of ``table``); ``source``: ``ListSource.of``."""
+    made = source or ListSource.of(plan, table)
+    ranks = {turf_id: rank for rank, turf_id in enumerate(table.turf_ids)}
+    for turf in turfs:
+        rank = ranks[turf.turf_id]
+        part = made.cells.part(table.ends[rank], table.ends[rank + 1])
+        yield _walk_list(plan, turf, part, made.stops, questions, made.metric)
 
 
 _COLUMNS = ("sequence", "stop_id", "address", "unit", "household_id", *PRINTED_VOTER_FIELDS)
@@ -362,6 +363,21 @@ class _StopCells:
 
         legs = dict(zip(ids, here["leg_m"].tolist(), strict=True))
         return cls(legs, by_id("street"), by_id("house_number"))
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """What the walk lists of a table's turfs are made from, worked out once for them all."""
+
+    cells: _Cells
+    stops: _StopCells
+    metric: MetricStops
+
+    @classmethod
+    def of(cls, plan: Plan, table: WalklistTable) -> ListSource:
+        """The cells of ``table``'s rows, its stops' streets and every stop projected once."""
+        rows = table.rows
+        return cls(_Cells.of(rows), _StopCells.of(plan, rows["stop_id"]), MetricStops(plan))
 
 
 def _walk_list(
@@ -478,20 +494,6 @@ def walklist_html(
         files=files,
         paper=paper,
         legend=legend(listing.door_marks),
+        **marks_html(listing.door_marks, listing.support, listing.questions),
         sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
     )
-
-
-def write_walklist_html(
-    plan: Plan,
-    turf: Turf,
-    rows: pd.DataFrame,
-    path: Path,
-    *,
-    plan_name: str,
-    paper: Paper = "A4",
-    questions: tuple[PrintedQuestion, ...] = (),
-) -> None:
-    """Render the generic printable walk list of ``turf`` to ``path`` (no volunteer link)."""
-    listing = walk_list(plan, turf, rows, questions=questions)
-    path.write_text(walklist_html(listing, map_url=None, paper=paper), encoding="utf-8")

@@ -28,6 +28,7 @@ from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.voter_data import write_voter_data
+from app.outputs.walklist_files import WalklistSource
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
@@ -210,43 +211,25 @@ def _write_all(
     workers: int | None,
 ) -> dict[str, Any]:
     stages = Stages(progress)
-    with stages.stage("write_tables"):
-        turfs = turf_table(plan)
-        routes = route_lines(plan)
-        rejected = plan.rejected.sort_values("row", kind="stable")
-        neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
-        neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
-        if plan.suggestion is not None:
-            suggested = plan.suggestion.rows[list(SUGGESTION_COLUMNS)]
-            neutralise_frame(suggested).to_csv(folder.suggestion_path, index=False)
-        turfs.to_file(folder.turfs_path, driver="GeoJSON")
-        figures_only = pd.DataFrame(turfs.drop(columns="geometry"))
-        neutralise_frame(figures_only).to_csv(folder.turfs_csv_path, index=False)
-        if plan.precincts is not None and len(plan.precincts):
-            # For the manager dashboard's precinct layers (ids and outlines only).
-            outlines = plan.precincts[["precinct", "geometry"]]
-            outlines.to_file(folder.precincts_path, driver="GeoJSON")
-        routes.to_file(folder.routes_path, driver="GeoJSON")
-        write_gpx(plan, routes, folder.gpx_path)
-        copy_assets(folder.assets_dir)
-        # Every field, whatever the walk lists show: what the store imports (issue 21).
-        write_voter_data(plan, folder)
-        write_budget_skip(plan, folder)  # the phone page marks these doors too
     earlier = _earlier_figures(previous)
     printed = {
         "public_url": public_url,
         "privacy_notice_url": plan.request.privacy_notice_url,
         **printing.record(),
     }
-    figures = {
-        str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
-        for row in turfs.drop(columns="geometry").to_dict(orient="records")
-    }
     clock = _Clock()
     pages = {"overview_map": _write_overview_map, "heatmap": _write_heatmap}
     with ExitStack() as stack:
-        with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
-            # Inside the stage, so that write_total (the stages' sum) counts reading the map.
+        with stages.stage("write_tables"):
+            # First what the turfs' files are made from; then the workers (when used) start
+            # on those files while this process writes the plan-wide tables.
+            turfs = turf_table(plan)
+            routes = route_lines(plan)
+            figures = {
+                str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
+                for row in turfs.drop(columns="geometry").to_dict(orient="records")
+            }
+            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock)
             started = time.perf_counter()
             base = plan_base_map(plan)
             clock.time("write_base_maps", started)
@@ -259,11 +242,14 @@ def _write_all(
                 paper=printing.paper.paper,
                 questions=printing.questions,
                 base=base,
+                # Worked out once for every batch of turfs (one join, one projection).
+                lists=WalklistSource.of(plan, [plan.turfs[i] for i in fresh]) if fresh else None,
             )
-            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock,
-                                               turf_progress)  # fmt: skip
             # Workers, when used, write the plan-wide pages alongside the turfs' files.
             writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
+            _write_tables(plan, folder, turfs, routes)
+        with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
+            turf_progress.advance(carried)
             for kind, value in writer.turf_files(turf_progress).items():
                 clock.seconds[kind] += value
         with stages.stage("write_overview_map"):
@@ -310,7 +296,6 @@ def _carry_over_turfs(
     earlier: dict[str, dict[str, Any]],
     figures: dict[str, dict[str, Any]],
     clock: _Clock,
-    progress: Progress,
 ) -> tuple[int, list[int]]:
     """Carry over the files of turfs that are as they were; how many, and the others' places.
 
@@ -329,11 +314,35 @@ def _carry_over_turfs(
         same = previous is not None and earlier.get(turf.turf_id) == figures[turf.turf_id]
         if same and previous is not None and _carry_over(previous, folder, turf.turf_id, rows):
             carried += 1
-            progress.advance()
         else:
             fresh.append(index)
     clock.time("carry_over_turfs", started)
     return carried, fresh
+
+
+def _write_tables(
+    plan: Plan, folder: PlanFolder, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame
+) -> None:
+    """The plan-wide tables: rejected rows, stops, turfs, precincts, routes, GPX, voter data."""
+    rejected = plan.rejected.sort_values("row", kind="stable")
+    neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
+    neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
+    if plan.suggestion is not None:
+        suggested = plan.suggestion.rows[list(SUGGESTION_COLUMNS)]
+        neutralise_frame(suggested).to_csv(folder.suggestion_path, index=False)
+    turfs.to_file(folder.turfs_path, driver="GeoJSON")
+    figures_only = pd.DataFrame(turfs.drop(columns="geometry"))
+    neutralise_frame(figures_only).to_csv(folder.turfs_csv_path, index=False)
+    if plan.precincts is not None and len(plan.precincts):
+        # For the manager dashboard's precinct layers (ids and outlines only).
+        outlines = plan.precincts[["precinct", "geometry"]]
+        outlines.to_file(folder.precincts_path, driver="GeoJSON")
+    routes.to_file(folder.routes_path, driver="GeoJSON")
+    write_gpx(plan, routes, folder.gpx_path)
+    copy_assets(folder.assets_dir)
+    # Every field, whatever the walk lists show: what the store imports (issue 21).
+    write_voter_data(plan, folder)
+    write_budget_skip(plan, folder)  # the phone page marks these doors too
 
 
 def _write_overview_map(job: TurfFilesJob) -> None:

@@ -1,11 +1,18 @@
-"""The turf table: each outline wraps its turf's stops and route, whichever thread drew it."""
+"""The turf table: each outline wraps its turf's stops and route, whichever thread drew it.
+The GPX file is the document ElementTree writes, whatever the addresses hold."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
 import numpy as np
 import shapely
 
-from app.outputs.tables import TURF_OUTLINE_BUFFER_M, turf_table
+from app.outputs.tables import GPX_NS, TURF_OUTLINE_BUFFER_M, route_lines, turf_table, write_gpx
+from app.planning.pipeline import Plan
 from tests.app.conftest import BuiltPlan
 
 
@@ -37,3 +44,38 @@ def test_outlines_are_the_buffered_stops_and_route_of_each_turf(demo_plan: Built
         )
         assert table["drop_off_lat"].iloc[rank] == round(float(start_lat[0]), 7)
         assert table["drop_off_lon"].iloc[rank] == round(float(start_lon[0]), 7)
+
+
+def _gpx_with_element_tree(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
+    """How the GPX file was written before it was written as text."""
+    ET.register_namespace("", GPX_NS)
+    root = ET.Element(f"{{{GPX_NS}}}gpx", version="1.1", creator="Canvass Planner")
+    lat, lon = plan.stops.geometry.y.to_numpy(), plan.stops.geometry.x.to_numpy()
+    addresses = plan.stops["address"].astype(str).to_numpy()
+    doors = plan.stops["doors"].to_numpy()
+    for turf in plan.turfs:
+        for seq, i in enumerate(turf.route.stops, start=1):
+            wpt = ET.SubElement(root, f"{{{GPX_NS}}}wpt", lat=f"{lat[i]:.7f}", lon=f"{lon[i]:.7f}")
+            ET.SubElement(wpt, f"{{{GPX_NS}}}name").text = f"{turf.turf_id} #{seq}"
+            ET.SubElement(wpt, f"{{{GPX_NS}}}desc").text = f"{addresses[i]} ({doors[i]} doors)"
+    for row in routes.itertuples():
+        trk = ET.SubElement(root, f"{{{GPX_NS}}}trk")
+        ET.SubElement(trk, f"{{{GPX_NS}}}name").text = str(row.turf)
+        segment = ET.SubElement(trk, f"{{{GPX_NS}}}trkseg")
+        for x, y in shapely.get_coordinates(row.geometry):
+            ET.SubElement(segment, f"{{{GPX_NS}}}trkpt", lat=f"{y:.7f}", lon=f"{x:.7f}")
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def test_gpx_is_the_document_element_tree_writes(demo_plan: BuiltPlan, tmp_path: Path) -> None:
+    stops = demo_plan.plan.stops.copy()
+    first = demo_plan.plan.turfs[0].route.stops[0]
+    stops.loc[stops.index[first], "address"] = "Kauppa & Co <b>\"1\"</b> 'ä' ]]>"
+    plan = replace(demo_plan.plan, stops=stops)
+    routes = route_lines(plan)
+    write_gpx(plan, routes, tmp_path / "ours.gpx")
+    _gpx_with_element_tree(plan, routes, tmp_path / "tree.gpx")
+    ours = (tmp_path / "ours.gpx").read_bytes()
+    assert ours == (tmp_path / "tree.gpx").read_bytes()
+    assert "Kauppa &amp; Co &lt;b&gt;" in ours.decode("utf-8")
+    assert len(ET.fromstring(ours).findall(f"{{{GPX_NS}}}trk")) == len(plan.turfs)

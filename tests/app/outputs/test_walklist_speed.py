@@ -35,6 +35,8 @@ from app.outputs.walklists import (
 from app.outputs.writer import write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, Turf
+from app.privacy.fields import minimal_rows
+from app.spreadsheet import neutralise_frame
 from geo.households import natural_key
 from tests.app.conftest import BuiltPlan
 
@@ -101,6 +103,25 @@ def test_write_walklists_writes_the_files_writing_each_turf_wrote(
         ours = folder.walklist(turf.turf_id, "pdf").read_bytes()
         before = (written / f"{turf.turf_id}.pdf").read_bytes()
         assert _without_dates(ours) == _without_dates(before), turf.turf_id
+
+
+def test_csv_walk_lists_written_together_are_each_turfs_own(
+    demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    # Names with a line break (a quoted cell over two lines), a formula and quotes.
+    plan = demo_plan.plan
+    voters = plan.voters.copy()
+    for turf, name in zip(plan.turfs[:3], ("Ann\nMarie", "=SUM(A1)", 'Jo "JJ"'), strict=True):
+        first = voters.index[voters["target"] & (voters["turf"] == turf.turf_id)][0]
+        voters.loc[first, "first_name"] = name
+    for case, changed in (("plain", plan), ("odd names", replace(plan, voters=voters))):
+        folder = PlanFolder(tmp_path / case.replace(" ", "-"))
+        write_walklists(changed, folder, plan_name="demo")
+        for turf in plan.turfs:
+            rows = minimal_rows(walklist_rows(changed, turf), changed.request.walklist_fields)
+            alone = neutralise_frame(rows).to_csv(index=False)
+            assert folder.walklist(turf.turf_id, "csv").read_text("utf-8") == alone, (case, turf)
+    assert "'=SUM(A1)" in folder.walklist(plan.turfs[1].turf_id, "csv").read_text("utf-8")
 
 
 def test_write_walklists_writes_the_turfs_asked_for(demo_plan: BuiltPlan, tmp_path: Path) -> None:
