@@ -147,7 +147,8 @@ def test_language_barrier_with_its_language_and_deceased_for_one_person(
             assert door.locator(f"button[data-code='{code}'][data-voter]").count() == voters
             assert door.locator(f"button[data-code='{code}']:not([data-voter])").count() == 0
         page.screenshot(path=str(artifacts / "codes-2-more-390x844.png"))
-        assert _assert_reachable(page, door) >= 15
+        # 4 common results, "More...", 4 rare ones and deceased / do not contact per voter.
+        assert _assert_reachable(page, door) >= 9 + 2 * voters
         no_horizontal_overflow(page)
 
         # "Language barrier" asks which language before it records.
