@@ -402,8 +402,18 @@ def _cut_group(job: _Cutting, key: str) -> tuple[GroupWalks, list[CutTurf]]:
         pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
     )
     if job.exchange:
+        corner_m = None if group.has_start else group.distances.end_cost_m[:n].min(axis=1)
         pieces = exchange_between_turfs(
-            pieces, cost, metres, group_doors, cell, face, target, by_doors=by_doors, model=model
+            pieces,
+            cost,
+            metres,
+            group_doors,
+            cell,
+            face,
+            target,
+            by_doors=by_doors,
+            model=model,
+            corner_m=corner_m,
         )
     group_effort = _piece_effort(effort, walk_in, 0, n)
     turfs_on_face = Counter(f for piece in pieces for f in set(face[piece].tolist()))
