@@ -356,6 +356,9 @@ def test_after_a_result_the_door_the_result_and_the_buttons_stay_in_view(
         recorded = page.inner_text("#recorded")
         assert recorded.startswith(f"Recorded: Not home at {_where(turf, household)}"), recorded
         assert "sent" in recorded
+        # The door the result opened ignores taps for a moment, then is drawn again: its
+        # buttons are measured once it takes taps (measuring mid-redraw finds none).
+        page.wait_for_selector("li.door.open:not([inert])", timeout=WAIT_MS)
         following = page.locator("li.door.open")
         assert following.get_attribute("data-household") != household
         _assert_buttons_reachable(page, following, band)
