@@ -41,6 +41,31 @@ def test_a_stop_another_turf_walks_past_moves_there() -> None:
     assert sum(float(LINE[p[:-1], p[1:]].sum()) for p in map(np.asarray, moved)) == 800
 
 
+def test_no_move_packs_a_turf_over_its_minutes_once_walked_from_its_street_corner() -> None:
+    # As above, stop 9 is on turf B's way; by minutes, B with it is 13 % over its target
+    # (inside the search's band), but the final routing also walks 200 m from a street
+    # corner to the first door, which puts B 33 % over: the move must not be made.
+    five = MODEL.minutes(400.0, doors=5, stops=5)
+    target = five / 1.13
+
+    def run(corner_m: np.ndarray | None) -> list[list[int]]:
+        return exchange_between_turfs(
+            [[0, 1, 2, 3, 4, 9], [5, 6, 7, 8]],
+            LINE,
+            LINE,
+            np.ones(10),
+            np.zeros(10, dtype=int),
+            np.arange(10),
+            target,
+            by_doors=False,
+            model=MODEL,
+            corner_m=corner_m,
+        )
+
+    assert [sorted(p) for p in run(None)] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert [sorted(p) for p in run(np.full(10, 200.0))] == [[0, 1, 2, 3, 4, 9], [5, 6, 7, 8]]
+
+
 def test_no_move_makes_one_more_turf_span_a_barrier() -> None:
     # Stops 0-4 west of an arterial, 5-8 east of it at 1000-1300 m, and stop 9 at 450 m: just
     # beyond stop 4, but across the arterial, in the east's quiet cell. Moving it to the
