@@ -24,15 +24,15 @@ from app.errors import ConflictError, GoneError, InvalidError, NotFoundError
 from app.plan_folder import PlanFolder
 from app.planning.edits import TurfEdit
 from app.planning.progress import Progress
-from app.planning.request import PlanInputsError, request_from_plan
-from app.services.cluster_jobs import ClusterPlans
+from app.planning.request import PlanInputsError, PlanRequest, request_from_plan
 from app.services.jobs import JobQueue, PlanJob
-from app.services.plan_jobs import make_plan
-from app.services.survey import SurveyStore
 from app.store.audit import audit
 from app.store.engine import Database
 from app.store.privacy import privacy_keys
 from geo.archives import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits
+
+MakePlan = Callable[[PlanRequest, Path, Progress], dict[str, Any]]
+"""A plan job's work: make a request's plan, write it into a folder, import it; its counts."""
 
 
 def polygon_from_geojson(geometry: dict[str, Any]) -> shapely.Geometry:
@@ -63,25 +63,17 @@ class TurfEditor:
         plan_dir: Callable[[str], Path],
         *,
         graph_cache_dir: Path | None,
-        public_url: str | None = None,
-        survey: SurveyStore | None = None,
-        on_written: Callable[[Path], object],
+        make: MakePlan,
         archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
-        cluster: ClusterPlans | None = None,
     ) -> None:
         self.db = db
         self.jobs = jobs
         self.plan_dir = plan_dir
         """The folder of a plan by name; raises ``NotFoundError`` for an unknown plan."""
         self.graph_cache_dir = graph_cache_dir
-        self.public_url = public_url
-        """Where phones reach the server: what printed walk lists point to."""
-        self.survey = survey
-        """The campaign's survey, printed on the walk lists."""
+        self.make = make
+        """Makes, writes and imports a plan as every plan job does (``Planner.make``)."""
         self.archive_limits = archive_limits
-        self.on_written = on_written
-        self.cluster = cluster
-        """Where edited plans are made when a Dask scheduler is configured."""
 
     def _stops(self, folder: Path) -> pd.DataFrame:
         stops = PlanFolder(folder).read_stops()
@@ -128,15 +120,7 @@ class TurfEditor:
                 edit=edit,
                 privacy=privacy_keys(self.db),
             )
-            counts = make_plan(
-                request,
-                folder,
-                progress,
-                public_url=self.public_url,
-                survey=self.survey,
-                on_written=self.on_written,
-                cluster=self.cluster,
-            )
+            counts = self.make(request, folder, progress)
             record = counts["edits"][-1]
             with self.db.writing() as session:
                 audit(
