@@ -120,24 +120,25 @@ def exchange_between_turfs(
     face_ids = np.unique(faces, return_inverse=True)[1]
     start = [_walk(cost, piece, kicks=ORDER_KICKS_PER_STOP * len(piece)) for piece in pieces]
 
-    def off(path: list[int], shorter: float = 0.0) -> float:
-        walk_m = path_length_m(metres, path) * (1.0 - shorter)
+    def over(path: list[int], walk_m: float) -> float:
+        """How far above (+) or below (-) its target ``path`` is when it walks ``walk_m``."""
         minutes = model.minutes(walk_m, doors=round(float(doors[path].sum())), stops=len(path))
-        return abs(minutes / target - 1.0)
+        return minutes / target - 1.0
+
+    def off(path: list[int], shorter: float = 0.0) -> float:
+        return abs(over(path, path_length_m(metres, path) * (1.0 - shorter)))
+
+    def from_corner_m(walk: list[int]) -> float:
+        assert corner_m is not None
+        return path_length_m(metres, walk) + float(corner_m[walk[0]])
 
     def routed_over(path: list[int]) -> float:
         """How far the final routing's walk (from the corner) ends over the band's top."""
-        assert corner_m is not None
         walk = _walk(cost, path)
-        walk_m = path_length_m(metres, walk) + float(corner_m[walk[0]])
-        minutes = model.minutes(walk_m, doors=round(float(doors[path].sum())), stops=len(path))
-        return minutes / target - 1.0 - BAND
+        return over(walk, from_corner_m(walk)) - BAND
 
     def near_top(path: list[int]) -> bool:
-        assert corner_m is not None
-        walk_m = path_length_m(metres, path) + float(corner_m[path[0]])
-        minutes = model.minutes(walk_m, doors=round(float(doors[path].sum())), stops=len(path))
-        return minutes / target - 1.0 > BAND - TOP_MARGIN
+        return over(path, from_corner_m(path)) > BAND - TOP_MARGIN
 
     for shorter in SHORTER_WALK:
         for inside in TIGHTER:
