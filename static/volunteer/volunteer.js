@@ -979,14 +979,24 @@
   }
 
   function renderProgress() {
-    const total = order.length;
-    const done = order.filter(function (id) { return openness(id) === "done"; }).length;
-    const again = order.filter(function (id) { return openness(id) !== "done" && latestFor(id).door; }).length;
+    // Doors the budget skips are not this pass's work, unless someone knocked one anyway.
+    const counted = order.filter(function (id) { return !budgetSkips(id) || latestFor(id).door; });
+    const skipped = order.length - counted.length;
+    const total = counted.length;
+    const done = counted.filter(function (id) { return openness(id) === "done"; }).length;
+    const again = counted.filter(function (id) { return openness(id) !== "done" && latestFor(id).door; }).length;
     const box = document.getElementById("progress");
+    // One line under the count, so the dock keeps its height on a small phone.
+    const notes = [];
+    if (again) notes.push(el("span", { className: "again", text: again + " to knock again" }));
+    if (again && skipped) notes.push(" · ");
+    if (skipped) notes.push(el("span", { className: "skipped", text: skipped + " skipped this pass" }));
     box.replaceChildren(done + " of " + plural(total, "door") + " done",
-      again ? el("small", { className: "again", text: again + " to knock again" }) : "");
+      notes.length ? el("small", {}, notes) : "");
     box.dataset.done = String(done);
+    box.dataset.total = String(total);
     box.dataset.again = String(again);
+    box.dataset.skipped = String(skipped);
     const next = document.getElementById("next-door");
     const upcoming = nextDoor();
     next.disabled = upcoming === null;

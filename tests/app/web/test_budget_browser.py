@@ -121,5 +121,12 @@ def test_the_phone_page_greys_the_doors_the_budget_skips(
     assert page.locator("li.door.skip .state.skip").count() == skipped
     assert page.locator("li.door.is-next.skip").count() == 0
     assert page.locator("li.door.is-next").count() == 1
+    # The count of doors is this pass's work: the skipped doors are said apart, not left "to do".
+    progress = page.locator("#progress")
+    assert progress.get_attribute("data-total") == str(trimmed["budget_doors"])
+    assert progress.get_attribute("data-skipped") == str(skipped)
+    assert f"0 of {trimmed['budget_doors']} door" in progress.inner_text()
+    assert f"{skipped} skipped this pass" in progress.inner_text()
     page.screenshot(path=str(artifacts / "budget-phone-skip.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "budget-phone-skip-dock.png"))
     context.close()
