@@ -53,12 +53,18 @@ class _LocalMetres:
 
 
 @dataclass(frozen=True)
+class _Budget:
+    skipped: frozenset[str]  # household ids, as ``Budget.skipped``
+
+
+@dataclass(frozen=True)
 class _FolderPlan:
     """What ``walk_list`` reads of a plan, taken from the plan's folder."""
 
     request: _Request
     stops: gpd.GeoDataFrame
     graph: _LocalMetres
+    budget: _Budget
 
 
 def read_walk_list(folder: PlanFolder, turf_id: str) -> WalkList:
@@ -86,7 +92,8 @@ def read_walk_list(folder: PlanFolder, turf_id: str) -> WalkList:
     line = _walk_line(folder, turf_id)
     target = (summary.get("target") or {}).get("expression")
     notice = (summary.get("privacy") or {}).get("notice_url") or None
-    plan = _FolderPlan(_Request(target, notice), stops, metres)
+    budget = _Budget(_skipped_households(folder, turf_id, rows))
+    plan = _FolderPlan(_Request(target, notice), stops, metres, budget)
     route = TurfRoute(
         stops=list(range(len(stops))),
         legs_m=[],
@@ -102,6 +109,16 @@ def read_walk_list(folder: PlanFolder, turf_id: str) -> WalkList:
     )
     # walk_list reads only the request's target, the stops table and its metric of a plan.
     return walk_list(cast("Plan", plan), turf, rows, questions=questions)
+
+
+def _skipped_households(folder: PlanFolder, turf_id: str, rows: pd.DataFrame) -> frozenset[str]:
+    """Households of the turf's rows at the doors ``budget_skip.csv`` lists (none: no file)."""
+    if not folder.budget_skip_path.is_file():
+        return frozenset()
+    doors = restore_frame(pd.read_csv(folder.budget_skip_path, dtype=str, keep_default_na=False))
+    doors = doors.loc[doors["turf"] == turf_id, ["stop_id", "unit"]]
+    at = rows[["stop_id", "unit", "household_id"]].astype(str).merge(doors, on=["stop_id", "unit"])
+    return frozenset(at["household_id"])
 
 
 def _walk_line(folder: PlanFolder, turf_id: str) -> np.ndarray:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from app.outputs.walklist_pdf import walklist_pdf
+from app.outputs.walklist_reprint import read_walk_list
 from app.outputs.walklists import walk_list, walklist_html, walklist_rows
+from app.outputs.writer import write_plan
+from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan
 from app.planning.request import PlanRequest
 from tests.app.conftest import BuiltPlan
@@ -61,3 +65,24 @@ def test_skipped_doors_are_marked_on_the_html_and_pdf_walk_list(budget_plan: Pla
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
         assert text.count("SKIP this door") == skipped
         assert text.count("SKIP ") >= 2 * skipped  # the unit column says it too
+
+
+def test_a_walk_list_printed_again_for_a_volunteer_marks_the_same_doors(
+    budget_plan: Plan, tmp_path: Path
+) -> None:
+    """An assignment's reprint is read back from the folder: its SKIP marks come from there."""
+    write_plan(budget_plan, tmp_path / "weekend")
+    assert budget_plan.budget is not None
+    table = budget_plan.budget.turfs
+    trimmed = str(table.loc[table["in_budget"] & (table["knock_value_min"] > 0)].index[0])
+    listing = read_walk_list(PlanFolder(tmp_path / "weekend"), trimmed)
+    skipped = sum(h.skip for stop in listing.stops for h in stop.households)
+    assert skipped > 0
+    reprint = walklist_html(listing, map_url=None)
+    generic = (tmp_path / "weekend" / "walklists" / f"{trimmed}.html").read_text(encoding="utf-8")
+
+    def body(page: str) -> str:
+        return page[page.index("<main>") :]
+
+    assert body(reprint) == body(generic)
+    assert reprint.count("Skip this door") == skipped
