@@ -22,9 +22,11 @@ from sqlalchemy import select
 
 from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
+from app.plan_folder import PlanFolder, PlanFolderError
 from app.planning.budget import check_value, voter_values
 from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
 from app.planning.progress import Progress
+from app.planning.regions import RegionSpec
 from app.planning.request import PlanRequest
 from app.services.cluster_jobs import ClusterPlans
 from app.services.jobs import JobQueue, PlanJob
@@ -282,9 +284,25 @@ class Planner:
                 on_written=self.on_written,
             )
 
+        def blocked() -> bool:
+            # A plan split by region whose regions did not all finish is planned again under
+            # its name: the regions already planned are kept, the failed ones run again.
+            return folder.exists() and not (spec is not None and _partial_by(folder, spec))
+
         return self.jobs.submit(
             name,
             work,
-            conflict=f"a plan named {name!r} exists; choose another name",
-            blocked=folder.exists,
+            conflict=f"a plan named {name!r} exists; choose another name (a plan split by "
+            "region that some regions failed is planned again under its name with the same "
+            "regions)",
+            blocked=blocked,
         )
+
+
+def _partial_by(folder: Path, spec: RegionSpec) -> bool:
+    """Whether ``folder`` holds a partial plan split by ``spec`` (some regions failed)."""
+    try:
+        regions = PlanFolder(folder).read_summary().get("regions") or {}
+    except (OSError, PlanFolderError):
+        return False
+    return bool(regions.get("partial")) and regions.get("spec") == spec.text

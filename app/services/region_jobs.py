@@ -70,11 +70,16 @@ def make_region_plan(
         questions=printed_survey(survey),
         progress=progress,
     )
+    failed = "; ".join(f"{region}: {error}" for region, error in sorted(run.failed.items()))
+    if run.partial and not run.summary.get("turfs"):  # nothing planned: nothing to import
+        raise ServiceError(
+            f"no region could be planned ({failed}); plan it again under the same name and "
+            "regions once the cause is fixed"
+        )
     progress.stage("import")
     on_written(folder)
     if run.partial:
-        failed = "; ".join(f"{region}: {error}" for region, error in sorted(run.failed.items()))
         raise ServiceError(
             f"{len(run.failed)} region(s) could not be planned ({failed}); the plan holds "
-            "the other regions"
+            "the other regions; plan it again under the same name and regions to retry them"
         )

@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,53 @@ def test_a_plan_from_the_page_split_by_region_runs_its_regions_on_the_cluster(
         refused = client.post("/api/plans", json={**body, "name": "other", "regions": spec})
         assert refused.status_code == 422, spec
         assert "auto:N" in refused.text
+
+
+class KillsRegionTasks(WorkerPlugin):
+    """A worker plugin: while ``marker`` exists, a region task that starts kills its worker."""
+
+    name = "kills-region-tasks"
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def setup(self, worker: Any) -> None:
+        """Nothing to prepare."""
+
+    def teardown(self, worker: Any) -> None:
+        """Nothing to undo."""
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        """Die when a region's task starts executing here while the marker is there."""
+        if finish == "executing" and "canvass-region" in str(key) and Path(self.marker).exists():
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_region_plan_that_failed_is_planned_again_under_its_name(
+    client: TestClient, uploads: dict[str, int], scheduler: str, tmp_path: Path
+) -> None:
+    from distributed import Client
+
+    marker = tmp_path / "kill-regions"
+    marker.touch()
+    with Client(scheduler) as dask_client:
+        dask_client.register_plugin(KillsRegionTasks(str(marker)))
+    body = {**_new_plan(uploads, "by-region-retry"), "regions": "auto:100"}
+    job = _finished(client, client.post("/api/plans", json=body).json())
+    # Every region's workers died: the job says so (not an import error of an empty plan).
+    assert job["status"] == "failed" and "no region could be planned" in job["error"], job
+    assert "KilledWorker" in job["error"] and job["stage"] != "import"
+    # Not made again without the same regions: the name is taken, and the error says how.
+    other = client.post("/api/plans", json={**body, "regions": ""})
+    assert other.status_code == 409 and "same regions" in other.text
+    # The cause is gone: the same plan again is made under its name.
+    marker.unlink()
+    again = client.post("/api/plans", json=body)
+    assert again.status_code == 202, again.text
+    job = _finished(client, again.json())
+    assert job["status"] == "done", job
+    regions = client.get("/api/plans/by-region-retry").json()["regions"]
+    assert not regions["partial"] and regions["failed"] == []
+    assert {r["status"] for r in regions["list"]} <= {"planned", "no target voters"}
+    # A finished plan is not made again under its name.
+    assert client.post("/api/plans", json=body).status_code == 409
