@@ -120,6 +120,9 @@ def test_new_plan_offers_the_walk_list_fields_and_records_the_choice(
         page.locator("#walklist-fields").scroll_into_view_if_needed()
         no_horizontal_overflow(page, viewport["width"])
         page.screenshot(path=str(artifacts / f"privacy-new-plan-{viewport['width']}.png"))
+        page.locator("fieldset.regions").scroll_into_view_if_needed()
+        no_horizontal_overflow(page, viewport["width"])
+        page.screenshot(path=str(artifacts / f"new-plan-regions-{viewport['width']}.png"))
         page.click("#cut")
         page.wait_for_selector("#job a", timeout=120_000)
     finally:
