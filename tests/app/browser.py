@@ -149,3 +149,20 @@ def demo_site(
 
     with serving(make_app) as served:
         yield served
+
+
+def log_in(
+    page: Any,
+    base: str,
+    username: str,
+    password: str,
+    path: str,
+    *,
+    ready: str = "body[data-ready='yes']",
+) -> None:
+    """Sign in through the login form on the way to ``path``; wait for ``ready`` there."""
+    page.goto(f"{base}/login?next={path}")
+    page.fill("input[name='username']", username)
+    page.fill("input[name='password']", password)
+    page.click("button[type='submit']")
+    page.wait_for_selector(ready, timeout=WAIT_MS)

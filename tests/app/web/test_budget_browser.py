@@ -16,7 +16,7 @@ from app.services.accounts import create_user
 from app.settings import Settings
 from app.web.app import create_app
 from geo.effort import TurfSize
-from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import PHONE, WAIT_MS, log_in, no_horizontal_overflow, serving
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "organising password"
@@ -64,11 +64,7 @@ def test_the_plan_page_shows_the_budget_and_colours_turfs_by_priority(
     budget = summary["budget"]
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
-    page.goto(f"{base}/login?next=/plans/weekend")
-    page.fill("input[name='username']", "olga")
-    page.fill("input[name='password']", PASSWORD)
-    page.click("button[type='submit']")
-    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    log_in(page, base, "olga", PASSWORD, "/plans/weekend")
     section = page.locator("#budget")
     assert "Budget: 2.0 volunteer-hours" in section.inner_text()
     assert f"Work {budget['turfs']} turfs" in section.inner_text()

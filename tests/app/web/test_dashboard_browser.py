@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from app.store.links import create_volunteer_link
-from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
+from tests.app.browser import PHONE, WAIT_MS, demo_site, log_in, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "managing password"
@@ -86,11 +86,7 @@ def test_the_dashboard_fits_the_screen_and_reads_local_times(
     page.on("pageerror", lambda error: errors.append(str(error)))
     name = f"{viewport['width']}x{viewport['height']}"
     try:
-        page.goto(f"{base}/login?next=/plans/demo/dashboard")
-        page.fill("input[name='username']", "mona")
-        page.fill("input[name='password']", PASSWORD)
-        page.click("button[type='submit']")
-        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        log_in(page, base, "mona", PASSWORD, "/plans/demo/dashboard")
         page.wait_for_load_state("networkidle", timeout=WAIT_MS)
 
         # 07:53 UTC is 09:53 in Helsinki; the machine-readable time stays in the attribute.

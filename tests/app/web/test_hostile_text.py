@@ -29,7 +29,7 @@ from app.services.survey import SURVEY_FILE
 from app.settings import Settings
 from app.spreadsheet import FORMULA_START
 from app.web.app import create_app
-from tests.app.browser import WAIT_MS, serving
+from tests.app.browser import WAIT_MS, log_in, serving
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "a long enough password"
@@ -159,11 +159,7 @@ def test_no_script_or_markup_from_data_reaches_any_page(
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     try:
-        page.goto(f"{base}/login?next=/plans/hostile")
-        page.fill("input[name='username']", "olga")
-        page.fill("input[name='password']", PASSWORD)
-        page.click("button[type='submit']")
-        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        log_in(page, base, "olga", PASSWORD, "/plans/hostile")
         shown_as_text = 0
         for url in _pages(base, made["token"], made["turfs"]):
             answer = page.goto(url)

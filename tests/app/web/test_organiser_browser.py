@@ -24,7 +24,7 @@ from app.store.assignments import assign_turf
 from app.store.links import create_volunteer_link
 from app.store.models import VolunteerLink
 from app.store.people import add_person
-from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
+from tests.app.browser import PHONE, WAIT_MS, demo_site, log_in, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "organising password"
@@ -48,11 +48,7 @@ def _logged_in_page(
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{base}/login?next=/plans/demo")
-    page.fill("input[name='username']", username)
-    page.fill("input[name='password']", PASSWORD)
-    page.click("button[type='submit']")
-    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    log_in(page, base, username, PASSWORD, "/plans/demo")
     return context, page, requests
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.app.browser import WAIT_MS, demo_site, no_horizontal_overflow
+from tests.app.browser import WAIT_MS, demo_site, log_in, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 from tests.app.qr import decode_qr, pdf_page_png
 
@@ -47,11 +47,7 @@ def test_add_a_person_assign_a_turf_and_hand_over_the_link(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(f"{base}/login?next=/plans/demo")
-        page.fill("input[name='username']", "opal")
-        page.fill("input[name='password']", PASSWORD)
-        page.click("button[type='submit']")
-        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        log_in(page, base, "opal", PASSWORD, "/plans/demo")
 
         # Add a person.
         if page.locator("#people").get_attribute("open") is None:

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from tests.app.browser import PHONE, WAIT_MS, demo_site, no_horizontal_overflow
+from tests.app.browser import PHONE, WAIT_MS, demo_site, log_in, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "organising password"
@@ -98,11 +98,7 @@ def test_new_plan_offers_the_walk_list_fields_and_records_the_choice(
     context = chromium.new_context(viewport=viewport)
     page = context.new_page()
     try:
-        page.goto(f"{site.base}/login?next=/plans/new")
-        page.fill("input[name='username']", "olga")
-        page.fill("input[name='password']", PASSWORD)
-        page.click("button[type='submit']")
-        page.wait_for_selector("#walklist-fields")
+        log_in(page, site.base, "olga", PASSWORD, "/plans/new", ready="#walklist-fields")
         boxes = page.locator("input[name='walklist_fields']")
         checked = [
             boxes.nth(i).get_attribute("value")

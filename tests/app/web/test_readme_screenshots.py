@@ -26,7 +26,7 @@ from app.settings import Settings
 from app.store.assignments import assign_turf
 from app.store.links import create_volunteer_link
 from app.web.app import create_app
-from tests.app.browser import PHONE, WAIT_MS, no_horizontal_overflow, serving
+from tests.app.browser import PHONE, WAIT_MS, log_in, no_horizontal_overflow, serving
 from tests.app.conftest import BuiltPlan
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -128,11 +128,7 @@ def test_the_three_pictures_of_the_readme(
     office = chromium.new_context(viewport=DESKTOP)
     page = office.new_page()
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(f"{base}/login?next=/plans/demo")
-    page.fill("input[name='username']", "olga")
-    page.fill("input[name='password']", PASSWORD)
-    page.click("button[type='submit']")
-    page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+    log_in(page, base, "olga", PASSWORD, "/plans/demo")
     page.wait_for_timeout(500)
     no_horizontal_overflow(page, DESKTOP["width"])
     page.screenshot(path=str(artifacts / "readme-plan.png"))

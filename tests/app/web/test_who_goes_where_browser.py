@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.store.people import Availability, add_person
-from tests.app.browser import WAIT_MS, demo_site, no_horizontal_overflow
+from tests.app.browser import WAIT_MS, demo_site, log_in, no_horizontal_overflow
 from tests.app.conftest import BuiltPlan
 
 PASSWORD = "who goes where password"
@@ -49,11 +49,7 @@ def test_suggest_who_goes_where_change_it_and_apply_with_links(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(f"{base}/login?next=/plans/demo")
-        page.fill("input[name='username']", "opal")
-        page.fill("input[name='password']", PASSWORD)
-        page.click("button[type='submit']")
-        page.wait_for_selector("body[data-ready='yes']", timeout=WAIT_MS)
+        log_in(page, base, "opal", PASSWORD, "/plans/demo")
 
         # A person with a hostile name, a home, hours and a partner, through the form.
         if page.locator("#people").get_attribute("open") is None:
