@@ -1,4 +1,4 @@
-"""Which doors of a turf the plan's budget skips, for the phone page (``budget_skip.csv``).
+"""Which doors the plan's budget skips (``budget_skip.csv``), for the phone page and progress.
 
 Read from the plan folder when a volunteer opens the turf, kept while the file is unchanged.
 """
@@ -21,14 +21,19 @@ logger = logging.getLogger(__name__)
 
 def skipped_doors(workspace: Workspace, plan: str, turf: str) -> frozenset[tuple[str, str]]:
     """(stop id, unit) of each door of ``turf`` the budget of ``plan`` skips; none if none."""
+    return skipped_by_turf(workspace, plan).get(turf, frozenset())
+
+
+def skipped_by_turf(workspace: Workspace, plan: str) -> dict[str, frozenset[tuple[str, str]]]:
+    """Per turf of ``plan``, (stop id, unit) of each door its budget skips (no budget: none)."""
     try:
         path = workspace.folder(plan).budget_skip_path
     except NotFoundError:
-        return frozenset()
+        return {}
     if not path.is_file():
-        return frozenset()
+        return {}
     stat = path.stat()
-    return _read(path, stat.st_mtime_ns, stat.st_size).get(turf, frozenset())
+    return _read(path, stat.st_mtime_ns, stat.st_size)
 
 
 def mark_skipped_doors(

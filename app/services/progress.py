@@ -13,6 +13,7 @@ rate is a ratio of counts that add up (see that module for the columns).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ class PlanActivity:
     """A plan's target voters (points at their stops) and the results stored so far."""
 
     voters: gpd.GeoDataFrame
-    """One row per voter: ``voter_id``, ``household_id`` (the stable key), ``stop_id``,
+    """One row per voter: ``voter_id``, ``household_id`` (the stable key), ``unit``, ``stop_id``,
     ``turf``, ``precinct``, ``support_score``, ``turnout_score``, ``target`` (all True: a
     plan stores its target universe) and the stop's point (EPSG:4326)."""
     results: pd.DataFrame
@@ -65,6 +66,7 @@ def plan_activity(db: Database, plan: str) -> PlanActivity | None:
             select(
                 Voter.voter_code,
                 Household.key,
+                Household.unit,
                 Stop.stop_code,
                 Turf.code,
                 Stop.precinct,
@@ -93,6 +95,7 @@ def plan_activity(db: Database, plan: str) -> PlanActivity | None:
     columns = [
         "voter_id",
         "household_id",
+        "unit",
         "stop_id",
         "turf",
         "precinct",
@@ -150,6 +153,23 @@ def turf_status(*, doors: int, knocked: int, reknock: int) -> str:
     return "knock again" if reknock else "done"
 
 
+def _open_skips(
+    activity: PlanActivity, skipped: Mapping[str, frozenset[tuple[str, str]]]
+) -> dict[str, int]:
+    """Per turf, doors the budget skips that nobody has knocked (knocked ones count as work)."""
+    if not skipped:
+        return {}
+    doors = activity.voters.drop_duplicates("household_id")
+    knocked = set(activity.results["household_id"])
+    counts: dict[str, int] = {}
+    for turf, household, stop, unit in zip(
+        doors["turf"], doors["household_id"], doors["stop_id"], doors["unit"], strict=True
+    ):
+        if (str(stop), str(unit or "")) in skipped.get(str(turf), ()) and household not in knocked:
+            counts[str(turf)] = counts.get(str(turf), 0) + 1
+    return counts
+
+
 def _with_done(table: pd.DataFrame) -> pd.DataFrame:
     """``doors_done``: knocked doors whose latest result is final."""
     return table.assign(doors_done=table["doors_knocked"] - table["doors_reknock"])
@@ -163,11 +183,17 @@ def _rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
     ]
 
 
-def progress_report(activity: PlanActivity) -> dict[str, Any]:
+def progress_report(
+    activity: PlanActivity, skipped: Mapping[str, frozenset[tuple[str, str]]] | None = None
+) -> dict[str, Any]:
     """Per turf, per precinct and in all: target doors, knocked, contacted, supporting, rates.
 
     Results count for the turf the door is in now (a re-cut moves them with the door).
+    ``skipped``: per turf, (stop id, unit) of the doors its budget leaves for a later pass
+    (``app.services.budget_skip``); those not knocked are each turf's ``doors_skipped``, and a
+    turf is done once its other doors are.
     """
+    open_skips = _open_skips(activity, skipped or {})
     results = activity.results if len(activity.results) else None
     by_turf = engagement_by_precinct(activity.voters, results, precinct_column="turf")
     by_precinct = engagement_by_precinct(activity.voters, results, precinct_column="precinct")
@@ -179,8 +205,9 @@ def progress_report(activity: PlanActivity) -> dict[str, Any]:
             row["precinct"] = str(facts["precinct"])
             row["minutes"] = round(float(facts["minutes"]), 1)
             row["walk_m"] = round(float(facts["walk_m"]), 0)
+        row["doors_skipped"] = open_skips.get(row["turf"], 0)
         row["status"] = turf_status(
-            doors=row["target_households"],
+            doors=row["target_households"] - row["doors_skipped"],
             knocked=row["doors_knocked"],
             reknock=row["doors_reknock"],
         )

@@ -30,6 +30,8 @@
     const kind = cell.dataset.kind;
     if (kind === "pct") {
       cell.textContent = pct(value);
+    } else if (kind === "skipped") {
+      cell.textContent = value ? value.toLocaleString() + " skipped" : "";
     } else if (kind === "bar") {
       const bar = cell.querySelector(".bar i");
       if (bar) bar.style.width = ((value || 0) * 100).toFixed(1) + "%";

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.services.budget_skip import skipped_by_turf
 from app.services.dashboard import activity_of, live_heat_map_html
 from app.services.passes import pass_counts
 from app.services.progress import progress_report
@@ -32,7 +33,9 @@ def progress(name: str, _: Reader, services: Services) -> dict[str, Any]:
     """
     services.workspace.folder(name)  # only plans of the workspace
     return {
-        **progress_report(activity_of(services.db, name)),
+        **progress_report(
+            activity_of(services.db, name), skipped_by_turf(services.workspace, name)
+        ),
         "passes": pass_counts(services.db, name),
     }
 
@@ -43,7 +46,9 @@ def dashboard_page(name: str, request: Request, services: Services) -> Any:
     if not services.gate.can_read_plans(request):
         return RedirectResponse(f"/login?next=/plans/{name}/dashboard", status_code=303)
     services.workspace.folder(name)
-    report = progress_report(activity_of(services.db, name))
+    report = progress_report(
+        activity_of(services.db, name), skipped_by_turf(services.workspace, name)
+    )
     passes = pass_counts(services.db, name)
     return services.render(
         "dashboard.html", 200, name=name, report=report, passes=passes, refresh_s=REFRESH_S

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,59 @@ def test_the_phone_page_greys_the_doors_the_budget_skips(
     page.screenshot(path=str(artifacts / "budget-phone-skip.png"), full_page=True)
     page.screenshot(path=str(artifacts / "budget-phone-skip-dock.png"))
     context.close()
+
+
+def test_a_turf_is_done_on_the_dashboard_once_the_budget_doors_are(
+    chromium: Any, site: tuple[str, dict[str, Any], Any], artifacts: Path
+) -> None:
+    """The doors the budget leaves for a later pass do not keep a worked turf "in progress"."""
+    from fastapi.testclient import TestClient
+
+    from app.store.links import create_volunteer_link
+
+    base, summary, app = site
+    trimmed = next(t for t in summary["turfs"] if t["in_budget"] and t["knock_value_min"])
+    skipped = trimmed["doors"] - trimmed["budget_doors"]
+    token = create_volunteer_link(app.state.services.db, "weekend", trimmed["turf"])
+    # Without a with-block: the served app's start-up and shut-down stay the server's.
+    http, organiser = TestClient(app), TestClient(app)
+    doors = [
+        (door["household_id"], bool(door.get("skip")))
+        for stop in http.get(f"/api/v/{token}/turf").json()["stops"]
+        for door in stop["households"]
+    ]
+    organiser.post("/login", data={"username": "olga", "password": PASSWORD})
+
+    def row() -> dict[str, Any]:
+        report = organiser.get("/api/plans/weekend/progress").json()
+        found: dict[str, Any] = next(t for t in report["turfs"] if t["turf"] == trimmed["turf"])
+        return found
+
+    def knock(household: str) -> None:
+        result = {"client_id": uuid.uuid4().hex, "household_id": household,
+                  "code": "refused", "recorded_at": "2026-12-05T10:00:00+00:00"}  # fmt: skip
+        sent = http.post(f"/api/v/{token}/results", json={"results": [result]})
+        assert sent.status_code == 200, sent.text
+
+    assert row()["doors_skipped"] == skipped and row()["status"] == "not started"
+    budget_doors = [h for h, skip in doors if not skip]
+    for household in budget_doors[:-1]:
+        knock(household)
+    assert row()["status"] == "in progress"
+    knock(budget_doors[-1])
+    assert row()["status"] == "done" and row()["coverage"] < 1
+    # A skipped door knocked anyway is work done, no longer "skipped".
+    knock(next(h for h, skip in doors if skip))
+    assert row()["doors_skipped"] == skipped - 1 and row()["status"] == "done"
+    # The manager sees it: the turf's row says done, and how many doors were left for later.
+    for viewport in (PHONE, {"width": 1280, "height": 800}):
+        context = chromium.new_context(viewport=viewport)
+        page = context.new_page()
+        log_in(page, base, "olga", PASSWORD, "/plans/weekend/dashboard")
+        line = page.locator(f"#turfs tr[data-turf='{trimmed['turf']}']")
+        assert line.locator("td.status").inner_text() == "done"
+        assert line.locator("small.skipped").inner_text() == f"{skipped - 1} skipped"
+        no_horizontal_overflow(page, viewport["width"])
+        line.scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"dashboard-budget-{viewport['width']}.png"))
+        context.close()
