@@ -107,7 +107,10 @@ def _assert_reachable(page: Any, door: Any) -> int:
 
 
 def _phone(chromium: Any) -> tuple[Any, Any, list[str]]:
-    context = chromium.new_context(viewport=PHONE, service_workers="block", has_touch=True)
+    # The phone's clock is in UTC, so "today" below is the same day for the test and the page.
+    context = chromium.new_context(
+        viewport=PHONE, service_workers="block", has_touch=True, timezone_id="UTC"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -210,7 +213,11 @@ def test_not_home_and_come_back_doors_are_walked_back_to_as_knock_again(
 
     # Earlier: every door but the last two answered; the first not home this morning, the
     # second not home two days ago (a later visit knocks there again first).
-    earlier = [result(doors[0], "not_home", now - timedelta(minutes=30))]
+    # "This morning" is still today shortly after midnight (a run at 00:10 once made it yesterday).
+    this_morning = max(
+        now - timedelta(minutes=30), now.replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    earlier = [result(doors[0], "not_home", this_morning)]
     earlier.append(result(doors[1], "not_home", now - timedelta(days=2)))
     earlier += [result(d, "refused", now - timedelta(days=2)) for d in doors[2:-1]]
     site.post(token, earlier)
