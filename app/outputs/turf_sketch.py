@@ -65,14 +65,15 @@ def sketch_of(
     positions = np.asarray(turf.route.stops, dtype=np.intp)
     sx, sy = stops.x[positions], stops.y[positions]
     line = np.asarray(turf.route.line_xy, dtype=float).reshape(-1, 2)
-    shapes = [shapely.points(sx, sy)]
+    shapes = [shapely.multipoints(np.column_stack([sx, sy]))]
     if len(line) >= 2:
         # The walk simplified first: buffering its every street vertex is most of the cost.
-        shapes.append(np.array([shapely.simplify(shapely.linestrings(line), 5.0)]))
-    # As the turf table outlines a turf (tables.turf_table), simplified for paper.
-    # Two segments per quarter circle are round enough at this scale, and 4x cheaper.
-    outline = shapely.buffer(
-        shapely.union_all(np.concatenate(shapes)), TURF_OUTLINE_BUFFER_M, quad_segs=2
+        shapes.append(shapely.simplify(shapely.linestrings(line), 5.0))
+    # As the turf table outlines a turf (tables.turf_table: stops and walk buffered apart),
+    # simplified for paper. Two segments per quarter circle are round enough at this scale,
+    # and 4x cheaper.
+    outline = shapely.union_all(
+        shapely.buffer(np.array(shapes, dtype=object), TURF_OUTLINE_BUFFER_M, quad_segs=2)
     )
     outline = shapely.simplify(outline, 2.0)
     west, south, east, north = shapely.bounds(outline).tolist()

@@ -31,8 +31,10 @@ def test_outlines_are_the_buffered_stops_and_route_of_each_turf(demo_plan: Built
             shapely.union_all(np.concatenate([stops, [route]])), TURF_OUTLINE_BUFFER_M
         )
         outline = metric.geometry.iloc[rank]
-        # The same shape, up to the round trip through longitude and latitude.
-        assert shapely.symmetric_difference(outline, expected).area < 1e-6 * expected.area
+        # The same shape, up to the round trip through longitude and latitude and the round
+        # ends of stops and walk drawn apart (buffered apart, then joined).
+        assert shapely.hausdorff_distance(outline, expected) < 0.3
+        assert shapely.symmetric_difference(outline, expected).area < 1e-4 * expected.area
         assert shapely.contains(outline.buffer(0.01), stops).all()
         compactness = outline.area / outline.convex_hull.area
         assert abs(table["compactness"].iloc[rank] - compactness) < 2e-3

@@ -1,0 +1,25 @@
+"""The map on page 1 of a walk list: every stop and the walk inside the turf's outline, on paper."""
+
+from __future__ import annotations
+
+import shapely
+
+from app.outputs.turf_sketch import MetricStops, sketch_of
+from tests.app.conftest import BuiltPlan
+
+
+def test_every_stop_and_the_walk_lie_inside_the_sketched_outline(demo_plan: BuiltPlan) -> None:
+    plan = demo_plan.plan
+    stops = MetricStops(plan)
+    for turf in plan.turfs:
+        sketch = sketch_of(turf, stops)
+        assert [n for n, _, _ in sketch.stops] == list(range(1, len(turf.route.stops) + 1))
+        rings = [shapely.Polygon(ring) for ring in sketch.outline]
+        # Holes are rings too: a point inside the outline is inside an odd number of them.
+        for _, x, y in sketch.stops:
+            inside = sum(ring.contains(shapely.Point(x, y)) for ring in rings)
+            assert inside % 2 == 1, f"stop at {x}, {y} of {turf.turf_id} outside its outline"
+            assert 0 <= x <= sketch.width_mm and 0 <= y <= sketch.height_mm
+        # The walk is simplified for the outline, so only its points are checked, 1 mm loose.
+        area = shapely.union_all([shapely.Polygon(r) for r in sketch.outline]).buffer(1.0)
+        assert all(area.contains(shapely.Point(x, y)) for x, y in sketch.route)
