@@ -9,18 +9,19 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
 from rich.markup import escape
 
-from app.cli.progress import ConsoleProgress
-from app.outputs.walklist_marks import PrintedQuestion
-from app.planning.cluster import ClusterOptions, TaskOutcome
-from app.planning.regions import parse_regions
-from app.planning.request import PlanRequest
-from app.settings import Settings
 from geo._errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from app.outputs.walklist_marks import PrintedQuestion
+    from app.planning.cluster import TaskOutcome
+    from app.planning.request import PlanRequest
+    from app.settings import Settings
 
 PARTIAL_EXIT = 3
 """Exit status of a plan some of whose regions failed."""
@@ -73,6 +74,10 @@ def run_regions(
     questions: tuple[PrintedQuestion, ...],
 ) -> int:
     """Run the plan split by region and say how it went; the exit status."""
+    # Imported here: `canvass --help` builds this module's options and must stay quick.
+    from app.cli.progress import ConsoleProgress
+    from app.planning.cluster import ClusterOptions
+    from app.planning.regions import parse_regions
     from app.services.region_plans import plan_by_region
 
     if args.workers < 1:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -251,3 +253,21 @@ def test_plan_prints_on_the_paper_asked_for_with_the_workspaces_survey(
     assert main([*args, "--paper", "auto"]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["paper"]["requested"] is None and summary["paper"]["size"] == "A4"
+
+
+def test_help_answers_without_loading_the_pipeline() -> None:
+    # `canvass --help` must answer at once: no geodata, routing or cluster library is loaded.
+    script = (
+        "import sys\n"
+        "sys.argv = ['canvass', '--help']\n"
+        "from app.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "Plan door-to-door canvassing" in done.stdout
+    loaded = set(done.stderr.split())
+    heavy = {"numpy", "pandas", "geopandas", "shapely", "sklearn", "numba", "networkx"}
+    assert loaded & (heavy | {"osmnx", "fpdf", "distributed", "fastapi", "sqlalchemy"}) == set()
