@@ -75,15 +75,15 @@ def turf_outlines(plan: Plan, stop_x: np.ndarray, stop_y: np.ndarray) -> np.ndar
     shapes = []
     for turf in plan.turfs:
         positions = np.asarray(turf.route.stops, dtype=np.intp)
-        parts = [shapely.multipoints(np.column_stack([stop_x[positions], stop_y[positions]]))]
-        if len(turf.route.line_xy) >= 2:
-            parts.append(shapely.linestrings(turf.route.line_xy))
-        shapes.append(np.array(parts, dtype=object))
+        line = turf.route.line_xy
+        walk = shapely.linestrings(line) if len(line) >= 2 else None
+        shapes.append((stop_x[positions], stop_y[positions], walk))
     threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
     if threads <= 1 or len(shapes) < 2 * threads:
-        return np.array([_outline(parts) for parts in shapes], dtype=object)
+        return np.array([outline_of(*parts) for parts in shapes], dtype=object)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outline") as pool:
-        return np.array(list(pool.map(_outline, shapes, chunksize=8)), dtype=object)
+        outlines = pool.map(lambda parts: outline_of(*parts), shapes, chunksize=8)
+        return np.array(list(outlines), dtype=object)
 
 
 def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -99,10 +99,21 @@ def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def _outline(parts: np.ndarray) -> shapely.Geometry:
-    # The stops and the walk buffered apart, then joined: a third of the work of buffering
-    # their union, and the same outline within 0.25 m (the round ends are drawn apart).
-    return shapely.union_all(shapely.buffer(parts, TURF_OUTLINE_BUFFER_M))
+def outline_of(
+    stop_x: np.ndarray, stop_y: np.ndarray, walk: shapely.Geometry | None, *, quad_segs: int = 8
+) -> shapely.Geometry:
+    """``TURF_OUTLINE_BUFFER_M`` around a turf's stops and its ``walk`` (metric CRS).
+
+    The stops and the walk are buffered apart, then joined: a third of the work of buffering
+    their union, and the same outline within 0.25 m (the round ends are drawn apart).
+    """
+    parts = [shapely.multipoints(np.column_stack([stop_x, stop_y]))]
+    if walk is not None:
+        parts.append(walk)
+    buffered = shapely.buffer(
+        np.array(parts, dtype=object), TURF_OUTLINE_BUFFER_M, quad_segs=quad_segs
+    )
+    return shapely.union_all(buffered)
 
 
 def stop_table(plan: Plan) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from app.outputs.tables import TURF_OUTLINE_BUFFER_M
+from app.outputs.tables import outline_of
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
@@ -65,17 +65,11 @@ def sketch_of(
     positions = np.asarray(turf.route.stops, dtype=np.intp)
     sx, sy = stops.x[positions], stops.y[positions]
     line = np.asarray(turf.route.line_xy, dtype=float).reshape(-1, 2)
-    shapes = [shapely.multipoints(np.column_stack([sx, sy]))]
-    if len(line) >= 2:
-        # The walk simplified first: buffering its every street vertex is most of the cost.
-        shapes.append(shapely.simplify(shapely.linestrings(line), 5.0))
-    # As the turf table outlines a turf (tables.turf_table: stops and walk buffered apart),
-    # simplified for paper. Two segments per quarter circle are round enough at this scale,
-    # and 4x cheaper.
-    outline = shapely.union_all(
-        shapely.buffer(np.array(shapes, dtype=object), TURF_OUTLINE_BUFFER_M, quad_segs=2)
-    )
-    outline = shapely.simplify(outline, 2.0)
+    # The walk simplified first: buffering its every street vertex is most of the cost.
+    walk = shapely.simplify(shapely.linestrings(line), 5.0) if len(line) >= 2 else None
+    # As the turf table outlines a turf, simplified for paper. Two segments per quarter
+    # circle are round enough at this scale, and 4x cheaper.
+    outline = shapely.simplify(outline_of(sx, sy, walk, quad_segs=2), 2.0)
     west, south, east, north = shapely.bounds(outline).tolist()
     width_mm, height_mm = size_mm
     span_x, span_y = max(east - west, 1.0), max(north - south, 1.0)
