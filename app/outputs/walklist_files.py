@@ -98,23 +98,27 @@ def write_walklists(
 
 
 def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
-    """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``, one ``to_csv`` for all.
+    """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``."""
+    for rank, text in zip(ranks, csv_texts(safe, ranks), strict=True):
+        path = folder.walklist(safe.turf_ids[rank], "csv")
+        with path.open("w", encoding="utf-8", newline="") as file:
+            file.write(text)
+
+
+def csv_texts(safe: WalklistTable, ranks: list[int]) -> list[str]:
+    """The CSV walk lists of the turfs at ``ranks`` of ``safe``, from one ``to_csv`` for all.
 
     A row is one line unless a cell holds a line break (then it is quoted over several lines):
-    where the lines do not add up to the rows, each file is written on its own instead.
+    where the lines do not add up to the rows, each turf's is made on its own instead.
     """
     counts = [int(safe.ends[rank + 1] - safe.ends[rank]) for rank in ranks]
     pieces = [np.arange(safe.ends[r], safe.ends[r + 1], dtype=np.intp) for r in ranks]
     rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
     header, *lines = safe.rows.iloc[rows].to_csv(index=False).split("\n")[:-1]
     if len(lines) != sum(counts):
-        for rank in ranks:
-            safe.part(rank).to_csv(folder.walklist(safe.turf_ids[rank], "csv"), index=False)
-        return
-    start = 0
-    for rank, count in zip(ranks, counts, strict=True):
-        text = "".join(f"{line}\n" for line in [header, *lines[start : start + count]])
-        path = folder.walklist(safe.turf_ids[rank], "csv")
-        with path.open("w", encoding="utf-8", newline="") as file:
-            file.write(text)
+        return [safe.part(rank).to_csv(index=False) for rank in ranks]
+    texts, start = [], 0
+    for count in counts:
+        texts.append("".join(f"{line}\n" for line in [header, *lines[start : start + count]]))
         start += count
+    return texts

@@ -28,15 +28,15 @@ from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
 from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.voter_data import write_voter_data
-from app.outputs.walklist_files import WalklistSource
+from app.outputs.walklist_files import WalklistSource, csv_texts
 from app.outputs.walklist_marks import PrintedQuestion
-from app.outputs.walklists import DEFAULT_PUBLIC_URL, walklist_rows_by_turf
+from app.outputs.walklists import DEFAULT_PUBLIC_URL
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.assign import SUGGESTION_COLUMNS
 from app.planning.pipeline import Plan
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
-from app.privacy.fields import fields_record, minimal_rows
+from app.privacy.fields import fields_record
 from app.spreadsheet import neutralise_frame
 from geo._errors import InputError
 
@@ -229,7 +229,12 @@ def _write_all(
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
                 for row in turfs.drop(columns="geometry").to_dict(orient="records")
             }
-            carried, fresh = _carry_over_turfs(plan, folder, previous, earlier, figures, clock)
+            # Worked out once for every turf: compared with the earlier plan's, then the
+            # batches of turfs made afresh take their parts (one join, one projection).
+            source = WalklistSource.of(plan)
+            carried, fresh = _carry_over_turfs(
+                plan, folder, previous, earlier, figures, source, clock
+            )
             started = time.perf_counter()
             base = plan_base_map(plan)
             clock.time("write_base_maps", started)
@@ -242,8 +247,7 @@ def _write_all(
                 paper=printing.paper.paper,
                 questions=printing.questions,
                 base=base,
-                # Worked out once for every batch of turfs (one join, one projection).
-                lists=WalklistSource.of(plan, [plan.turfs[i] for i in fresh]) if fresh else None,
+                lists=source,
             )
             # Workers, when used, write the plan-wide pages alongside the turfs' files.
             writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
@@ -295,6 +299,7 @@ def _carry_over_turfs(
     previous: PlanFolder | None,
     earlier: dict[str, dict[str, Any]],
     figures: dict[str, dict[str, Any]],
+    source: WalklistSource,
     clock: _Clock,
 ) -> tuple[int, list[int]]:
     """Carry over the files of turfs that are as they were; how many, and the others' places.
@@ -305,14 +310,15 @@ def _carry_over_turfs(
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
     started = time.perf_counter()
-    rows = walklist_rows_by_turf(plan) if previous is not None else {}
-    rows = {t: minimal_rows(r, plan.request.walklist_fields) for t, r in rows.items()}
+    safe = source.safe
+    everyone = list(range(len(safe.turf_ids)))
+    texts = dict(zip(safe.turf_ids, csv_texts(safe, everyone), strict=True)) if previous else {}
     started = clock.time("write_walklist_rows", started)
     fresh: list[int] = []
     carried = 0
     for index, turf in enumerate(plan.turfs):
         same = previous is not None and earlier.get(turf.turf_id) == figures[turf.turf_id]
-        if same and previous is not None and _carry_over(previous, folder, turf.turf_id, rows):
+        if same and previous is not None and _carry_over(previous, folder, turf.turf_id, texts):
             carried += 1
         else:
             fresh.append(index)
@@ -358,14 +364,13 @@ def _write_heatmap(job: TurfFilesJob) -> None:
 
 
 def _carry_over(
-    previous: PlanFolder, folder: PlanFolder, turf_id: str, rows: dict[str, pd.DataFrame]
+    previous: PlanFolder, folder: PlanFolder, turf_id: str, texts: dict[str, str]
 ) -> bool:
-    """Copy a turf's earlier files when its walk list is unchanged; whether it was."""
+    """Copy a turf's earlier files if its CSV walk list (``texts``) is unchanged; whether it was."""
     old = _turf_files(previous, turf_id)
     if not all(path.is_file() for path in old):
         return False
-    text = neutralise_frame(rows[turf_id]).to_csv(index=False)
-    if old[0].read_text(encoding="utf-8") != text:
+    if old[0].read_text(encoding="utf-8") != texts[turf_id]:
         return False
     for source, target in zip(old, _turf_files(folder, turf_id), strict=True):
         shutil.copy2(source, target)

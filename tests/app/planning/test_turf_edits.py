@@ -186,6 +186,27 @@ def _turf_files(folder: Path) -> list[Path]:
     return sorted([*folder.glob("walklists/*"), *(p for p in maps if p.suffix in (".js", ".html"))])
 
 
+def test_a_renamed_voter_remakes_the_files_of_their_turf_only(
+    demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    # The turf's figures stay the same: only its walk list tells that it changed.
+    out = tmp_path / "demo"
+    shutil.copytree(demo_plan.out, out)
+    plan = demo_plan.plan
+    voters = plan.voters.copy()
+    row = voters.index[voters["target"] & voters["turf"].notna()][0]
+    turf = str(voters.at[row, "turf"])
+    voters.at[row, "last_name"] = "Renamed-Voter"
+    old = {p.relative_to(out): p.read_bytes() for p in _turf_files(out)}
+
+    document = write_plan(replace(plan, voters=voters), out)
+
+    assert document["turfs_carried_over"] == len(plan.turfs) - 1
+    assert "Renamed-Voter" in (out / "walklists" / f"{turf}.csv").read_text(encoding="utf-8")
+    new = {p.relative_to(out): p.read_bytes() for p in _turf_files(out)}
+    assert {name.stem.split(".")[0] for name in new if new[name] != old[name]} == {turf}
+
+
 def test_a_merge_joins_turfs_and_a_later_edit_keeps_the_history(
     base: PlanRequest, before: pd.DataFrame
 ) -> None:
