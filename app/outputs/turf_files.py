@@ -175,6 +175,8 @@ class TurfFileWriter:
         self._pages: dict[str, Future[float]] = {}
 
     def __enter__(self) -> TurfFileWriter:
+        # Parsed once, before any worker is forked: shared by every worker.
+        pdf_fonts.faces(self.job.plan.request.graph_cache_dir)
         if self.workers > 1:
             with ExitStack() as stack:
                 pool = stack.enter_context(_pool(self.job, self.workers))
@@ -252,7 +254,6 @@ def _page_adopted(page: PageWriter) -> float:
 @contextmanager
 def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
     """Forked workers holding ``job``; on an error, batches not started are dropped."""
-    pdf_fonts.faces()  # parsed once here, shared by every worker
     # Objects made so far are left out of the workers' garbage collection, which would
     # otherwise touch (and so copy) every page of the shared plan.
     gc.freeze()

@@ -331,21 +331,33 @@ def test_fonts_are_parsed_once_for_many_pdfs(
     parsed: list[Path] = []
     parse = pdf_fonts.parse_face
 
-    def counting(style: str, path: Path) -> Any:
+    def counting(style: str, path: Path, cache_dir: Path | None = None) -> Any:
         parsed.append(path)
-        return parse(style, path)
+        return parse(style, path, cache_dir)
 
     monkeypatch.setattr(pdf_fonts, "parse_face", counting)
-    pdf_fonts.faces.cache_clear()
-    try:
-        chosen = [turf.turf_id for turf in demo_plan.plan.turfs[:4]]
-        write_walklists(demo_plan.plan, PlanFolder(tmp_path / "p"), chosen, plan_name="demo")
-        assert sorted(p.name for p in parsed) == ["Roboto-Bold.ttf", "Roboto-Regular.ttf"]
-        assert pdf_fonts.faces.cache_info().hits >= 2 * len(chosen) - 1
-        for turf in chosen:
-            assert (tmp_path / "p" / "walklists" / f"{turf}.pdf").read_bytes()[:5] == b"%PDF-"
-    finally:
-        pdf_fonts.faces.cache_clear()
+    monkeypatch.setattr(pdf_fonts, "_faces", None)  # as in a new process; restored after
+    chosen = [turf.turf_id for turf in demo_plan.plan.turfs[:4]]
+    write_walklists(demo_plan.plan, PlanFolder(tmp_path / "p"), chosen, plan_name="demo")
+    assert sorted(p.name for p in parsed) == ["Roboto-Bold.ttf", "Roboto-Regular.ttf"]
+    for turf in chosen:
+        assert (tmp_path / "p" / "walklists" / f"{turf}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_new_process_reads_each_faces_common_cut_from_the_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for style, path in pdf_fonts.font_files().items():
+        made = pdf_fonts.parse_face(style, path, tmp_path)
+        assert made.common == pdf_fonts.parse_face(style, path).common
+    assert len(list((tmp_path / "fonts").glob("*.pickle"))) == 2
+
+    def cut_again(*args: object) -> None:
+        raise AssertionError("the common cut was made again")
+
+    monkeypatch.setattr(pdf_fonts, "_cut", cut_again)
+    for style, path in pdf_fonts.font_files().items():
+        assert pdf_fonts.parse_face(style, path, tmp_path).common.glyph_order
 
 
 def test_writing_a_plan_logs_no_fonttools_info(
