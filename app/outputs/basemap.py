@@ -178,26 +178,44 @@ def _flat_lines(lines: list[shapely.Geometry], base: PlanBaseMap) -> list[list[i
     return [chunk.ravel().tolist() for chunk in np.split(steps, np.flatnonzero(starts)[1:])]
 
 
-def _labels(lines: list[shapely.LineString], name_index: int) -> list[list[float]]:
-    """Where a street's name goes: points along it with the angle the text is turned by."""
+def _labels(lines: list[shapely.LineString], name_indexes: list[int]) -> list[list[float]]:
+    """Where streets' names go: points along each line with the angle the text is turned by.
+
+    ``name_indexes`` gives each line's name; all streets at once (GEOS does the points).
+    """
+    shapes = np.asarray(lines, dtype=object)
+    lengths = shapely.length(shapes) if len(shapes) else np.zeros(0)
+    named = lengths >= LABEL_MIN_M
+    shapes, lengths = shapes[named], lengths[named]
+    names = np.asarray(name_indexes, dtype=np.int64)[named]
+    counts = np.maximum(1, (lengths // LABEL_EVERY_M).astype(np.int64))
+    # Label i of a line with ``count`` labels sits at (i + 0.5) / count of its length.
+    owner = np.repeat(np.arange(len(shapes)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    i = np.arange(len(owner)) - first
+    length, line = lengths[owner], shapes[owner]
+    at = length * (i + 0.5) / counts[owner]
+    a = shapely.line_interpolate_point(line, np.maximum(at - 8.0, 0.0))
+    b = shapely.line_interpolate_point(line, np.minimum(at + 8.0, length))
+    point = shapely.line_interpolate_point(line, at)
     placed: list[list[float]] = []
-    for line in lines:
-        length = line.length
-        if length < LABEL_MIN_M:
-            continue
-        count = max(1, int(length // LABEL_EVERY_M))
-        for i in range(count):
-            at = length * (i + 0.5) / count
-            a = line.interpolate(max(at - 8.0, 0.0))
-            b = line.interpolate(min(at + 8.0, length))
-            # Screen y points down; text is kept upright (-90..90 degrees).
-            angle = -math.degrees(math.atan2(b.y - a.y, b.x - a.x))
-            if angle > 90:
-                angle -= 180
-            elif angle < -90:
-                angle += 180
-            point = line.interpolate(at)
-            placed.append([point.x, point.y, round(angle), name_index])
+    for name, ax, ay, bx, by, x, y in zip(
+        names[owner].tolist(),
+        shapely.get_x(a).tolist(),
+        shapely.get_y(a).tolist(),
+        shapely.get_x(b).tolist(),
+        shapely.get_y(b).tolist(),
+        shapely.get_x(point).tolist(),
+        shapely.get_y(point).tolist(),
+        strict=True,
+    ):
+        # Screen y points down; text is kept upright (-90..90 degrees).
+        angle = -math.degrees(math.atan2(by - ay, bx - ax))
+        if angle > 90:
+            angle -= 180
+        elif angle < -90:
+            angle += 180
+        placed.append([x, y, round(angle), name])
     return placed
 
 
@@ -220,7 +238,8 @@ def base_map_data(
     xmin, ymin, xmax, ymax = box.bounds
     names: list[str] = []
     name_index: dict[str, int] = {}
-    labels: list[list[float]] = []
+    named_lines: list[shapely.Geometry] = []
+    line_names: list[int] = []
     hits = base.street_tree.query(box)
     clipped = shapely.clip_by_rect(base.streets[hits], xmin, ymin, xmax, ymax)
     if simplify_m > SIMPLIFY_M:
@@ -241,7 +260,9 @@ def base_map_data(
             index = name_index.setdefault(name, len(names))
             if index == len(names):
                 names.append(name)
-            labels.extend(_labels(lines, index))
+            named_lines.extend(lines)
+            line_names.extend([index] * len(lines))
+    labels = _labels(named_lines, line_names)
     streets = {kind: _flat_lines(lines, base) for kind, lines in by_kind.items()}
     label_xy = np.array([label[:2] for label in labels]).reshape(-1, 2)
     corners = base.lat_lon(np.array([[xmin, ymin], [xmax, ymax]]))

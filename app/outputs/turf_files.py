@@ -19,6 +19,7 @@ the plan-wide pages (overview map, heat map) with them:
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import signal
@@ -34,7 +35,13 @@ from typing import TYPE_CHECKING
 
 from app.outputs import pdf_fonts
 from app.outputs.basemap import base_map_data
-from app.outputs.maps import turf_map_data, write_base_map, write_turf_map
+from app.outputs.maps import (
+    MapStops,
+    TurfOutlines,
+    turf_map_data,
+    write_base_map,
+    write_turf_map,
+)
 from app.outputs.walklist_files import WalklistSource, write_walklists
 from routing._fork import can_fork
 
@@ -76,6 +83,16 @@ class TurfFilesJob:
     lists: WalklistSource | None = None
     """The walk-list rows of the turfs (``None``: each batch works its own out)."""
 
+    @functools.cached_property
+    def map_stops(self) -> MapStops:
+        """The plan's stops as the turf maps show them (taken once per process)."""
+        return MapStops.of(self.plan.stops)
+
+    @functools.cached_property
+    def outlines(self) -> TurfOutlines:
+        """The turf table's outlines and drop-off points (taken once per process)."""
+        return TurfOutlines.of(self.turfs)
+
 
 def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
     """Write the files of the turfs at positions ``batch`` of ``job.plan.turfs``.
@@ -97,11 +114,10 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
     lists_done = time.perf_counter()
     for index in batch:
         turf = plan.turfs[index]
-        write_turf_map(
-            turf_map_data(plan, turf, index, job.turfs), job.folder.turf_map(turf.turf_id)
-        )
+        data = turf_map_data(plan, turf, index, job.outlines, job.map_stops)
+        write_turf_map(data, job.folder.turf_map(turf.turf_id))
     maps_done = time.perf_counter()
-    outlines = job.turfs.geometry.to_numpy()  # the turf table is in the plan's turf order
+    outlines = job.outlines.outline  # the turf table is in the plan's turf order
     for index in batch:
         bounds = outlines[index].bounds
         write_base_map(
