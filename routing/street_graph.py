@@ -213,8 +213,11 @@ class StreetGraph:
 
 @functools.lru_cache(maxsize=16)
 def _transformer(metric_wkt: str, *, to_metric: bool) -> Transformer:
-    """A transformer between longitude, latitude and a graph's CRS, made once (~0.5 ms each;
-    the writers project each turf's route). pyproj's transformers are thread-safe."""
+    """A transformer between longitude, latitude and a graph's CRS, made once.
+
+    Making one costs ~0.5 ms and the writers project every turf's route; pyproj's
+    transformers are thread-safe.
+    """
     if to_metric:
         return Transformer.from_crs(4326, metric_wkt, always_xy=True)
     return Transformer.from_crs(metric_wkt, 4326, always_xy=True)
