@@ -104,16 +104,20 @@ def outline_of(
 ) -> shapely.Geometry:
     """``TURF_OUTLINE_BUFFER_M`` around a turf's stops and its ``walk`` (metric CRS).
 
-    The stops and the walk are buffered apart, then joined: a third of the work of buffering
-    their union, and the same outline within 0.25 m (the round ends are drawn apart).
+    Each stop's circle and the walk are buffered apart, then joined in one union: a fifth of
+    the work of buffering their union (a multipoint's buffer is itself a union of its circles,
+    made first), and the same outline within 0.25 m (the round ends are drawn apart).
     """
-    parts = [shapely.multipoints(np.column_stack([stop_x, stop_y]))]
-    if walk is not None:
-        parts.append(walk)
-    buffered = shapely.buffer(
-        np.array(parts, dtype=object), TURF_OUTLINE_BUFFER_M, quad_segs=quad_segs
+    circles = shapely.buffer(
+        shapely.points(np.column_stack([stop_x, stop_y])),
+        TURF_OUTLINE_BUFFER_M,
+        quad_segs=quad_segs,
     )
-    return shapely.union_all(buffered)
+    if walk is not None:
+        circles = np.append(
+            circles, shapely.buffer(walk, TURF_OUTLINE_BUFFER_M, quad_segs=quad_segs)
+        )
+    return shapely.union_all(circles)
 
 
 def stop_table(plan: Plan) -> pd.DataFrame:
