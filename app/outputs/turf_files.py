@@ -14,7 +14,8 @@ the plan-wide pages (overview map, heat map) with them:
   every batch, and the last batches are small so that the workers finish together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
-- few turfs (``POOL_MIN_TURFS``), one core, or a system without ``fork`` write in process.
+- few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while one worker
+  writes the plan-wide pages; one core, or a system without ``fork``, write all in process.
 """
 
 from __future__ import annotations
@@ -130,6 +131,11 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
     }
 
 
+def _cores() -> int:
+    """Cores this process may run on, when it may fork workers (else 1)."""
+    return min(len(os.sched_getaffinity(0)), MAX_WORKERS) if can_fork() else 1
+
+
 def worker_count(turfs: int, workers: int | None = None) -> int:
     """How many processes write ``turfs`` turfs' files (1: in this process).
 
@@ -137,7 +143,7 @@ def worker_count(turfs: int, workers: int | None = None) -> int:
     ``MAX_WORKERS``); fewer than ``POOL_MIN_TURFS`` turfs, or no ``fork``, give 1.
     """
     if workers is None:
-        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS) if can_fork() else 1
+        workers = _cores()
     if workers <= 1 or turfs < POOL_MIN_TURFS or not can_fork():
         return 1
     return min(workers, -(-turfs // WRITE_BATCH))
@@ -186,6 +192,11 @@ class TurfFileWriter:
         self.pages = dict(pages or {})
         self.workers = worker_count(len(positions), workers)
         self.batches = batches(positions, self.workers)
+        # Too few turfs for workers (a turf edit): one worker still writes the plan-wide
+        # pages while this process writes the tables and the turfs' files, if a core is free.
+        self.page_worker = (
+            self.workers == 1 and workers is None and bool(self.pages) and _cores() > 1
+        )
         self._pool: ExitStack | None = None
         self._batches: dict[Future[dict[str, float]], int] = {}
         self._pages: dict[str, Future[float]] = {}
@@ -193,15 +204,16 @@ class TurfFileWriter:
     def __enter__(self) -> TurfFileWriter:
         # Parsed once, before any worker is forked: shared by every worker.
         pdf_fonts.faces(self.job.plan.request.graph_cache_dir)
-        if self.workers > 1:
+        if self.workers > 1 or self.page_worker:
             with ExitStack() as stack:
                 pool = stack.enter_context(_pool(self.job, self.workers))
                 self._pages = {
                     name: pool.submit(_page_adopted, page) for name, page in self.pages.items()
                 }
-                self._batches = {
-                    pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
-                }
+                if not self.page_worker:
+                    self._batches = {
+                        pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
+                    }
                 self._pool = stack.pop_all()
         return self
 
@@ -220,7 +232,7 @@ class TurfFileWriter:
         ``progress`` advances as each batch is written.
         """
         seconds: dict[str, float] = defaultdict(float)
-        if self._pool is None:
+        if self._pool is None or self.page_worker:
             for batch in self.batches:
                 for name, value in write_batch(self.job, batch).items():
                     seconds[name] += value

@@ -3,12 +3,15 @@ them; a worker's failure fails the plan and leaves nothing half-written."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 import app.outputs.turf_files as turf_files
+import app.outputs.writer as writer_module
 from app.outputs.turf_files import POOL_MIN_TURFS, worker_count
 from app.outputs.writer import write_plan
 from app.planning.progress import Progress
@@ -92,3 +95,32 @@ def test_few_turfs_or_one_core_write_in_process() -> None:
     assert worker_count(500, 1) == 1
     assert worker_count(500, 2) == 2
     assert worker_count(POOL_MIN_TURFS, 64) <= -(-POOL_MIN_TURFS // turf_files.WRITE_BATCH)
+
+
+_PID_FILES: list[Path] = []
+
+
+def _heatmap_in(job: turf_files.TurfFilesJob) -> None:
+    """The heat map, noting the process that wrote it (module level: a worker is handed it)."""
+    _PID_FILES[0].write_text(str(os.getpid()))
+    _WRITE_HEATMAP(job)
+
+
+_WRITE_HEATMAP = writer_module._write_heatmap
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
+def test_a_rewrite_with_few_turfs_to_make_writes_the_plan_pages_in_a_worker(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after a turf edit: the turfs' files are carried over or few, the pages are not.
+    out = tmp_path / "plan"
+    shutil.copytree(demo_plan.out, out)
+    _PID_FILES[:] = [tmp_path / "heat.pid"]
+    monkeypatch.setattr(writer_module, "_write_heatmap", _heatmap_in)
+
+    document = write_plan(demo_plan.plan, out)
+
+    assert document["turfs_carried_over"] == len(demo_plan.plan.turfs)
+    assert int((tmp_path / "heat.pid").read_text()) != os.getpid()
+    assert _files(out)["maps/heat.html"] == _files(demo_plan.out)["maps/heat.html"]
