@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app import plan_folder
 from app.outputs.paper import Paper
+from app.outputs.qr_codes import qr_code, qr_svg_data_uri
 from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of, sketch_svg
 from app.outputs.walklist_marks import (
     DoorMark,
@@ -453,17 +454,6 @@ def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)
-
-
-def qr_code(text: str) -> segno.QRCode:
-    """The QR code both walk lists print for ``text`` (a volunteer link): never a Micro QR."""
-    return segno.make(text, error="m", micro=False)
-
-
-def qr_svg_data_uri(text: str | segno.QRCode) -> str:
-    """A QR code of ``text`` as an SVG data URI (prints sharp at any size, no file to ship)."""
-    code = qr_code(text) if isinstance(text, str) else text
-    return str(code.svg_data_uri(scale=4, border=2))
 
 
 def walklist_html(
