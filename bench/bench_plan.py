@@ -59,6 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from app.outputs import walklist_page as page_module
 from app.outputs import walklist_pdf as pdf_module
 from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
@@ -353,7 +354,7 @@ def write_walklists_in_stages(
     with stage("walk-list HTML"):
         for turf in plan.turfs:
             t = turf.turf_id
-            html = walklists_module.walklist_html(listings[t], map_url=urls[t], qr=codes[t])
+            html = page_module.walklist_html(listings[t], map_url=urls[t], qr=codes[t])
             folder.walklist(t, "html").write_text(html, encoding="utf-8")
     with stage("walk-list PDF"):
         for turf in plan.turfs:

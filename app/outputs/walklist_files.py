@@ -17,8 +17,9 @@ import numpy as np
 
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
+from app.outputs.walklist_page import walklist_html
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import ListSource, WalklistTable, walk_lists, walklist_html
+from app.outputs.walklists import ListSource, WalklistTable, walk_lists
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 

@@ -5,25 +5,20 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app import plan_folder
-from app.outputs.paper import Paper
-from app.outputs.qr_codes import qr_code, qr_svg_data_uri
-from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of, sketch_svg
+from app.outputs.qr_codes import qr_code as qr_code  # walklist_pdf imports it from here
+from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of
 from app.outputs.walklist_marks import (
     DoorMark,
     PrintedQuestion,
     door_marks,
-    legend,
-    marks_html,
     support_scale,
 )
 from geo.households import natural_key
@@ -44,17 +39,6 @@ PRINTED_VOTER_FIELDS = tuple(f for f in VOTER_FIELDS if not f.endswith("_score")
 _FIRST_NUMBER = re.compile(r"\d+")
 # "31-33", "29–27": a house number that covers a range of numbers.
 _NUMBER_RANGE = re.compile(r"^\D*?(\d+)\s*[-–]\s*(\d+)")
-
-_templates = Environment(
-    loader=PackageLoader("app.outputs", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-# Text inside a CSS string (the page's margin boxes): no quote or backslash ends it early.
-_templates.filters["css_string"] = lambda text: re.sub(
-    r"[\\\"\n<]", lambda m: f"\\{ord(m.group()):x} ", str(text)
-)
 
 
 def walklist_rows(plan: Plan, turf: Turf) -> pd.DataFrame:
@@ -454,36 +438,3 @@ def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)
-
-
-def walklist_html(
-    listing: WalkList,
-    *,
-    map_url: str | None,
-    qr: segno.QRCode | None = None,
-    paper: Paper = "A4",
-    files: str = "..",
-) -> str:
-    """The printable HTML page of a walk list, with a QR code of ``map_url``.
-
-    ``map_url`` is the volunteer link of the person the turf is given to; None for a generic
-    print, which carries no link and says to ask the organiser for one (a link opens the
-    voters' data: it is never printed for whoever picks the paper up). ``qr`` is
-    ``qr_code(map_url)`` if the caller has it already; ``paper`` is the page size the page asks
-    the browser to print on (``@page size``); ``files`` is where the plan's files are from the
-    page (``..`` beside them in the plan folder).
-    """
-    context = {f.name: getattr(listing, f.name) for f in fields(listing)}
-    code = None if map_url is None else qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
-    sketch = listing.sketch
-    title = f"Map of turf {listing.turf.turf_id}: the route and the stops in walking order"
-    return _templates.get_template("walklist.html").render(
-        **context,
-        qr_url=map_url,
-        qr=code,
-        files=files,
-        paper=paper,
-        legend=legend(listing.door_marks),
-        **marks_html(listing.door_marks, listing.support, listing.questions),
-        sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
-    )
