@@ -24,6 +24,8 @@ from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
+    import shapely
+
     from app.plan_folder import PlanFolder
     from app.planning.pipeline import Plan, Turf
 
@@ -39,12 +41,20 @@ class WalklistSource:
     lists: ListSource
 
     @classmethod
-    def of(cls, plan: Plan, turfs: list[Turf] | None = None) -> WalklistSource:
-        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``)."""
+    def of(
+        cls,
+        plan: Plan,
+        turfs: list[Turf] | None = None,
+        outlines: Iterable[shapely.Geometry] | None = None,
+    ) -> WalklistSource:
+        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``).
+
+        ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
+        """
         table = WalklistTable.of(plan, turfs)
         table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
         safe = replace(table, rows=neutralise_frame(table.rows))
-        return cls(table, safe, ListSource.of(plan, table))
+        return cls(table, safe, ListSource.of(plan, table, outlines))
 
 
 def write_walklists(
@@ -86,7 +96,7 @@ def write_walklists(
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
     made = source or WalklistSource.of(plan, turfs)
     ranks = {turf_id: rank for rank, turf_id in enumerate(made.table.turf_ids)}
-    _write_csv(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
+    write_csv_lists(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
     listings = walk_lists(plan, turfs, made.table, questions=questions, source=made.lists)
     for turf, listing in zip(turfs, listings, strict=True):
         # Generic prints carry no volunteer link: whoever picks the paper up must not get
@@ -98,7 +108,7 @@ def write_walklists(
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)
 
 
-def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
+def write_csv_lists(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
     """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``, one ``to_csv`` for all.
 
     A row is one line unless a cell holds a line break (then it is quoted over several lines):

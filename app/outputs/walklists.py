@@ -25,6 +25,8 @@ from geo.households import natural_key
 from segments.door_results import DOOR_RESULTS
 
 if TYPE_CHECKING:
+    import shapely
+
     from app.planning.pipeline import Plan, Turf
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -310,7 +312,8 @@ def walk_lists(
     for turf in turfs:
         rank = ranks[turf.turf_id]
         part = made.cells.part(table.ends[rank], table.ends[rank + 1])
-        yield _walk_list(plan, turf, part, made.stops, questions, made.metric)
+        outline = made.outlines.get(turf.turf_id)
+        yield _walk_list(plan, turf, part, made.stops, questions, made.metric, outline)
 
 
 _COLUMNS = ("sequence", "stop_id", "address", "unit", "household_id", *PRINTED_VOTER_FIELDS)
@@ -357,12 +360,22 @@ class ListSource:
     cells: _Cells
     stops: _StopCells
     metric: MetricStops
+    outlines: dict[str, shapely.Geometry]
+    """The turfs' outlines in the turf table by turf id (empty: each sketch draws its own)."""
 
     @classmethod
-    def of(cls, plan: Plan, table: WalklistTable) -> ListSource:
-        """The cells of ``table``'s rows, its stops' streets and every stop projected once."""
+    def of(
+        cls, plan: Plan, table: WalklistTable, outlines: Iterable[shapely.Geometry] | None = None
+    ) -> ListSource:
+        """The cells of ``table``'s rows, its stops' streets and every stop projected once.
+
+        ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
+        """
         rows = table.rows
-        return cls(_Cells.of(rows), _StopCells.of(plan, rows["stop_id"]), MetricStops(plan))
+        ids = [turf.turf_id for turf in plan.turfs]
+        drawn = {} if outlines is None else dict(zip(ids, outlines, strict=True))
+        cells, stops = _Cells.of(rows), _StopCells.of(plan, rows["stop_id"])
+        return cls(cells, stops, MetricStops(plan), drawn)
 
 
 def _walk_list(
@@ -372,6 +385,7 @@ def _walk_list(
     stop_cells: _StopCells,
     questions: tuple[PrintedQuestion, ...],
     metric: MetricStops,
+    outline: shapely.Geometry | None = None,
 ) -> WalkList:
     columns = cells.columns
     voters = [
@@ -423,7 +437,7 @@ def _walk_list(
         door_marks=door_marks(),
         support=support_scale(),
         questions=questions,
-        sketch=sketch_of(turf, metric),
+        sketch=sketch_of(turf, metric, outline=outline),
         privacy_notice=plan.request.privacy_notice_url,
     )
 

@@ -25,7 +25,7 @@ from app.outputs.budget_skip import write_budget_skip
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
-from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
 from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import WalklistSource
@@ -223,7 +223,8 @@ def _write_all(
         with stages.stage("write_tables"):
             # First what the turfs' files are made from; then the workers (when used) start
             # on those files while this process writes the plan-wide tables.
-            turfs = turf_table(plan)
+            outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
+            turfs = turf_table(plan, outlines)
             routes = route_lines(plan)
             figures = {
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
@@ -233,6 +234,9 @@ def _write_all(
             started = time.perf_counter()
             base = plan_base_map(plan)
             clock.time("write_base_maps", started)
+            # Worked out once for every batch of turfs (one join, one projection).
+            fresh_turfs = [plan.turfs[i] for i in fresh]
+            lists = WalklistSource.of(plan, fresh_turfs, outlines) if fresh else None
             job = TurfFilesJob(
                 plan,
                 turfs,
@@ -242,8 +246,7 @@ def _write_all(
                 paper=printing.paper.paper,
                 questions=printing.questions,
                 base=base,
-                # Worked out once for every batch of turfs (one join, one projection).
-                lists=WalklistSource.of(plan, [plan.turfs[i] for i in fresh]) if fresh else None,
+                lists=lists,
             )
             # Workers, when used, write the plan-wide pages alongside the turfs' files.
             writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
