@@ -1,14 +1,15 @@
 """The QR codes walk lists print (a volunteer's link), with segno's mask chosen with numpy.
 
 segno tries the 8 masks of the standard and keeps the one with the lowest penalty score
-(ISO/IEC 18004:2015 7.8.3), in pure Python: 4 of the 5 ms a QR code costs. Here the 8 masked
+(ISO/IEC 18004:2015 7.8.3), in pure Python: 4 of the 5 ms a QR code cost. Here the 8 masked
 matrices are scored at once by segno's rules to the letter (its quirks included), and the
-code is made with the mask found: the code ``segno.make`` makes on its own (the tests compare
-the two).
+code made with mask 0 is masked again with the mask found: the code ``segno.make`` makes on
+its own (the tests compare the two).
 """
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 
 import numpy as np
@@ -23,7 +24,7 @@ def qr_code(text: str) -> segno.QRCode:
     """The QR code both walk lists print for ``text`` (a volunteer link): never a Micro QR."""
     code = segno.make(text, error="m", micro=False, mask=0)
     mask = best_mask(code)
-    return code if mask == 0 else segno.make(text, error="m", micro=False, mask=mask)
+    return code if mask == 0 else _remasked(code, mask)
 
 
 def qr_svg_data_uri(text: str | segno.QRCode) -> str:
@@ -34,15 +35,54 @@ def qr_svg_data_uri(text: str | segno.QRCode) -> str:
 
 def best_mask(code: segno.QRCode) -> int:
     """The mask segno would choose for ``code`` (a QR code, not a Micro QR, any mask)."""
-    size = len(code.matrix)
-    layout, data_region, masks = _symbol(size)
+    modules = _modules(code)
+    layout, data_region, masks = _symbol(len(modules))
     # The code's modules with its own mask taken off: the data bits in the data region.
-    modules = np.frombuffer(b"".join(code.matrix), dtype=np.uint8).reshape(size, size)
     unmasked = modules ^ masks[code.mask]
     # What segno scores: the function patterns, the format and version areas still light, and
     # the data under each mask.
     candidates = np.where(data_region, unmasked ^ masks, layout)
     return int(np.argmin(_penalties(candidates)))  # the first of equal scores, as segno
+
+
+def _remasked(code: segno.QRCode, mask: int) -> segno.QRCode:
+    """``code`` (a QR code) with its data under ``mask``: as segno makes it with that mask.
+
+    Encoding again would cost twice what the rest of ``qr_code`` does.
+    """
+    modules = _modules(code)
+    _, data_region, masks = _symbol(len(modules))
+    data = modules ^ masks[code.mask] ^ masks[mask]
+    # The format information names the mask: row 8 and column 8 around the corners.
+    row, column = _format_modules(code.error, mask)
+    formatted = modules.copy()
+    formatted[8, :9], formatted[8, -8:] = row[:9], row[-8:]
+    formatted[:9, 8], formatted[-8:, 8] = column[:9], column[-8:]
+    result = copy.copy(code)
+    final = np.where(data_region, data, formatted)
+    result.matrix = tuple(bytearray(line.tobytes()) for line in final)
+    result.mask = mask
+    return result
+
+
+def _modules(code: segno.QRCode) -> np.ndarray:
+    size = len(code.matrix)
+    return np.frombuffer(b"".join(code.matrix), dtype=np.uint8).reshape(size, size)
+
+
+@cache
+def _format_modules(error: str, mask: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row 8 and column 8 of a symbol with ``error`` and ``mask``: where the format goes.
+
+    The format information is the same modules around the corners of every size of symbol
+    (here the smallest, by segno's own steps); only the version information depends on size.
+    """
+    matrix = encoder.make_matrix(21, 21)
+    encoder.add_format_info(matrix, 1, encoder.normalize_errorlevel(error), mask)
+    modules = np.array([list(line) for line in matrix], dtype=np.uint8)
+    row, column = modules[8, :], modules[:, 8]
+    row.flags.writeable = column.flags.writeable = False  # cached
+    return row, column
 
 
 @cache
