@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +59,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from app.outputs import walklist_page as page_module
 from app.outputs import walklist_pdf as pdf_module
 from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
@@ -74,8 +75,10 @@ try:  # the base maps drawn under the routes (older code has none)
     from app.outputs.maps import write_base_map
 except ImportError:
     base_map_module = None  # type: ignore[assignment]
-from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
+from app.outputs.turf_files import WRITE_BATCH
 from app.outputs.voter_data import write_voter_data
+from app.outputs.walklist_files import write_csv_lists
 from app.outputs.writer import summary, write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan
@@ -283,7 +286,8 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
     stage: Callable[[str], Any] = lambda title: report.stage(meter, title)  # noqa: E731
     folder.path.mkdir(parents=True)
     with stage("turf table"):
-        turfs = turf_table(plan)
+        outlines = turf_outlines(plan)  # as the writer: also the page-1 sketches' outlines
+        turfs = turf_table(plan, outlines)
     with stage("route lines"):
         routes = route_lines(plan)
     with stage("stops + rejected CSV"):
@@ -304,7 +308,7 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
     with stage("voter data CSV"):
         write_voter_data(plan, folder)
     folder.walklists_dir.mkdir()
-    write_walklists_in_stages(stage, plan, folder, name)
+    write_walklists_in_stages(stage, plan, folder, name, outlines)
     folder.maps_dir.mkdir(parents=True, exist_ok=True)
     with stage("overview map"):
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
@@ -334,22 +338,35 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
 
 
 def write_walklists_in_stages(
-    stage: Callable[[str], Any], plan: Plan, folder: PlanFolder, name: str
+    stage: Callable[[str], Any],
+    plan: Plan,
+    folder: PlanFolder,
+    name: str,
+    outlines: Sequence[Any],
 ) -> None:
-    """What ``app.outputs.walklist_files.write_walklists`` does, one kind of file at a time."""
+    """What ``app.outputs.walklist_files.write_walklists`` does, one kind of file at a time.
+
+    In batches of ``turf_files.WRITE_BATCH`` turfs where the writer works by batch (the CSV
+    files); ``outlines`` are the turf table's (``tables.turf_outlines``).
+    """
     from dataclasses import replace
 
     table_of = walklists_module.WalklistTable.of
     with stage("walk-list rows") as row:
         table = table_of(plan)
         row.note = "WalklistTable: one join and sort"
-    with stage("walk-list CSV"):
+    with stage("walk-list CSV") as row:
         safe = replace(table, rows=neutralise_frame(table.rows))
-        for rank, turf in enumerate(plan.turfs):
-            safe.part(rank).to_csv(folder.walklist(turf.turf_id, "csv"), index=False)
+        ranks = list(range(len(plan.turfs)))
+        for start in range(0, len(ranks), WRITE_BATCH):
+            write_csv_lists(safe, ranks[start : start + WRITE_BATCH], folder)
+        row.note = f"one to_csv per {WRITE_BATCH} turfs, as the writer"
     with stage("walk-list contents + QR codes") as row:
         listings, urls, codes = {}, {}, {}
-        made = walklists_module.walk_lists(plan, list(plan.turfs), table, **_survey())
+        source = walklists_module.ListSource.of(plan, table, outlines)
+        made = walklists_module.walk_lists(
+            plan, list(plan.turfs), table, source=source, **_survey()
+        )
         for turf, listing in zip(plan.turfs, made, strict=True):
             listings[turf.turf_id] = listing
             # As a print for an assignment: a volunteer link in the QR code.
@@ -359,7 +376,7 @@ def write_walklists_in_stages(
     with stage("walk-list HTML"):
         for turf in plan.turfs:
             t = turf.turf_id
-            html = walklists_module.walklist_html(listings[t], map_url=urls[t], qr=codes[t])
+            html = page_module.walklist_html(listings[t], map_url=urls[t], qr=codes[t])
             folder.walklist(t, "html").write_text(html, encoding="utf-8")
     with stage("walk-list PDF"):
         for turf in plan.turfs:

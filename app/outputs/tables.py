@@ -20,17 +20,17 @@ GPX_NS = "http://www.topografix.com/GPX/1/1"
 TURF_OUTLINE_BUFFER_M = 30.0
 
 
-def turf_table(plan: Plan) -> gpd.GeoDataFrame:
-    """One row per turf with its counts, walk and an outline polygon (EPSG:4326)."""
+def turf_table(plan: Plan, outlines: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """One row per turf with its counts, walk and an outline polygon (EPSG:4326).
+
+    ``outlines`` is ``turf_outlines(plan)`` if the caller has it already.
+    """
     records: list[dict[str, Any]] = []
     voters_per_turf = (
         plan.voters.loc[plan.voters["target"].to_numpy(dtype=bool)].groupby("turf")["turf"].size()
     )
-    stop_x, stop_y = plan.graph.to_metric(
-        plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
-    )
     doors = plan.stops["doors"].to_numpy()
-    outlines = turf_outlines(plan, stop_x, stop_y)
+    outlines = turf_outlines(plan) if outlines is None else outlines
     hull_areas = shapely.area(shapely.convex_hull(outlines))
     areas = shapely.area(outlines)
     drop_lon, drop_lat = _drop_offs_lonlat(plan)
@@ -66,12 +66,16 @@ def turf_table(plan: Plan) -> gpd.GeoDataFrame:
     return frame.to_crs(4326)
 
 
-def turf_outlines(plan: Plan, stop_x: np.ndarray, stop_y: np.ndarray) -> np.ndarray:
+def turf_outlines(plan: Plan) -> np.ndarray:
     """Each turf's outline (metric CRS): ``TURF_OUTLINE_BUFFER_M`` around its stops and route.
 
-    Buffering long routes is most of the work of the turf table; GEOS runs without Python's
-    lock, so the turfs are shared out between threads, one per core.
+    In the order of ``plan.turfs``. Buffering long routes is most of the work of the turf
+    table; GEOS runs without Python's lock, so the turfs are shared out between threads, one
+    per core.
     """
+    stop_x, stop_y = plan.graph.to_metric(
+        plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
+    )
     shapes = []
     for turf in plan.turfs:
         positions = np.asarray(turf.route.stops, dtype=np.intp)
@@ -100,23 +104,19 @@ def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
 
 
 def outline_of(
-    stop_x: np.ndarray, stop_y: np.ndarray, walk: shapely.Geometry | None, *, quad_segs: int = 8
+    stop_x: np.ndarray, stop_y: np.ndarray, walk: shapely.Geometry | None
 ) -> shapely.Geometry:
     """``TURF_OUTLINE_BUFFER_M`` around a turf's stops and its ``walk`` (metric CRS).
 
-    Each stop's circle and the walk are buffered apart, then joined in one union: a fifth of
-    the work of buffering their union (a multipoint's buffer is itself a union of its circles,
-    made first), and the same outline within 0.25 m (the round ends are drawn apart).
+    Each stop's circle and the walk are buffered apart, then joined in one union: a quarter of
+    the work of buffering the stops and the walk together, and the same outline within 0.25 m
+    (the round ends are drawn apart).
     """
     circles = shapely.buffer(
-        shapely.points(np.column_stack([stop_x, stop_y])),
-        TURF_OUTLINE_BUFFER_M,
-        quad_segs=quad_segs,
+        shapely.points(np.column_stack([stop_x, stop_y])), TURF_OUTLINE_BUFFER_M
     )
     if walk is not None:
-        circles = np.append(
-            circles, shapely.buffer(walk, TURF_OUTLINE_BUFFER_M, quad_segs=quad_segs)
-        )
+        circles = np.append(circles, shapely.buffer(walk, TURF_OUTLINE_BUFFER_M))
     return shapely.union_all(circles)
 
 

@@ -59,17 +59,25 @@ class MetricStops:
 
 
 def sketch_of(
-    turf: Turf, stops: MetricStops, *, size_mm: tuple[float, float] = SKETCH_MM
+    turf: Turf,
+    stops: MetricStops,
+    *,
+    outline: shapely.Geometry | None = None,
+    size_mm: tuple[float, float] = SKETCH_MM,
 ) -> TurfSketch:
-    """The map of ``turf`` fitted into ``size_mm`` (width, height)."""
+    """The map of ``turf`` fitted into ``size_mm`` (width, height).
+
+    ``outline`` is the turf's outline in the turf table (``tables.turf_outlines``), when the
+    caller has it: buffering the stops and the walk again is most of the cost of a sketch.
+    None: drawn here the same way.
+    """
     positions = np.asarray(turf.route.stops, dtype=np.intp)
     sx, sy = stops.x[positions], stops.y[positions]
     line = np.asarray(turf.route.line_xy, dtype=float).reshape(-1, 2)
-    # The walk simplified first: buffering its every street vertex is most of the cost.
-    walk = shapely.simplify(shapely.linestrings(line), 5.0) if len(line) >= 2 else None
-    # As the turf table outlines a turf, simplified for paper. Two segments per quarter
-    # circle are round enough at this scale, and 4x cheaper.
-    outline = shapely.simplify(outline_of(sx, sy, walk, quad_segs=2), 2.0)
+    if outline is None:
+        outline = outline_of(sx, sy, shapely.linestrings(line) if len(line) >= 2 else None)
+    # Simplified for paper: 2 m is under half a millimetre at the scale of most turfs.
+    outline = shapely.simplify(outline, 2.0)
     west, south, east, north = shapely.bounds(outline).tolist()
     width_mm, height_mm = size_mm
     span_x, span_y = max(east - west, 1.0), max(north - south, 1.0)

@@ -17,12 +17,15 @@ import numpy as np
 
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
+from app.outputs.walklist_page import walklist_html
 from app.outputs.walklist_pdf import walklist_pdf
-from app.outputs.walklists import ListSource, WalklistTable, walk_lists, walklist_html
+from app.outputs.walklists import ListSource, WalklistTable, walk_lists
 from app.privacy.fields import minimal_rows
 from app.spreadsheet import neutralise_frame
 
 if TYPE_CHECKING:
+    import shapely
+
     from app.plan_folder import PlanFolder
     from app.planning.pipeline import Plan, Turf
 
@@ -38,12 +41,20 @@ class WalklistSource:
     lists: ListSource
 
     @classmethod
-    def of(cls, plan: Plan, turfs: list[Turf] | None = None) -> WalklistSource:
-        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``)."""
+    def of(
+        cls,
+        plan: Plan,
+        turfs: list[Turf] | None = None,
+        outlines: Iterable[shapely.Geometry] | None = None,
+    ) -> WalklistSource:
+        """The source of the walk lists of ``turfs`` (``None``: every turf of ``plan``).
+
+        ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
+        """
         table = WalklistTable.of(plan, turfs)
         table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
         safe = replace(table, rows=neutralise_frame(table.rows))
-        return cls(table, safe, ListSource.of(plan, table))
+        return cls(table, safe, ListSource.of(plan, table, outlines))
 
 
 def write_walklists(
@@ -85,7 +96,7 @@ def write_walklists(
     folder.walklists_dir.mkdir(parents=True, exist_ok=True)
     made = source or WalklistSource.of(plan, turfs)
     ranks = {turf_id: rank for rank, turf_id in enumerate(made.table.turf_ids)}
-    _write_csv(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
+    write_csv_lists(made.safe, [ranks[turf.turf_id] for turf in turfs], folder)
     listings = walk_lists(plan, turfs, made.table, questions=questions, source=made.lists)
     for turf, listing in zip(turfs, listings, strict=True):
         # Generic prints carry no volunteer link: whoever picks the paper up must not get
@@ -97,7 +108,7 @@ def write_walklists(
         folder.walklist(turf.turf_id, "pdf").write_bytes(document)
 
 
-def _write_csv(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
+def write_csv_lists(safe: WalklistTable, ranks: list[int], folder: PlanFolder) -> None:
     """Write the CSV walk lists of the turfs at ``ranks`` of ``safe``."""
     for rank, text in zip(ranks, csv_texts(safe, ranks), strict=True):
         path = folder.walklist(safe.turf_ids[rank], "csv")

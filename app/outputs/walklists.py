@@ -5,30 +5,28 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from app import plan_folder
-from app.outputs.paper import Paper
-from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of, sketch_svg
+from app.outputs.qr_codes import qr_code as qr_code  # walklist_pdf imports it from here
+from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of
 from app.outputs.walklist_marks import (
     DoorMark,
     PrintedQuestion,
     door_marks,
-    legend,
-    marks_html,
     support_scale,
 )
 from geo.households import natural_key
 from segments.door_results import DOOR_RESULTS
 
 if TYPE_CHECKING:
+    import shapely
+
     from app.planning.pipeline import Plan, Turf
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -43,17 +41,6 @@ PRINTED_VOTER_FIELDS = tuple(f for f in VOTER_FIELDS if not f.endswith("_score")
 _FIRST_NUMBER = re.compile(r"\d+")
 # "31-33", "29–27": a house number that covers a range of numbers.
 _NUMBER_RANGE = re.compile(r"^\D*?(\d+)\s*[-–]\s*(\d+)")
-
-_templates = Environment(
-    loader=PackageLoader("app.outputs", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-# Text inside a CSS string (the page's margin boxes): no quote or backslash ends it early.
-_templates.filters["css_string"] = lambda text: re.sub(
-    r"[\\\"\n<]", lambda m: f"\\{ord(m.group()):x} ", str(text)
-)
 
 
 def walklist_rows(plan: Plan, turf: Turf) -> pd.DataFrame:
@@ -192,10 +179,11 @@ def house_number_span(house_number: str | None) -> tuple[int, int] | None:
 
 def street_side(house_number: str | None) -> str | None:
     """``"odd"`` or ``"even"`` from the house number's first number; None without digits."""
-    span = house_number_span(house_number)
-    if span is None:
-        return None
-    return "odd" if span[0] % 2 else "even"
+    return _side(house_number_span(house_number))
+
+
+def _side(span: tuple[int, int] | None) -> str | None:
+    return None if span is None else "odd" if span[0] % 2 else "even"
 
 
 def block_heading(street: str, side: str | None, spans: list[tuple[int, int]]) -> str:
@@ -291,12 +279,14 @@ def group_blocks(stops: list[WalkStop]) -> list[Block]:
     A street walked twice makes two blocks, so the paper follows the walk.
     """
     blocks = []
+    spanned = [(stop, house_number_span(stop.house_number)) for stop in stops]
     for (street, side), group in itertools.groupby(
-        stops, key=lambda s: (s.street, street_side(s.house_number))
+        spanned, key=lambda pair: (pair[0].street, _side(pair[1]))
     ):
         members = list(group)
-        spans = [span for s in members if (span := house_number_span(s.house_number))]
-        blocks.append(Block(block_heading(street, side, spans), street, side, members))
+        spans = [span for _, span in members if span]
+        heading = block_heading(street, side, spans)
+        blocks.append(Block(heading, street, side, [stop for stop, _ in members]))
     return blocks
 
 
@@ -325,7 +315,8 @@ def walk_lists(
     for turf in turfs:
         rank = ranks[turf.turf_id]
         part = made.cells.part(table.ends[rank], table.ends[rank + 1])
-        yield _walk_list(plan, turf, part, made.stops, questions, made.metric)
+        outline = made.outlines.get(turf.turf_id)
+        yield _walk_list(plan, turf, part, made.stops, questions, made.metric, outline)
 
 
 _COLUMNS = ("sequence", "stop_id", "address", "unit", "household_id", *PRINTED_VOTER_FIELDS)
@@ -355,7 +346,9 @@ class _StopCells:
 
     @classmethod
     def of(cls, plan: Plan, stop_ids: pd.Series) -> _StopCells:
-        here = plan.stops.loc[plan.stops["stop_id"].isin(stop_ids.unique())]
+        # A set, not Series.isin: that is 15x slower on the stops' Arrow strings.
+        wanted = set(stop_ids.tolist())
+        here = plan.stops.loc[[stop_id in wanted for stop_id in plan.stops["stop_id"].tolist()]]
         ids = here["stop_id"].tolist()
 
         def by_id(column: str) -> dict[str, Any]:
@@ -372,12 +365,22 @@ class ListSource:
     cells: _Cells
     stops: _StopCells
     metric: MetricStops
+    outlines: dict[str, shapely.Geometry]
+    """The turfs' outlines in the turf table by turf id (empty: each sketch draws its own)."""
 
     @classmethod
-    def of(cls, plan: Plan, table: WalklistTable) -> ListSource:
-        """The cells of ``table``'s rows, its stops' streets and every stop projected once."""
+    def of(
+        cls, plan: Plan, table: WalklistTable, outlines: Iterable[shapely.Geometry] | None = None
+    ) -> ListSource:
+        """The cells of ``table``'s rows, its stops' streets and every stop projected once.
+
+        ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
+        """
         rows = table.rows
-        return cls(_Cells.of(rows), _StopCells.of(plan, rows["stop_id"]), MetricStops(plan))
+        ids = [turf.turf_id for turf in plan.turfs]
+        drawn = {} if outlines is None else dict(zip(ids, outlines, strict=True))
+        cells, stops = _Cells.of(rows), _StopCells.of(plan, rows["stop_id"])
+        return cls(cells, stops, MetricStops(plan), drawn)
 
 
 def _walk_list(
@@ -387,6 +390,7 @@ def _walk_list(
     stop_cells: _StopCells,
     questions: tuple[PrintedQuestion, ...],
     metric: MetricStops,
+    outline: shapely.Geometry | None = None,
 ) -> WalkList:
     columns = cells.columns
     voters = [
@@ -438,7 +442,7 @@ def _walk_list(
         door_marks=door_marks(),
         support=support_scale(),
         questions=questions,
-        sketch=sketch_of(turf, metric),
+        sketch=sketch_of(turf, metric, outline=outline),
         privacy_notice=plan.request.privacy_notice_url,
     )
 
@@ -453,47 +457,3 @@ def _text(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)
-
-
-def qr_code(text: str) -> segno.QRCode:
-    """The QR code both walk lists print for ``text`` (a volunteer link): never a Micro QR."""
-    return segno.make(text, error="m", micro=False)
-
-
-def qr_svg_data_uri(text: str | segno.QRCode) -> str:
-    """A QR code of ``text`` as an SVG data URI (prints sharp at any size, no file to ship)."""
-    code = qr_code(text) if isinstance(text, str) else text
-    return str(code.svg_data_uri(scale=4, border=2))
-
-
-def walklist_html(
-    listing: WalkList,
-    *,
-    map_url: str | None,
-    qr: segno.QRCode | None = None,
-    paper: Paper = "A4",
-    files: str = "..",
-) -> str:
-    """The printable HTML page of a walk list, with a QR code of ``map_url``.
-
-    ``map_url`` is the volunteer link of the person the turf is given to; None for a generic
-    print, which carries no link and says to ask the organiser for one (a link opens the
-    voters' data: it is never printed for whoever picks the paper up). ``qr`` is
-    ``qr_code(map_url)`` if the caller has it already; ``paper`` is the page size the page asks
-    the browser to print on (``@page size``); ``files`` is where the plan's files are from the
-    page (``..`` beside them in the plan folder).
-    """
-    context = {f.name: getattr(listing, f.name) for f in fields(listing)}
-    code = None if map_url is None else qr_svg_data_uri(qr_code(map_url) if qr is None else qr)
-    sketch = listing.sketch
-    title = f"Map of turf {listing.turf.turf_id}: the route and the stops in walking order"
-    return _templates.get_template("walklist.html").render(
-        **context,
-        qr_url=map_url,
-        qr=code,
-        files=files,
-        paper=paper,
-        legend=legend(listing.door_marks),
-        **marks_html(listing.door_marks, listing.support, listing.questions),
-        sketch_svg="" if sketch is None else sketch_svg(sketch, title=title),
-    )

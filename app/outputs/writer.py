@@ -25,7 +25,7 @@ from app.outputs.budget_skip import write_budget_skip
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
-from app.outputs.tables import route_lines, stop_table, turf_table, write_gpx
+from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
 from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
 from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import WalklistSource, csv_texts
@@ -223,7 +223,8 @@ def _write_all(
         with stages.stage("write_tables"):
             # First what the turfs' files are made from; then the workers (when used) start
             # on those files while this process writes the plan-wide tables.
-            turfs = turf_table(plan)
+            outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
+            turfs = turf_table(plan, outlines)
             routes = route_lines(plan)
             figures = {
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
@@ -231,7 +232,7 @@ def _write_all(
             }
             # Worked out once for every turf: compared with the earlier plan's, then the
             # batches of turfs made afresh take their parts (one join, one projection).
-            source = WalklistSource.of(plan)
+            source = WalklistSource.of(plan, outlines=outlines)
             carried, fresh = _carry_over_turfs(
                 plan, folder, previous, earlier, figures, source, clock
             )

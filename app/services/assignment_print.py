@@ -11,9 +11,9 @@ from dataclasses import replace
 from typing import Literal
 
 from app import plan_folder
+from app.outputs.walklist_page import walklist_html
 from app.outputs.walklist_pdf import PAPERS, Paper, walklist_pdf
 from app.outputs.walklist_reprint import read_walk_list
-from app.outputs.walklists import walklist_html
 from app.plan_folder import PlanFolder
 from app.services.volunteer_share import Share, assignment_share
 from app.store.engine import Database

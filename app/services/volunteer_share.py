@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.errors import BrokenStateError, NotFoundError
-from app.outputs.walklists import qr_svg_data_uri
+from app.outputs.qr_codes import qr_svg_data_uri
 from app.store.assignments import (
     assign_turf,
     assignment_link,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shapely
 
+from app.outputs.tables import turf_outlines
 from app.outputs.turf_sketch import MetricStops, sketch_of
 from tests.app.conftest import BuiltPlan
 
@@ -23,3 +24,13 @@ def test_every_stop_and_the_walk_lie_inside_the_sketched_outline(demo_plan: Buil
         # The walk is simplified for the outline, so only its points are checked, 1 mm loose.
         area = shapely.union_all([shapely.Polygon(r) for r in sketch.outline]).buffer(1.0)
         assert all(area.contains(shapely.Point(x, y)) for x, y in sketch.route)
+
+
+def test_the_sketch_of_the_turf_tables_outline_is_the_sketch_drawn_alone(
+    demo_plan: BuiltPlan,
+) -> None:
+    # Writing a plan hands the sketches the turf table's outlines; a reprint draws its own.
+    plan = demo_plan.plan
+    stops = MetricStops(plan)
+    for turf, outline in zip(plan.turfs, turf_outlines(plan), strict=True):
+        assert sketch_of(turf, stops, outline=outline) == sketch_of(turf, stops)

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from app.outputs.walklist_page import walklist_html
 from app.outputs.walklist_pdf import walklist_pdf
 from app.outputs.walklist_reprint import read_walk_list
-from app.outputs.walklists import walk_list, walklist_html, walklist_rows
+from app.outputs.walklists import walk_list, walklist_rows
 from app.outputs.writer import write_plan
 from app.plan_folder import PlanFolder
 from app.planning.pipeline import Plan, run_plan

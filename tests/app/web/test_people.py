@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.outputs.walklists import qr_svg_data_uri
+from app.outputs.qr_codes import qr_svg_data_uri
 from app.services.accounts import create_user
 from app.services.volunteer_share import derive_token, load_link_key
 from app.settings import Settings
