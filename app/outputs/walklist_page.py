@@ -137,10 +137,14 @@ def _household_rows(household: Household, voter_cells: str) -> str:
                 f'<td class="unit" rowspan="{len(household.voters) + 1}">'
                 f"{escape(household.unit or '—')}{mark}</td>"
             )
-        age = voter["age"]
+        age, voter_id = voter["age"], voter["voter_id"]
+        # A field the organiser left off the walk lists (issue 21) is blank, never "None".
+        name = ", ".join(
+            str(voter[f]) for f in ("last_name", "first_name") if voter[f] not in (None, "")
+        )
         rows.append(
-            f'      <td class="voter">{escape(voter["last_name"])}, {escape(voter["first_name"])}'
-            f' <span class="vid">{escape(voter["voter_id"])}</span></td>\n'
+            f'      <td class="voter">{escape(name)}'
+            f' <span class="vid">{escape(voter_id if voter_id is not None else "")}</span></td>\n'
             f'      <td class="age">{escape(age if age is not None else "")}</td>\n'
             f'      <td class="party">{escape(voter["party"] or "")}</td>\n'
             f"{voter_cells}"

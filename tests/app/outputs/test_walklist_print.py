@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 import app.outputs.walklist_pdf as walklist_pdf
+from app.outputs.walklist_page import walklist_html
 from app.outputs.walklist_pdf import walklist_pdf as make_pdf
 from app.outputs.walklist_pdf import write_walklist_pdf
 from app.outputs.walklists import (
@@ -25,6 +26,7 @@ from app.outputs.walklists import (
     walk_list,
     walklist_rows,
 )
+from app.privacy.fields import minimal_rows
 from app.settings import Settings
 from app.web.app import create_app
 from tests.app.conftest import BuiltPlan
@@ -249,3 +251,24 @@ def test_plan_page_links_each_turfs_pdf(demo_plan: BuiltPlan) -> None:
     response = client.get(link)
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("fields", [["party"], ["name", "party"]])
+def test_fields_left_off_the_walk_lists_print_blank_never_none(
+    demo_plan: BuiltPlan, fields: list[str]
+) -> None:
+    plan = demo_plan.plan
+    turf = plan.turfs[0]
+    rows = minimal_rows(walklist_rows(plan, turf), fields)
+    listing = walk_list(plan, turf, rows)
+    html = walklist_html(listing, map_url=None)
+    cells = re.findall(r'<td class="voter">(.*?)</td>', html, re.DOTALL)
+    assert cells and not any("None" in cell for cell in cells)
+    text = "\n".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(make_pdf(listing, map_url=None, plan_name="demo"))).pages
+    )
+    assert "None" not in text
+    first = rows.iloc[0]
+    named = f"{first['last_name']}, {first['first_name']}"
+    assert (named in html) == ("name" in fields)
