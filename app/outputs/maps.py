@@ -120,7 +120,7 @@ def plan_map_data(plan: Plan, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame)
                 "summary": f"{turf.doors} doors · {turf.stops} stops · "
                 f"{turf.minutes:.0f} min · {turf.walk_m / 1000:.1f} km",
                 "outline": _outline(turf.geometry),
-                "route": _round(line[:, ::-1].tolist(), 6),
+                "route": _round_pairs(line[:, ::-1], 6),
                 "label": _round([centre.y, centre.x], 6),
             }
         )
@@ -182,7 +182,22 @@ def _rings(polygon: shapely.Polygon) -> list[shapely.LinearRing]:
 def _round_pairs(line: Any, digits: int) -> list[list[float]]:
     """The points of ``line`` (a geometry or an (n, 2) array) as ``_round`` rounds them."""
     xy = shapely.get_coordinates(line) if isinstance(line, shapely.Geometry) else line
-    return [[round(x, digits), round(y, digits)] for x, y in np.asarray(xy, dtype=float).tolist()]
+    return round_like_python(np.asarray(xy, dtype=float), digits).tolist()
+
+
+def round_like_python(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(value, digits)`` of each value, the same floats, for a whole array at once.
+
+    numpy's ``round`` scales, rounds to a whole number and divides back; both steps round
+    correctly, so it is Python's answer unless the scaled value sits within a hair of a half
+    (the scaling's own rounding may tip it): those few are rounded by Python.
+    """
+    rounded = np.round(values, digits)
+    scaled = np.abs(values) * 10.0**digits
+    tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    if tie.any():
+        rounded[tie] = [round(value, digits) for value in values[tie].tolist()]
+    return rounded
 
 
 @dataclass(frozen=True)
