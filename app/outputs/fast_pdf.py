@@ -18,11 +18,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
+from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
+from fpdf.graphics_state import GraphicsState
 
-DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
+from app.outputs.pdf_pens import DeviceColour, Encoded, Pen, Widths
+
 _OPERATORS = {"D": "S", "F": "f", "DF": "B"}  # fpdf.enums.RenderStyle.operator
 
 
@@ -31,14 +33,16 @@ class FastPDF(FPDF):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._encoded: dict[tuple[str, str], str] = {}
-        self._codes: dict[str, _Codes] = {}
-        self._widths: dict[str, _Widths] = {}
+        self._encodings: dict[str, Encoded] = {}
+        self._widths: dict[str, Widths] = {}
+        self._selects: dict[tuple[int, float], str] = {}
+        self._fonts_on_pages: set[tuple[int, int]] = set()
+        self._pens: dict[tuple[str, str, float, tuple[int, int, int]], Pen] = {}
         self._shapes: dict[tuple[float, float, float, str], str] = {}
         self._colours: dict[tuple[int, int, int], DeviceColour] = {}
         self._fill_operators: dict[DeviceColour, str] = {}
         self._fonts_by_name: dict[tuple[str, str], Any] = {}
-        self._batch: list[bytes] | None = None
+        self._batch: list[str] | None = None
         self._plain: bool | None = None
         """Inside ``batched()``: ``_plain_ttf_text()`` as last checked (None: check again)."""
 
@@ -71,15 +75,127 @@ class FastPDF(FPDF):
             self.text(x, y, text)
             return
         assert isinstance(font, TTFFont)
-        if not self.current_font_is_set_on_page:
-            self._out(self._set_font_for_page(font, self.font_size_pt))
-        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
+        self._write_text(x, y, self._encoding(font)[text], self._fill_operator(self.text_color))
+
+    def _write_text(self, x: float, y: float, encoded: str, colour: str) -> None:
+        """``put_text`` of text encoded in the current font, whose colour operator is ``colour``."""
         k = self.k
         operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {encoded} ET"
-        colour, fill = self.text_color, self.fill_color
-        if colour is not fill and colour != fill:
-            operators = f"q {self._fill_operator(colour)} {operators} Q"
+        colour_now, fill = self.text_color, self.fill_color
+        if colour_now is not fill and colour_now != fill:
+            operators = f"q {colour} {operators} Q"
+        if not self.current_font_is_set_on_page:
+            operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
+
+    def _font_on_page(self) -> str:
+        """fpdf2's ``_set_font_for_page``: the font's ``Tf``, its resource added once a page."""
+        font, size = self.current_font, self.font_size_pt
+        assert font is not None
+        on_page = (self.page, font.i)
+        if on_page not in self._fonts_on_pages:
+            self._fonts_on_pages.add(on_page)
+            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
+        self.current_font_is_set_on_page = True
+        select = self._selects.get((font.i, size))
+        if select is None:
+            select = self._selects[font.i, size] = f"BT /F{font.i} {size:.2f} Tf ET"
+        return select
+
+    def pen(self, family: str, style: str, size_pt: float, rgb: tuple[int, int, int]) -> Pen:
+        """A font already added (style B or ""), its size and a text colour, made once."""
+        key = (family, style, size_pt, rgb)
+        pen = self._pens.get(key)
+        if pen is None:
+            font = self.fonts[family.lower() + style]
+            assert isinstance(font, TTFFont) and not font.is_symbol
+            colour = self._colour(rgb)
+            pen = self._pens[key] = Pen(
+                family=family,
+                style=style,
+                size_pt=size_pt,
+                font=font,
+                colour=colour,
+                colour_operator=self._fill_operator(colour),
+                encoded=self._encoding(font),
+                widths=self._widths_of(font),
+                mm_per_unit=size_pt * 0.001 / self.k,
+            )
+        return pen
+
+    def use_pen(self, pen: Pen) -> None:
+        """``use_font`` and ``use_text_color`` of ``pen``."""
+        state = self._state()
+        if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+            self.use_font(pen.family, pen.style, pen.size_pt)
+        if state.text_color is not pen.colour:
+            state.text_color = pen.colour
+
+    def pen_width(self, pen: Pen, text: str) -> float:
+        """``string_width(text)`` in ``pen``, without selecting it."""
+        return sum(map(pen.widths.__getitem__, text)) * pen.size_pt * 0.001 / self.k
+
+    def write_texts(self, y: float, texts: list[tuple[Pen, float, str]]) -> None:
+        """``use_pen(pen)``, then ``put_text(x, y, text)``, for each of ``texts``."""
+        if not self._quick():
+            for pen, x, text in texts:
+                self.use_pen(pen)
+                self.put_text(x, y, text)
+            return
+        k, state, write = self.k, self._state(), self._batch.append  # type: ignore[union-attr]
+        top = f"{(self.h - y) * k:.2f}"
+        for pen, x, text in texts:
+            if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+                self.use_font(pen.family, pen.style, pen.size_pt)
+            colour, fill = pen.colour, state.fill_color
+            state.text_color = colour
+            operators = f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET"
+            if colour is not fill and colour != fill:
+                operators = f"q {pen.colour_operator} {operators} Q"
+            if not state.current_font_is_set_on_page:
+                write(self._font_on_page())
+            write(operators)
+
+    def write_cell(self, pen: Pen, w: float, h: float, text: str, align: str = "L") -> None:
+        """``use_pen(pen)``, then ``put_cell(w, h, text, align)``."""
+        self.use_pen(pen)
+        alias = self.str_alias_nb_pages
+        if not w or not text or not self._quick() or (alias and alias in text):
+            self.put_cell(w, h, text, align)
+            return
+        k, state = self.k, self._state()
+        if align == "L":
+            dx = self.c_margin
+        else:
+            width = self.pen_width(pen, text)
+            dx = w - self.c_margin - width if align == "R" else (w - width) / 2
+        top = (self.h - self.y - 0.5 * h - 0.3 * (pen.size_pt / k)) * k
+        operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
+        colour, fill = pen.colour, state.fill_color
+        if colour is not fill and colour != fill:
+            operators = f"q {operators} {pen.colour_operator} {pen.encoded[text]} ET Q"
+        else:
+            operators = f"{operators} {pen.encoded[text]} ET"
+        write = self._batch.append  # type: ignore[union-attr]
+        if not state.current_font_is_set_on_page:
+            write(self._font_on_page())
+        write(operators)
+        self._lasth = h
+        self.x += w
+
+    def _quick(self) -> bool:
+        """Inside ``batched()``, with text set plainly and cells that need no fpdf2 checks."""
+        return (
+            self._batch is not None
+            and self._is_plain()
+            and bool(self.page)
+            and not self.auto_page_break
+            and not self._fallback_font_ids
+        )
+
+    def _state(self) -> GraphicsState:
+        """fpdf2's graphics state, whose fields the font and colour properties stand for."""
+        return self._GraphicsStateMixin__statestack[-1]  # type: ignore[attr-defined]
 
     def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
         """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners)."""
@@ -133,16 +249,13 @@ class FastPDF(FPDF):
             self.cell(w, h, text, align=align)
             return
         assert isinstance(font, TTFFont)
-        if not self.current_font_is_set_on_page:
-            self._out(self._set_font_for_page(font, self.font_size_pt))
-        width = self.string_width(text)
-        if align == "R":
-            dx = w - self.c_margin - width
-        elif align == "C":
-            dx = (w - width) / 2
-        else:
+        if align == "L":
             dx = self.c_margin
-        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
+        else:
+            width = sum(map(self._widths_of(font).__getitem__, text))
+            width *= self.font_size_pt * 0.001 / self.k
+            dx = w - self.c_margin - width if align == "R" else (w - width) / 2
+        encoded = self._encoding(font)[text]
         k = self.k
         top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
@@ -151,6 +264,8 @@ class FastPDF(FPDF):
             operators = f"q {operators} {self._fill_operator(colour)} {encoded} ET Q"
         else:
             operators = f"{operators} {encoded} ET"
+        if not self.current_font_is_set_on_page:
+            operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
         self._lasth = h
         self.x += w
@@ -167,9 +282,7 @@ class FastPDF(FPDF):
             return self.get_string_width(text)
         assert isinstance(font, TTFFont)
         # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
-        widths = self._widths.get(font.fontkey)
-        if widths is None:
-            widths = self._widths[font.fontkey] = _Widths(font)
+        widths = self._widths_of(font)
         return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
 
     def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
@@ -177,21 +290,20 @@ class FastPDF(FPDF):
         font = self.fonts[family.lower() + style]
         if not isinstance(font, TTFFont) or font.is_symbol:
             return float(font.get_text_width(text, size_pt, None)[1]) / self.k
-        widths = self._widths.get(font.fontkey)
-        if widths is None:
-            widths = self._widths[font.fontkey] = _Widths(font)
+        widths = self._widths_of(font)
         return sum(map(widths.__getitem__, text)) * size_pt * 0.001 / self.k
 
-    def _encode(self, font: TTFFont, text: str) -> str:
-        """``text`` as a ``Tj`` operator in ``font`` (``TTFFont.encode_text``), kept."""
-        key = (font.fontkey, text)
-        encoded = self._encoded.get(key)
+    def _widths_of(self, font: TTFFont) -> Widths:
+        widths = self._widths.get(font.fontkey)
+        if widths is None:
+            widths = self._widths[font.fontkey] = Widths(font)
+        return widths
+
+    def _encoding(self, font: TTFFont) -> Encoded:
+        """Text as ``Tj`` operators in ``font`` (``TTFFont.encode_text``), by text."""
+        encoded = self._encodings.get(font.fontkey)
         if encoded is None:
-            codes = self._codes.get(font.fontkey)
-            if codes is None:
-                codes = self._codes[font.fontkey] = _Codes(font)
-            mapped = "".join(map(codes.__getitem__, text))
-            encoded = self._encoded[key] = f"({font.escape_text(mapped)}) Tj"
+            encoded = self._encodings[font.fontkey] = Encoded(font)
         return encoded
 
     def put_rounded_rect(
@@ -212,7 +324,7 @@ class FastPDF(FPDF):
         """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
         with self._capture() as written:
             self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
-        return b"\n".join(written).decode("latin1")
+        return "\n".join(written)
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
         """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""
@@ -221,11 +333,11 @@ class FastPDF(FPDF):
         if shape is None:
             with self._capture() as written:
                 self.circle(0, 0, radius, style)
-            shape = self._shapes[key] = b"\n".join(written).decode("latin1")
+            shape = self._shapes[key] = "\n".join(written)
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
 
     @contextmanager
-    def _capture(self) -> Iterator[list[bytes]]:
+    def _capture(self) -> Iterator[list[str]]:
         """What is drawn inside, kept from the page: the list of what ``_out`` got."""
         outer, self._batch = self._batch, []
         try:
@@ -273,17 +385,18 @@ class FastPDF(FPDF):
                 self.set_font(family, style, size_pt)
                 return
             self._fonts_by_name[family, style] = font
-        if self.underline or self.strikethrough:
+        state = self._state()
+        if state.underline or state.strikethrough:
             self.set_font(family, style, size_pt)
             return
-        if self.current_font is font and self.font_size_pt == size_pt:
+        if state.current_font is font and state.font_size_pt == size_pt:
             return  # one font object per family and style: nothing changes
         # What set_font does once it has checked its arguments ("Select it").
-        self.font_family = family.lower()
-        self.font_style = style
-        self.font_size_pt = size_pt
-        self.current_font = font
-        self.current_font_is_set_on_page = False
+        state.font_family = family.lower()
+        state.font_style = style
+        state.font_size_pt = size_pt
+        state.current_font = font
+        state.current_font_is_set_on_page = False
         if not isinstance(font, TTFFont) or font.is_symbol:
             self._plain = None
 
@@ -291,20 +404,15 @@ class FastPDF(FPDF):
         super().set_font(*args, **kwargs)
         self._plain = None
 
-    def add_page(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        # Inside batched(): what was drawn goes on the page it was drawn on, and the footer
-        # and header fpdf2 draws here go straight onto their pages.
+    def _beginpage(self, *args: Any, **kwargs: Any) -> None:
+        # Inside batched(), add_page draws the footer and the header too: what was drawn goes
+        # onto the page it was drawn on before the next one begins.
         batch = self._batch
-        if batch is None:
-            super().add_page(*args, **kwargs)
-            return
-        self._batch = None
         if batch:
-            super()._out(b"\n".join(batch))
-        try:
-            super().add_page(*args, **kwargs)
-        finally:
-            self._batch, self._plain = [], None
+            super()._out("\n".join(batch))
+            batch.clear()
+        super()._beginpage(*args, **kwargs)
+        self._plain = None
 
     def _fill_operator(self, colour: DeviceColour | None) -> str:
         """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
@@ -399,35 +507,10 @@ class FastPDF(FPDF):
         finally:
             batch, self._batch, self._plain = self._batch, None, None
             if batch:
-                super()._out(b"\n".join(batch))
+                super()._out("\n".join(batch))
 
     def _out(self, s: str | bytes) -> None:
         if self._batch is None:
             super()._out(s)
         else:
-            self._batch.append(s if isinstance(s, bytes) else str(s).encode("latin1"))
-
-
-class _Codes(dict[str, str]):
-    """A font's codes in a document's subset by character, as text (``TTFFont.encode_text``)."""
-
-    def __init__(self, font: TTFFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, char: str) -> str:
-        code = self.font.subset.pick(ord(char))  # None: a glyph the font lacks (fpdf2 skips it)
-        mapped = self[char] = "" if code is None else chr(code)
-        return mapped
-
-
-class _Widths(dict[str, float]):
-    """A font's glyph widths (thousandths of the size) by character."""
-
-    def __init__(self, font: TTFFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, char: str) -> float:
-        width = self[char] = self.font.cw[ord(char)]
-        return width
+            self._batch.append(s.decode("latin1") if isinstance(s, bytes) else str(s))
