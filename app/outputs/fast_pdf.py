@@ -7,7 +7,7 @@ the operators the fpdf2 method they stand for writes, and fall back to that meth
 the document uses something they do not handle. Encoded strings are kept per document, so a
 label printed on every household is encoded once, and so is each character's code and width.
 
-``tests/app/outputs/test_walklist_pdf_speed.py`` draws a walk list both ways and compares the
+``tests/app/outputs/test_walklist_speed.py`` draws a walk list both ways and compares the
 bytes.
 """
 
@@ -29,7 +29,7 @@ _OPERATORS = {"D": "S", "F": "f", "DF": "B"}  # fpdf.enums.RenderStyle.operator
 
 
 class FastPDF(FPDF):
-    """``FPDF`` with faster ``put_text``, ``put_cell``, ``put_rect``, ``put_line`` and more."""
+    """``FPDF`` with faster ``put_text``, ``put_cell``, ``put_line``, ``write_cell`` and more."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -75,15 +75,10 @@ class FastPDF(FPDF):
             self.text(x, y, text)
             return
         assert isinstance(font, TTFFont)
-        self._write_text(x, y, self._encoding(font)[text], self._fill_operator(self.text_color))
-
-    def _write_text(self, x: float, y: float, encoded: str, colour: str) -> None:
-        """``put_text`` of text encoded in the current font, whose colour operator is ``colour``."""
-        k = self.k
-        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {encoded} ET"
-        colour_now, fill = self.text_color, self.fill_color
-        if colour_now is not fill and colour_now != fill:
-            operators = f"q {colour} {operators} Q"
+        k, colour, fill = self.k, self.text_color, self.fill_color
+        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {self._encoding(font)[text]} ET"
+        if colour is not fill and colour != fill:
+            operators = f"q {self._fill_operator(colour)} {operators} Q"
         if not self.current_font_is_set_on_page:
             operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
@@ -197,18 +192,8 @@ class FastPDF(FPDF):
         """fpdf2's graphics state, whose fields the font and colour properties stand for."""
         return self._GraphicsStateMixin__statestack[-1]  # type: ignore[attr-defined]
 
-    def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
-        """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners)."""
-        if not self.page:
-            self.rect(x, y, w, h, style)
-            return
-        self._out(
-            f"{x * self.k:.2f} {(self.h - y) * self.k:.2f} {w * self.k:.2f} "
-            f"{-h * self.k:.2f} re {_OPERATORS[style]}"
-        )
-
     def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
-        """``put_rect(x, y, w, h, style)`` for each of ``rects``, written at once."""
+        """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners) for each of ``rects``."""
         if not self.page:
             for x, y, w, h in rects:
                 self.rect(x, y, w, h, style)
@@ -317,14 +302,10 @@ class FastPDF(FPDF):
         key = (w, h, radius, style)
         shape = self._shapes.get(key)
         if shape is None:
-            shape = self._shapes[key] = self.rounded_rect_at_origin(w, h, radius, style)
+            with self._capture() as written:
+                self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
+            shape = self._shapes[key] = "\n".join(written)
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
-
-    def rounded_rect_at_origin(self, w: float, h: float, radius: float, style: str) -> str:
-        """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
-        with self._capture() as written:
-            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
-        return "\n".join(written)
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
         """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 import app.outputs.pdf_fonts as pdf_fonts
 import app.outputs.pdf_output as pdf_output
+from app.outputs.pdf_pens import Pen
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklist_pdf import FONT, _WalkListDocument, walklist_pdf
 from app.outputs.walklists import (
@@ -145,8 +146,9 @@ class _Fpdf2Document(_WalkListDocument):
     def put_cell(self, w: float, h: float, text: str, align: str = "L") -> None:
         self.cell(w, h, text, align=align)
 
-    def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
-        self.rect(x, y, w, h, style)
+    def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
+        for x, y, w, h in rects:
+            self.rect(x, y, w, h, style)
 
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self.line(x1, y1, x2, y2)
@@ -163,6 +165,22 @@ class _Fpdf2Document(_WalkListDocument):
 
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_text_color(*rgb)
+
+    def use_pen(self, pen: Pen) -> None:
+        self.set_font(pen.family, pen.style, pen.size_pt)
+        self.set_text_color(pen.colour)
+
+    def pen_width(self, pen: Pen, text: str) -> float:
+        return float(pen.font.get_text_width(text, pen.size_pt, None)[1]) / self.k
+
+    def write_cell(self, pen: Pen, w: float, h: float, text: str, align: str = "L") -> None:
+        self.use_pen(pen)
+        self.cell(w, h, text, align=align)
+
+    def write_texts(self, y: float, texts: list[tuple[Pen, float, str]]) -> None:
+        for pen, x, text in texts:
+            self.use_pen(pen)
+            self.text(x, y, text)
 
     def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_draw_color(*rgb)
