@@ -37,26 +37,28 @@ class Encoded(dict[str, str]):
 
     def __init__(self, font: TTFFont) -> None:
         super().__init__()
-        self.font = font
         self.codes = Codes(font)
 
     def __missing__(self, text: str) -> str:
-        mapped = "".join(map(self.codes.__getitem__, text))
-        encoded = self[text] = f"({self.font.escape_text(mapped)}) Tj"
+        encoded = self[text] = f"({text.translate(self.codes)}) Tj"
         return encoded
 
 
-class Codes(dict[str, str]):
-    """A font's codes in a document's subset by character, as text (``TTFFont.encode_text``)."""
+class Codes(dict[int, str]):
+    """A font's codes in a document's subset by character, escaped as in a ``Tj`` string.
+
+    ``TTFFont.encode_text`` one character at a time (its escapes are of single characters),
+    for ``str.translate``.
+    """
 
     def __init__(self, font: TTFFont) -> None:
         super().__init__()
         self.font = font
 
-    def __missing__(self, char: str) -> str:
-        code = self.font.subset.pick(ord(char))  # None: a glyph the font lacks (fpdf2 skips it)
-        mapped = self[char] = "" if code is None else chr(code)
-        return mapped
+    def __missing__(self, char: int) -> str:
+        code = self.font.subset.pick(char)  # None: a glyph the font lacks (fpdf2 skips it)
+        escaped = self[char] = "" if code is None else self.font.escape_text(chr(code))
+        return escaped
 
 
 class Widths(dict[str, float]):
