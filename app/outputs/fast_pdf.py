@@ -114,7 +114,7 @@ class FastPDF(FPDF):
                 colour_operator=self._fill_operator(colour),
                 encoded=self._encoding(font),
                 widths=self._widths_of(font),
-                mm_per_unit=size_pt * 0.001 / self.k,
+                drop=0.3 * (size_pt / self.k),
             )
         return pen
 
@@ -132,60 +132,69 @@ class FastPDF(FPDF):
 
     def write_texts(self, y: float, texts: list[tuple[Pen, float, str]]) -> None:
         """``use_pen(pen)``, then ``put_text(x, y, text)``, for each of ``texts``."""
-        if not self._quick():
+        batch = self._batch
+        if batch is None or not self._plain_batch():
             for pen, x, text in texts:
                 self.use_pen(pen)
                 self.put_text(x, y, text)
             return
-        k, state, write = self.k, self._state(), self._batch.append  # type: ignore[union-attr]
+        k, state = self.k, self._state()
         top = f"{(self.h - y) * k:.2f}"
         for pen, x, text in texts:
             if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
                 self.use_font(pen.family, pen.style, pen.size_pt)
             colour, fill = pen.colour, state.fill_color
             state.text_color = colour
-            operators = f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET"
-            if colour is not fill and colour != fill:
-                operators = f"q {pen.colour_operator} {operators} Q"
             if not state.current_font_is_set_on_page:
-                write(self._font_on_page())
-            write(operators)
+                batch.append(self._font_on_page())
+            if colour is fill or colour == fill:
+                batch.append(f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET")
+            else:
+                operators = f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET"
+                batch.append(f"q {pen.colour_operator} {operators} Q")
 
     def write_cell(self, pen: Pen, w: float, h: float, text: str, align: str = "L") -> None:
         """``use_pen(pen)``, then ``put_cell(w, h, text, align)``."""
-        self.use_pen(pen)
-        alias = self.str_alias_nb_pages
-        if not w or not text or not self._quick() or (alias and alias in text):
+        state = self._state()
+        if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+            self.use_font(pen.family, pen.style, pen.size_pt)
+        state.text_color = pen.colour
+        batch, alias = self._batch, self.str_alias_nb_pages
+        if (
+            batch is None
+            or not w
+            or not text
+            or not self._plain_batch()
+            or (alias and alias in text)
+        ):
             self.put_cell(w, h, text, align)
             return
-        k, state = self.k, self._state()
+        k = self.k
         if align == "L":
             dx = self.c_margin
         else:
-            width = self.pen_width(pen, text)
+            width = sum(map(pen.widths.__getitem__, text)) * pen.size_pt * 0.001 / k
             dx = w - self.c_margin - width if align == "R" else (w - width) / 2
-        top = (self.h - self.y - 0.5 * h - 0.3 * (pen.size_pt / k)) * k
-        operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
-        colour, fill = pen.colour, state.fill_color
-        if colour is not fill and colour != fill:
-            operators = f"q {operators} {pen.colour_operator} {pen.encoded[text]} ET Q"
-        else:
-            operators = f"{operators} {pen.encoded[text]} ET"
-        write = self._batch.append  # type: ignore[union-attr]
+        operators = (
+            f"BT {(self.x + dx) * k:.2f} {(self.h - self.y - 0.5 * h - pen.drop) * k:.2f} Td"
+        )
         if not state.current_font_is_set_on_page:
-            write(self._font_on_page())
-        write(operators)
+            batch.append(self._font_on_page())
+        colour, fill = pen.colour, state.fill_color
+        if colour is fill or colour == fill:
+            batch.append(f"{operators} {pen.encoded[text]} ET")
+        else:
+            batch.append(f"q {operators} {pen.colour_operator} {pen.encoded[text]} ET Q")
         self._lasth = h
         self.x += w
 
-    def _quick(self) -> bool:
-        """Inside ``batched()``, with text set plainly and cells that need no fpdf2 checks."""
+    def _plain_batch(self) -> bool:
+        """Inside ``batched()``: whether pens may write their text as ``put_cell`` does."""
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self._plain_ttf_text()
         return (
-            self._batch is not None
-            and self._is_plain()
-            and bool(self.page)
-            and not self.auto_page_break
-            and not self._fallback_font_ids
+            plain and bool(self.page) and not self.auto_page_break and not self._fallback_font_ids
         )
 
     def _state(self) -> GraphicsState:

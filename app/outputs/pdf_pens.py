@@ -28,8 +28,8 @@ class Pen:
     """The colour as fpdf2 sets it for text (``0.3569 0.3961 0.4706 rg``)."""
     encoded: Encoded
     widths: Widths
-    mm_per_unit: float
-    """A glyph width (in thousandths of the size) in millimetres."""
+    drop: float
+    """How far below the middle of a cell its text's baseline is (mm), as ``FPDF.cell``."""
 
 
 class Encoded(dict[str, str]):
