@@ -147,11 +147,11 @@ class _WalkListDocument(FastPDF):
         self._door_lines = marks.door_marks(
             listing.door_marks, self.width_mm - UNIT_MM - 1, self._text_mm
         )
-        self.add_page()
-        self._title_block()
-        self._overview()
-        self._column_heads()
         with self.batched():
+            self.add_page()
+            self._title_block()
+            self._overview()
+            self._column_heads()
             for block in self.listing.blocks:
                 self._block(block)
         self._number_pages()
