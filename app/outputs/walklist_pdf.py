@@ -19,6 +19,7 @@ process (``app.outputs.pdf_fonts``) and the thousands of strings and boxes are d
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,7 @@ QR_MM = 30.0
 UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
 MARKS_MM = 64.0  # support boxes and survey answer boxes, per voter
 RULE = (201, 207, 218)
+_DARK_RUN = re.compile(b"[^\x00]+")  # dark QR modules side by side
 WHITE = (255, 255, 255)
 
 
@@ -284,20 +286,12 @@ class _WalkListDocument(FastPDF):
         self.write_cell(self._pen(7, color=MUTED), QR_MM, 3.5, "Scan to open your turf", "C")
 
     def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
-        runs = []
-        for r, row in enumerate(rows):
-            c = 0
-            while c < len(row):
-                if not row[c]:
-                    c += 1
-                    continue
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                # A hair taller than a module, so rows print without seams between them.
-                runs.append(
-                    (x + start * module, y + r * module, (c - start) * module, module + 0.02)
-                )
+        runs = [
+            # A hair taller than a module, so rows print without seams between them.
+            (x + run.start() * module, y + r * module, len(run[0]) * module, module + 0.02)
+            for r, row in enumerate(rows)
+            for run in _DARK_RUN.finditer(bytes(row))
+        ]
         self.put_rects(runs, "F")
 
     # -- the list -----------------------------------------------------------------------
