@@ -147,7 +147,7 @@ class FastPDF(FPDF):
             state.text_color = colour
             if not state.current_font_is_set_on_page:
                 batch.append(self._font_on_page())
-            if colour is fill or colour == fill:
+            if colour is fill or not pen.differs_from(fill):
                 batch.append(f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET")
             else:
                 operators = f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET"
@@ -181,7 +181,7 @@ class FastPDF(FPDF):
         if not state.current_font_is_set_on_page:
             batch.append(self._font_on_page())
         colour, fill = pen.colour, state.fill_color
-        if colour is fill or colour == fill:
+        if colour is fill or not pen.differs_from(fill):
             batch.append(f"{operators} {pen.encoded[text]} ET")
         else:
             batch.append(f"q {operators} {pen.colour_operator} {pen.encoded[text]} ET Q")
@@ -456,7 +456,9 @@ class FastPDF(FPDF):
         it sets end with it; ``fonts`` are the numbers of the fonts it uses.
         """
         for number in fonts:
-            self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
+            if (self.page, number) not in self._fonts_on_pages:
+                self._fonts_on_pages.add((self.page, number))
+                self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
 
     @contextmanager

@@ -30,6 +30,14 @@ class Pen:
     widths: Widths
     drop: float
     """How far below the middle of a cell its text's baseline is (mm), as ``FPDF.cell``."""
+    _fill: DeviceColour | None = None
+    _differs: bool = True
+
+    def differs_from(self, fill: DeviceColour | None) -> bool:
+        """Whether the colour is not ``fill`` (fpdf2 then sets it around the text), kept."""
+        if fill is not self._fill:
+            self._fill, self._differs = fill, self.colour != fill
+        return self._differs
 
 
 class Encoded(dict[str, str]):

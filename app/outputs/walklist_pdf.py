@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -329,14 +330,14 @@ class _WalkListDocument(FastPDF):
         y = self.get_y() + (0.5 if continued else 1.5)
         self._rule(y, 0.6, INK)
         self.set_xy(MARGIN_MM, y + 0.6)
-        pen = self._pen(10.5, bold=True)
+        pen = self._heading_pen
         heading = self._fit(
             pen, block.heading + (" (continued)" if continued else ""), self.width_mm * 0.7
         )
         self.write_cell(pen, self.width_mm * 0.7, 6, heading)
         stops = len(block.stops)
         self.write_cell(
-            self._pen(8, color=MUTED),
+            self._detail_pen,
             self.width_mm * 0.3,
             6,
             f"{stops} stop{'s' if stops != 1 else ''} · {_doors(block.doors)}",
@@ -347,21 +348,21 @@ class _WalkListDocument(FastPDF):
 
     def _stop_heading(self, stop: WalkStop, *, continued: bool = False) -> None:
         y = self.get_y() + 0.6
-        badge = self._pen(8.5, bold=True, color=WHITE)
+        badge = self._badge_pen
         number = str(stop.sequence)
         badge_mm = max(5.5, self.pen_width(badge, number) + 2.6)
         self.use_fill_color(INK)
         self.put_rounded_rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, 2.3, "F")
         self.set_xy(MARGIN_MM, y + 0.5)
         self.write_cell(badge, badge_mm, 4.6, number, align="C")
-        pen = self._pen(10, bold=True)
+        pen = self._address_pen
         self.set_xy(MARGIN_MM + badge_mm + 1.5, y)
         address = stop.address + (" (continued)" if continued else "")
         self.write_cell(pen, self.pen_width(pen, address) + 2, 5.6, address)
         detail = _doors(stop.doors)
         if stop.sequence > 1:
             detail += f" · {stop.leg_m} m from stop {stop.sequence - 1}"
-        pen = self._pen(8, color=MUTED)
+        pen = self._detail_pen
         self.write_cell(pen, self.pen_width(pen, detail) + 2, 5.6, detail)
         self.set_y(y + 6.2)
 
@@ -382,7 +383,7 @@ class _WalkListDocument(FastPDF):
         self._rule(top, 0.35, INK)
         y = top + 1.0
         self.set_xy(MARGIN_MM, y)
-        pen = self._pen(8.5, bold=True)
+        pen = self._unit_pen
         self.write_cell(pen, UNIT_MM, LINE_MM, self._fit(pen, marks.unit_label(household), UNIT_MM))
         x_voter = MARGIN_MM + UNIT_MM
         x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
@@ -399,7 +400,7 @@ class _WalkListDocument(FastPDF):
             str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
         )
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
-        pen, id_pen = self._pen(8.5), self._pen(6.5, color=MUTED)
+        pen, id_pen = self._name_pen, self._voter_id_pen
         id_mm = self.pen_width(id_pen, voter_id) + 1.5 if voter_id else 0
         name = self._fit(pen, name, self.voter_mm - id_mm - 1.5)
         left = x + self.c_margin
@@ -427,6 +428,35 @@ class _WalkListDocument(FastPDF):
         if kind == "code":
             return self.text_width(FONT, "B", 7, text)
         return self.text_width(FONT, "", 7.5, text)
+
+    # Pens of the list, looked up once a document (the fonts are added after __init__).
+    @cached_property
+    def _heading_pen(self) -> Pen:
+        return self._pen(10.5, bold=True)
+
+    @cached_property
+    def _detail_pen(self) -> Pen:
+        return self._pen(8, color=MUTED)
+
+    @cached_property
+    def _badge_pen(self) -> Pen:
+        return self._pen(8.5, bold=True, color=WHITE)
+
+    @cached_property
+    def _address_pen(self) -> Pen:
+        return self._pen(10, bold=True)
+
+    @cached_property
+    def _unit_pen(self) -> Pen:
+        return self._pen(8.5, bold=True)
+
+    @cached_property
+    def _name_pen(self) -> Pen:
+        return self._pen(8.5)
+
+    @cached_property
+    def _voter_id_pen(self) -> Pen:
+        return self._pen(6.5, color=MUTED)
 
     # -- helpers --------------------------------------------------------------------------
     def _pen(self, size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK) -> Pen:
