@@ -1,30 +1,28 @@
 """fpdf2 drawing without its per-call overhead, for documents of many small, similar pieces.
 
-A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``rect``,
-``line`` and ``get_string_width`` are general (text shaping, markdown, underline, decorators,
-colour conversion) and cost most of the time. ``FastPDF`` adds methods that write exactly
-the operators the fpdf2 method they stand for writes, and fall back to that method whenever
-the document uses something they do not handle. Encoded strings are kept per document, so a
-label printed on every household is encoded once, and so is each character's code and width.
-
-``tests/app/outputs/test_walklist_speed.py`` draws a walk list both ways and compares the
-bytes.
+A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``cell``, ``line``
+and ``get_string_width`` are general (text shaping, markdown, underline, colour conversion) and
+cost most of the time. ``FastPDF``'s methods write exactly the operators of the fpdf2 calls they
+stand for and fall back to them whenever the document uses something they do not handle. Text
+is drawn with pens (``app.outputs.pdf_pens``: each text encoded and each character measured once
+a document), and what is drawn inside ``batched()`` goes onto its page in one piece.
+``tests/app/outputs/test_walklist_speed.py`` draws a walk list both ways and compares the bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.drawing_primitives import convert_to_device_color
 from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
 from fpdf.graphics_state import GraphicsState
 
-from app.outputs.pdf_pens import DeviceColour, Encoded, Pen, Widths
+from app.outputs.pdf_pens import Encoded, Pen, Rgb, Widths, device_colour, fill_operator
 
+Shape = tuple[float, float, float, str]  # width, height, radius and style of a shape drawn once
 _OPERATORS = {"D": "S", "F": "f", "DF": "B"}  # fpdf.enums.RenderStyle.operator
 
 
@@ -37,10 +35,8 @@ class FastPDF(FPDF):
         self._widths: dict[str, Widths] = {}
         self._selects: dict[tuple[int, float], str] = {}
         self._fonts_on_pages: set[tuple[int, int]] = set()
-        self._pens: dict[tuple[str, str, float, tuple[int, int, int]], Pen] = {}
-        self._shapes: dict[tuple[float, float, float, str], str] = {}
-        self._colours: dict[tuple[int, int, int], DeviceColour] = {}
-        self._fill_operators: dict[DeviceColour, str] = {}
+        self._pens: dict[tuple[str, str, float, Rgb], Pen] = {}
+        self._shapes: dict[Shape, str] = {}
         self._fonts_by_name: dict[tuple[str, str], Any] = {}
         self._batch: list[str] | None = None
         self._plain: bool | None = None
@@ -78,7 +74,7 @@ class FastPDF(FPDF):
         k, colour, fill = self.k, self.text_color, self.fill_color
         operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {self._encoding(font)[text]} ET"
         if colour is not fill and colour != fill:
-            operators = f"q {self._fill_operator(colour)} {operators} Q"
+            operators = f"q {fill_operator(colour)} {operators} Q"
         if not self.current_font_is_set_on_page:
             operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
@@ -87,9 +83,8 @@ class FastPDF(FPDF):
         """fpdf2's ``_set_font_for_page``: the font's ``Tf``, its resource added once a page."""
         font, size = self.current_font, self.font_size_pt
         assert font is not None
-        on_page = (self.page, font.i)
-        if on_page not in self._fonts_on_pages:
-            self._fonts_on_pages.add(on_page)
+        if (self.page, font.i) not in self._fonts_on_pages:
+            self._fonts_on_pages.add((self.page, font.i))
             self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
         self.current_font_is_set_on_page = True
         select = self._selects.get((font.i, size))
@@ -97,21 +92,21 @@ class FastPDF(FPDF):
             select = self._selects[font.i, size] = f"BT /F{font.i} {size:.2f} Tf ET"
         return select
 
-    def pen(self, family: str, style: str, size_pt: float, rgb: tuple[int, int, int]) -> Pen:
+    def pen(self, family: str, style: str, size_pt: float, rgb: Rgb) -> Pen:
         """A font already added (style B or ""), its size and a text colour, made once."""
         key = (family, style, size_pt, rgb)
         pen = self._pens.get(key)
         if pen is None:
             font = self.fonts[family.lower() + style]
             assert isinstance(font, TTFFont) and not font.is_symbol
-            colour = self._colour(rgb)
+            colour = device_colour(rgb)
             pen = self._pens[key] = Pen(
                 family=family,
                 style=style,
                 size_pt=size_pt,
                 font=font,
                 colour=colour,
-                colour_operator=self._fill_operator(colour),
+                colour_operator=fill_operator(colour),
                 encoded=self._encoding(font),
                 widths=self._widths_of(font),
                 drop=0.3 * (size_pt / self.k),
@@ -215,6 +210,22 @@ class FastPDF(FPDF):
             )
         )
 
+    def put_rule(self, x1: float, x2: float, y: float, width: float, rgb: Rgb) -> None:
+        """``use_draw_color(rgb)``, ``set_line_width(width)``, then ``put_line(x1, y, x2, y)``."""
+        state, colour = self._state(), device_colour(rgb)
+        if state.draw_color is not colour and state.draw_color != colour:
+            self.set_draw_color(colour)
+        if not self.page:
+            self.set_line_width(width)
+            self.line(x1, y, x2, y)
+            return
+        k, top = self.k, (self.h - y) * self.k
+        line = f"{x1 * k:.2f} {top:.2f} m {x2 * k:.2f} {top:.2f} l S"
+        if state.line_width != width:
+            state.line_width = width
+            line = f"{width * k:.2f} w\n{line}"
+        self._out(line)
+
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         """What ``FPDF.line(x1, y1, x2, y2)`` writes."""
         if not self.page:
@@ -255,7 +266,7 @@ class FastPDF(FPDF):
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
         colour, fill = self.text_color, self.fill_color
         if colour is not fill and colour != fill:
-            operators = f"q {operators} {self._fill_operator(colour)} {encoded} ET Q"
+            operators = f"q {operators} {fill_operator(colour)} {encoded} ET Q"
         else:
             operators = f"{operators} {encoded} ET"
         if not self.current_font_is_set_on_page:
@@ -276,16 +287,15 @@ class FastPDF(FPDF):
             return self.get_string_width(text)
         assert isinstance(font, TTFFont)
         # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
-        widths = self._widths_of(font)
-        return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
+        size_pt = self.font_size_pt
+        return sum(map(self._widths_of(font).__getitem__, text)) * size_pt * 0.001 / self.k
 
     def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
         """``text``'s width in a font already added, without selecting it (``string_width``)."""
         font = self.fonts[family.lower() + style]
         if not isinstance(font, TTFFont) or font.is_symbol:
             return float(font.get_text_width(text, size_pt, None)[1]) / self.k
-        widths = self._widths_of(font)
-        return sum(map(widths.__getitem__, text)) * size_pt * 0.001 / self.k
+        return sum(map(self._widths_of(font).__getitem__, text)) * size_pt * 0.001 / self.k
 
     def _widths_of(self, font: TTFFont) -> Widths:
         widths = self._widths.get(font.fontkey)
@@ -308,32 +318,29 @@ class FastPDF(FPDF):
         fpdf2 draws the path at the page's top-left corner once per size (its arcs cost a
         millisecond a hundred), and the page places it with a ``cm`` like ``put_stamp``.
         """
-        key = (w, h, radius, style)
-        shape = self._shapes.get(key)
-        if shape is None:
-            with self._capture() as written:
-                self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
-            shape = self._shapes[key] = "\n".join(written)
-        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+        shape = RenderStyle.coerce(style)
+        self._place(
+            (w, h, radius, style),
+            x,
+            y,
+            lambda: self._draw_rounded_rect(0, 0, w, h, shape, True, radius),
+        )
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
         """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""
-        key = (radius, radius, -1.0, style)
+        self._place((radius, radius, -1.0, style), x, y, lambda: self.circle(0, 0, radius, style))
+
+    def _place(self, key: Shape, x: float, y: float, draw: Callable[[], object]) -> None:
+        """What ``draw`` draws at the page's top-left corner (kept by ``key``), placed at x, y."""
         shape = self._shapes.get(key)
         if shape is None:
-            with self._capture() as written:
-                self.circle(0, 0, radius, style)
-            shape = self._shapes[key] = "\n".join(written)
+            outer, self._batch = self._batch, []  # what draw() writes, kept from the page
+            try:
+                draw()
+                shape = self._shapes[key] = "\n".join(self._batch)
+            finally:
+                self._batch = outer
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
-
-    @contextmanager
-    def _capture(self) -> Iterator[list[str]]:
-        """What is drawn inside, kept from the page: the list of what ``_out`` got."""
-        outer, self._batch = self._batch, []
-        try:
-            yield self._batch
-        finally:
-            self._batch = outer
 
     def put_multi_cell(self, w: float, h: float, text: str) -> None:
         """``FPDF.multi_cell(w, h, text)``, then back to the left edge.
@@ -404,36 +411,20 @@ class FastPDF(FPDF):
         super()._beginpage(*args, **kwargs)
         self._plain = None
 
-    def _fill_operator(self, colour: DeviceColour | None) -> str:
-        """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
-        assert colour is not None  # fpdf2 documents always have a text colour
-        operator = self._fill_operators.get(colour)
-        if operator is None:
-            operator = self._fill_operators[colour] = colour.serialize().lower()
-        return operator
-
-    def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
-        colour = self._colours.get(rgb)
-        if colour is None:
-            colour = self._colours[rgb] = convert_to_device_color(*rgb)
-        return colour
-
-    def use_text_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_text_color(self, rgb: Rgb) -> None:
         """``FPDF.set_text_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
-        current = self.text_color
-        if current is not colour and current != colour:
+        if self.text_color != (colour := device_colour(rgb)):
             self.text_color = colour
 
-    def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_fill_color(self, rgb: Rgb) -> None:
         """``FPDF.set_fill_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
+        colour = device_colour(rgb)
         if self.fill_color != colour:
             self.set_fill_color(colour)
 
-    def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_draw_color(self, rgb: Rgb) -> None:
         """``FPDF.set_draw_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
+        colour = device_colour(rgb)
         if self.draw_color != colour:
             self.set_draw_color(colour)
 

@@ -8,11 +8,26 @@ font, size and text colour with those at hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB
+from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
 from fpdf.fonts import TTFFont
 
 DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
+Rgb = tuple[int, int, int]
+
+
+@lru_cache(maxsize=256)
+def device_colour(rgb: Rgb) -> DeviceColour:
+    """``rgb`` as fpdf2's ``set_text_color`` and the like convert it, once per process."""
+    return convert_to_device_color(*rgb)
+
+
+@lru_cache(maxsize=256)
+def fill_operator(colour: DeviceColour | None) -> str:
+    """``colour`` as fpdf2 sets it for text (``0.3569 0.3961 0.4706 rg``), once per process."""
+    assert colour is not None  # fpdf2 documents always have a text colour
+    return colour.serialize().lower()
 
 
 @dataclass(slots=True, eq=False)

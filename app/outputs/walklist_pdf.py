@@ -463,9 +463,7 @@ class _WalkListDocument(FastPDF):
         return self.pen(FONT, "B" if bold else "", size_pt, color)
 
     def _rule(self, y: float, width_mm: float, color: tuple[int, int, int]) -> None:
-        self.use_draw_color(color)
-        self.set_line_width(width_mm)
-        self.put_line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
+        self.put_rule(MARGIN_MM, MARGIN_MM + self.width_mm, y, width_mm, color)
 
     def _fitted(self, pen: Pen, text: str, width_mm: float) -> str:
         """``_fit``, kept for the document (the legend repeats on every page)."""

@@ -41,6 +41,7 @@ from app.spreadsheet import neutralise_frame
 from geo.households import natural_key
 from tests.app.conftest import BuiltPlan
 
+Rgb = tuple[int, int, int]
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -152,6 +153,11 @@ class _Fpdf2Document(_WalkListDocument):
 
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self.line(x1, y1, x2, y2)
+
+    def put_rule(self, x1: float, x2: float, y: float, width: float, rgb: Rgb) -> None:
+        self.set_draw_color(*rgb)
+        self.set_line_width(width)
+        self.line(x1, y, x2, y)
 
     def string_width(self, text: str) -> float:
         return self.get_string_width(text)
