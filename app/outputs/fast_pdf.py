@@ -318,13 +318,11 @@ class FastPDF(FPDF):
         fpdf2 draws the path at the page's top-left corner once per size (its arcs cost a
         millisecond a hundred), and the page places it with a ``cm`` like ``put_stamp``.
         """
-        shape = RenderStyle.coerce(style)
-        self._place(
-            (w, h, radius, style),
-            x,
-            y,
-            lambda: self._draw_rounded_rect(0, 0, w, h, shape, True, radius),
-        )
+
+        def draw() -> None:
+            self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
+
+        self._place((w, h, radius, style), x, y, draw)
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
         """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""

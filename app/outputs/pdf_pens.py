@@ -77,9 +77,18 @@ class Codes(dict[int, str]):
     def __init__(self, font: TTFFont) -> None:
         super().__init__()
         self.font = font
+        # The codes of characters the subset map holds already (a document's map starts with
+        # many), read as pick() would find them: plain text picks one glyph per character.
+        self.picked = {
+            glyph.unicode[0]: code
+            for glyph, code in font.subset.items()
+            if glyph is not None and isinstance(glyph.unicode, tuple) and len(glyph.unicode) == 1
+        }
 
     def __missing__(self, char: int) -> str:
-        code = self.font.subset.pick(char)  # None: a glyph the font lacks (fpdf2 skips it)
+        code = self.picked.get(char)
+        if code is None:
+            code = self.font.subset.pick(char)  # None: a glyph the font lacks (fpdf2 skips it)
         escaped = self[char] = "" if code is None else self.font.escape_text(chr(code))
         return escaped
 
