@@ -413,8 +413,8 @@ class _WalkListDocument(FastPDF):
         if party is not None:
             party_x = left + self.voter_mm + AGE_MM
             texts.append((pen, party_x, self._fit(pen, str(party), PARTY_MM)))
-        self.write_texts(y + LINE_MM / 2 + 0.3 * pen.size_pt / self.k, texts)
-        self.use_pen(pen)
+        self.write_texts(self._baseline(y, pen), texts)
+        self.use_pen(pen)  # the line ends in the name's font, whatever it printed last
 
     def _pieces(self, lines: list[marks.Line], x: float, y: float) -> None:
         """Boxes, labels and a notes rule laid out by ``walklist_pdf_marks``, from ``x``, ``y``."""
@@ -423,6 +423,10 @@ class _WalkListDocument(FastPDF):
             right_mm = MARGIN_MM + self.width_mm - 1 - x
             stamp = self._stamps[id(lines)] = marks.stamp(self, lines, right_mm=right_mm, font=FONT)
         self.put_stamp(stamp[0], x, y, stamp[1])
+
+    def _baseline(self, top: float, pen: Pen) -> float:
+        """Where text in ``pen`` sits on a line of ``LINE_MM`` starting at ``top``."""
+        return top + LINE_MM / 2 + 0.3 * (pen.size_pt / self.k)  # 0.3 * FPDF.font_size
 
     def _text_mm(self, kind: Kind, text: str) -> float:
         if kind == "code":
