@@ -78,11 +78,14 @@ class Codes(dict[int, str]):
         super().__init__()
         self.font = font
         # The codes of characters the subset map holds already (a document's map starts with
-        # many), read as pick() would find them: plain text picks one glyph per character.
+        # many), read as pick() would find them: the glyph of the character's own cmap entry.
         self.picked = {
             glyph.unicode[0]: code
             for glyph, code in font.subset.items()
-            if glyph is not None and isinstance(glyph.unicode, tuple) and len(glyph.unicode) == 1
+            if glyph is not None
+            and isinstance(glyph.unicode, tuple)
+            and len(glyph.unicode) == 1
+            and font.glyph_ids.get(glyph.unicode[0]) == glyph.glyph_id
         }
 
     def __missing__(self, char: int) -> str:

@@ -22,7 +22,8 @@ from pypdf import PdfReader
 
 import app.outputs.pdf_fonts as pdf_fonts
 import app.outputs.pdf_output as pdf_output
-from app.outputs.pdf_pens import Pen
+from app.outputs.fast_pdf import FastPDF
+from app.outputs.pdf_pens import Codes, Pen
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklist_pdf import FONT, _WalkListDocument, walklist_pdf
 from app.outputs.walklists import (
@@ -380,3 +381,14 @@ def test_writing_a_plan_logs_no_fonttools_info(
     chatter = [r for r in caplog.records if r.name.split(".")[0] == "fontTools"]
     assert [r for r in chatter if r.levelno < logging.WARNING] == []
     assert logging.getLogger("fontTools").getEffectiveLevel() == logging.WARNING
+
+
+def test_codes_read_from_a_documents_subset_map_are_those_pick_gives() -> None:
+    # A document's map starts with the base characters: pens read their codes from it rather
+    # than ask pick() for each (which would give the same code, slower).
+    document = FastPDF()
+    pdf_fonts.add_fonts(document)
+    for font in document.fonts.values():
+        codes = Codes(font)
+        assert len(codes.picked) >= len(pdf_fonts.BASE_CHARACTERS)
+        assert all(font.subset.pick(char) == code for char, code in codes.picked.items())
