@@ -2,7 +2,8 @@
 
 ``app.outputs.fast_pdf.FastPDF`` keeps, per font, each character's code in the document's
 subset and its width, and each text it has written as a ``Tj`` operator; a ``Pen`` is a
-font, size and text colour with those at hand.
+font, size and text colour with those at hand. Colours, the same in every document, are
+converted once per process.
 """
 
 from __future__ import annotations
