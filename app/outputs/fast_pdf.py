@@ -1,44 +1,44 @@
 """fpdf2 drawing without its per-call overhead, for documents of many small, similar pieces.
 
-A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``rect``,
-``line`` and ``get_string_width`` are general (text shaping, markdown, underline, decorators,
-colour conversion) and cost most of the time. ``FastPDF`` adds methods that write exactly
-the operators the fpdf2 method they stand for writes, and fall back to that method whenever
-the document uses something they do not handle. Encoded strings are kept per document, so a
-label printed on every household is encoded once, and so is each character's code and width.
-
-``tests/app/outputs/test_walklist_pdf_speed.py`` draws a walk list both ways and compares the
-bytes.
+A walk list draws a few thousand strings, boxes and rules; fpdf2's ``text``, ``cell``, ``line``
+and ``get_string_width`` are general (text shaping, markdown, underline, colour conversion) and
+cost most of the time. ``FastPDF``'s methods write exactly the operators of the fpdf2 calls they
+stand for and fall back to them whenever the document uses something they do not handle. Text
+is drawn with pens (``app.outputs.pdf_pens``: each text encoded and each character measured once
+a document), and what is drawn inside ``batched()`` goes onto its page in one piece.
+``tests/app/outputs/test_walklist_speed.py`` draws a walk list both ways and compares the bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from fpdf import FPDF
-from fpdf.drawing_primitives import DeviceCMYK, DeviceGray, DeviceRGB, convert_to_device_color
 from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
+from fpdf.graphics_state import GraphicsState
 
-DeviceColour = DeviceGray | DeviceRGB | DeviceCMYK
+from app.outputs.pdf_pens import Encoded, Pen, Rgb, Widths, device_colour, fill_operator
+
+Shape = tuple[float, float, float, str]  # width, height, radius and style of a shape drawn once
 _OPERATORS = {"D": "S", "F": "f", "DF": "B"}  # fpdf.enums.RenderStyle.operator
 
 
 class FastPDF(FPDF):
-    """``FPDF`` with faster ``put_text``, ``put_cell``, ``put_rect``, ``put_line`` and more."""
+    """``FPDF`` with faster ``put_text``, ``put_cell``, ``put_line``, ``write_cell`` and more."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._encoded: dict[tuple[str, str], str] = {}
-        self._codes: dict[str, _Codes] = {}
-        self._widths: dict[str, _Widths] = {}
-        self._shapes: dict[tuple[float, float, float, str], str] = {}
-        self._colours: dict[tuple[int, int, int], DeviceColour] = {}
-        self._fill_operators: dict[DeviceColour, str] = {}
+        self._encodings: dict[str, Encoded] = {}
+        self._widths: dict[str, Widths] = {}
+        self._selects: dict[tuple[int, float], str] = {}
+        self._fonts_on_pages: set[tuple[int, int]] = set()
+        self._pens: dict[tuple[str, str, float, Rgb], Pen] = {}
+        self._shapes: dict[Shape, str] = {}
         self._fonts_by_name: dict[tuple[str, str], Any] = {}
-        self._batch: list[bytes] | None = None
+        self._batch: list[str] | None = None
         self._plain: bool | None = None
         """Inside ``batched()``: ``_plain_ttf_text()`` as last checked (None: check again)."""
 
@@ -71,28 +71,133 @@ class FastPDF(FPDF):
             self.text(x, y, text)
             return
         assert isinstance(font, TTFFont)
-        if not self.current_font_is_set_on_page:
-            self._out(self._set_font_for_page(font, self.font_size_pt))
-        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
-        k = self.k
-        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {encoded} ET"
-        colour, fill = self.text_color, self.fill_color
+        k, colour, fill = self.k, self.text_color, self.fill_color
+        operators = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {self._encoding(font)[text]} ET"
         if colour is not fill and colour != fill:
-            operators = f"q {self._fill_operator(colour)} {operators} Q"
+            operators = f"q {fill_operator(colour)} {operators} Q"
+        if not self.current_font_is_set_on_page:
+            operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
 
-    def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
-        """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners)."""
-        if not self.page:
-            self.rect(x, y, w, h, style)
+    def _font_on_page(self) -> str:
+        """fpdf2's ``_set_font_for_page``: the font's ``Tf``, its resource added once a page."""
+        font, size = self.current_font, self.font_size_pt
+        assert font is not None
+        if (self.page, font.i) not in self._fonts_on_pages:
+            self._fonts_on_pages.add((self.page, font.i))
+            self._resource_catalog.add(PDFResourceType.FONT, font.i, self.page)
+        self.current_font_is_set_on_page = True
+        select = self._selects.get((font.i, size))
+        if select is None:
+            select = self._selects[font.i, size] = f"BT /F{font.i} {size:.2f} Tf ET"
+        return select
+
+    def pen(self, family: str, style: str, size_pt: float, rgb: Rgb) -> Pen:
+        """A font already added (style B or ""), its size and a text colour, made once."""
+        key = (family, style, size_pt, rgb)
+        pen = self._pens.get(key)
+        if pen is None:
+            font = self.fonts[family.lower() + style]
+            assert isinstance(font, TTFFont) and not font.is_symbol
+            colour = device_colour(rgb)
+            pen = self._pens[key] = Pen(
+                family=family,
+                style=style,
+                size_pt=size_pt,
+                font=font,
+                colour=colour,
+                colour_operator=fill_operator(colour),
+                encoded=self._encoding(font),
+                widths=self._widths_of(font),
+                drop=0.3 * (size_pt / self.k),
+            )
+        return pen
+
+    def use_pen(self, pen: Pen) -> None:
+        """``use_font`` and ``use_text_color`` of ``pen``."""
+        state = self._state()
+        if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+            self.use_font(pen.family, pen.style, pen.size_pt)
+        if state.text_color is not pen.colour:
+            state.text_color = pen.colour
+
+    def pen_width(self, pen: Pen, text: str) -> float:
+        """``string_width(text)`` in ``pen``, without selecting it."""
+        return sum(map(pen.widths.__getitem__, text)) * pen.size_pt * 0.001 / self.k
+
+    def write_texts(self, y: float, texts: list[tuple[Pen, float, str]]) -> None:
+        """``use_pen(pen)``, then ``put_text(x, y, text)``, for each of ``texts``."""
+        batch = self._batch
+        if batch is None or not self._plain_batch():
+            for pen, x, text in texts:
+                self.use_pen(pen)
+                self.put_text(x, y, text)
             return
-        self._out(
-            f"{x * self.k:.2f} {(self.h - y) * self.k:.2f} {w * self.k:.2f} "
-            f"{-h * self.k:.2f} re {_OPERATORS[style]}"
+        k, state = self.k, self._state()
+        top = f"{(self.h - y) * k:.2f}"
+        for pen, x, text in texts:
+            if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+                self.use_font(pen.family, pen.style, pen.size_pt)
+            colour, fill = pen.colour, state.fill_color
+            state.text_color = colour
+            if not state.current_font_is_set_on_page:
+                batch.append(self._font_on_page())
+            if colour is fill or not pen.differs_from(fill):
+                batch.append(f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET")
+            else:
+                operators = f"BT {x * k:.2f} {top} Td {pen.encoded[text]} ET"
+                batch.append(f"q {pen.colour_operator} {operators} Q")
+
+    def write_cell(self, pen: Pen, w: float, h: float, text: str, align: str = "L") -> None:
+        """``use_pen(pen)``, then ``put_cell(w, h, text, align)``."""
+        state = self._state()
+        if state.current_font is not pen.font or state.font_size_pt != pen.size_pt:
+            self.use_font(pen.family, pen.style, pen.size_pt)
+        state.text_color = pen.colour
+        batch, alias = self._batch, self.str_alias_nb_pages
+        if (
+            batch is None
+            or not w
+            or not text
+            or not self._plain_batch()
+            or (alias and alias in text)
+        ):
+            self.put_cell(w, h, text, align)
+            return
+        k = self.k
+        if align == "L":
+            dx = self.c_margin
+        else:
+            width = sum(map(pen.widths.__getitem__, text)) * pen.size_pt * 0.001 / k
+            dx = w - self.c_margin - width if align == "R" else (w - width) / 2
+        operators = (
+            f"BT {(self.x + dx) * k:.2f} {(self.h - self.y - 0.5 * h - pen.drop) * k:.2f} Td"
+        )
+        if not state.current_font_is_set_on_page:
+            batch.append(self._font_on_page())
+        colour, fill = pen.colour, state.fill_color
+        if colour is fill or not pen.differs_from(fill):
+            batch.append(f"{operators} {pen.encoded[text]} ET")
+        else:
+            batch.append(f"q {operators} {pen.colour_operator} {pen.encoded[text]} ET Q")
+        self._lasth = h
+        self.x += w
+
+    def _plain_batch(self) -> bool:
+        """Inside ``batched()``: whether pens may write their text as ``put_cell`` does."""
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self._plain_ttf_text()
+        return (
+            plain and bool(self.page) and not self.auto_page_break and not self._fallback_font_ids
         )
 
+    def _state(self) -> GraphicsState:
+        """fpdf2's graphics state, whose fields the font and colour properties stand for."""
+        return self._GraphicsStateMixin__statestack[-1]  # type: ignore[attr-defined]
+
     def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
-        """``put_rect(x, y, w, h, style)`` for each of ``rects``, written at once."""
+        """What ``FPDF.rect(x, y, w, h, style)`` writes (square corners) for each of ``rects``."""
         if not self.page:
             for x, y, w, h in rects:
                 self.rect(x, y, w, h, style)
@@ -104,6 +209,22 @@ class FastPDF(FPDF):
                 for x, y, w, h in rects
             )
         )
+
+    def put_rule(self, x1: float, x2: float, y: float, width: float, rgb: Rgb) -> None:
+        """``use_draw_color(rgb)``, ``set_line_width(width)``, then ``put_line(x1, y, x2, y)``."""
+        state, colour = self._state(), device_colour(rgb)
+        if state.draw_color is not colour and state.draw_color != colour:
+            self.set_draw_color(colour)
+        if not self.page:
+            self.set_line_width(width)
+            self.line(x1, y, x2, y)
+            return
+        k, top = self.k, (self.h - y) * self.k
+        line = f"{x1 * k:.2f} {top:.2f} m {x2 * k:.2f} {top:.2f} l S"
+        if state.line_width != width:
+            state.line_width = width
+            line = f"{width * k:.2f} w\n{line}"
+        self._out(line)
 
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         """What ``FPDF.line(x1, y1, x2, y2)`` writes."""
@@ -133,24 +254,23 @@ class FastPDF(FPDF):
             self.cell(w, h, text, align=align)
             return
         assert isinstance(font, TTFFont)
-        if not self.current_font_is_set_on_page:
-            self._out(self._set_font_for_page(font, self.font_size_pt))
-        width = self.string_width(text)
-        if align == "R":
-            dx = w - self.c_margin - width
-        elif align == "C":
-            dx = (w - width) / 2
-        else:
+        if align == "L":
             dx = self.c_margin
-        encoded = self._encoded.get((font.fontkey, text)) or self._encode(font, text)
+        else:
+            width = sum(map(self._widths_of(font).__getitem__, text))
+            width *= self.font_size_pt * 0.001 / self.k
+            dx = w - self.c_margin - width if align == "R" else (w - width) / 2
+        encoded = self._encoding(font)[text]
         k = self.k
         top = (self.h - self.y - 0.5 * h - 0.3 * self.font_size) * k
         operators = f"BT {(self.x + dx) * k:.2f} {top:.2f} Td"
         colour, fill = self.text_color, self.fill_color
         if colour is not fill and colour != fill:
-            operators = f"q {operators} {self._fill_operator(colour)} {encoded} ET Q"
+            operators = f"q {operators} {fill_operator(colour)} {encoded} ET Q"
         else:
             operators = f"{operators} {encoded} ET"
+        if not self.current_font_is_set_on_page:
+            operators = f"{self._font_on_page()}\n{operators}"
         self._out(operators)
         self._lasth = h
         self.x += w
@@ -167,31 +287,27 @@ class FastPDF(FPDF):
             return self.get_string_width(text)
         assert isinstance(font, TTFFont)
         # fpdf.fonts.TTFFont.get_text_width, then fpdf.line_break.Fragment.get_width
-        widths = self._widths.get(font.fontkey)
-        if widths is None:
-            widths = self._widths[font.fontkey] = _Widths(font)
-        return sum(map(widths.__getitem__, text)) * self.font_size_pt * 0.001 / self.k
+        size_pt = self.font_size_pt
+        return sum(map(self._widths_of(font).__getitem__, text)) * size_pt * 0.001 / self.k
 
     def text_width(self, family: str, style: str, size_pt: float, text: str) -> float:
         """``text``'s width in a font already added, without selecting it (``string_width``)."""
         font = self.fonts[family.lower() + style]
         if not isinstance(font, TTFFont) or font.is_symbol:
             return float(font.get_text_width(text, size_pt, None)[1]) / self.k
+        return sum(map(self._widths_of(font).__getitem__, text)) * size_pt * 0.001 / self.k
+
+    def _widths_of(self, font: TTFFont) -> Widths:
         widths = self._widths.get(font.fontkey)
         if widths is None:
-            widths = self._widths[font.fontkey] = _Widths(font)
-        return sum(map(widths.__getitem__, text)) * size_pt * 0.001 / self.k
+            widths = self._widths[font.fontkey] = Widths(font)
+        return widths
 
-    def _encode(self, font: TTFFont, text: str) -> str:
-        """``text`` as a ``Tj`` operator in ``font`` (``TTFFont.encode_text``), kept."""
-        key = (font.fontkey, text)
-        encoded = self._encoded.get(key)
+    def _encoding(self, font: TTFFont) -> Encoded:
+        """Text as ``Tj`` operators in ``font`` (``TTFFont.encode_text``), by text."""
+        encoded = self._encodings.get(font.fontkey)
         if encoded is None:
-            codes = self._codes.get(font.fontkey)
-            if codes is None:
-                codes = self._codes[font.fontkey] = _Codes(font)
-            mapped = "".join(map(codes.__getitem__, text))
-            encoded = self._encoded[key] = f"({font.escape_text(mapped)}) Tj"
+            encoded = self._encodings[font.fontkey] = Encoded(font)
         return encoded
 
     def put_rounded_rect(
@@ -202,36 +318,27 @@ class FastPDF(FPDF):
         fpdf2 draws the path at the page's top-left corner once per size (its arcs cost a
         millisecond a hundred), and the page places it with a ``cm`` like ``put_stamp``.
         """
-        key = (w, h, radius, style)
-        shape = self._shapes.get(key)
-        if shape is None:
-            shape = self._shapes[key] = self.rounded_rect_at_origin(w, h, radius, style)
-        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
 
-    def rounded_rect_at_origin(self, w: float, h: float, radius: float, style: str) -> str:
-        """The operators fpdf2's ``rect`` writes for a rounded rectangle at (0, 0)."""
-        with self._capture() as written:
+        def draw() -> None:
             self._draw_rounded_rect(0, 0, w, h, RenderStyle.coerce(style), True, radius)
-        return b"\n".join(written).decode("latin1")
+
+        self._place((w, h, radius, style), x, y, draw)
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
         """``FPDF.circle(x, y, radius, style)`` (centred on x, y), drawn once per size and moved."""
-        key = (radius, radius, -1.0, style)
+        self._place((radius, radius, -1.0, style), x, y, lambda: self.circle(0, 0, radius, style))
+
+    def _place(self, key: Shape, x: float, y: float, draw: Callable[[], object]) -> None:
+        """What ``draw`` draws at the page's top-left corner (kept by ``key``), placed at x, y."""
         shape = self._shapes.get(key)
         if shape is None:
-            with self._capture() as written:
-                self.circle(0, 0, radius, style)
-            shape = self._shapes[key] = b"\n".join(written).decode("latin1")
+            outer, self._batch = self._batch, []  # what draw() writes, kept from the page
+            try:
+                draw()
+                shape = self._shapes[key] = "\n".join(self._batch)
+            finally:
+                self._batch = outer
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
-
-    @contextmanager
-    def _capture(self) -> Iterator[list[bytes]]:
-        """What is drawn inside, kept from the page: the list of what ``_out`` got."""
-        outer, self._batch = self._batch, []
-        try:
-            yield self._batch
-        finally:
-            self._batch = outer
 
     def put_multi_cell(self, w: float, h: float, text: str) -> None:
         """``FPDF.multi_cell(w, h, text)``, then back to the left edge.
@@ -273,17 +380,18 @@ class FastPDF(FPDF):
                 self.set_font(family, style, size_pt)
                 return
             self._fonts_by_name[family, style] = font
-        if self.underline or self.strikethrough:
+        state = self._state()
+        if state.underline or state.strikethrough:
             self.set_font(family, style, size_pt)
             return
-        if self.current_font is font and self.font_size_pt == size_pt:
+        if state.current_font is font and state.font_size_pt == size_pt:
             return  # one font object per family and style: nothing changes
         # What set_font does once it has checked its arguments ("Select it").
-        self.font_family = family.lower()
-        self.font_style = style
-        self.font_size_pt = size_pt
-        self.current_font = font
-        self.current_font_is_set_on_page = False
+        state.font_family = family.lower()
+        state.font_style = style
+        state.font_size_pt = size_pt
+        state.current_font = font
+        state.current_font_is_set_on_page = False
         if not isinstance(font, TTFFont) or font.is_symbol:
             self._plain = None
 
@@ -291,51 +399,30 @@ class FastPDF(FPDF):
         super().set_font(*args, **kwargs)
         self._plain = None
 
-    def add_page(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102
-        # Inside batched(): what was drawn goes on the page it was drawn on, and the footer
-        # and header fpdf2 draws here go straight onto their pages.
+    def _beginpage(self, *args: Any, **kwargs: Any) -> None:
+        # Inside batched(), add_page draws the footer and the header too: what was drawn goes
+        # onto the page it was drawn on before the next one begins.
         batch = self._batch
-        if batch is None:
-            super().add_page(*args, **kwargs)
-            return
-        self._batch = None
         if batch:
-            super()._out(b"\n".join(batch))
-        try:
-            super().add_page(*args, **kwargs)
-        finally:
-            self._batch, self._plain = [], None
+            super()._out("\n".join(batch))
+            batch.clear()
+        super()._beginpage(*args, **kwargs)
+        self._plain = None
 
-    def _fill_operator(self, colour: DeviceColour | None) -> str:
-        """``colour``'s fill operator (``0.114 0.141 0.200 rg``), made once."""
-        assert colour is not None  # fpdf2 documents always have a text colour
-        operator = self._fill_operators.get(colour)
-        if operator is None:
-            operator = self._fill_operators[colour] = colour.serialize().lower()
-        return operator
-
-    def _colour(self, rgb: tuple[int, int, int]) -> DeviceColour:
-        colour = self._colours.get(rgb)
-        if colour is None:
-            colour = self._colours[rgb] = convert_to_device_color(*rgb)
-        return colour
-
-    def use_text_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_text_color(self, rgb: Rgb) -> None:
         """``FPDF.set_text_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
-        current = self.text_color
-        if current is not colour and current != colour:
+        if self.text_color != (colour := device_colour(rgb)):
             self.text_color = colour
 
-    def use_fill_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_fill_color(self, rgb: Rgb) -> None:
         """``FPDF.set_fill_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
+        colour = device_colour(rgb)
         if self.fill_color != colour:
             self.set_fill_color(colour)
 
-    def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
+    def use_draw_color(self, rgb: Rgb) -> None:
         """``FPDF.set_draw_color(*rgb)``, with the colour converted once."""
-        colour = self._colour(rgb)
+        colour = device_colour(rgb)
         if self.draw_color != colour:
             self.set_draw_color(colour)
 
@@ -358,7 +445,9 @@ class FastPDF(FPDF):
         it sets end with it; ``fonts`` are the numbers of the fonts it uses.
         """
         for number in fonts:
-            self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
+            if (self.page, number) not in self._fonts_on_pages:
+                self._fonts_on_pages.add((self.page, number))
+                self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
 
     @contextmanager
@@ -399,35 +488,10 @@ class FastPDF(FPDF):
         finally:
             batch, self._batch, self._plain = self._batch, None, None
             if batch:
-                super()._out(b"\n".join(batch))
+                super()._out("\n".join(batch))
 
     def _out(self, s: str | bytes) -> None:
         if self._batch is None:
             super()._out(s)
         else:
-            self._batch.append(s if isinstance(s, bytes) else str(s).encode("latin1"))
-
-
-class _Codes(dict[str, str]):
-    """A font's codes in a document's subset by character, as text (``TTFFont.encode_text``)."""
-
-    def __init__(self, font: TTFFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, char: str) -> str:
-        code = self.font.subset.pick(ord(char))  # None: a glyph the font lacks (fpdf2 skips it)
-        mapped = self[char] = "" if code is None else chr(code)
-        return mapped
-
-
-class _Widths(dict[str, float]):
-    """A font's glyph widths (thousandths of the size) by character."""
-
-    def __init__(self, font: TTFFont) -> None:
-        super().__init__()
-        self.font = font
-
-    def __missing__(self, char: str) -> float:
-        width = self[char] = self.font.cw[ord(char)]
-        return width
+            self._batch.append(s.decode("latin1") if isinstance(s, bytes) else str(s))

@@ -19,7 +19,9 @@ process (``app.outputs.pdf_fonts``) and the thousands of strings and boxes are d
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,7 @@ from app.outputs import walklist_pdf_marks as marks
 from app.outputs.fast_pdf import FastPDF
 from app.outputs.paper import PAPERS, Paper
 from app.outputs.pdf_output import SharedFontsOutput
+from app.outputs.pdf_pens import Pen
 from app.outputs.walklist_marks import legend
 from app.outputs.walklist_pdf_marks import INK, LINE_MM, MUTED, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
@@ -57,6 +60,8 @@ QR_MM = 30.0
 UNIT_MM, AGE_MM, PARTY_MM = 14.0, 9.0, 11.0
 MARKS_MM = 64.0  # support boxes and survey answer boxes, per voter
 RULE = (201, 207, 218)
+_DARK_RUN = re.compile(b"[^\x00]+")  # dark QR modules side by side
+WHITE = (255, 255, 255)
 
 
 def write_walklist_pdf(
@@ -145,11 +150,11 @@ class _WalkListDocument(FastPDF):
         self._door_lines = marks.door_marks(
             listing.door_marks, self.width_mm - UNIT_MM - 1, self._text_mm
         )
-        self.add_page()
-        self._title_block()
-        self._overview()
-        self._column_heads()
         with self.batched():
+            self.add_page()
+            self._title_block()
+            self._overview()
+            self._column_heads()
             for block in self.listing.blocks:
                 self._block(block)
         self._number_pages()
@@ -158,11 +163,12 @@ class _WalkListDocument(FastPDF):
         if self.page_no() == 1:
             return
         turf = self.listing.turf
-        self._font(8, bold=True)
         self.set_xy(MARGIN_MM, MARGIN_MM - 4)
-        self.put_cell(self.width_mm / 2, 4, f"Turf {turf.turf_id} · walk list")
-        self._font(8, color=MUTED)
-        self.put_cell(
+        self.write_cell(
+            self._pen(8, bold=True), self.width_mm / 2, 4, f"Turf {turf.turf_id} · walk list"
+        )
+        self.write_cell(
+            self._pen(8, color=MUTED),
             self.width_mm / 2,
             4,
             f"Precinct {turf.precinct or '—'} · printed {self.listing.today}",
@@ -170,8 +176,9 @@ class _WalkListDocument(FastPDF):
         )
         self._rule(MARGIN_MM + 0.8, 0.3, INK)
         self.set_xy(MARGIN_MM, MARGIN_MM + 1.2)
-        self._font(6.3, color=MUTED)
-        self.put_cell(self.width_mm, 3.2, self._fitted(self._legend, self.width_mm))
+        legend_pen = self._pen(6.3, color=MUTED)
+        legend_line = self._fitted(legend_pen, self._legend, self.width_mm)
+        self.write_cell(legend_pen, self.width_mm, 3.2, legend_line)
         self.set_y(MARGIN_MM + 4.8)
         self._column_heads()
         if self._continuing is not None:
@@ -184,8 +191,8 @@ class _WalkListDocument(FastPDF):
         y = self.h - FOOTER_MM + 5
         self._rule(y - 1, 0.2, RULE)
         self.set_xy(MARGIN_MM, y)
-        self._font(7.5, color=MUTED)
-        self.put_cell(
+        self.write_cell(
+            self._pen(7.5, color=MUTED),
             self.width_mm / 2,
             4,
             f"Canvass Planner · plan {self.plan_name} · turf {self.listing.turf.turf_id}",
@@ -198,7 +205,7 @@ class _WalkListDocument(FastPDF):
         placeholder, so the number stood short of the right margin.
         """
         total = self.page
-        self._font(7.5, color=MUTED)
+        self.use_pen(self._pen(7.5, color=MUTED))
         for page in range(1, total + 1):
             with self.on_page(page):
                 self.set_xy(MARGIN_MM + self.width_mm / 2, self.h - FOOTER_MM + 5)
@@ -215,8 +222,7 @@ class _WalkListDocument(FastPDF):
         if self.qr is not None:
             self._qr(self.w - MARGIN_MM - QR_MM, MARGIN_MM)
         self.set_xy(MARGIN_MM, MARGIN_MM)
-        self._font(18, bold=True)
-        self.put_cell(left_mm, 8, f"Turf {turf.turf_id}")
+        self.write_cell(self._pen(18, bold=True), left_mm, 8, f"Turf {turf.turf_id}")
         facts = [
             ("Precinct", turf.precinct or "—"),
             ("Stops", str(len(listing.stops))),
@@ -233,16 +239,14 @@ class _WalkListDocument(FastPDF):
             if x + width > MARGIN_MM + left_mm:
                 x, y = MARGIN_MM, y + 9
             self.set_xy(x, y)
-            self._font(7, color=MUTED)
-            self.put_cell(width, 3.5, label.upper())
+            self.write_cell(self._pen(7, color=MUTED), width, 3.5, label.upper())
             self.set_xy(x, y + 3.5)
-            self._font(10.5, bold=True)
-            self.put_cell(width, 5, value)
+            self.write_cell(self._pen(10.5, bold=True), width, 5, value)
             x += width
         self.set_xy(MARGIN_MM, y + 10)
-        self._font(8.5)
+        self.use_pen(self._pen(8.5))
         self.put_multi_cell(left_mm, 4, f"Target: {listing.target}")
-        self._font(7.5, color=MUTED)
+        self.use_pen(self._pen(7.5, color=MUTED))
         self.put_multi_cell(left_mm, 3.6, self._link_line())
         self.set_y(max(self.get_y(), MARGIN_MM + QR_MM + 5) + 2)
         self._rule(self.get_y(), 0.5, INK)
@@ -280,30 +284,21 @@ class _WalkListDocument(FastPDF):
         with self.batched():
             self._qr_modules(rows, x, y, module)
         self.set_xy(x, y + QR_MM)
-        self._font(7, color=MUTED)
-        self.put_cell(QR_MM, 3.5, "Scan to open your turf", align="C")
+        self.write_cell(self._pen(7, color=MUTED), QR_MM, 3.5, "Scan to open your turf", "C")
 
     def _qr_modules(self, rows: list[list[int]], x: float, y: float, module: float) -> None:
-        runs = []
-        for r, row in enumerate(rows):
-            c = 0
-            while c < len(row):
-                if not row[c]:
-                    c += 1
-                    continue
-                start = c
-                while c < len(row) and row[c]:
-                    c += 1
-                # A hair taller than a module, so rows print without seams between them.
-                runs.append(
-                    (x + start * module, y + r * module, (c - start) * module, module + 0.02)
-                )
+        runs = [
+            # A hair taller than a module, so rows print without seams between them.
+            (x + run.start() * module, y + r * module, len(run[0]) * module, module + 0.02)
+            for r, row in enumerate(rows)
+            for run in _DARK_RUN.finditer(bytes(row))
+        ]
         self.put_rects(runs, "F")
 
     # -- the list -----------------------------------------------------------------------
     def _column_heads(self) -> None:
         y = self.get_y()
-        self._font(7, bold=True, color=MUTED)
+        pen = self._pen(7, bold=True, color=MUTED)
         x = MARGIN_MM
         for label, width in (
             ("UNIT", UNIT_MM),
@@ -313,7 +308,7 @@ class _WalkListDocument(FastPDF):
             (self._marks_head, MARKS_MM),
         ):
             self.set_xy(x, y)
-            self.put_cell(width, 4, label)
+            self.write_cell(pen, width, 4, label)
             x += width
         self.set_y(y + 4.5)
 
@@ -335,12 +330,14 @@ class _WalkListDocument(FastPDF):
         y = self.get_y() + (0.5 if continued else 1.5)
         self._rule(y, 0.6, INK)
         self.set_xy(MARGIN_MM, y + 0.6)
-        self._font(10.5, bold=True)
-        heading = block.heading + (" (continued)" if continued else "")
-        self.put_cell(self.width_mm * 0.7, 6, self._fit(heading, self.width_mm * 0.7))
+        pen = self._heading_pen
+        heading = self._fit(
+            pen, block.heading + (" (continued)" if continued else ""), self.width_mm * 0.7
+        )
+        self.write_cell(pen, self.width_mm * 0.7, 6, heading)
         stops = len(block.stops)
-        self._font(8, color=MUTED)
-        self.put_cell(
+        self.write_cell(
+            self._detail_pen,
             self.width_mm * 0.3,
             6,
             f"{stops} stop{'s' if stops != 1 else ''} · {_doors(block.doors)}",
@@ -351,23 +348,22 @@ class _WalkListDocument(FastPDF):
 
     def _stop_heading(self, stop: WalkStop, *, continued: bool = False) -> None:
         y = self.get_y() + 0.6
-        self._font(8.5, bold=True)
+        badge = self._badge_pen
         number = str(stop.sequence)
-        badge_mm = max(5.5, self.string_width(number) + 2.6)
+        badge_mm = max(5.5, self.pen_width(badge, number) + 2.6)
         self.use_fill_color(INK)
         self.put_rounded_rect(MARGIN_MM, y + 0.5, badge_mm, 4.6, 2.3, "F")
-        self.use_text_color((255, 255, 255))
         self.set_xy(MARGIN_MM, y + 0.5)
-        self.put_cell(badge_mm, 4.6, number, align="C")
-        self._font(10, bold=True)
+        self.write_cell(badge, badge_mm, 4.6, number, align="C")
+        pen = self._address_pen
         self.set_xy(MARGIN_MM + badge_mm + 1.5, y)
         address = stop.address + (" (continued)" if continued else "")
-        self.put_cell(self.string_width(address) + 2, 5.6, address)
+        self.write_cell(pen, self.pen_width(pen, address) + 2, 5.6, address)
         detail = _doors(stop.doors)
         if stop.sequence > 1:
             detail += f" · {stop.leg_m} m from stop {stop.sequence - 1}"
-        self._font(8, color=MUTED)
-        self.put_cell(self.string_width(detail) + 2, 5.6, detail)
+        pen = self._detail_pen
+        self.write_cell(pen, self.pen_width(pen, detail) + 2, 5.6, detail)
         self.set_y(y + 6.2)
 
     @property
@@ -387,8 +383,8 @@ class _WalkListDocument(FastPDF):
         self._rule(top, 0.35, INK)
         y = top + 1.0
         self.set_xy(MARGIN_MM, y)
-        self._font(8.5, bold=True)
-        self.put_cell(UNIT_MM, LINE_MM, self._fit(marks.unit_label(household), UNIT_MM))
+        pen = self._unit_pen
+        self.write_cell(pen, UNIT_MM, LINE_MM, self._fit(pen, marks.unit_label(household), UNIT_MM))
         x_voter = MARGIN_MM + UNIT_MM
         x_marks = MARGIN_MM + self.width_mm - MARKS_MM + 1
         for i, voter in enumerate(household.voters):
@@ -404,22 +400,21 @@ class _WalkListDocument(FastPDF):
             str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
         )
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
-        id_mm = self.text_width(FONT, "", 6.5, voter_id) + 1.5 if voter_id else 0
-        self._font(8.5)
-        name = self._fit(name, self.voter_mm - id_mm - 1.5)
-        baseline = self._baseline(y)
+        pen, id_pen = self._name_pen, self._voter_id_pen
+        id_mm = self.pen_width(id_pen, voter_id) + 1.5 if voter_id else 0
+        name = self._fit(pen, name, self.voter_mm - id_mm - 1.5)
         left = x + self.c_margin
-        self.put_text(left, baseline, name)
+        texts = [(pen, left, name)]
         if voter_id:
-            name_mm = self.string_width(name)
-            self._font(6.5, color=MUTED)
-            self.put_text(left + name_mm + 1.5, baseline, voter_id)
-            self._font(8.5)
+            texts.append((id_pen, left + self.pen_width(pen, name) + 1.5, voter_id))
         age, party = voter.get("age"), voter.get("party")
         if age is not None:
-            self.put_text(left + self.voter_mm, baseline, str(age))
+            texts.append((pen, left + self.voter_mm, str(age)))
         if party is not None:
-            self.put_text(left + self.voter_mm + AGE_MM, baseline, self._fit(str(party), PARTY_MM))
+            party_x = left + self.voter_mm + AGE_MM
+            texts.append((pen, party_x, self._fit(pen, str(party), PARTY_MM)))
+        self.write_texts(self._baseline(y, pen), texts)
+        self.use_pen(pen)  # the line ends in the name's font, whatever it printed last
 
     def _pieces(self, lines: list[marks.Line], x: float, y: float) -> None:
         """Boxes, labels and a notes rule laid out by ``walklist_pdf_marks``, from ``x``, ``y``."""
@@ -429,40 +424,64 @@ class _WalkListDocument(FastPDF):
             stamp = self._stamps[id(lines)] = marks.stamp(self, lines, right_mm=right_mm, font=FONT)
         self.put_stamp(stamp[0], x, y, stamp[1])
 
-    def _baseline(self, top: float) -> float:
-        """Where text in the current font sits on a line of ``LINE_MM`` starting at ``top``."""
-        return top + LINE_MM / 2 + 0.3 * self.font_size
+    def _baseline(self, top: float, pen: Pen) -> float:
+        """Where text in ``pen`` sits on a line of ``LINE_MM`` starting at ``top``."""
+        return top + LINE_MM / 2 + 0.3 * (pen.size_pt / self.k)  # 0.3 * FPDF.font_size
 
     def _text_mm(self, kind: Kind, text: str) -> float:
         if kind == "code":
             return self.text_width(FONT, "B", 7, text)
         return self.text_width(FONT, "", 7.5, text)
 
+    # Pens of the list, looked up once a document (the fonts are added after __init__).
+    @cached_property
+    def _heading_pen(self) -> Pen:
+        return self._pen(10.5, bold=True)
+
+    @cached_property
+    def _detail_pen(self) -> Pen:
+        return self._pen(8, color=MUTED)
+
+    @cached_property
+    def _badge_pen(self) -> Pen:
+        return self._pen(8.5, bold=True, color=WHITE)
+
+    @cached_property
+    def _address_pen(self) -> Pen:
+        return self._pen(10, bold=True)
+
+    @cached_property
+    def _unit_pen(self) -> Pen:
+        return self._pen(8.5, bold=True)
+
+    @cached_property
+    def _name_pen(self) -> Pen:
+        return self._pen(8.5)
+
+    @cached_property
+    def _voter_id_pen(self) -> Pen:
+        return self._pen(6.5, color=MUTED)
+
     # -- helpers --------------------------------------------------------------------------
-    def _font(
-        self, size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK
-    ) -> None:
-        self.use_font(FONT, "B" if bold else "", size_pt)
-        self.use_text_color(color)
+    def _pen(self, size_pt: float, *, bold: bool = False, color: tuple[int, int, int] = INK) -> Pen:
+        return self.pen(FONT, "B" if bold else "", size_pt, color)
 
     def _rule(self, y: float, width_mm: float, color: tuple[int, int, int]) -> None:
-        self.use_draw_color(color)
-        self.set_line_width(width_mm)
-        self.put_line(MARGIN_MM, y, MARGIN_MM + self.width_mm, y)
+        self.put_rule(MARGIN_MM, MARGIN_MM + self.width_mm, y, width_mm, color)
 
-    def _fitted(self, text: str, width_mm: float) -> str:
+    def _fitted(self, pen: Pen, text: str, width_mm: float) -> str:
         """``_fit``, kept for the document (the legend repeats on every page)."""
-        key = (text, width_mm, self.current_font, self.font_size_pt)
+        key = (text, width_mm, pen)
         if key not in self._fits:
-            self._fits[key] = self._fit(text, width_mm)
+            self._fits[key] = self._fit(pen, text, width_mm)
         return self._fits[key]
 
-    def _fit(self, text: str, width_mm: float) -> str:
-        """``text`` cut with an ellipsis to fit ``width_mm`` in the current font."""
+    def _fit(self, pen: Pen, text: str, width_mm: float) -> str:
+        """``text`` cut with an ellipsis to fit ``width_mm`` in ``pen``."""
         room = width_mm - 2 * self.c_margin
-        if self.string_width(text) <= room:
+        if self.pen_width(pen, text) <= room:
             return text
-        while text and self.string_width(text + "…") > room:
+        while text and self.pen_width(pen, text + "…") > room:
             text = text[:-1]
         return text + "…"
 

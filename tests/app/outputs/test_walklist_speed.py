@@ -22,6 +22,8 @@ from pypdf import PdfReader
 
 import app.outputs.pdf_fonts as pdf_fonts
 import app.outputs.pdf_output as pdf_output
+from app.outputs.fast_pdf import FastPDF
+from app.outputs.pdf_pens import Codes, Pen
 from app.outputs.walklist_files import write_walklists
 from app.outputs.walklist_pdf import FONT, _WalkListDocument, walklist_pdf
 from app.outputs.walklists import (
@@ -40,6 +42,7 @@ from app.spreadsheet import neutralise_frame
 from geo.households import natural_key
 from tests.app.conftest import BuiltPlan
 
+Rgb = tuple[int, int, int]
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
@@ -145,11 +148,17 @@ class _Fpdf2Document(_WalkListDocument):
     def put_cell(self, w: float, h: float, text: str, align: str = "L") -> None:
         self.cell(w, h, text, align=align)
 
-    def put_rect(self, x: float, y: float, w: float, h: float, style: str = "D") -> None:
-        self.rect(x, y, w, h, style)
+    def put_rects(self, rects: list[tuple[float, float, float, float]], style: str = "D") -> None:
+        for x, y, w, h in rects:
+            self.rect(x, y, w, h, style)
 
     def put_line(self, x1: float, y1: float, x2: float, y2: float) -> None:
         self.line(x1, y1, x2, y2)
+
+    def put_rule(self, x1: float, x2: float, y: float, width: float, rgb: Rgb) -> None:
+        self.set_draw_color(*rgb)
+        self.set_line_width(width)
+        self.line(x1, y, x2, y)
 
     def string_width(self, text: str) -> float:
         return self.get_string_width(text)
@@ -163,6 +172,22 @@ class _Fpdf2Document(_WalkListDocument):
 
     def use_text_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_text_color(*rgb)
+
+    def use_pen(self, pen: Pen) -> None:
+        self.set_font(pen.family, pen.style, pen.size_pt)
+        self.set_text_color(pen.colour)
+
+    def pen_width(self, pen: Pen, text: str) -> float:
+        return float(pen.font.get_text_width(text, pen.size_pt, None)[1]) / self.k
+
+    def write_cell(self, pen: Pen, w: float, h: float, text: str, align: str = "L") -> None:
+        self.use_pen(pen)
+        self.cell(w, h, text, align=align)
+
+    def write_texts(self, y: float, texts: list[tuple[Pen, float, str]]) -> None:
+        for pen, x, text in texts:
+            self.use_pen(pen)
+            self.text(x, y, text)
 
     def use_draw_color(self, rgb: tuple[int, int, int]) -> None:
         self.set_draw_color(*rgb)
@@ -368,3 +393,14 @@ def test_writing_a_plan_logs_no_fonttools_info(
     chatter = [r for r in caplog.records if r.name.split(".")[0] == "fontTools"]
     assert [r for r in chatter if r.levelno < logging.WARNING] == []
     assert logging.getLogger("fontTools").getEffectiveLevel() == logging.WARNING
+
+
+def test_codes_read_from_a_documents_subset_map_are_those_pick_gives() -> None:
+    # A document's map starts with the base characters: pens read their codes from it rather
+    # than ask pick() for each (which would give the same code, slower).
+    document = FastPDF()
+    pdf_fonts.add_fonts(document)
+    for font in document.fonts.values():
+        codes = Codes(font)
+        assert len(codes.picked) >= len(pdf_fonts.BASE_CHARACTERS)
+        assert all(font.subset.pick(char) == code for char, code in codes.picked.items())
