@@ -9,7 +9,8 @@ them (``Settings(...)`` with explicit values); everything else receives a ``Sett
 | ``DATABASE_URL`` / ``CANVASS_DATABASE_URL`` | database (default: SQLite in the workspace) |
 | ``CANVASS_TILE_URL`` | online map tiles over the drawn base map (default none), e.g. |
 | | ``https://tile.openstreetmap.org/{z}/{x}/{y}.png`` |
-| ``CANVASS_CACHE_DIR`` | street-graph cache (else ``$XDG_CACHE_HOME/canvass-planner``, |
+| ``CANVASS_CACHE_DIR`` | cache of street graphs, base maps, PDF fonts (else |
+| | ``$XDG_CACHE_HOME/canvass-planner``, |
 | | else ``~/.cache/canvass-planner``) |
 | ``CANVASS_ADMIN_PASSWORD`` | password for ``canvass admin create``, and for the first admin |
 | | that ``canvass serve`` makes while no account exists |
@@ -60,7 +61,8 @@ class Settings(BaseSettings):
     # data (app.outputs.basemap), so nothing leaves the server and nothing fails offline.
     tile_url: str = Field("", description="online map tile URL template ('' for none)")
     cache_dir: Path | None = Field(
-        None, description="street-graph cache folder; None: the user's cache folder"
+        None,
+        description="cache folder (street graphs, base maps, PDF fonts); None: the user's",
     )
     xdg_cache_home: Path | None = Field(
         None, validation_alias=AliasChoices("XDG_CACHE_HOME", "xdg_cache_home")
