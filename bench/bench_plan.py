@@ -67,9 +67,9 @@ from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
 
 try:  # a turf's stops and outline taken once per plan (older code: from the tables per turf)
-    from app.outputs.maps import MapStops, TurfOutlines
+    from app.outputs.maps import MapStops, MapTurfs
 except ImportError:
-    MapStops = TurfOutlines = None  # type: ignore[assignment,misc]
+    MapStops = MapTurfs = None  # type: ignore[assignment,misc]
 try:  # the base maps drawn under the routes (older code has none)
     from app.outputs import basemap as base_map_module
     from app.outputs.maps import write_base_map
@@ -313,7 +313,7 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
     with stage("overview map"):
         write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
     with stage("turf maps"):
-        taken = () if MapStops is None else (TurfOutlines.of(turfs), MapStops.of(plan.stops))
+        taken = () if MapStops is None else (MapTurfs.of(turfs), MapStops.of(plan.stops))
         for index, turf in enumerate(plan.turfs):
             data = turf_map_data(plan, turf, index, *taken or (turfs,))
             write_turf_map(data, folder.turf_map(turf.turf_id))

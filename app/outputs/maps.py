@@ -232,8 +232,8 @@ class MapStops:
 
 
 @dataclass(frozen=True)
-class TurfOutlines:
-    """The turf table's outlines and drop-off points by rank, taken once per plan."""
+class MapTurfs:
+    """The turf table's outlines and drop-off points (EPSG:4326) by rank, taken once per plan."""
 
     turf: np.ndarray
     outline: np.ndarray
@@ -241,7 +241,7 @@ class TurfOutlines:
     drop_off_lon: np.ndarray
 
     @classmethod
-    def of(cls, turfs: gpd.GeoDataFrame) -> TurfOutlines:
+    def of(cls, turfs: gpd.GeoDataFrame) -> MapTurfs:
         """The outlines and drop-off points of ``turfs`` (the turf table)."""
         return cls(
             turf=turfs["turf"].to_numpy(dtype=object),
@@ -255,15 +255,15 @@ def turf_map_data(
     plan: Plan,
     turf: Turf,
     index: int,
-    turfs: gpd.GeoDataFrame | TurfOutlines,
+    turfs: gpd.GeoDataFrame | MapTurfs,
     stops: MapStops | None = None,
 ) -> dict[str, Any]:
     """What a turf's map draws: outline, route, drop-off and numbered stops (EPSG:4326).
 
-    ``turfs`` is the turf table (or its ``TurfOutlines``) and ``stops`` the plan's
+    ``turfs`` is the turf table (or its ``MapTurfs``) and ``stops`` the plan's
     ``MapStops``, when the caller draws many turfs.
     """
-    table = turfs if isinstance(turfs, TurfOutlines) else TurfOutlines.of(turfs)
+    table = turfs if isinstance(turfs, MapTurfs) else MapTurfs.of(turfs)
     stops = stops or MapStops.of(plan.stops)
     # The turf table is in the plan's turf order (else: found by its id).
     in_order = index < len(table.turf) and table.turf[index] == turf.turf_id

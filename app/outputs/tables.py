@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from app.planning.pipeline import Plan
+from app.planning.pipeline import Plan, Turf
 
 GPX_NS = "http://www.topografix.com/GPX/1/1"
 # How far around its route and stops a turf's outline reaches.
@@ -76,18 +76,23 @@ def turf_outlines(plan: Plan) -> np.ndarray:
     stop_x, stop_y = plan.graph.to_metric(
         plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
     )
-    shapes = []
-    for turf in plan.turfs:
-        positions = np.asarray(turf.route.stops, dtype=np.intp)
-        line = turf.route.line_xy
-        walk = shapely.linestrings(line) if len(line) >= 2 else None
-        shapes.append((stop_x[positions], stop_y[positions], walk))
     threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    if threads <= 1 or len(shapes) < 2 * threads:
-        return np.array([outline_of(*parts) for parts in shapes], dtype=object)
+    if threads <= 1 or len(plan.turfs) < 2 * threads:
+        return np.array([turf_outline(t, stop_x, stop_y) for t in plan.turfs], dtype=object)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outline") as pool:
-        outlines = pool.map(lambda parts: outline_of(*parts), shapes, chunksize=8)
+        outlines = pool.map(lambda t: turf_outline(t, stop_x, stop_y), plan.turfs, chunksize=8)
         return np.array(list(outlines), dtype=object)
+
+
+def turf_outline(turf: Turf, stop_x: np.ndarray, stop_y: np.ndarray) -> shapely.Geometry:
+    """``turf``'s outline: ``outline_of`` its stops and its walk.
+
+    ``stop_x``, ``stop_y`` are every stop of the plan in the metric CRS.
+    """
+    positions = np.asarray(turf.route.stops, dtype=np.intp)
+    line = turf.route.line_xy
+    walk = shapely.linestrings(line) if len(line) >= 2 else None
+    return outline_of(stop_x[positions], stop_y[positions], walk)
 
 
 def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:

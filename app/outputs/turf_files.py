@@ -38,7 +38,7 @@ from app.outputs import pdf_fonts
 from app.outputs.basemap import base_map_data
 from app.outputs.maps import (
     MapStops,
-    TurfOutlines,
+    MapTurfs,
     turf_map_data,
     write_base_map,
     write_turf_map,
@@ -90,9 +90,9 @@ class TurfFilesJob:
         return MapStops.of(self.plan.stops)
 
     @functools.cached_property
-    def outlines(self) -> TurfOutlines:
+    def map_turfs(self) -> MapTurfs:
         """The turf table's outlines and drop-off points (taken once per process)."""
-        return TurfOutlines.of(self.turfs)
+        return MapTurfs.of(self.turfs)
 
 
 def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
@@ -115,10 +115,10 @@ def write_batch(job: TurfFilesJob, batch: Sequence[int]) -> dict[str, float]:
     lists_done = time.perf_counter()
     for index in batch:
         turf = plan.turfs[index]
-        data = turf_map_data(plan, turf, index, job.outlines, job.map_stops)
+        data = turf_map_data(plan, turf, index, job.map_turfs, job.map_stops)
         write_turf_map(data, job.folder.turf_map(turf.turf_id))
     maps_done = time.perf_counter()
-    outlines = job.outlines.outline  # the turf table is in the plan's turf order
+    outlines = job.map_turfs.outline  # the turf table is in the plan's turf order
     for index in batch:
         bounds = outlines[index].bounds
         write_base_map(

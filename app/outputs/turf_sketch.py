@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from app.outputs.tables import outline_of
+from app.outputs.tables import turf_outline
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
@@ -75,7 +75,7 @@ def sketch_of(
     sx, sy = stops.x[positions], stops.y[positions]
     line = np.asarray(turf.route.line_xy, dtype=float).reshape(-1, 2)
     if outline is None:
-        outline = outline_of(sx, sy, shapely.linestrings(line) if len(line) >= 2 else None)
+        outline = turf_outline(turf, stops.x, stops.y)
     # Simplified for paper: 2 m is under half a millimetre at the scale of most turfs.
     outline = shapely.simplify(outline, 2.0)
     west, south, east, north = shapely.bounds(outline).tolist()

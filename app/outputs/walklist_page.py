@@ -20,7 +20,7 @@ from app.outputs.paper import Paper
 from app.outputs.qr_codes import qr_code, qr_svg_data_uri
 from app.outputs.turf_sketch import sketch_svg
 from app.outputs.walklist_marks import legend, marks_html
-from app.outputs.walklists import Household, WalkList, WalkStop
+from app.outputs.walklists import Household, WalkList, WalkStop, voter_name
 
 _templates = Environment(
     loader=PackageLoader("app.outputs", "templates"),
@@ -138,12 +138,8 @@ def _household_rows(household: Household, voter_cells: str) -> str:
                 f"{escape(household.unit or '—')}{mark}</td>"
             )
         age, voter_id = voter["age"], voter["voter_id"]
-        # A field the organiser left off the walk lists (issue 21) is blank, never "None".
-        name = ", ".join(
-            str(voter[f]) for f in ("last_name", "first_name") if voter[f] not in (None, "")
-        )
         rows.append(
-            f'      <td class="voter">{escape(name)}'
+            f'      <td class="voter">{escape(voter_name(voter))}'
             f' <span class="vid">{escape(voter_id if voter_id is not None else "")}</span></td>\n'
             f'      <td class="age">{escape(age if age is not None else "")}</td>\n'
             f'      <td class="party">{escape(voter["party"] or "")}</td>\n'

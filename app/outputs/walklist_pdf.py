@@ -34,6 +34,7 @@ from app.outputs.fast_pdf import FastPDF
 from app.outputs.paper import PAPERS, Paper
 from app.outputs.pdf_output import SharedFontsOutput
 from app.outputs.pdf_pens import Pen
+from app.outputs.qr_codes import qr_code
 from app.outputs.walklist_marks import legend
 from app.outputs.walklist_pdf_marks import INK, LINE_MM, MUTED, Kind
 from app.outputs.walklist_pdf_overview import draw_overview
@@ -42,7 +43,7 @@ from app.outputs.walklists import (
     Household,
     WalkList,
     WalkStop,
-    qr_code,
+    voter_name,
     walk_list,
 )
 
@@ -396,9 +397,7 @@ class _WalkListDocument(FastPDF):
         self.set_y(top + height)
 
     def _voter(self, voter: dict[str, object], x: float, y: float) -> None:
-        name = ", ".join(
-            str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
-        )
+        name = voter_name(voter)
         voter_id = "" if voter.get("voter_id") is None else str(voter["voter_id"])
         pen, id_pen = self._name_pen, self._voter_id_pen
         id_mm = self.pen_width(id_pen, voter_id) + 1.5 if voter_id else 0

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from app import plan_folder
-from app.outputs.qr_codes import qr_code as qr_code  # walklist_pdf imports it from here
 from app.outputs.turf_sketch import MetricStops, TurfSketch, sketch_of
 from app.outputs.walklist_marks import (
     DoorMark,
@@ -450,6 +449,16 @@ def _walk_list(
 def _cells(column: pd.Series) -> list[Any]:
     """The values of ``column`` as Python objects, ``None`` for missing ones."""
     return column.astype(object).where(column.notna(), None).tolist()
+
+
+def voter_name(voter: dict[str, Any]) -> str:
+    """The voter's name as both walk lists print it: "Last, First".
+
+    A field the organiser left off the walk lists (issue 21) is left out, never "None".
+    """
+    return ", ".join(
+        str(voter[f]) for f in ("last_name", "first_name") if voter.get(f) not in (None, "")
+    )
 
 
 def _text(value: object) -> str:

@@ -368,7 +368,7 @@ def _write_heatmap(job: TurfFilesJob) -> None:
 def _carry_over(
     previous: PlanFolder, folder: PlanFolder, turf_id: str, texts: dict[str, str]
 ) -> bool:
-    """Copy a turf's earlier files if its CSV walk list (``texts``) is unchanged; whether it was."""
+    """Keep a turf's earlier files if its CSV walk list (``texts``) is unchanged; whether it was."""
     old = _turf_files(previous, turf_id)
     if not all(path.is_file() for path in old):
         return False
