@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         description="Dask scheduler for plans split by region and the server's plan jobs; "
         "None: an embedded LocalCluster, and plan jobs in the server",
     )
+    dask_no_workers_timeout_s: float = Field(
+        600.0,
+        gt=0,
+        description="seconds a plan job waits while its Dask scheduler has no worker at all "
+        "(every one died and none came back) before the job fails saying so",
+    )
     tls_cert: Path | None = Field(None, description="TLS certificate (PEM) to serve HTTPS")
     tls_key: Path | None = Field(None, description="TLS private key (PEM)")
     trusted_proxies: str = Field(

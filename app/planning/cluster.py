@@ -6,12 +6,14 @@ to the scheduler at ``scheduler`` (``tcp://host:8786``). ``run_tasks`` submits t
 collects each one's result or error; a task that raises is retried (``retries``) and a task
 whose worker dies (killed, out of memory) is run again elsewhere by the scheduler (up to
 ``allowed_failures`` times) before it counts as failed. One failed task never stops the
-others.
+others. A scheduler left with no worker at all (every one died and none came back) fails
+the tasks not done after ``no_workers_timeout_s``, instead of waiting for ever.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +41,8 @@ class ClusterOptions:
     """Times a task may lose its worker (killed, out of memory) before it is reported."""
     connect_timeout_s: float = 30.0
     """How long to wait for ``scheduler`` to answer."""
+    no_workers_timeout_s: float = 600.0
+    """How long tasks wait while the scheduler has no worker at all before they fail."""
 
     def describe(self) -> str:
         """How the tasks run, for the console and summary.json."""
@@ -92,6 +96,10 @@ def dask_client(options: ClusterOptions) -> Iterator[Any]:
             "distributed.scheduler.allowed-failures": options.allowed_failures,
             # Workers are not daemons, so a region task may fork its own writers.
             "distributed.worker.daemon": False,
+            # A LocalCluster closes a worker's nanny for good when no worker of that name is
+            # back 15 s after it died; a nanny restarting a killed worker on a busy machine
+            # takes longer, and the run would be left without workers. Nannies restart them.
+            "distributed.deploy.lost-worker-timeout": "1 day",
         }
     ):
         if options.scheduler:
@@ -116,6 +124,46 @@ def dask_client(options: ClusterOptions) -> Iterator[Any]:
             yield client
 
 
+class NoWorkersError(Exception):
+    """The scheduler has had no worker for too long; the message says how long and what to do."""
+
+
+class WorkerWatch:
+    """Fails a wait on ``client``'s scheduler once it has had no worker for ``timeout_s``.
+
+    ``check()`` asks the scheduler at most every 5 s (sooner for a short ``timeout_s``); a
+    scheduler that does not answer counts as one without workers.
+    """
+
+    def __init__(self, client: Any, timeout_s: float) -> None:
+        self.client, self.timeout_s = client, timeout_s
+        self.every_s = min(5.0, timeout_s / 5)
+        self._asked = time.monotonic()
+        self._alone_since: float | None = None
+
+    def check(self) -> None:
+        """``NoWorkersError`` once the scheduler has been without workers for ``timeout_s``."""
+        now = time.monotonic()
+        if now - self._asked < self.every_s:
+            return
+        self._asked = now
+        try:
+            workers = self.client.scheduler_info(n_workers=1)["workers"]
+        except Exception:  # gone, closed or unreachable: no worker either
+            workers = {}
+        if workers:
+            self._alone_since = None
+            return
+        if self._alone_since is None:
+            self._alone_since = now
+        elif now - self._alone_since >= self.timeout_s:
+            minutes = self.timeout_s / 60
+            raise NoWorkersError(
+                f"the Dask scheduler has had no worker for {minutes:.3g} minutes (they died "
+                "and none came back): start its workers again, then run it again"
+            )
+
+
 def run_tasks(
     client: Any,
     function: Callable[..., Any],
@@ -124,6 +172,7 @@ def run_tasks(
     retries: int,
     token: str,
     on_done: Callable[[TaskOutcome], None] | None = None,
+    no_workers_timeout_s: float = ClusterOptions.no_workers_timeout_s,
 ) -> dict[str, TaskOutcome]:
     """Run ``function(*arguments[key])`` for every key on the cluster; each key's outcome.
 
@@ -131,8 +180,10 @@ def run_tasks(
     sets the finish). ``token`` makes the task keys of one run unique on a shared scheduler.
     ``on_done`` is called with each outcome as it arrives. A task that returns a dict with
     an ``error`` has failed without a retry (its data is wrong: a retry would fail the same).
+    When the scheduler has had no worker for ``no_workers_timeout_s``, the tasks not done
+    are cancelled and fail with that reason.
     """
-    from distributed import as_completed
+    from distributed import wait
 
     futures = {
         client.submit(
@@ -141,18 +192,39 @@ def run_tasks(
         for key, args in arguments.items()
     }
     outcomes: dict[str, TaskOutcome] = {}
-    for future in as_completed(futures):
-        key = futures[future]
-        if future.status == "finished":
-            result = future.result()
-            error = result.get("error") if isinstance(result, dict) else None
-            outcome = TaskOutcome(key, result=result, error=error)
-        else:
-            exc = future.exception()
-            outcome = TaskOutcome(key, error=f"{type(exc).__name__}: {exc}")
-            logger.debug("region %s failed", key, exc_info=exc)
-        outcomes[key] = outcome
-        future.release()
+
+    def finish(outcome: TaskOutcome) -> None:
+        outcomes[outcome.key] = outcome
         if on_done is not None:
             on_done(outcome)
+
+    order = {future: i for i, future in enumerate(futures)}
+    watch = WorkerWatch(client, no_workers_timeout_s)
+    pending = set(futures)
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=watch.every_s, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            try:
+                watch.check()
+            except NoWorkersError as exc:
+                client.cancel(list(pending))
+                for future in sorted(pending, key=order.__getitem__):
+                    finish(TaskOutcome(futures[future], error=str(exc)))
+                return outcomes
+            continue
+        for future in sorted(done, key=order.__getitem__):
+            finish(_outcome(futures[future], future))
+            future.release()
     return outcomes
+
+
+def _outcome(key: str, future: Any) -> TaskOutcome:
+    """What became of the task of ``future``, done."""
+    if future.status == "finished":
+        result = future.result()
+        error = result.get("error") if isinstance(result, dict) else None
+        return TaskOutcome(key, result=result, error=error)
+    exc = future.exception()
+    logger.debug("region %s failed", key, exc_info=exc)
+    return TaskOutcome(key, error=f"{type(exc).__name__}: {exc}")

@@ -29,7 +29,7 @@ from typing import Any
 from app.errors import ServiceError
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.writer import write_plan
-from app.planning.cluster import cluster_client
+from app.planning.cluster import ClusterOptions, NoWorkersError, WorkerWatch, cluster_client
 from app.planning.pipeline import run_plan
 from app.planning.progress import Progress
 from app.planning.request import PlanRequest
@@ -104,11 +104,26 @@ class ClusterPlans:
     address and what to do, and the server still starts).
     """
 
-    def __init__(self, address: str, *, connect_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        address: str,
+        *,
+        connect_timeout_s: float = 30.0,
+        no_workers_timeout_s: float = ClusterOptions.no_workers_timeout_s,
+    ) -> None:
         self.address = address
         self.connect_timeout_s = connect_timeout_s
+        self.no_workers_timeout_s = no_workers_timeout_s
         self._client: Any = None
         self._lock = threading.Lock()
+
+    def options(self) -> ClusterOptions:
+        """The same scheduler and limits, for a plan split by region."""
+        return ClusterOptions(
+            scheduler=self.address,
+            connect_timeout_s=self.connect_timeout_s,
+            no_workers_timeout_s=self.no_workers_timeout_s,
+        )
 
     def client(self) -> Any:
         """The connected ``distributed.Client`` (``InputError`` if the scheduler is not there)."""
@@ -148,9 +163,15 @@ class ClusterPlans:
             key=f"canvass-plan-{folder.name}-{token}",
             pure=False,
         )
+        watch = WorkerWatch(client, self.no_workers_timeout_s)
         try:
             while not future.done():
                 _replay(events, progress, timeout_s=POLL_S)
+                try:
+                    watch.check()
+                except NoWorkersError as exc:
+                    future.cancel()
+                    raise ServiceError(f"{exc} (scheduler {self.address})") from None
             _replay(events, progress, timeout_s=0.0)
             if future.status == "finished":
                 return dict(future.result())

@@ -24,6 +24,7 @@ from app.errors import GoneError, InvalidError, NotFoundError
 from app.outputs.writer import write_plan
 from app.plan_folder import PlanFolder, PlanFolderError
 from app.planning.budget import check_value, voter_values
+from app.planning.cluster import ClusterOptions
 from app.planning.pipeline import PreparedVoters, prepare_voters, run_plan, target_mask
 from app.planning.progress import Progress
 from app.planning.regions import RegionSpec
@@ -278,7 +279,7 @@ class Planner:
                 folder,
                 spec,
                 progress,
-                scheduler=None if self.cluster is None else self.cluster.address,
+                cluster=ClusterOptions() if self.cluster is None else self.cluster.options(),
                 public_url=self.public_url,
                 survey=self.survey,
                 on_written=self.on_written,

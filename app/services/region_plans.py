@@ -144,8 +144,15 @@ def plan_by_region(
 
         if todo:
             with dask_client(cluster) as client:
-                outcomes |= run_tasks(client, task, todo, retries=cluster.retries,
-                                      token=uuid.uuid4().hex[:8], on_done=done)  # fmt: skip
+                outcomes |= run_tasks(
+                    client,
+                    task,
+                    todo,
+                    retries=cluster.retries,
+                    token=uuid.uuid4().hex[:8],
+                    on_done=done,
+                    no_workers_timeout_s=cluster.no_workers_timeout_s,
+                )
     failed = {r: str(o.error) for r, o in outcomes.items() if not o.ok}
     for region, error in sorted(failed.items()):
         table = _reject_region(

@@ -78,7 +78,11 @@ def _services(settings: Settings) -> AppServices:
     jobs = JobQueue(db)
     # With a scheduler, plan jobs compute on the cluster (app.services.cluster_jobs).
     address = settings.dask_scheduler_address
-    cluster = ClusterPlans(address) if address else None
+    cluster = (
+        ClusterPlans(address, no_workers_timeout_s=settings.dask_no_workers_timeout_s)
+        if address
+        else None
+    )
     gate = Gate(db, open_without_accounts=settings.open_without_accounts)
 
     def page(template: str, status: int, **context: object) -> HTMLResponse:

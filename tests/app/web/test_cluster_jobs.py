@@ -50,7 +50,14 @@ def scheduler() -> Iterator[str]:
     from distributed import Client, LocalCluster
 
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        dask.config.set(
+            {
+                "distributed.scheduler.allowed-failures": 1,
+                # The nanny restarts each killed worker; the LocalCluster must not close it
+                # when the restart takes longer than 15 s (a busy machine), or no worker is left.
+                "distributed.deploy.lost-worker-timeout": "1 day",
+            }
+        ),
         LocalCluster(
             n_workers=1,
             threads_per_worker=1,
@@ -68,7 +75,11 @@ def scheduler() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, scheduler: str) -> Iterator[TestClient]:
     workspace = tmp_path_factory.mktemp("cluster-ws")
-    app = create_app(Settings(workspace=workspace, dask_scheduler_address=scheduler))
+    # A job left without workers fails in a minute, not ten: a failing test never hangs.
+    settings = Settings(
+        workspace=workspace, dask_scheduler_address=scheduler, dask_no_workers_timeout_s=60
+    )
+    app = create_app(settings)
     create_user(app.state.services.db, "planner", PASSWORD, "organiser")
     with TestClient(app) as plain:
         yield logged_in(plain, "planner", PASSWORD)
