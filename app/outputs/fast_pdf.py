@@ -5,7 +5,8 @@ and ``get_string_width`` are general (text shaping, markdown, underline, colour 
 cost most of the time. ``FastPDF``'s methods write exactly the operators of the fpdf2 calls they
 stand for and fall back to them whenever the document uses something they do not handle. Text
 is drawn with pens (``app.outputs.pdf_pens``: each text encoded and each character measured once
-a document), and what is drawn inside ``batched()`` goes onto its page in one piece.
+a document), what is drawn inside ``batched()`` goes onto its page in one piece, and shapes
+and stamps drawn many times are kept once as forms (``app.outputs.pdf_forms``).
 ``tests/app/outputs/test_walklist_speed.py`` draws a walk list both ways and compares the bytes.
 """
 
@@ -20,6 +21,7 @@ from fpdf.enums import PDFResourceType, RenderStyle, TextMode
 from fpdf.fonts import TTFFont
 from fpdf.graphics_state import GraphicsState
 
+from app.outputs.pdf_forms import Forms
 from app.outputs.pdf_pens import Encoded, Pen, Rgb, Widths, device_colour, fill_operator
 
 Shape = tuple[float, float, float, str]  # width, height, radius and style of a shape drawn once
@@ -37,6 +39,7 @@ class FastPDF(FPDF):
         self._fonts_on_pages: set[tuple[int, int]] = set()
         self._pens: dict[tuple[str, str, float, Rgb], Pen] = {}
         self._shapes: dict[Shape, str] = {}
+        self._forms = Forms()
         self._fonts_by_name: dict[tuple[str, str], Any] = {}
         self._batch: list[str] | None = None
         self._plain: bool | None = None
@@ -338,7 +341,11 @@ class FastPDF(FPDF):
                 shape = self._shapes[key] = "\n".join(self._batch)
             finally:
                 self._batch = outer
-        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{shape}\nQ")
+        self._put_form(shape, x, y)
+
+    def _put_form(self, operators: str, x: float, y: float, fonts: tuple[int, ...] = ()) -> None:
+        form = self._forms.place(self, operators, fonts)
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm /I{form} Do Q")
 
     def put_multi_cell(self, w: float, h: float, text: str) -> None:
         """``FPDF.multi_cell(w, h, text)``, then back to the left edge.
@@ -441,14 +448,10 @@ class FastPDF(FPDF):
         """Write ``operators`` made for the page's top-left corner with that corner at x, y.
 
         A stamp is drawn once per document and placed many times (a line of boxes on every
-        household): in its own graphics state (``q``/``Q``), so colours, line width and font
-        it sets end with it; ``fonts`` are the numbers of the fonts it uses.
+        household): it is stored once, as a form, in its own graphics state (colours, line
+        width and font it sets end with it); ``fonts`` are the numbers of the fonts it uses.
         """
-        for number in fonts:
-            if (self.page, number) not in self._fonts_on_pages:
-                self._fonts_on_pages.add((self.page, number))
-                self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
-        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
+        self._put_form(operators, x, y, fonts)
 
     @contextmanager
     def on_page(self, page: int) -> Iterator[None]:

@@ -141,7 +141,14 @@ def test_page_one_has_a_vector_map_of_the_turf(demo_plan: BuiltPlan) -> None:
     first = reader.pages[0].get_contents().get_data().decode("latin-1")
     later = reader.pages[1].get_contents().get_data().decode("latin-1")
     assert first.count("h B*") == 1 and "B*" not in later  # the turf outline, page 1 only
-    assert len(re.findall(r" c\b", first)) >= 4 * stops  # a circle (4 curves) per stop
+    # A circle (4 curves) per stop: drawn once, as a form, and placed at every stop.
+    forms = reader.pages[0]["/Resources"]["/XObject"]
+    circles = [
+        name
+        for name, form in forms.items()
+        if len(re.findall(rb" c\b", form.get_object().get_data())) == 4
+    ]
+    assert sum(len(re.findall(rf"{name} Do", first)) for name in circles) >= stops
     assert re.search(r"1 J 1 j\n(?:[\d.]+ [\d.]+ [ml]\n){2,}S", first)  # the route, stroked
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from fontTools.ttLib import TTFont
+from fpdf.enums import PDFResourceType
 from PIL import Image
 from pypdf import PdfReader
 
@@ -201,25 +202,42 @@ class _Fpdf2Document(_WalkListDocument):
         self.set_x(x)
 
     def put_circle(self, x: float, y: float, radius: float, style: str = "D") -> None:
-        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm")
-        self.circle(0, 0, radius, style)
-        self._out("Q")
+        self._place((radius, radius, -1.0, style), x, y, lambda: self.circle(0, 0, radius, style))
 
     def put_rounded_rect(
         self, x: float, y: float, w: float, h: float, radius: float, style: str = "F"
     ) -> None:
-        # fpdf2 draws it each time; FastPDF places the same path, drawn once, with a cm.
+        # fpdf2's own rounded rectangle, placed as FastPDF places the path it draws itself.
+        def draw() -> None:
+            self.rect(0, 0, w, h, style, round_corners=True, corner_radius=radius)
+
+        self._place((w, h, radius, style), x, y, draw)
+
+
+class _InlineFpdf2Document(_Fpdf2Document):
+    """As ``_Fpdf2Document``, with every stamp and shape drawn where it goes (no forms)."""
+
+    def _place(self, key: Any, x: float, y: float, draw: Any) -> None:
         self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm")
-        self.rect(0, 0, w, h, style, round_corners=True, corner_radius=radius)
+        draw()
         self._out("Q")
 
+    def put_stamp(self, operators: str, x: float, y: float, fonts: tuple[int, ...] = ()) -> None:
+        for number in fonts:
+            self._resource_catalog.add(PDFResourceType.FONT, number, self.page)
+        self._out(f"q 1 0 0 1 {x * self.k:.2f} {-y * self.k:.2f} cm\n{operators}\nQ")
 
-def _fpdf2_pdf(listing: WalkList, map_url: str, *, base: bool = True) -> bytes:
+
+def _fpdf2_pdf(
+    listing: WalkList, map_url: str, *, base: bool = True, inline: bool = False
+) -> bytes:
     """The walk list as fpdf2 writes it: its methods, its font parsing, its output.
 
     ``base``: with the characters every document of ours starts its font subset with.
+    ``inline``: every stamp and shape drawn in the page where it goes, not kept as a form.
     """
-    document = _Fpdf2Document(listing, map_url=map_url, plan_name="demo", paper="A4")
+    kind = _InlineFpdf2Document if inline else _Fpdf2Document
+    document = kind(listing, map_url=map_url, plan_name="demo", paper="A4")
     document.set_creation_date(CREATED)
     for style, path in pdf_fonts.font_files().items():
         document.add_font(FONT, style, path)  # parsed for this document, as fpdf2 does
@@ -251,16 +269,16 @@ def _renamed(listing: WalkList, names: list[tuple[str, str]]) -> WalkList:
     return replace(listing, stops=stops, blocks=blocks)
 
 
-@pytest.mark.parametrize(
-    "names",
-    [
-        [],
-        [("Jürgen", "Straße"), ("Łukasz", "Żółć"), ("Nguyễn", "Thị Ánh"), ("µ-Ø", "Ærø")],
-        [("Αλέξης", "Παπαδόπουλος"), ("Љубица", "Јовановић"), ("José", "Peña")],
-        [("=HYPERLINK(1)", "(paren) \\ back"), ("", "Only"), ("Tab\there", "€ ¥ — …")],
-    ],
-    ids=["demo", "latin-accents", "greek-cyrillic", "odd-text"],
-)
+NAME_SETS = [
+    [],
+    [("Jürgen", "Straße"), ("Łukasz", "Żółć"), ("Nguyễn", "Thị Ánh"), ("µ-Ø", "Ærø")],
+    [("Αλέξης", "Παπαδόπουλος"), ("Љубица", "Јовановић"), ("José", "Peña")],
+    [("=HYPERLINK(1)", "(paren) \\ back"), ("", "Only"), ("Tab\there", "€ ¥ — …")],
+]
+NAME_SET_IDS = ["demo", "latin-accents", "greek-cyrillic", "odd-text"]
+
+
+@pytest.mark.parametrize("names", NAME_SETS, ids=NAME_SET_IDS)
 def test_pdf_is_the_bytes_fpdf2_writes_on_its_own(
     demo_plan: BuiltPlan, names: list[tuple[str, str]]
 ) -> None:
@@ -289,30 +307,49 @@ def _pdf_text(pdf: bytes) -> str:
     ).stdout.decode()
 
 
-@pytest.mark.parametrize(
-    "names",
-    [[], [("Αλέξης", "Παπαδόπουλος"), ("Nguyễn", "Thị Ánh"), ("Łukasz", "Żółć")]],
-    ids=["demo", "rare-letters"],
-)
+@pytest.mark.parametrize("names", NAME_SETS, ids=NAME_SET_IDS)
 def test_pdf_looks_and_reads_as_fpdf2_draws_it_on_its_own(
     demo_plan: BuiltPlan, names: list[tuple[str, str]]
 ) -> None:
-    # fpdf2 on its own numbers glyphs in the order a document first uses them; ours start with
-    # the same characters in every document: other bytes, the same pages.
+    # fpdf2 on its own numbers glyphs in the order a document first uses them, and draws every
+    # stamp and shape where it goes; ours start with the same characters in every document and
+    # keep each stamp once, as a form: other bytes, the same pages.
     plan = demo_plan.plan
     turf = plan.turfs[1]
     listing = _renamed(walk_list(plan, turf, walklist_rows(plan, turf)), names)
     url = "https://canvass.example.org/t/volunteer-link"
     ours = walklist_pdf(listing, map_url=url, plan_name="demo", created=CREATED)
-    fpdf2 = _fpdf2_pdf(listing, url, base=False)
+    fpdf2 = _fpdf2_pdf(listing, url, base=False, inline=True)
     assert ours != fpdf2
     text = _pdf_text(ours)
     assert text == _pdf_text(fpdf2)
     for first, last in names:
-        assert f"{last}, {first}" in text
+        assert (f"{last}, {first}" if first.isalpha() else last) in text
     pictures = _page_pictures(ours)
     assert len(pictures) >= 2
     assert pictures == _page_pictures(fpdf2)
+
+
+def test_each_stamp_is_stored_once_and_placed_on_every_line_that_has_it(
+    demo_plan: BuiltPlan,
+) -> None:
+    plan = demo_plan.plan
+    turf = max(plan.turfs, key=lambda t: len(t.route.stops))
+    listing = walk_list(plan, turf, walklist_rows(plan, turf))
+    reader = PdfReader(io.BytesIO(walklist_pdf(listing, map_url=None, plan_name="demo")))
+    forms: set[str] = set()
+    placed = 0
+    for page in reader.pages:
+        xobjects = page["/Resources"].get("/XObject", {})
+        for name, ref in xobjects.items():
+            if ref.get_object()["/Subtype"] == "/Form":
+                forms.add(ref.idnum)
+                # A stamp's fonts are in its resources: pdftotext reads its letters.
+                assert "/Font" in ref.get_object()["/Resources"], name
+        placed += len(re.findall(rb"/I\d+ Do", page.get_contents().get_data()))
+    voters = sum(len(h.voters) for stop in listing.stops for h in stop.households)
+    assert placed > voters  # every voter's boxes, every household's marks, badges
+    assert 2 <= len(forms) <= 12, forms  # each stamp once per document
 
 
 def _embedded_fonts(pdf: bytes) -> dict[str, bytes]:
