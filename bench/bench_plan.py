@@ -65,6 +65,7 @@ from app.outputs import walklists as walklists_module
 from app.outputs.assets import copy_assets
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, turf_map_data, write_plan_map, write_turf_map
+from app.outputs.qr_codes import qr_code
 
 try:  # a turf's stops and outline taken once per plan (older code: from the tables per turf)
     from app.outputs.maps import MapStops, MapTurfs
@@ -371,7 +372,7 @@ def write_walklists_in_stages(
             listings[turf.turf_id] = listing
             # As a print for an assignment: a volunteer link in the QR code.
             urls[turf.turf_id] = url = f"https://canvass.example.org/t/{turf.turf_id}-token"
-            codes[turf.turf_id] = walklists_module.qr_code(url)
+            codes[turf.turf_id] = qr_code(url)
         row.note = "shared by HTML and PDF"
     with stage("walk-list HTML"):
         for turf in plan.turfs:
