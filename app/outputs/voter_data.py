@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from app.outputs.walklists import WalklistTable
 from app.plan_folder import VOTER_DATA_COLUMNS
 from app.spreadsheet import neutralise_frame
@@ -19,12 +21,18 @@ if TYPE_CHECKING:
     from app.planning.pipeline import Plan
 
 
-def write_voter_data(plan: Plan, folder: PlanFolder) -> None:
+def write_voter_data(plan: Plan, folder: PlanFolder, table: WalklistTable | None = None) -> None:
     """Write ``voter_data.csv`` of ``plan`` into ``folder``: the walk-list rows, every field.
 
     Turfs come in the order of their walk-list files' names, so an import reads the voters
     in the same order as from the walk lists (which household a shared key goes to first).
+    ``table``: the walk-list rows of every turf with every field, if the caller has them
+    (``WalklistSource.everything``; a turf's rows do not depend on the other turfs).
     """
-    turfs = sorted(plan.turfs, key=lambda turf: f"{turf.turf_id}.csv")
-    rows = WalklistTable.of(plan, turfs).rows
+    if table is None:
+        table = WalklistTable.of(plan)
+    ids, ends = table.turf_ids, table.ends
+    ranks = sorted(range(len(ids)), key=lambda rank: f"{ids[rank]}.csv")
+    pieces = [np.arange(ends[rank], ends[rank + 1], dtype=np.intp) for rank in ranks]
+    rows = table.rows.iloc[np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)]
     neutralise_frame(rows[list(VOTER_DATA_COLUMNS)]).to_csv(folder.voter_data_path, index=False)

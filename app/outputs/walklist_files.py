@@ -34,8 +34,10 @@ if TYPE_CHECKING:
 class WalklistSource:
     """The walk-list rows of some turfs and what their files are made from, worked out once."""
 
+    everything: WalklistTable
+    """The rows with every field (``voter_data.csv``)."""
     table: WalklistTable
-    """The rows, with only the voter fields the organiser chose (issue 21)."""
+    """The same rows with only the voter fields the organiser chose (issue 21)."""
     safe: WalklistTable
     """The same rows with their spreadsheet cells neutralised (the CSV files)."""
     lists: ListSource
@@ -51,10 +53,12 @@ class WalklistSource:
 
         ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
         """
-        table = WalklistTable.of(plan, turfs)
-        table = replace(table, rows=minimal_rows(table.rows, plan.request.walklist_fields))
+        everything = WalklistTable.of(plan, turfs)
+        table = replace(
+            everything, rows=minimal_rows(everything.rows, plan.request.walklist_fields)
+        )
         safe = replace(table, rows=neutralise_frame(table.rows))
-        return cls(table, safe, ListSource.of(plan, table, outlines))
+        return cls(everything, table, safe, ListSource.of(plan, table, outlines))
 
 
 def write_walklists(

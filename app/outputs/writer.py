@@ -253,7 +253,7 @@ def _write_all(
             )
             # Workers, when used, write the plan-wide pages alongside the turfs' files.
             writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
-            _write_tables(plan, folder, turfs, routes)
+            _write_tables(plan, folder, turfs, routes, source)
         with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
             turf_progress.advance(carried)
             for kind, value in writer.turf_files(turf_progress).items():
@@ -329,7 +329,11 @@ def _carry_over_turfs(
 
 
 def _write_tables(
-    plan: Plan, folder: PlanFolder, turfs: gpd.GeoDataFrame, routes: gpd.GeoDataFrame
+    plan: Plan,
+    folder: PlanFolder,
+    turfs: gpd.GeoDataFrame,
+    routes: gpd.GeoDataFrame,
+    source: WalklistSource,
 ) -> None:
     """The plan-wide tables: rejected rows, stops, turfs, precincts, routes, GPX, voter data."""
     rejected = plan.rejected.sort_values("row", kind="stable")
@@ -349,7 +353,7 @@ def _write_tables(
     write_gpx(plan, routes, folder.gpx_path)
     copy_assets(folder.assets_dir)
     # Every field, whatever the walk lists show: what the store imports (issue 21).
-    write_voter_data(plan, folder)
+    write_voter_data(plan, folder, source.everything)
     write_budget_skip(plan, folder)  # the phone page marks these doors too
 
 
