@@ -282,12 +282,24 @@ def _page_adopted(page: PageWriter) -> float:
 @contextmanager
 def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
     """Forked workers holding ``job``; on an error, batches not started are dropped."""
+    with _forked(workers, _adopt, (job,)) as pool:
+        yield pool
+
+
+@contextmanager
+def _forked(
+    workers: int, initializer: Callable[..., None], initargs: tuple[object, ...]
+) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` forked processes, each given ``initargs`` as they are in memory."""
     # Objects made so far are left out of the workers' garbage collection, which would
     # otherwise touch (and so copy) every page of the shared plan.
     gc.freeze()
-    # With fork the job reaches the workers as it is in memory, never pickled.
+    # With fork the arguments reach the workers as they are in memory, never pickled.
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("fork"), initializer=_adopt, initargs=(job,)
+        max_workers=workers,
+        mp_context=get_context("fork"),
+        initializer=initializer,
+        initargs=initargs,
     )
     try:
         yield pool
@@ -297,3 +309,62 @@ def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
     finally:
         pool.shutdown(wait=True)
         gc.unfreeze()
+
+
+class BackgroundPage:
+    """A plan-wide page written by a process forked now, while this one goes on writing.
+
+    For a page that needs only the plan and its turf table (the heat map): forked as soon as
+    those exist, it uses the core that is otherwise idle while this process works out the
+    walk-list rows and the base map and forks the turf workers. ``background`` False (one
+    core, or one process asked for): ``result`` writes it in process. Used as a context
+    manager; ``result`` waits for the page and gives the seconds its writing took.
+    """
+
+    def __init__(self, page: Callable[[], object], *, background: bool) -> None:
+        self.page = page
+        self.background = background and can_fork()
+        self._stack = ExitStack()
+        self._future: Future[float] | None = None
+
+    def __enter__(self) -> BackgroundPage:
+        if self.background:
+            pool = self._stack.enter_context(_forked(1, _adopt_page, (self.page,)))
+            self._future = pool.submit(_write_adopted_page)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._stack.__exit__(kind, error, trace)
+
+    def result(self) -> float:
+        """Wait for the page (or write it, in process); the seconds its writing took."""
+        if self._future is not None:
+            return self._future.result()
+        started = time.perf_counter()
+        self.page()
+        return time.perf_counter() - started
+
+
+def background_pages(workers: int | None = None) -> bool:
+    """Whether plan-wide pages may be written by processes of their own (``workers`` asked)."""
+    return (workers is None or workers > 1) and _cores() > 1
+
+
+_ADOPTED_PAGE: list[Callable[[], object]] = []
+"""In a ``BackgroundPage`` process: the page it was forked to write."""
+
+
+def _adopt_page(page: Callable[[], object]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as _adopt: the writing process answers
+    _ADOPTED_PAGE.append(page)
+
+
+def _write_adopted_page() -> float:
+    started = time.perf_counter()
+    _ADOPTED_PAGE[0]()
+    return time.perf_counter() - started

@@ -7,6 +7,7 @@ the end, so a failed run never leaves a half-written plan behind. File names com
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -27,7 +28,12 @@ from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
-from app.outputs.turf_files import TurfFilesJob, TurfFileWriter
+from app.outputs.turf_files import (
+    BackgroundPage,
+    TurfFilesJob,
+    TurfFileWriter,
+    background_pages,
+)
 from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import WalklistSource, csv_texts
 from app.outputs.walklist_marks import PrintedQuestion
@@ -219,13 +225,21 @@ def _write_all(
         **printing.record(),
     }
     clock = _Clock()
-    pages = {"overview_map": _write_overview_map, "heatmap": _write_heatmap}
+    pages = {"overview_map": _write_overview_map}
     with ExitStack() as stack:
         with stages.stage("write_tables"):
             # First what the turfs' files are made from; then the workers (when used) start
             # on those files while this process writes the plan-wide tables.
             outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
             turfs = turf_table(plan, outlines)
+            # The heat map needs no more: a process of its own starts on it now, if a core
+            # is free for it while this one goes on.
+            heatmap = stack.enter_context(
+                BackgroundPage(
+                    functools.partial(write_heatmap, plan, turfs, folder.heatmap_path),
+                    background=background_pages(workers),
+                )
+            )
             routes = route_lines(plan)
             figures = {
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
@@ -261,7 +275,7 @@ def _write_all(
         with stages.stage("write_overview_map"):
             clock.seconds["write_overview_map_work"] = writer.page("overview_map")
         with stages.stage("write_heatmap"):
-            clock.seconds["write_heatmap_work"] = writer.page("heatmap")
+            clock.seconds["write_heatmap_work"] = heatmap.result()
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
@@ -363,10 +377,6 @@ def _write_overview_map(job: TurfFilesJob) -> None:
     whole = base_map_data(job.base, bounds, buildings=False, simplify_m=3.0)
     write_base_map(whole, job.folder.plan_base_map)
     write_plan_map(plan_map_data(job.plan, job.turfs, job.routes), job.folder.overview_map_path)
-
-
-def _write_heatmap(job: TurfFilesJob) -> None:
-    write_heatmap(job.plan, job.turfs, job.folder.heatmap_path)
 
 
 def _carry_over(
