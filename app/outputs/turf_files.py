@@ -3,8 +3,9 @@
 A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
 page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
 table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
-so on a machine with several cores the batches are written by forked worker processes, and
-the plan-wide pages (overview map, heat map) with them:
+so on a machine with several cores the batches are written by forked worker processes, the
+overview map with them and the heat map by a process of its own forked before them
+(``BackgroundPage``):
 
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
@@ -15,7 +16,7 @@ the plan-wide pages (overview map, heat map) with them:
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
 - few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while one worker
-  writes the plan-wide pages; one core, or a system without ``fork``, write all in process.
+  writes the overview map; one core, or a system without ``fork``, write all in process.
 """
 
 from __future__ import annotations

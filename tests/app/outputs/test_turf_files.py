@@ -100,13 +100,13 @@ def test_few_turfs_or_one_core_write_in_process() -> None:
 _PID_FILES: list[Path] = []
 
 
-def _heatmap_in(job: turf_files.TurfFilesJob) -> None:
-    """The heat map, noting the process that wrote it (module level: a worker is handed it)."""
+def _heatmap_in(plan: object, turfs: object, path: Path) -> Path:
+    """The heat map, noting the process that wrote it."""
     _PID_FILES[0].write_text(str(os.getpid()))
-    _WRITE_HEATMAP(job)
+    return _WRITE_HEATMAP(plan, turfs, path)
 
 
-_WRITE_HEATMAP = writer_module._write_heatmap
+_WRITE_HEATMAP = writer_module.write_heatmap
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
@@ -117,10 +117,37 @@ def test_a_rewrite_with_few_turfs_to_make_writes_the_plan_pages_in_a_worker(
     out = tmp_path / "plan"
     shutil.copytree(demo_plan.out, out)
     _PID_FILES[:] = [tmp_path / "heat.pid"]
-    monkeypatch.setattr(writer_module, "_write_heatmap", _heatmap_in)
+    monkeypatch.setattr(writer_module, "write_heatmap", _heatmap_in)
 
     document = write_plan(demo_plan.plan, out)
 
     assert document["turfs_carried_over"] == len(demo_plan.plan.turfs)
     assert int((tmp_path / "heat.pid").read_text()) != os.getpid()
     assert _files(out)["maps/heat.html"] == _files(demo_plan.out)["maps/heat.html"]
+
+
+def test_one_process_asked_for_writes_the_heat_map_in_process(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _PID_FILES[:] = [tmp_path / "heat.pid"]
+    monkeypatch.setattr(writer_module, "write_heatmap", _heatmap_in)
+
+    write_plan(demo_plan.plan, tmp_path / "plan", workers=1)
+
+    assert int((tmp_path / "heat.pid").read_text()) == os.getpid()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
+def test_a_failing_heat_map_process_fails_the_plan_and_leaves_no_folder(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(plan: object, turfs: object, path: Path) -> Path:
+        if os.getpid() == parent:
+            raise AssertionError("the heat map was to be written by a process of its own")
+        raise OSError(f"disk full writing {path.name}")
+
+    parent = os.getpid()
+    monkeypatch.setattr(writer_module, "write_heatmap", broken)
+    with pytest.raises(OSError, match=r"disk full writing heat\.html"):
+        write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+    assert list(tmp_path.iterdir()) == []
