@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -298,6 +298,7 @@ def cut_turfs(
     keep: Mapping[str, np.ndarray] | None = None,
     exchange: bool = True,
     workers: int | None = None,
+    on_cut: Callable[[int], None] | None = None,
 ) -> tuple[list[CutTurf], dict[str, GroupWalks]]:
     """Cut stops into turfs; returns the turfs and the distances of each group of stops.
 
@@ -319,6 +320,9 @@ def cut_turfs(
     workers
         Processes the groups are cut in (``None``: one per core; see ``routing._fork``).
         The turfs are the same whatever the number.
+    on_cut
+        Told the number of stops of each group as its turfs are cut (for a progress bar: the
+        counts add up to the number of stops).
     """
     target = float(size.doors if size.doors is not None else size.minutes or 0.0)
     region = pd.Series(np.where(keep_precincts, precincts.astype(str), ""), dtype=object)
@@ -343,7 +347,12 @@ def cut_turfs(
     if workers > 1:  # compiled code loaded once here, not once per worker
         warm_up()
         dp_choices(np.zeros((1, 1), dtype=np.int64), np.zeros((1, 1)), 1)
-    done = dict(zip(by_size, fork_map(_cut_group, cutting, by_size, workers=workers), strict=True))
+    done = {}
+    results = fork_map(_cut_group, cutting, by_size, workers=workers)
+    for key, result in zip(by_size, results, strict=True):
+        done[key] = result
+        if on_cut is not None:
+            on_cut(int(np.count_nonzero(keys == key)))
     walks = {key: done[key][0] for key in names}
     return [turf for key in names for turf in done[key][1]], walks
 

@@ -346,7 +346,7 @@ def run_plan(
         _split_big_buildings(voters, request)
         snap, table = _snap_stops(request, graph, table, voters)
         voters, stops = table.accepted, snap.stops
-    with stages.stage("cut_turfs"):
+    with stages.stage("cut_turfs", total=len(stops)) as cutting:  # stops cut
         with_precincts = layer is not None
         precincts = stops["precinct"].fillna("").astype(str).to_numpy()
         edited = apply_request_edit(
@@ -364,6 +364,7 @@ def run_plan(
             keep_precincts=with_precincts,
             start=snap.start,
             keep=edited.keep if edited else turfs_to_keep(request.previous_stops, stops),
+            on_cut=cutting.advance,
         )
         rerouted = edited.changed if edited else frozenset()
         if edited:

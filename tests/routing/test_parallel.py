@@ -35,10 +35,14 @@ def test_turfs_and_walks_are_the_same_in_two_processes_as_in_one(
     precincts = np.digitize(x, np.quantile(x, [1 / 3, 2 / 3])).astype(str)
     plans = []
     for workers in (1, 2):
+        told: list[int] = []
         turfs, walks = cut_turfs(
             helsinki_graph, snapped, x, y, doors, precincts,
-            size=TurfSize(minutes=45), model=MODEL, workers=workers,
+            size=TurfSize(minutes=45), model=MODEL, workers=workers, on_cut=told.append,
         )  # fmt: skip
+        # Progress: each group's stops once it is cut, the biggest group first.
+        assert sorted(told, reverse=True) == told
+        assert sorted(told) == sorted(np.unique(precincts, return_counts=True)[1].tolist())
         jobs = [(t.group, t.members, False) for t in turfs]
         routes = list(route_turfs(helsinki_graph, walks, jobs, doors, model=MODEL, workers=workers))
         plans.append((turfs, routes))

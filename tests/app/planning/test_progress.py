@@ -52,6 +52,8 @@ def test_stages_and_counts_in_order(demo_plan: BuiltPlan, tmp_path: Path) -> Non
     assert turfs > 1
     assert totals["route_turfs"] == totals["write_turfs"] == turfs
     assert recorder.done["route_turfs"] == recorder.done["write_turfs"] == turfs
+    # Cutting counts stops, group by group.
+    assert totals["cut_turfs"] == recorder.done["cut_turfs"] == len(plan.stops)
     # Every stage and every writer is timed in summary.json, writing included.
     timings = document["timings_s"]
     assert set(PLAN_STAGES + WRITE_STAGES) <= set(timings)
