@@ -226,6 +226,9 @@ def _write_all(
     }
     clock = _Clock()
     pages = {"overview_map": _write_overview_map}
+    # Made before any process writes into them (the heat map's starts early).
+    folder.walklists_dir.mkdir()
+    folder.maps_dir.mkdir()
     with ExitStack() as stack:
         with stages.stage("write_tables"):
             # First what the turfs' files are made from; then the workers (when used) start
@@ -323,8 +326,6 @@ def _carry_over_turfs(
     A turf whose figures and walk-list CSV are those of the earlier plan keeps its earlier
     files (bytes and modification time); the others are made afresh (``TurfFileWriter``).
     """
-    folder.walklists_dir.mkdir()
-    folder.maps_dir.mkdir()
     started = time.perf_counter()
     safe = source.safe
     everyone = list(range(len(safe.turf_ids)))

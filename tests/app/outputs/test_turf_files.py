@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -151,3 +153,23 @@ def test_a_failing_heat_map_process_fails_the_plan_and_leaves_no_folder(
     with pytest.raises(OSError, match=r"disk full writing heat\.html"):
         write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
+def test_the_heat_map_written_first_does_not_trip_up_the_rest(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The heat map's process may finish before this one makes the plan's folders.
+    route_lines = writer_module.route_lines
+
+    def after_the_heat_map(plan: Any) -> Any:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob(".plan.*/maps/heat.html")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return route_lines(plan)
+
+    monkeypatch.setattr(writer_module, "route_lines", after_the_heat_map)
+    write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+    assert (tmp_path / "plan" / "maps" / "heat.html").is_file()
+    for turf in demo_plan.plan.turfs:
+        assert (tmp_path / "plan" / "maps" / f"{turf.turf_id}.data.js").is_file()
