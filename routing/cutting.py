@@ -341,7 +341,9 @@ def cut_turfs(
     )  # fmt: skip
     names = sorted(set(keys))
     # The biggest groups first, so that no worker is left with a big one at the end.
-    by_size = sorted(names, key=lambda key: -int(np.count_nonzero(keys == key)))
+    groups_found, counts = np.unique(keys, return_counts=True)
+    stops_in = {str(key): int(count) for key, count in zip(groups_found, counts, strict=True)}
+    by_size = sorted(names, key=lambda key: -stops_in[key])
     small = workers is None and len(x) < POOL_MIN_STOPS
     workers = 1 if small else worker_count(len(names), workers)
     if workers > 1:  # compiled code loaded once here, not once per worker
@@ -352,7 +354,7 @@ def cut_turfs(
     for key, result in zip(by_size, results, strict=True):
         done[key] = result
         if on_cut is not None:
-            on_cut(int(np.count_nonzero(keys == key)))
+            on_cut(stops_in[key])
     walks = {key: done[key][0] for key in names}
     return [turf for key in names for turf in done[key][1]], walks
 

@@ -256,8 +256,13 @@ class TurfFileWriter:
 
 
 def _timed_page(page: PageWriter, job: TurfFilesJob) -> float:
+    return _timed(functools.partial(page, job))
+
+
+def _timed(write: Callable[[], object]) -> float:
+    """Call ``write``; the seconds it took."""
     started = time.perf_counter()
-    page(job)
+    write()
     return time.perf_counter() - started
 
 
@@ -266,10 +271,14 @@ _ADOPTED: list[TurfFilesJob] = []
 
 
 def _adopt(job: TurfFilesJob) -> None:
-    # Ctrl-C reaches the whole process group: the writing process alone answers it (it drops
-    # the batches not started and removes the staging folder).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _leave_ctrl_c_to_the_writer()
     _ADOPTED.append(job)
+
+
+def _leave_ctrl_c_to_the_writer() -> None:
+    # Ctrl-C reaches the whole process group: the writing process alone answers it (it drops
+    # the work not started and removes the staging folder).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _write_adopted(batch: Sequence[int]) -> dict[str, float]:
@@ -346,9 +355,7 @@ class BackgroundPage:
         """Wait for the page (or write it, in process); the seconds its writing took."""
         if self._future is not None:
             return self._future.result()
-        started = time.perf_counter()
-        self.page()
-        return time.perf_counter() - started
+        return _timed(self.page)
 
 
 def background_pages(workers: int | None = None) -> bool:
@@ -361,11 +368,9 @@ _ADOPTED_PAGE: list[Callable[[], object]] = []
 
 
 def _adopt_page(page: Callable[[], object]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as _adopt: the writing process answers
+    _leave_ctrl_c_to_the_writer()
     _ADOPTED_PAGE.append(page)
 
 
 def _write_adopted_page() -> float:
-    started = time.perf_counter()
-    _ADOPTED_PAGE[0]()
-    return time.perf_counter() - started
+    return _timed(_ADOPTED_PAGE[0])

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from app.outputs.walklists import WalklistTable
 from app.plan_folder import VOTER_DATA_COLUMNS
 from app.spreadsheet import neutralise_frame
@@ -31,8 +29,7 @@ def write_voter_data(plan: Plan, folder: PlanFolder, table: WalklistTable | None
     """
     if table is None:
         table = WalklistTable.of(plan)
-    ids, ends = table.turf_ids, table.ends
+    ids = table.turf_ids
     ranks = sorted(range(len(ids)), key=lambda rank: f"{ids[rank]}.csv")
-    pieces = [np.arange(ends[rank], ends[rank + 1], dtype=np.intp) for rank in ranks]
-    rows = table.rows.iloc[np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)]
+    rows = table.rows.iloc[table.positions(ranks)]
     neutralise_frame(rows[list(VOTER_DATA_COLUMNS)]).to_csv(folder.voter_data_path, index=False)

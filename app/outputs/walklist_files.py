@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from app.outputs.paper import Paper
 from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklist_page import walklist_html
@@ -127,9 +125,7 @@ def csv_texts(safe: WalklistTable, ranks: list[int]) -> list[str]:
     where the lines do not add up to the rows, each turf's is made on its own instead.
     """
     counts = [int(safe.ends[rank + 1] - safe.ends[rank]) for rank in ranks]
-    pieces = [np.arange(safe.ends[r], safe.ends[r + 1], dtype=np.intp) for r in ranks]
-    rows = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
-    header, *lines = safe.rows.iloc[rows].to_csv(index=False).split("\n")[:-1]
+    header, *lines = safe.rows.iloc[safe.positions(ranks)].to_csv(index=False).split("\n")[:-1]
     if len(lines) != sum(counts):
         return [safe.part(rank).to_csv(index=False) for rank in ranks]
     texts, start = [], 0

@@ -115,6 +115,11 @@ class WalklistTable:
         ends = np.searchsorted(rows["_rank"].to_numpy(), np.arange(len(ids) + 1))
         return cls(out, tuple(ids), ends)
 
+    def positions(self, ranks: list[int]) -> np.ndarray:
+        """Where the rows of the turfs at ``ranks`` are in ``rows``, turf after turf."""
+        pieces = [np.arange(self.ends[r], self.ends[r + 1], dtype=np.intp) for r in ranks]
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.intp)
+
     def part(self, rank: int) -> pd.DataFrame:
         """The rows of ``turf_ids[rank]``, numbered from 0."""
         return self.rows.iloc[self.ends[rank] : self.ends[rank + 1]].reset_index(drop=True)
