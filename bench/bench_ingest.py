@@ -191,7 +191,7 @@ def ingest_child(voters: Path, precincts: Path, addresses: Path) -> dict[str, An
 
         return wrapper
 
-    geo.voters.read_table = timed("parse file", geo.voters.read_table)  # type: ignore[attr-defined]
+    geo.voters.read_voter_table = timed("parse file", geo.voters.read_voter_table)
     geo.voters.geocode = timed("geocode", geo.voters.geocode)  # type: ignore[attr-defined]
     stages: list[tuple[str, float, float]] = []
     started = time.perf_counter()

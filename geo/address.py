@@ -17,6 +17,7 @@ share one key.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -133,8 +134,12 @@ _LABEL_PART = {
 _TOKEN = re.compile(r"\(*\b[^\s,;#&()]+[.,;)\n]*|[#&]")
 
 
-def _template_spans(template: str) -> tuple[bool, list[tuple[int, int]]]:
-    """Label ``template`` with ``usaddress``: whether it is usable and each part's span."""
+@functools.lru_cache(maxsize=65_536)
+def _template_spans(template: str) -> tuple[bool, tuple[tuple[int, int], ...]]:
+    """Label ``template`` with ``usaddress``: whether it is usable and each part's span.
+
+    Kept between calls: a big file is parsed in batches that share most templates.
+    """
     matches = list(_TOKEN.finditer(template))
     tokens = [m.group() for m in matches]
     labels = usaddress.TAGGER.tag(usaddress.tokens2features(tokens)) if tokens else []
@@ -144,7 +149,7 @@ def _template_spans(template: str) -> tuple[bool, list[tuple[int, int]]]:
         if part is not None:
             start, end = spans[part]
             spans[part] = (match.start(), match.end()) if end == 0 else (start, match.end())
-    return spans[0][1] > 0 and "StreetName" in labels, spans
+    return spans[0][1] > 0 and "StreetName" in labels, tuple(spans)
 
 
 def _label_us(text: pa.Array) -> dict[str, pa.Array]:

@@ -22,6 +22,7 @@ sorts and ``np.searchsorted``), no loop per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -281,6 +282,7 @@ def geocode(
     address_points: gpd.GeoDataFrame | None = None,
     sources: AddressSources | None = None,
     settings: GeocodeSettings | None = None,
+    on_placed: Callable[[int], None] | None = None,
 ) -> Geocoded:
     """Find positions for rows without coordinates, offline, most trusted source first.
 
@@ -297,6 +299,8 @@ def geocode(
         (``geo.address_sources.read_address_sources``).
     settings
         How far interpolation may reach, and how ranges place a house.
+    on_placed
+        Told how many more rows were placed, source by source (for progress).
 
     Returns
     -------
@@ -327,6 +331,8 @@ def geocode(
     def record(found: pd.DataFrame, name: str) -> None:
         lon.loc[found.index], lat.loc[found.index] = found["lon"], found["lat"]
         source.loc[found.index] = name
+        if on_placed is not None:
+            on_placed(len(found))
 
     for name, points in references:
         todo = targets.loc[source == ""]

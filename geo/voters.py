@@ -20,7 +20,14 @@ from geo._errors import InputError
 from geo.address import ADDRESS_PARTS, parse_address
 from geo.address_sources import AddressSources
 from geo.geocode import SOURCES, GeocodeSettings, geocode
-from geo.layouts import COLUMN_ALIASES, detect_columns, read_voter_table, resolve_columns
+from geo.layouts import (
+    COLUMN_ALIASES,
+    Columns,
+    detect_columns,
+    read_voter_table,
+    resolve_columns,
+)
+from geo.stages import Counter, OpenStage, unreported
 from geo.tables import DEFAULT_ARCHIVE_LIMITS, ArchiveLimits, numbers
 from geo.voter_fields import derived_fields
 
@@ -121,9 +128,43 @@ def _check_location_columns(
         )
 
 
-def _canonical_frame(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
-    """The file's columns under canonical names, text trimmed, one-string addresses split."""
-    frame = pd.DataFrame({"row": np.arange(1, len(raw) + 1)}, index=raw.index)
+class _AddressParts:
+    """A file's one-string addresses split batch by batch, each distinct address once.
+
+    A file repeats an address for every voter at it, often far apart (a VAN export is in
+    VANID order): batches that each split their own addresses would split a third more.
+    """
+
+    def __init__(self, values: pd.Series) -> None:
+        self.codes, self.distinct = pd.factorize(values, use_na_sentinel=False)
+        self.at = np.full(len(self.distinct), -1, dtype=np.int64)  # row in ``split`` or -1
+        self.split = pd.DataFrame()
+
+    def of(self, rows: pd.Series, *, start: int) -> pd.DataFrame:
+        """The parts of the addresses of ``rows``, the file's column from position ``start``."""
+        codes = self.codes[start : start + len(rows)]
+        new = np.unique(codes)
+        new = new[self.at[new] < 0]
+        if len(new):
+            self.at[new] = np.arange(len(self.split), len(self.split) + len(new))
+            parsed = parse_address(pd.Series(self.distinct.take(new)))
+            self.split = pd.concat([self.split, parsed], ignore_index=True)
+        return self.split.take(self.at[codes]).set_axis(rows.index)
+
+
+def _canonical_frame(
+    raw: pd.DataFrame,
+    mapping: dict[str, str],
+    *,
+    first_row: int = 1,
+    addresses: _AddressParts | None = None,
+) -> pd.DataFrame:
+    """The file's columns under canonical names, text trimmed, one-string addresses split.
+
+    ``raw`` may be a slice of the file: ``first_row`` is its first row's number, and
+    ``addresses`` split the file's one-string addresses.
+    """
+    frame = pd.DataFrame({"row": np.arange(first_row, first_row + len(raw))}, index=raw.index)
     for name, column in mapping.items():
         frame[name] = raw[column]
     if "voter_id" not in frame:
@@ -135,7 +176,12 @@ def _canonical_frame(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame
         frame[name] = frame[name].fillna("").astype(str).str.strip()
     if "address" in frame:
         # Separate columns win where filled; the one-string address fills the rest.
-        parsed = parse_address(frame.pop("address"))
+        one_string = frame.pop("address")
+        parsed = (
+            parse_address(one_string)
+            if addresses is None
+            else addresses.of(one_string, start=first_row - 1)
+        )
         for name in ADDRESS_PARTS:
             frame[name] = frame[name].where(frame[name] != "", parsed[name])
     for name in NUMERIC_FIELDS:
@@ -155,6 +201,7 @@ def read_voters(
     geocode_settings: GeocodeSettings | None = None,
     archive_limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
     age_on: dt.date | None = None,
+    stages: OpenStage = unreported,
 ) -> VoterTable:
     """Read a voter file, geocode rows without coordinates, and split accepted from rejected.
 
@@ -180,6 +227,9 @@ def read_voters(
         How much a zipped voter file may unpack to (``geo.archives.ArchiveLimits``).
     age_on
         The date ages are counted to from birth dates (state files); today when not given.
+    stages
+        Where the stages are reported: ``read_voters`` (the file parsed), ``check_voters``
+        (rows checked) and, if rows need it, ``geocode`` (rows placed or found nowhere).
 
     Examples
     --------
@@ -189,20 +239,24 @@ def read_voters(
     ... )
     >>> table.accepted["source"].value_counts()  # file, osm_address, ...  # doctest: +SKIP
     """
-    raw = read_voter_table(path, archive_limits=archive_limits)
+    with stages("read_voters"):
+        raw = read_voter_table(path, archive_limits=archive_limits)
     resolved = resolve_columns(list(raw.columns), explicit=columns, path=path)
     can_geocode = address_points is not None or address_sources is not None
     _check_location_columns(resolved.mapping, path=path, can_geocode=can_geocode)
-    frame = derived_fields(_canonical_frame(raw, resolved.mapping), raw, resolved, on=age_on)
-    reason, lat, lon = _coordinate_problems(frame["latitude"], frame["longitude"])
-    _flag_id_problems(frame, reason)
-
-    source = pd.Series("file", index=frame.index, dtype=object)
-    missing = reason == MISSING
-    wanted = missing & (frame["street"] != "")
-    reason.loc[missing & ~wanted] = NO_ADDRESS
-    stats: dict[str, Any] = {"blank_coordinates": int(missing.sum())}
-    if wanted.any():
+    with stages("check_voters", total=len(raw)) as rows:
+        frame, reason, lat, lon = _checked_rows(raw, resolved.mapping, rows)
+        frame = derived_fields(frame, raw, resolved, on=age_on)
+        _flag_id_problems(frame, reason)
+        source = pd.Series("file", index=frame.index, dtype=object)
+        missing = reason == MISSING
+        wanted = missing & (frame["street"] != "")
+        reason.loc[missing & ~wanted] = NO_ADDRESS
+        stats: dict[str, Any] = {"blank_coordinates": int(missing.sum())}
+        if not wanted.any():
+            stats |= _geocoding_counts(source[reason == ""], wanted, missing, reason)
+            return _voter_table(raw, resolved, frame, reason, source, lat, lon, stats)
+    with stages("geocode", total=int(wanted.sum())) as placing:
         points = address_points() if callable(address_points) else address_points
         files = address_sources() if callable(address_sources) else address_sources
         placed = reason == ""
@@ -214,7 +268,9 @@ def read_voters(
             address_points=points,
             sources=files,
             settings=geocode_settings,
+            on_placed=placing.advance,
         )
+        placing.advance(int((found.source == "").sum()))  # the rows not found are done too
         lon.loc[found.lon.index], lat.loc[found.lat.index] = found.lon, found.lat
         source.loc[found.source.index] = found.source
         reason.loc[found.source.index] = np.where(
@@ -224,8 +280,43 @@ def read_voters(
             "osm_address_points": None if points is None else len(points),
             "address_files": [] if files is None else list(files.files),
         }
-    stats |= _geocoding_counts(source[reason == ""], wanted, missing, reason)
+        stats |= _geocoding_counts(source[reason == ""], wanted, missing, reason)
+        return _voter_table(raw, resolved, frame, reason, source, lat, lon, stats)
 
+
+CHECK_ROWS = 100_000
+"""Rows checked at a time: progress is counted per batch (a state file has millions)."""
+
+
+def _checked_rows(
+    raw: pd.DataFrame, mapping: dict[str, str], rows: Counter
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """The canonical fields of ``raw`` with each row's coordinate problem, latitude, longitude."""
+    parts: list[tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]] = []
+    addresses = _AddressParts(raw[mapping["address"]]) if "address" in mapping else None
+    for start in range(0, max(len(raw), 1), CHECK_ROWS):
+        frame = _canonical_frame(
+            raw.iloc[start : start + CHECK_ROWS], mapping, first_row=start + 1, addresses=addresses
+        )
+        parts.append((frame, *_coordinate_problems(frame["latitude"], frame["longitude"])))
+        rows.advance(len(frame))
+    if len(parts) == 1:
+        return parts[0]
+    frames, reasons, lats, lons = zip(*parts, strict=True)
+    return pd.concat(frames), pd.concat(reasons), pd.concat(lats), pd.concat(lons)
+
+
+def _voter_table(
+    raw: pd.DataFrame,
+    resolved: Columns,
+    frame: pd.DataFrame,
+    reason: pd.Series,
+    source: pd.Series,
+    lat: pd.Series,
+    lon: pd.Series,
+    stats: dict[str, Any],
+) -> VoterTable:
+    """Split the checked rows into accepted voters (points) and rejected rows (reasons)."""
     ok = reason == ""
     accepted = gpd.GeoDataFrame(
         frame.loc[ok].drop(columns=["latitude", "longitude"]).assign(source=source[ok]),
@@ -276,7 +367,10 @@ def _geocoding_counts(
     placed = {s: int((accepted_source == s).sum()) for s in SOURCES[1:]}
     tried = int(wanted.sum())
     found = sum(placed.values())
-    why = reason.loc[wanted & reason.str.startswith(NOT_FOUND)].str.removeprefix(NOT_FOUND + ": ")
+    tried_reason = reason.loc[wanted]  # only these can be "not found": a state file is millions
+    why = tried_reason.loc[tried_reason.str.startswith(NOT_FOUND)].str.removeprefix(
+        NOT_FOUND + ": "
+    )
     return {
         "with_address": tried,
         **placed,

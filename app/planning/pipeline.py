@@ -113,26 +113,22 @@ def prepare_voters(request: PlanRequest, stages: Stages | None = None) -> Prepar
     anything is cut.
     """
     stages = stages or Stages()
-    with stages.stage("read_voters"):
-        columns = None
-        if request.columns_file is not None:
-            columns = read_column_mapping(request.columns_file)
-        # Address data is read (once) only if some row has to be geocoded.
-        table = read_voters(
-            request.voters,
-            columns=columns,
-            address_points=lambda: address_points_or_empty(request.streets),
-            address_sources=(
-                (
-                    lambda: read_address_sources(
-                        request.addresses, archive_limits=request.archive_limits
-                    )
-                )
-                if request.addresses
-                else None
-            ),
-            archive_limits=request.archive_limits,
-        )
+    columns = None
+    if request.columns_file is not None:
+        columns = read_column_mapping(request.columns_file)
+    # Address data is read (once) only if some row has to be geocoded.
+    table = read_voters(
+        request.voters,
+        columns=columns,
+        address_points=lambda: address_points_or_empty(request.streets),
+        address_sources=(
+            (lambda: read_address_sources(request.addresses, archive_limits=request.archive_limits))
+            if request.addresses
+            else None
+        ),
+        archive_limits=request.archive_limits,
+        stages=stages.stage,
+    )
     privacy: dict[str, Any] = {"do_not_contact": 0, "erased": 0}
     if request.privacy is not None:
         table, privacy = leave_out(table, request.privacy)

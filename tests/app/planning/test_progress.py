@@ -13,8 +13,8 @@ from app.planning.request import PlanRequest
 from tests.app.conftest import BuiltPlan
 
 PLAN_STAGES = [
-    "read_voters", "read_precincts", "precinct_join", "households", "target", "street_graph",
-    "snap", "cut_turfs", "route_turfs", "analysis",
+    "read_voters", "check_voters", "read_precincts", "precinct_join", "households", "target",
+    "street_graph", "snap", "cut_turfs", "route_turfs", "analysis",
 ]  # fmt: skip
 WRITE_STAGES = ["write_tables", "write_turfs", "write_overview_map", "write_heatmap"]
 
@@ -52,6 +52,8 @@ def test_stages_and_counts_in_order(demo_plan: BuiltPlan, tmp_path: Path) -> Non
     assert turfs > 1
     assert totals["route_turfs"] == totals["write_turfs"] == turfs
     assert recorder.done["route_turfs"] == recorder.done["write_turfs"] == turfs
+    # Rows are counted as they are checked.
+    assert totals["check_voters"] == recorder.done["check_voters"] == 400
     # Cutting counts stops, group by group.
     assert totals["cut_turfs"] == recorder.done["cut_turfs"] == len(plan.stops)
     # Every stage and every writer is timed in summary.json, writing included.
