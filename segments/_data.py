@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -13,7 +12,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import local_metric_crs
+from geo.crs import utm_epsg
 from segments._errors import SegmentDataError
 
 FloatArray = npt.NDArray[np.float64]
@@ -124,22 +123,10 @@ def stripped_codes(values: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray
 
 
 def utm_crs(lon: FloatArray, lat: FloatArray) -> CRS:
-    """`geo.crs.local_metric_crs` of the points, remembered per ~1 km of their centre.
-
-    Looking the zone up in the PROJ database costs ~0.1 s; a page or a plan asks many times
-    for the same area.
-    """
+    """`geo.crs.local_metric_crs` of the points, for their centre rounded to ~1 km."""
     centre_lon = (float(np.nanmin(lon)) + float(np.nanmax(lon))) / 2
     centre_lat = (float(np.nanmin(lat)) + float(np.nanmax(lat))) / 2
-    return CRS.from_epsg(_utm_epsg_at(round(centre_lon, 2), round(centre_lat, 2)))
-
-
-@functools.lru_cache(maxsize=256)
-def _utm_epsg_at(lon: float, lat: float) -> int:
-    # Only the EPSG code is kept: a plain int is safe to share between threads.
-    code = local_metric_crs(np.array([lon]), np.array([lat])).to_epsg()
-    assert code is not None  # local_metric_crs builds it from an EPSG code
-    return int(code)
+    return CRS.from_epsg(utm_epsg(round(centre_lon, 2), round(centre_lat, 2)))
 
 
 def group_codes(ids: pd.Series) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
