@@ -12,6 +12,7 @@ plan's walk graph.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -175,7 +176,9 @@ def _flat_lines(lines: list[shapely.Geometry], base: PlanBaseMap) -> list[list[i
     steps = units.copy()
     follows = ~starts[1:]
     steps[1:][follows] = np.diff(units, axis=0)[follows]
-    return [chunk.ravel().tolist() for chunk in np.split(steps, np.flatnonzero(starts)[1:])]
+    flat = steps.ravel().tolist()
+    edges = [*(2 * np.flatnonzero(starts)).tolist(), len(flat)]
+    return [flat[start:end] for start, end in itertools.pairwise(edges)]
 
 
 def _labels(lines: list[shapely.LineString], name_indexes: list[int]) -> list[list[float]]:
@@ -219,6 +222,45 @@ def _labels(lines: list[shapely.LineString], name_indexes: list[int]) -> list[li
     return placed
 
 
+def _streets(
+    base: PlanBaseMap, hits: np.ndarray, clipped: np.ndarray
+) -> tuple[dict[str, list[shapely.Geometry]], list[str], list[shapely.Geometry], list[int]]:
+    """The clipped streets by kind, each street's pieces joined end to end.
+
+    Returns the lines of each kind; the street names in order of first use; the named lines
+    and the index of each one's name. Streets are taken in order of (kind, name), all joined
+    in one GEOS call.
+    """
+    parts, owner = shapely.get_parts(clipped, return_index=True)
+    keys = list(
+        zip(base.kinds[hits][owner].tolist(), base.names[hits][owner].tolist(), strict=True)
+    )
+    streets = sorted(set(keys))
+    group = {key: number for number, key in enumerate(streets)}
+    part_group = np.fromiter((group[key] for key in keys), dtype=np.int64, count=len(keys))
+    order = np.argsort(part_group, kind="stable")  # each street's pieces in their order
+    # Pieces of one street joined end to end: fewer repeated points, longer label runs.
+    merged = shapely.line_merge(shapely.multilinestrings(parts[order], indices=part_group[order]))
+    lines, line_group = shapely.get_parts(merged, return_index=True)
+    drawn = shapely.length(lines) > 0
+    lines, line_group = lines[drawn].tolist(), line_group[drawn].tolist()
+    by_kind: dict[str, list[shapely.Geometry]] = {kind: [] for kind in STREET_KINDS}
+    names: list[str] = []
+    name_index: dict[str, int] = {}
+    named_lines: list[shapely.Geometry] = []
+    line_names: list[int] = []
+    for line, number in zip(lines, line_group, strict=True):
+        kind, name = streets[number]
+        by_kind[kind].append(line)
+        if name:
+            index = name_index.setdefault(name, len(names))
+            if index == len(names):
+                names.append(name)
+            named_lines.append(line)
+            line_names.append(index)
+    return by_kind, names, named_lines, line_names
+
+
 def base_map_data(
     base: PlanBaseMap,
     bounds_lonlat: tuple[float, float, float, float],
@@ -236,32 +278,11 @@ def base_map_data(
     """
     box = base.box(bounds_lonlat, margin_m)
     xmin, ymin, xmax, ymax = box.bounds
-    names: list[str] = []
-    name_index: dict[str, int] = {}
-    named_lines: list[shapely.Geometry] = []
-    line_names: list[int] = []
     hits = base.street_tree.query(box)
     clipped = shapely.clip_by_rect(base.streets[hits], xmin, ymin, xmax, ymax)
     if simplify_m > SIMPLIFY_M:
         clipped = shapely.simplify(clipped, simplify_m)
-    parts, owner = shapely.get_parts(clipped, return_index=True)
-    groups: dict[tuple[str, str], list[shapely.Geometry]] = {}
-    for part, name, kind in zip(
-        parts, base.names[hits][owner], base.kinds[hits][owner], strict=True
-    ):
-        groups.setdefault((str(kind), str(name)), []).append(part)
-    by_kind: dict[str, list[shapely.Geometry]] = {kind: [] for kind in STREET_KINDS}
-    for (kind, name), parts in sorted(groups.items()):
-        # Pieces of one street joined end to end: fewer repeated points, longer label runs.
-        merged = shapely.line_merge(shapely.multilinestrings(parts))
-        lines = [g for g in shapely.get_parts(merged) if g.length > 0]
-        by_kind[kind].extend(lines)
-        if name:
-            index = name_index.setdefault(name, len(names))
-            if index == len(names):
-                names.append(name)
-            named_lines.extend(lines)
-            line_names.extend([index] * len(lines))
+    by_kind, names, named_lines, line_names = _streets(base, hits, clipped)
     labels = _labels(named_lines, line_names)
     streets = {kind: _flat_lines(lines, base) for kind, lines in by_kind.items()}
     label_xy = np.array([label[:2] for label in labels]).reshape(-1, 2)

@@ -105,6 +105,20 @@ class Face:
     """The face cut to ``COMMON_RANGES``."""
     base: SubsetMap
     """The subset map every document's starts as: ``BASE_CHARACTERS`` picked in order."""
+    path: Path
+    """The font file."""
+
+    def cache_entry(self, cache_dir: Path, kind: str) -> Path:
+        """Where ``cache_dir`` keeps what is made of this face as ``kind`` (``"objects"``).
+
+        Keyed by the font's bytes, the versions of what makes it and ours, and the ranges
+        and characters it is made for.
+        """
+        extra = (
+            f"{kind} {_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
+            f" {BASE_CHARACTERS}"
+        )
+        return cache_dir / "fonts" / f"{kind}-{file_digest(self.path, extra)}.pickle"
 
 
 def font_files() -> dict[str, Path]:
@@ -159,7 +173,7 @@ def parse_face(style: str, path: Path, cache_dir: Path | None = None) -> Face:
         extra = f"{_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
         entry = cache_dir / "fonts" / f"{file_digest(path, extra)}.pickle"
         common = pickled(entry, FontProgram, lambda: _cut(full, cmap), what="font")
-    return Face(key, prototype, full, common, base)
+    return Face(key, prototype, full, common, base, path)
 
 
 def _cut(full: FontProgram, cmap: dict[int, str]) -> FontProgram:

@@ -3,20 +3,21 @@
 A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
 page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
 table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
-so on a machine with several cores the batches are written by forked worker processes, the
-overview map with them and the heat map by a process of its own forked before them
-(``BackgroundPage``):
+so on a machine with several cores the batches are written by forked worker processes, and the
+heat map and the overview map by a process of their own forked before them
+(``BackgroundPages``):
 
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
   instead of receiving copies; each returns only its timings;
-- the writing process starts them as soon as the turf table exists and writes the plan-wide
-  tables meanwhile; the walk-list rows of all turfs are joined once (``WalklistSource``) for
-  every batch, and the last batches are small so that the workers finish together;
+- the writing process starts them as soon as the walk-list rows of all turfs are joined (once,
+  ``WalklistSource``, for every batch) and writes the plan-wide tables meanwhile; the last
+  batches are small so that the workers finish together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
-- few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while one worker
-  writes the overview map; one core, or a system without ``fork``, write all in process.
+- few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while the pages' process
+  writes the heat map and the overview map; one core, or a system without ``fork``, write all
+  in process.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from app.outputs.maps import (
     write_base_map,
     write_turf_map,
 )
+from app.outputs.pdf_output import make_usual_font_objects
 from app.outputs.walklist_files import WalklistSource, write_walklists
+from app.outputs.walklist_page import load_walklist_template
 from routing._fork import can_fork
 
 if TYPE_CHECKING:
@@ -166,55 +169,36 @@ def batches(positions: Sequence[int], workers: int) -> list[Sequence[int]]:
     return cut
 
 
-PageWriter = Callable[[TurfFilesJob], None]
-"""Writes one plan-wide page (the overview map, the heat map) from the job; module-level, so
-that a worker can be handed it."""
-
-
 class TurfFileWriter:
-    """Writes the files of the turfs at ``positions`` and the plan-wide ``pages``.
+    """Writes the files of the turfs at ``positions``.
 
-    Used as a context manager: on entering, with workers, every page and batch is handed to
-    them (the pages first: each is one long task); ``turf_files`` then waits for the batches
-    and ``page`` for a page, so the stages of writing keep their order while the workers
-    write the plan-wide pages alongside the turfs' files. In process, ``turf_files`` and
-    ``page`` do the writing when called. On leaving, work not started is dropped.
+    Used as a context manager: on entering, with workers, every batch is handed to them;
+    ``turf_files`` then waits for the batches. In process, ``turf_files`` does the writing
+    when called. On leaving, work not started is dropped.
     """
 
     def __init__(
-        self,
-        job: TurfFilesJob,
-        positions: Sequence[int],
-        *,
-        pages: Mapping[str, PageWriter] | None = None,
-        workers: int | None = None,
+        self, job: TurfFilesJob, positions: Sequence[int], *, workers: int | None = None
     ) -> None:
         self.job = job
-        self.pages = dict(pages or {})
         self.workers = worker_count(len(positions), workers)
         self.batches = batches(positions, self.workers)
-        # Too few turfs for workers (a turf edit): one worker still writes the plan-wide
-        # pages while this process writes the tables and the turfs' files, if a core is free.
-        self.page_worker = (
-            self.workers == 1 and workers is None and bool(self.pages) and _cores() > 1
-        )
         self._pool: ExitStack | None = None
         self._batches: dict[Future[dict[str, float]], int] = {}
-        self._pages: dict[str, Future[float]] = {}
 
     def __enter__(self) -> TurfFileWriter:
-        # Parsed once, before any worker is forked: shared by every worker.
-        pdf_fonts.faces(self.job.plan.request.graph_cache_dir)
-        if self.workers > 1 or self.page_worker:
+        # Parsed and made once, before any worker is forked: shared by every worker (each
+        # would otherwise make them again for its first walk list).
+        cache_dir = self.job.plan.request.graph_cache_dir
+        pdf_fonts.faces(cache_dir)
+        make_usual_font_objects(cache_dir)
+        load_walklist_template()
+        if self.workers > 1:
             with ExitStack() as stack:
                 pool = stack.enter_context(_pool(self.job, self.workers))
-                self._pages = {
-                    name: pool.submit(_page_adopted, page) for name, page in self.pages.items()
+                self._batches = {
+                    pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
                 }
-                if not self.page_worker:
-                    self._batches = {
-                        pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
-                    }
                 self._pool = stack.pop_all()
         return self
 
@@ -233,7 +217,7 @@ class TurfFileWriter:
         ``progress`` advances as each batch is written.
         """
         seconds: dict[str, float] = defaultdict(float)
-        if self._pool is None or self.page_worker:
+        if self._pool is None:
             for batch in self.batches:
                 for name, value in write_batch(self.job, batch).items():
                     seconds[name] += value
@@ -247,16 +231,6 @@ class TurfFileWriter:
                     seconds[name] += value
                 progress.advance(pending.pop(future))
         return dict(seconds)
-
-    def page(self, name: str) -> float:
-        """Write (or wait for) the page ``name``; the seconds its writing took."""
-        if self._pool is None:
-            return _timed_page(self.pages[name], self.job)
-        return self._pages[name].result()
-
-
-def _timed_page(page: PageWriter, job: TurfFilesJob) -> float:
-    return _timed(functools.partial(page, job))
 
 
 def _timed(write: Callable[[], object]) -> float:
@@ -283,10 +257,6 @@ def _leave_ctrl_c_to_the_writer() -> None:
 
 def _write_adopted(batch: Sequence[int]) -> dict[str, float]:
     return write_batch(_ADOPTED[0], batch)
-
-
-def _page_adopted(page: PageWriter) -> float:
-    return _timed_page(page, _ADOPTED[0])
 
 
 @contextmanager
@@ -321,26 +291,27 @@ def _forked(
         gc.unfreeze()
 
 
-class BackgroundPage:
-    """A plan-wide page written by a process forked now, while this one goes on writing.
+class BackgroundPages:
+    """Plan-wide pages written by a process forked now, one after another, while this one goes on.
 
-    For a page that needs only the plan and its turf table (the heat map): forked as soon as
-    those exist, it uses the core that is otherwise idle while this process works out the
-    walk-list rows and the base map and forks the turf workers. ``background`` False (one
-    core, or one process asked for): ``result`` writes it in process. Used as a context
-    manager; ``result`` waits for the page and gives the seconds its writing took.
+    For pages that need only the plan, its turf table, routes and base map (the heat map and
+    the overview map): forked as soon as those exist, the process uses the core that is
+    otherwise idle while this one works out the walk-list rows and forks the turf workers.
+    ``background`` False (one core, or one process asked for): ``result`` writes a page in
+    process. Used as a context manager; ``result`` waits for a page and gives the seconds its
+    writing took.
     """
 
-    def __init__(self, page: Callable[[], object], *, background: bool) -> None:
-        self.page = page
+    def __init__(self, pages: Mapping[str, Callable[[], object]], *, background: bool) -> None:
+        self.pages = dict(pages)
         self.background = background and can_fork()
         self._stack = ExitStack()
-        self._future: Future[float] | None = None
+        self._futures: dict[str, Future[float]] = {}
 
-    def __enter__(self) -> BackgroundPage:
+    def __enter__(self) -> BackgroundPages:
         if self.background:
-            pool = self._stack.enter_context(_forked(1, _adopt_page, (self.page,)))
-            self._future = pool.submit(_write_adopted_page)
+            pool = self._stack.enter_context(_forked(1, _adopt_pages, (self.pages,)))
+            self._futures = {name: pool.submit(_write_adopted_page, name) for name in self.pages}
         return self
 
     def __exit__(
@@ -351,11 +322,11 @@ class BackgroundPage:
     ) -> None:
         self._stack.__exit__(kind, error, trace)
 
-    def result(self) -> float:
-        """Wait for the page (or write it, in process); the seconds its writing took."""
-        if self._future is not None:
-            return self._future.result()
-        return _timed(self.page)
+    def result(self, name: str) -> float:
+        """Wait for the page ``name`` (or write it, in process); the seconds its writing took."""
+        if name in self._futures:
+            return self._futures[name].result()
+        return _timed(self.pages[name])
 
 
 def background_pages(workers: int | None = None) -> bool:
@@ -363,14 +334,14 @@ def background_pages(workers: int | None = None) -> bool:
     return (workers is None or workers > 1) and _cores() > 1
 
 
-_ADOPTED_PAGE: list[Callable[[], object]] = []
-"""In a ``BackgroundPage`` process: the page it was forked to write."""
+_ADOPTED_PAGES: dict[str, Callable[[], object]] = {}
+"""In a ``BackgroundPages`` process: the pages it was forked to write."""
 
 
-def _adopt_page(page: Callable[[], object]) -> None:
+def _adopt_pages(pages: Mapping[str, Callable[[], object]]) -> None:
     _leave_ctrl_c_to_the_writer()
-    _ADOPTED_PAGE.append(page)
+    _ADOPTED_PAGES.update(pages)
 
 
-def _write_adopted_page() -> float:
-    return _timed(_ADOPTED_PAGE[0])
+def _write_adopted_page(name: str) -> float:
+    return _timed(_ADOPTED_PAGES[name])

@@ -13,7 +13,7 @@ import re
 from dataclasses import fields
 
 import segno
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from app.outputs.paper import Paper
@@ -42,6 +42,11 @@ _SKIPPED_DOOR = (
 )
 
 
+def load_walklist_template() -> Template:
+    """The walk-list page's template, compiled on first use and kept."""
+    return _templates.get_template("walklist.html")
+
+
 def walklist_html(
     listing: WalkList,
     *,
@@ -64,7 +69,7 @@ def walklist_html(
     sketch = listing.sketch
     title = f"Map of turf {listing.turf.turf_id}: the route and the stops in walking order"
     marks = marks_html(listing.door_marks, listing.support, listing.questions)
-    return _templates.get_template("walklist.html").render(
+    return load_walklist_template().render(
         **context,
         qr_url=map_url,
         qr=code,

@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from app.outputs.assets import copy_assets
-from app.outputs.basemap import base_map_data, plan_base_map
+from app.outputs.basemap import PlanBaseMap, base_map_data, plan_base_map
 from app.outputs.budget_skip import write_budget_skip
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
 from app.outputs.turf_files import (
-    BackgroundPage,
+    BackgroundPages,
     TurfFilesJob,
     TurfFileWriter,
     background_pages,
@@ -225,25 +225,36 @@ def _write_all(
         **printing.record(),
     }
     clock = _Clock()
-    pages = {"overview_map": _write_overview_map}
-    # Made before any process writes into them (the heat map's starts early).
+    started = time.perf_counter()
+    # Made before any process writes into them (the pages' process starts early).
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
     with ExitStack() as stack:
         with stages.stage("write_tables"):
-            # First what the turfs' files are made from; then the workers (when used) start
-            # on those files while this process writes the plan-wide tables.
+            # First what the plan-wide pages need, then what the turfs' files are made from;
+            # the workers (when used) start on those files while this process writes the
+            # plan-wide tables.
             outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
             turfs = turf_table(plan, outlines)
-            # The heat map needs no more: a process of its own starts on it now, if a core
-            # is free for it while this one goes on.
-            heatmap = stack.enter_context(
-                BackgroundPage(
-                    functools.partial(write_heatmap, plan, turfs, folder.heatmap_path),
+            routes = route_lines(plan)
+            base_started = time.perf_counter()
+            base = plan_base_map(plan)
+            clock.time("write_base_maps", base_started)
+            # The heat map and the overview map need no more: a process of their own starts
+            # on them now, if a core is free for it while this one goes on.
+            pages = stack.enter_context(
+                BackgroundPages(
+                    {
+                        "heatmap": functools.partial(
+                            write_heatmap, plan, turfs, folder.heatmap_path
+                        ),
+                        "overview_map": functools.partial(
+                            _write_overview_map, plan, turfs, routes, base, folder
+                        ),
+                    },
                     background=background_pages(workers),
                 )
             )
-            routes = route_lines(plan)
             figures = {
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
                 for row in turfs.drop(columns="geometry").to_dict(orient="records")
@@ -254,9 +265,6 @@ def _write_all(
             carried, fresh = _carry_over_turfs(
                 plan, folder, previous, earlier, figures, source, clock
             )
-            started = time.perf_counter()
-            base = plan_base_map(plan)
-            clock.time("write_base_maps", started)
             job = TurfFilesJob(
                 plan,
                 turfs,
@@ -268,21 +276,21 @@ def _write_all(
                 base=base,
                 lists=source,
             )
-            # Workers, when used, write the plan-wide pages alongside the turfs' files.
-            writer = stack.enter_context(TurfFileWriter(job, fresh, pages=pages, workers=workers))
+            writer = stack.enter_context(TurfFileWriter(job, fresh, workers=workers))
             _write_tables(plan, folder, turfs, routes, source)
         with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
             turf_progress.advance(carried)
             for kind, value in writer.turf_files(turf_progress).items():
                 clock.seconds[kind] += value
         with stages.stage("write_overview_map"):
-            clock.seconds["write_overview_map_work"] = writer.page("overview_map")
+            clock.seconds["write_overview_map_work"] = pages.result("overview_map")
         with stages.stage("write_heatmap"):
-            clock.seconds["write_heatmap_work"] = heatmap.result()
+            clock.seconds["write_heatmap_work"] = pages.result("heatmap")
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
-    timings["write_total"] = round(sum(stages.timings.values()), 3)
+    # All of it, the workers' ending too (not only the stages): what the plan's user waits for.
+    timings["write_total"] = round(time.perf_counter() - started, 3)
     document = summary(plan, turfs)
     document["timings_s"] = timings
     document["turfs_carried_over"] = carried
@@ -372,12 +380,18 @@ def _write_tables(
     write_budget_skip(plan, folder)  # the phone page marks these doors too
 
 
-def _write_overview_map(job: TurfFilesJob) -> None:
+def _write_overview_map(
+    plan: Plan,
+    turfs: gpd.GeoDataFrame,
+    routes: gpd.GeoDataFrame,
+    base: PlanBaseMap,
+    folder: PlanFolder,
+) -> None:
     # The whole plan's streets and names (no buildings: it is drawn zoomed out).
-    bounds = tuple(job.turfs.total_bounds)
-    whole = base_map_data(job.base, bounds, buildings=False, simplify_m=3.0)
-    write_base_map(whole, job.folder.plan_base_map)
-    write_plan_map(plan_map_data(job.plan, job.turfs, job.routes), job.folder.overview_map_path)
+    bounds = tuple(turfs.total_bounds)
+    whole = base_map_data(base, bounds, buildings=False, simplify_m=3.0)
+    write_base_map(whole, folder.plan_base_map)
+    write_plan_map(plan_map_data(plan, turfs, routes), folder.overview_map_path)
 
 
 def _carry_over(

@@ -111,6 +111,15 @@ def _heatmap_in(plan: object, turfs: object, path: Path) -> Path:
 _WRITE_HEATMAP = writer_module.write_heatmap
 
 
+def _overview_in(*args: Any) -> None:
+    """The overview map, noting the process that wrote it."""
+    _PID_FILES[1].write_text(str(os.getpid()))
+    _WRITE_OVERVIEW(*args)
+
+
+_WRITE_OVERVIEW = writer_module._write_overview_map
+
+
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
 def test_a_rewrite_with_few_turfs_to_make_writes_the_plan_pages_in_a_worker(
     demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -118,14 +127,19 @@ def test_a_rewrite_with_few_turfs_to_make_writes_the_plan_pages_in_a_worker(
     # As after a turf edit: the turfs' files are carried over or few, the pages are not.
     out = tmp_path / "plan"
     shutil.copytree(demo_plan.out, out)
-    _PID_FILES[:] = [tmp_path / "heat.pid"]
+    _PID_FILES[:] = [tmp_path / "heat.pid", tmp_path / "overview.pid"]
     monkeypatch.setattr(writer_module, "write_heatmap", _heatmap_in)
+    monkeypatch.setattr(writer_module, "_write_overview_map", _overview_in)
 
     document = write_plan(demo_plan.plan, out)
 
     assert document["turfs_carried_over"] == len(demo_plan.plan.turfs)
-    assert int((tmp_path / "heat.pid").read_text()) != os.getpid()
-    assert _files(out)["maps/heat.html"] == _files(demo_plan.out)["maps/heat.html"]
+    pages_process = int((tmp_path / "heat.pid").read_text())
+    assert pages_process != os.getpid()
+    assert int((tmp_path / "overview.pid").read_text()) == pages_process
+    written, before = _files(out), _files(demo_plan.out)
+    for page in ("maps/heat.html", "maps/index.html", "maps/index.basemap.js"):
+        assert written[page] == before[page]
 
 
 def test_one_process_asked_for_writes_the_heat_map_in_process(
@@ -159,17 +173,23 @@ def test_a_failing_heat_map_process_fails_the_plan_and_leaves_no_folder(
 def test_the_heat_map_written_first_does_not_trip_up_the_rest(
     demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The heat map's process may finish before this one makes the plan's folders.
-    route_lines = writer_module.route_lines
+    # The pages' process may finish before this one makes the turfs' files.
+    carry_over = writer_module._carry_over_turfs
+    waited: list[bool] = []
 
-    def after_the_heat_map(plan: Any) -> Any:
+    def after_the_pages(*args: Any) -> Any:
         deadline = time.monotonic() + 30
-        while not list(tmp_path.glob(".plan.*/maps/heat.html")) and time.monotonic() < deadline:
+        pages = ("heat.html", "index.html")
+        while time.monotonic() < deadline and not all(
+            list(tmp_path.glob(f".plan.*/maps/{page}")) for page in pages
+        ):
             time.sleep(0.02)
-        return route_lines(plan)
+        waited.append(time.monotonic() < deadline)
+        return carry_over(*args)
 
-    monkeypatch.setattr(writer_module, "route_lines", after_the_heat_map)
+    monkeypatch.setattr(writer_module, "_carry_over_turfs", after_the_pages)
     write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+    assert waited == [True]
     assert (tmp_path / "plan" / "maps" / "heat.html").is_file()
     for turf in demo_plan.plan.turfs:
         assert (tmp_path / "plan" / "maps" / f"{turf.turf_id}.data.js").is_file()

@@ -422,6 +422,28 @@ def test_a_new_process_reads_each_faces_common_cut_from_the_cache_folder(
         assert pdf_fonts.parse_face(style, path, tmp_path).common.glyph_order
 
 
+def test_a_new_process_reads_the_usual_font_objects_from_the_cache_folder(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = demo_plan.plan
+    listing = walk_list(plan, plan.turfs[0], walklist_rows(plan, plan.turfs[0]))
+    pdf_output.font_objects.clear()
+    by_fpdf2 = walklist_pdf(listing, map_url=None, plan_name="demo", created=CREATED)
+    pdf_output.font_objects.clear()
+    pdf_output.make_usual_font_objects(tmp_path)
+    assert len(list((tmp_path / "fonts").glob("objects-*.pickle"))) == 2
+
+    def no_subsetting(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fpdf2 made the font objects again")
+
+    pdf_output.font_objects.clear()  # as in a new process
+    monkeypatch.setattr(pdf_output.OutputProducer, "_add_fonts", no_subsetting)
+    pdf_output.make_usual_font_objects(tmp_path)
+    from_disk = walklist_pdf(listing, map_url=None, plan_name="demo", created=CREATED)
+    assert from_disk == by_fpdf2
+    assert (pdf_output.font_objects.misses, pdf_output.font_objects.hits) == (0, 2)
+
+
 def test_writing_a_plan_logs_no_fonttools_info(
     demo_plan: BuiltPlan, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

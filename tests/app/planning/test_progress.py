@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -44,7 +45,9 @@ def test_stages_and_counts_in_order(demo_plan: BuiltPlan, tmp_path: Path) -> Non
     )
 
     plan = run_plan(request, progress=recorder)
+    started = time.perf_counter()
     document = write_plan(plan, tmp_path / "plan", progress=recorder)
+    writing = time.perf_counter() - started
 
     assert [name for name, _ in recorder.events] == PLAN_STAGES + WRITE_STAGES
     totals = dict(recorder.events)
@@ -60,4 +63,5 @@ def test_stages_and_counts_in_order(demo_plan: BuiltPlan, tmp_path: Path) -> Non
     timings = document["timings_s"]
     assert set(PLAN_STAGES + WRITE_STAGES) <= set(timings)
     assert {"write_walklists", "write_turf_maps"} <= set(timings)
-    assert timings["write_total"] == round(sum(timings[s] for s in WRITE_STAGES), 3)
+    # The whole of writing: its stages and the workers' ending after them.
+    assert round(sum(timings[s] for s in WRITE_STAGES), 3) <= timings["write_total"] <= writing
