@@ -109,16 +109,21 @@ class Face:
     """The font file."""
 
     def cache_entry(self, cache_dir: Path, kind: str) -> Path:
-        """Where ``cache_dir`` keeps what is made of this face as ``kind`` (``"objects"``).
+        """Where ``cache_dir`` keeps what is made of this face as ``kind`` (``"objects"``)."""
+        return _cache_entry(self.path, cache_dir, kind)
 
-        Keyed by the font's bytes, the versions of what makes it and ours, and the ranges
-        and characters it is made for.
-        """
-        extra = (
-            f"{kind} {_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
-            f" {BASE_CHARACTERS}"
-        )
-        return cache_dir / "fonts" / f"{kind}-{file_digest(self.path, extra)}.pickle"
+
+def _cache_entry(path: Path, cache_dir: Path, kind: str) -> Path:
+    """Where ``cache_dir`` keeps what is made of the font file ``path`` as ``kind``.
+
+    Keyed by the font's bytes, the versions of what makes it and ours, and the ranges and
+    characters it is made for.
+    """
+    extra = (
+        f"{kind} {_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
+        f" {BASE_CHARACTERS}"
+    )
+    return cache_dir / "fonts" / f"{kind}-{file_digest(path, extra)}.pickle"
 
 
 def font_files() -> dict[str, Path]:
@@ -169,9 +174,7 @@ def parse_face(style: str, path: Path, cache_dir: Path | None = None) -> Face:
     if cache_dir is None:
         common = _cut(full, cmap)
     else:
-        # The cut depends on the font's bytes, the ranges and the versions that cut it.
-        extra = f"{_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
-        entry = cache_dir / "fonts" / f"{file_digest(path, extra)}.pickle"
+        entry = _cache_entry(path, cache_dir, "cut")
         common = pickled(entry, FontProgram, lambda: _cut(full, cmap), what="font")
     return Face(key, prototype, full, common, base, path)
 
