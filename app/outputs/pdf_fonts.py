@@ -33,7 +33,8 @@ import copy
 import io
 import logging
 import threading
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -65,8 +66,8 @@ BASE_CHARACTERS = (
 """Every document's subset starts with these, in this order: their glyphs and codes are the
 same in every document, and so is the whole font subset of a document without other letters
 (~165 glyphs where a walk list uses ~70: ~8 KB more per document, both faces)."""
-_COMMON_CUT_VERSION = 1
-"""Raise when ``_cut`` changes: cached cuts are then made again."""
+_FACE_VERSION = 2
+"""Raise when ``_parse_face`` or ``_cut`` change: cached faces are then parsed again."""
 # The options fpdf2's OutputProducer subsets fonts with (fpdf2 2.8): the common cut is made
 # with the same, so subsetting it again gives what subsetting the whole face gives.
 _FPDF_DROPPED_TABLES = (
@@ -120,7 +121,7 @@ def _cache_entry(path: Path, cache_dir: Path, kind: str) -> Path:
     characters it is made for.
     """
     extra = (
-        f"{kind} {_COMMON_CUT_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
+        f"{kind} {_FACE_VERSION} {FPDF_VERSION} {fonttools_version} {COMMON_RANGES}"
         f" {BASE_CHARACTERS}"
     )
     return cache_dir / "fonts" / f"{kind}-{file_digest(path, extra)}.pickle"
@@ -142,9 +143,9 @@ _faces_lock = threading.Lock()  # the web app writes PDFs from its thread pool
 def faces(cache_dir: Path | None = None) -> tuple[Face, ...]:
     """Every face, parsed on first use and kept for the life of the process.
 
-    With ``cache_dir`` (the street-graph cache folder) each face's common cut is kept on disk
-    too, so a new process (the CLI, a worker of a plan split by region) parses a face in ~40 ms
-    instead of ~250 ms.
+    With ``cache_dir`` (the street-graph cache folder) each parsed face is kept on disk too, so
+    a new process (the CLI, a worker of a plan split by region) reads a face in a few
+    milliseconds instead of parsing it (~40 ms) and cutting it (~200 ms).
     """
     global _faces
     with _faces_lock:
@@ -156,7 +157,21 @@ def faces(cache_dir: Path | None = None) -> tuple[Face, ...]:
 
 
 def parse_face(style: str, path: Path, cache_dir: Path | None = None) -> Face:
-    """Read and parse one font file (what ``faces`` keeps); its common cut from ``cache_dir``."""
+    """Read and parse one font file (what ``faces`` keeps), or find it parsed in ``cache_dir``.
+
+    A parsed face is kept whole on disk (~1 MB: the font's bytes, its common cut and fpdf2's
+    tables): a new process reads it in a few milliseconds instead of ~40 ms a face.
+    """
+    if cache_dir is None:
+        return _parse_face(style, path)
+    entry = _cache_entry(path, cache_dir, "face")
+    face = pickled(entry, Face, lambda: _parse_face(style, path), what="font")
+    # The same bytes may sit elsewhere (another environment sharing the cache folder).
+    face.prototype.ttffile = path
+    return replace(face, path=path)
+
+
+def _parse_face(style: str, path: Path) -> Face:
     holder = FPDF()
     holder.add_font(FAMILY, style, path)
     key = f"{FAMILY.lower()}{style}"
@@ -165,18 +180,27 @@ def parse_face(style: str, path: Path, cache_dir: Path | None = None) -> Face:
     order = tuple(prototype.ttfont.getGlyphOrder())
     full = FontProgram(path.read_bytes(), order, frozenset(order))
     prototype.ttfont.close()  # each subset is cut from a font program opened for it
+    prototype.ttfont = None
+    # fpdf2's default for characters without a width is a lambda, which pickle cannot keep.
+    widths = prototype.cw
+    assert isinstance(widths, defaultdict) and widths.default_factory is not None
+    prototype.cw = defaultdict(_Width(widths.default_factory()), widths)
     base = SubsetMap(prototype)
     for char in BASE_CHARACTERS:
         if ord(char) in prototype.glyph_ids:  # a missing one would be reported by every document
             base.pick(ord(char))
     base.pick.cache_clear()  # fpdf2 caches picks per map, in one cache for all of them
-    cmap = prototype.cmap
-    if cache_dir is None:
-        common = _cut(full, cmap)
-    else:
-        entry = _cache_entry(path, cache_dir, "cut")
-        common = pickled(entry, FontProgram, lambda: _cut(full, cmap), what="font")
-    return Face(key, prototype, full, common, base, path)
+    return Face(key, prototype, full, _cut(full, prototype.cmap), base, path)
+
+
+@dataclass(frozen=True)
+class _Width:
+    """The width fpdf2 gives a character the font has no width for."""
+
+    value: float
+
+    def __call__(self) -> float:
+        return self.value
 
 
 def _cut(full: FontProgram, cmap: dict[int, str]) -> FontProgram:

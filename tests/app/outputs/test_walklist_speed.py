@@ -9,6 +9,7 @@ import logging
 import re
 import subprocess
 import tempfile
+from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -406,20 +407,40 @@ def test_fonts_are_parsed_once_for_many_pdfs(
         assert (tmp_path / "p" / "walklists" / f"{turf}.pdf").read_bytes()[:5] == b"%PDF-"
 
 
-def test_a_new_process_reads_each_faces_common_cut_from_the_cache_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_new_process_reads_each_parsed_face_from_the_cache_folder(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for style, path in pdf_fonts.font_files().items():
-        made = pdf_fonts.parse_face(style, path, tmp_path)
-        assert made.common == pdf_fonts.parse_face(style, path).common
-    assert len(list((tmp_path / "fonts").glob("*.pickle"))) == 2
+    plan = demo_plan.plan
+    listing = walk_list(plan, plan.turfs[0], walklist_rows(plan, plan.turfs[0]))
+    # Greek letters: that document's regular face is cut from the whole face, not the common cut.
+    listings = [listing, _renamed(listing, [("Αλέξης", "Ωμέγα")])]
 
-    def cut_again(*args: object) -> None:
-        raise AssertionError("the common cut was made again")
+    def pdfs() -> list[bytes]:
+        pdf_output.font_objects.clear()
+        return [
+            walklist_pdf(each, map_url=None, plan_name="demo", created=CREATED) for each in listings
+        ]
 
-    monkeypatch.setattr(pdf_fonts, "_cut", cut_again)
+    monkeypatch.setattr(pdf_fonts, "_faces", None)  # as in a new process; restored after
+    parsed = pdf_fonts.faces()
+    expected = pdfs()
     for style, path in pdf_fonts.font_files().items():
-        assert pdf_fonts.parse_face(style, path, tmp_path).common.glyph_order
+        pdf_fonts.parse_face(style, path, tmp_path)
+    assert len(list((tmp_path / "fonts").glob("face-*.pickle"))) == 2
+
+    def parse_again(*args: object) -> None:
+        raise AssertionError("the face was parsed again")
+
+    monkeypatch.setattr(pdf_fonts, "_parse_face", parse_again)
+    monkeypatch.setattr(pdf_fonts, "_faces", None)
+    from_disk = pdf_fonts.faces(tmp_path)
+    assert [face.path for face in from_disk] == list(pdf_fonts.font_files().values())
+    for mine, theirs in zip(from_disk, parsed, strict=True):
+        assert mine.common == theirs.common and mine.full == theirs.full
+        widths = mine.prototype.cw
+        assert isinstance(widths, defaultdict) and widths.default_factory is not None
+        assert widths.default_factory() == theirs.prototype.desc.missing_width
+    assert pdfs() == expected
 
 
 def test_a_new_process_reads_the_usual_font_objects_from_the_cache_folder(
