@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import current_process, get_context
 from typing import Any, TypeVar
 
@@ -69,16 +70,36 @@ def fork_map(
         return
     global _job
     _job = (func, shared)
-    # Objects made so far are left out of the workers' garbage collection, which would
-    # otherwise touch (and so copy) every page of the shared inputs.
-    gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        with (
+            frozen_heap(),
+            ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool,
+        ):
             # Small pieces travel in batches: one round trip per piece would cost more.
             chunk = max(1, len(keys) // (8 * workers))
             yield from pool.map(_run, keys, chunksize=chunk)
     finally:
         _job = None
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """The objects alive now are left out of the cycle collector until the block ends.
+
+    Before forking: a forked worker's collections would otherwise touch (and so copy) every
+    page of what it shares with this process. Around long work on a big heap (writing a
+    plan): each full collection would walk every object computing made.
+
+    A heap already frozen is left as it is: by an enclosing block, which unfreezes it, or for
+    good (the web server freezes what it starts with; ``gc.unfreeze`` here would thaw it all).
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
         gc.unfreeze()
 
 

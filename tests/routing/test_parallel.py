@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,7 @@ from shapely.ops import substring
 
 from geo.effort import TurfSize, WalkModel
 from geo.osm import read_address_points
-from routing._fork import can_fork
+from routing._fork import can_fork, fork_map, frozen_heap
 from routing.cutting import cut_turfs
 from routing.distances import along_line
 from routing.snap import snap_points
@@ -62,3 +64,39 @@ def test_a_walk_is_cut_from_its_street_as_shapely_cuts_it(start_m: float, end_m:
     vertices = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [15.0, 10.0]])
     expected = np.asarray(substring(shapely.LineString(vertices), start_m, end_m).coords)
     np.testing.assert_allclose(along_line(vertices, start_m, end_m), expected.reshape(-1, 2))
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """A heap nobody froze (the web app's tests freeze it for good), restored after."""
+    was_frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    if was_frozen:
+        gc.freeze()
+
+
+def test_a_frozen_heap_thaws_when_its_outermost_block_ends(thawed: None) -> None:
+    with frozen_heap():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() == frozen  # an inner block leaves it to the outer one
+    assert gc.get_freeze_count() == 0  # what was made before is collected again
+
+
+@pytest.mark.skipif(not can_fork(), reason="worker processes are forked (Linux)")
+def test_a_heap_frozen_for_good_stays_frozen(thawed: None) -> None:
+    # As the web server freezes what it starts with: a plan it writes does not thaw that.
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    with frozen_heap():
+        pass
+    list(fork_map(_square, None, [1, 2, 3], workers=2))
+    assert gc.get_freeze_count() > 0.99 * frozen  # (a few frozen objects may die meanwhile)
+
+
+def _square(shared: None, key: int) -> int:
+    return key * key

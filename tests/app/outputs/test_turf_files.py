@@ -3,6 +3,7 @@ them; a worker's failure fails the plan and leaves nothing half-written."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -73,6 +74,23 @@ def test_workers_write_the_same_files_as_one_process(demo_plan: BuiltPlan, tmp_p
     assert pooled["turfs"] == alone["turfs"]
     assert pooled["timings_s"]["write_walklists"] > 0
     assert pooled["timings_s"]["write_turf_maps"] > 0
+
+
+def test_writing_a_plan_leaves_the_web_servers_frozen_heap_frozen(
+    demo_plan: BuiltPlan, tmp_path: Path
+) -> None:
+    # The server freezes what it starts with so that full collections are short; the workers
+    # and the heat map's process freeze the heap too, and must not thaw the server's.
+    was_frozen = gc.get_freeze_count() > 0
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+        # (A few frozen objects die meanwhile: freed as any other.)
+        assert gc.get_freeze_count() > 0.99 * frozen
+    finally:
+        if not was_frozen:
+            gc.unfreeze()
 
 
 def test_a_failing_worker_fails_the_plan_and_leaves_no_folder(
