@@ -57,6 +57,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -274,25 +275,25 @@ def warm_cache(name: str, request: PlanRequest) -> None:
     user's cache; ``--cold`` measures a first plan instead).
     """
     started = time.perf_counter()
-    # In a child process: this one stays as a new ``canvass plan`` process starts (its numba
-    # kernels not yet loaded, nothing made on first use), only the folder is filled.
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            plan = run_plan(request)
-            staging = Path(tempfile.mkdtemp(prefix="warm-"))
-            try:
-                write_plan(plan, staging / name)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            code = 0
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(child, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
+    # In a new interpreter: this one stays as a new ``canvass plan`` process starts (its numba
+    # kernels not yet loaded, nothing made on first use), only the folder is filled. Spawned,
+    # not forked: a child forked after k-means ran here hangs in its own k-means (GNU
+    # OpenMP's threads do not survive a fork), as the county's did after the demo's.
+    child = get_context("spawn").Process(target=_plan_and_write, args=(name, request))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
         raise SystemExit(f"{name}: planning to fill the cache folder failed")
     print(f"{name}: cache folder filled in {time.perf_counter() - started:.1f} s (not measured)")
+
+
+def _plan_and_write(name: str, request: PlanRequest) -> None:
+    plan = run_plan(request)
+    staging = Path(tempfile.mkdtemp(prefix="warm-"))
+    try:
+        write_plan(plan, staging / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def compute(report: Report, meter: PeakMeter, request: PlanRequest) -> Plan:

@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from multiprocessing import current_process, get_context
 from typing import Any, TypeVar
 
@@ -71,36 +70,18 @@ def fork_map(
     global _job
     _job = (func, shared)
     try:
-        with (
-            frozen_heap(),
-            ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool,
-        ):
+        # What a worker inherits is left out of its garbage collection, which would otherwise
+        # touch (and so copy) every page it shares with this process. Frozen in the worker,
+        # not here (an O(1) splice either way): a heap frozen for good here (the web server's)
+        # stays frozen, and nothing made here stays frozen after.
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("fork"), initializer=gc.freeze
+        ) as pool:
             # Small pieces travel in batches: one round trip per piece would cost more.
             chunk = max(1, len(keys) // (8 * workers))
             yield from pool.map(_run, keys, chunksize=chunk)
     finally:
         _job = None
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """The objects alive now are left out of the cycle collector until the block ends.
-
-    Before forking: a forked worker's collections would otherwise touch (and so copy) every
-    page of what it shares with this process. Around long work on a big heap (writing a
-    plan): each full collection would walk every object computing made.
-
-    A heap already frozen is left as it is: by an enclosing block, which unfreezes it, or for
-    good (the web server freezes what it starts with; ``gc.unfreeze`` here would thaw it all).
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _run(key: Any) -> Any:

@@ -23,6 +23,7 @@ heat map and the overview map by a process of their own forked before them
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import signal
 import time
@@ -47,7 +48,7 @@ from app.outputs.maps import (
 from app.outputs.pdf_output import make_usual_font_objects
 from app.outputs.walklist_files import WalklistSource, write_walklists
 from app.outputs.walklist_page import load_walklist_template
-from routing._fork import can_fork, frozen_heap
+from routing._fork import can_fork
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -270,21 +271,29 @@ def _forked(
     workers: int, initializer: Callable[..., None], initargs: tuple[object, ...]
 ) -> Iterator[ProcessPoolExecutor]:
     """``workers`` forked processes, each given ``initargs`` as they are in memory."""
-    with frozen_heap():
-        # With fork the arguments reach the workers as they are in memory, never pickled.
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("fork"),
-            initializer=initializer,
-            initargs=initargs,
-        )
-        try:
-            yield pool
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        finally:
-            pool.shutdown(wait=True)
+    # With fork the arguments reach the workers as they are in memory, never pickled.
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("fork"),
+        initializer=functools.partial(_started, initializer, *initargs),
+    )
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _started(initializer: Callable[..., None], *initargs: object) -> None:
+    """A worker's start: ``initializer(*initargs)``, the heap it inherits frozen first.
+
+    Left out of the worker's garbage collection, which would otherwise touch (and so copy)
+    every page of the plan it shares with the writing process (see ``routing._fork``).
+    """
+    gc.freeze()
+    initializer(*initargs)
 
 
 class BackgroundPages:

@@ -8,12 +8,14 @@ the end, so a failed run never leaves a half-written plan behind. File names com
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import shutil
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,6 @@ from app.planning.request import request_record
 from app.privacy.fields import fields_record
 from app.spreadsheet import neutralise_frame
 from geo._errors import InputError
-from routing._fork import frozen_heap
 
 
 def summary(plan: Plan, turfs: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -114,9 +115,7 @@ def write_plan(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        # After computing, the heap holds ~300,000 long-lived objects (the demo's): each full
-        # collection while writing would walk them all (~0.13 s).
-        with frozen_heap():
+        with _frozen_heap():
             document = _write_all(
                 plan,
                 PlanFolder(staging),
@@ -139,6 +138,26 @@ def write_plan(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return document
+
+
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive now are left out of the cycle collector until the block ends.
+
+    After computing, the heap holds ~300,000 long-lived objects (the demo's): each full
+    collection while writing would walk them all (~0.13 s each).
+
+    A heap already frozen is left as it is: the web server freezes what it starts with, and
+    ``gc.unfreeze`` here would thaw that too.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _remove(path: Path) -> None:
