@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,3 +28,14 @@ def helsinki_pbf() -> Path:
 @pytest.fixture(scope="session")
 def helsinki_graph(helsinki_pbf: Path) -> StreetGraph:
     return load_walk_graph(helsinki_pbf)
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """A heap nobody froze (the web app's tests freeze it for good), as it was after."""
+    was_frozen = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+    if was_frozen:
+        gc.freeze()

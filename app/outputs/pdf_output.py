@@ -107,7 +107,7 @@ def make_usual_font_objects(cache_dir: Path | None = None) -> None:
     A walk list drawn with ``BASE_CHARACTERS`` only has that map, so a process forked after
     this finds its fonts' objects from its first walk list on, instead of each worker making
     them again (~0.1 s of CPU a process). With ``cache_dir`` (the street-graph cache folder)
-    they are kept on disk too, beside the faces' common cuts, and a new process reads them.
+    they are kept on disk too, beside the parsed faces, and a new process reads them.
     """
     document = FPDF()
     pdf_fonts.add_fonts(document)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -66,17 +65,6 @@ def test_a_walk_is_cut_from_its_street_as_shapely_cuts_it(start_m: float, end_m:
     np.testing.assert_allclose(along_line(vertices, start_m, end_m), expected.reshape(-1, 2))
 
 
-@pytest.fixture
-def thawed() -> Iterator[None]:
-    """A heap nobody froze (the web app's tests freeze it for good), restored after."""
-    was_frozen = gc.get_freeze_count() > 0
-    gc.unfreeze()
-    yield
-    gc.unfreeze()
-    if was_frozen:
-        gc.freeze()
-
-
 @pytest.mark.skipif(not can_fork(), reason="worker processes are forked (Linux)")
 def test_workers_leave_what_they_inherit_out_of_their_collections(thawed: None) -> None:
     # Their collections would otherwise touch (and so copy) every page of the shared inputs.
@@ -94,9 +82,5 @@ def test_a_heap_frozen_for_good_stays_frozen(thawed: None) -> None:
     # As the web server freezes what it starts with: a plan it writes does not thaw that.
     gc.freeze()
     frozen = gc.get_freeze_count()
-    list(fork_map(_square, None, [1, 2, 3], workers=2))
+    list(fork_map(_frozen_in_worker, None, [1, 2, 3], workers=2))
     assert gc.get_freeze_count() > 0.99 * frozen  # (a few frozen objects may die meanwhile)
-
-
-def _square(shared: None, key: int) -> int:
-    return key * key

@@ -77,25 +77,18 @@ def test_workers_write_the_same_files_as_one_process(demo_plan: BuiltPlan, tmp_p
 
 
 def test_writing_a_plan_leaves_the_heap_frozen_or_not_as_it_found_it(
-    demo_plan: BuiltPlan, tmp_path: Path
+    demo_plan: BuiltPlan, tmp_path: Path, thawed: None
 ) -> None:
-    was_frozen = gc.get_freeze_count() > 0  # the web app's tests freeze it for good
-    gc.unfreeze()
-    try:
-        # As the CLI: what writing froze is thawed after (else its cycles are never freed).
-        write_plan(demo_plan.plan, tmp_path / "cli", workers=2)
-        assert gc.get_freeze_count() == 0
-        # As the web server, which freezes what it starts with so that full collections are
-        # short: writing a plan (its workers, the heat map's process) must not thaw that.
-        gc.freeze()
-        frozen = gc.get_freeze_count()
-        write_plan(demo_plan.plan, tmp_path / "server", workers=2)
-        # (A few frozen objects die meanwhile: freed as any other.)
-        assert gc.get_freeze_count() > 0.99 * frozen
-    finally:
-        gc.unfreeze()
-        if was_frozen:
-            gc.freeze()
+    # As the CLI: what writing froze is thawed after (else its cycles are never freed).
+    write_plan(demo_plan.plan, tmp_path / "cli", workers=2)
+    assert gc.get_freeze_count() == 0
+    # As the web server, which freezes what it starts with so that full collections are
+    # short: writing a plan (its workers, the heat map's process) must not thaw that.
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    write_plan(demo_plan.plan, tmp_path / "server", workers=2)
+    # (A few frozen objects die meanwhile: freed as any other.)
+    assert gc.get_freeze_count() > 0.99 * frozen
 
 
 def test_a_failing_worker_fails_the_plan_and_leaves_no_folder(
