@@ -228,24 +228,34 @@ def heat_layer(
 
 
 def hotspot_layer(areas: gpd.GeoDataFrame, *, name: str, show: bool = False) -> folium.FeatureGroup:
-    """Outlines of DBSCAN hot spots with their size.
+    """Outlines of DBSCAN hot spots, each with its size in a tooltip.
 
     `areas` is `segments.hot_spots.HotSpots.areas_` of stops fitted with ``weight="doors"``.
+    All outlines are one GeoJSON layer: a county has a hundred hot spots or more, and each folium
+    element costs a template compile when the page is rendered.
     """
     group = folium.FeatureGroup(name=name, show=show)
-    for area in areas.itertuples():
+    if len(areas):
+        outlines = gpd.GeoDataFrame(
+            {
+                "Hot spot": [
+                    f"<b>Hot spot {area.hotspot + 1}</b><br>{area.doors:,.0f} target doors · "
+                    f"{area.points} stops<br>about {area.hours:.1f} h of canvassing"
+                    for area in areas.itertuples()
+                ]
+            },
+            geometry=_lean(areas.geometry),
+            crs=4326,
+        )
         folium.GeoJson(
-            gpd.GeoSeries(_lean(gpd.GeoSeries([area.geometry], crs=4326)), crs=4326).to_json(),
+            outlines.to_json(),
             style_function=lambda _: {
                 "color": "#6a3d9a",
                 "weight": 2,
                 "dashArray": "6 4",
                 "fillOpacity": 0.05,
             },
-            tooltip=(
-                f"<b>Hot spot {area.hotspot + 1}</b><br>{area.doors:,.0f} target doors · "
-                f"{area.points} stops<br>about {area.hours:.1f} h of canvassing"
-            ),
+            tooltip=folium.GeoJsonTooltip(fields=["Hot spot"], labels=False),
         ).add_to(group)
     return group
 

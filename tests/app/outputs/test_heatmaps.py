@@ -57,6 +57,12 @@ def test_heat_page_has_its_layers_legend_and_tooltips(demo_plan: BuiltPlan) -> N
     assert f"{target['voters']:,} voters · {target['households']:,} doors" in html
     for precinct in sorted(set(demo_plan.plan.voters["precinct"]))[:3]:
         assert f'"Precinct": "{precinct}"' in html
+    # Every hot spot has its outline and a tooltip with its size.
+    spots = demo_plan.plan.analysis.hot_spots
+    assert len(spots) > 1
+    tips = re.findall(r'"Hot spot": "\\u003cb\\u003eHot spot (\d+)\\u003c/b\\u003e', html)
+    assert sorted(map(int, tips)) == list(range(1, len(spots) + 1))
+    assert f"{spots['doors'].iloc[0]:,.0f} target doors" in html
 
 
 def test_plan_page_links_the_heatmaps(demo_plan: BuiltPlan) -> None:
