@@ -8,14 +8,12 @@ the end, so a failed run never leaves a half-written plan behind. File names com
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +40,7 @@ from app.outputs.walklist_marks import PrintedQuestion
 from app.outputs.walklists import DEFAULT_PUBLIC_URL
 from app.plan_folder import SUMMARY, PlanFolder, is_plan
 from app.planning.assign import SUGGESTION_COLUMNS
+from app.planning.heap import frozen_heap
 from app.planning.pipeline import Plan
 from app.planning.progress import Progress, Stages
 from app.planning.request import request_record
@@ -115,7 +114,7 @@ def write_plan(
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        with _frozen_heap():
+        with frozen_heap():
             document = _write_all(
                 plan,
                 PlanFolder(staging),
@@ -138,26 +137,6 @@ def write_plan(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return document
-
-
-@contextmanager
-def _frozen_heap() -> Iterator[None]:
-    """The objects alive now are left out of the cycle collector until the block ends.
-
-    After computing, the heap holds ~300,000 long-lived objects (the demo's): each full
-    collection while writing would walk them all (~0.13 s each).
-
-    A heap already frozen is left as it is: the web server freezes what it starts with, and
-    ``gc.unfreeze`` here would thaw that too.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _remove(path: Path) -> None:

@@ -24,6 +24,7 @@ from app.planning.budget_recut import (
     recut_budget,
     worth_levels,
 )
+from app.planning.heap import frozen_heap
 from app.planning.next_pass import apply_results, still_open
 from app.planning.progress import Progress, Stages
 from app.planning.recut import apply_request_edit, turf_ids, turfs_to_keep
@@ -323,6 +324,13 @@ def run_plan(
     ``prepared``: voters already read and joined (one region of a plan split by region, see
     ``app.services.region_plans``) instead of reading ``request.voters``.
     """
+    with frozen_heap():  # the libraries' objects: out of the full collections' way
+        return _run_plan(request, progress=progress, prepared=prepared)
+
+
+def _run_plan(
+    request: PlanRequest, *, progress: Progress | None, prepared: PreparedVoters | None
+) -> Plan:
     stages = Stages(progress)
     prepared = prepared or prepare_voters(request, stages)
     table, voters, layer = prepared.table, prepared.voters, prepared.layer
