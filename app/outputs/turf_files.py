@@ -3,21 +3,22 @@
 A turf's files are its walk lists (``walklists/<turf>.csv``, ``.html``, ``.pdf``) and its map
 page (``maps/<turf>.html`` with ``<turf>.data.js``). They depend only on the plan and the turf
 table, and the PDFs cost most of the time of writing a plan (tens of milliseconds of CPU each),
-so on a machine with several cores the batches are written by forked worker processes, and the
-heat map and the overview map by a process of their own forked before them
-(``BackgroundPages``):
+so on a machine with several cores the batches are written by forked worker processes while the
+writing process writes the plan-wide tables and pages:
 
 - the workers are forked after the plan is computed and the PDF fonts are parsed, so they
   share the plan, the street graph and the fonts with the writing process (copy on write)
   instead of receiving copies; each returns only its timings;
 - the writing process starts them as soon as the walk-list rows of all turfs are joined (once,
-  ``WalklistSource``, for every batch) and writes the plan-wide tables meanwhile; the last
-  batches are small so that the workers finish together;
+  ``WalklistSource``, for every batch) and writes the plan-wide tables, the heat map and the
+  overview map meanwhile (one process fewer than a process of their own: less to fork and
+  less contention on two cores); the last batches are small so that the workers finish
+  together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
-- few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while the pages' process
-  writes the heat map and the overview map; one core, or a system without ``fork``, write all
-  in process.
+- few turfs (``POOL_MIN_TURFS``; a turf edit) are written in process while a process of their
+  own (``BackgroundPages``) writes the heat map and the overview map; one core, or a system
+  without ``fork``, write all in process.
 """
 
 from __future__ import annotations
@@ -300,11 +301,10 @@ class BackgroundPages:
     """Plan-wide pages written by a process forked now, one after another, while this one goes on.
 
     For pages that need only the plan, its turf table, routes and base map (the heat map and
-    the overview map): forked as soon as those exist, the process uses the core that is
-    otherwise idle while this one works out the walk-list rows and forks the turf workers.
-    ``background`` False (one core, or one process asked for): ``result`` writes a page in
-    process. Used as a context manager; ``result`` waits for a page and gives the seconds its
-    writing took.
+    the overview map), while this process writes a few turfs' files (a turf edit).
+    ``background`` False (turf workers, one core, or one process asked for): ``result`` writes
+    a page in process. Used as a context manager; ``result`` waits for a page and gives the
+    seconds its writing took.
     """
 
     def __init__(self, pages: Mapping[str, Callable[[], object]], *, background: bool) -> None:

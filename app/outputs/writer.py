@@ -33,6 +33,7 @@ from app.outputs.turf_files import (
     TurfFilesJob,
     TurfFileWriter,
     background_pages,
+    worker_count,
 )
 from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import WalklistSource, csv_texts
@@ -228,22 +229,34 @@ def _write_all(
     }
     clock = _Clock()
     started = time.perf_counter()
-    # Made before any process writes into them (the pages' process starts early).
+    # Made before any process writes into them.
     folder.walklists_dir.mkdir()
     folder.maps_dir.mkdir()
     with ExitStack() as stack:
         with stages.stage("write_tables"):
             # First what the plan-wide pages need, then what the turfs' files are made from;
             # the workers (when used) start on those files while this process writes the
-            # plan-wide tables.
+            # plan-wide tables and pages.
             outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
             turfs = turf_table(plan, outlines)
             routes = route_lines(plan)
             base_started = time.perf_counter()
             base = plan_base_map(plan)
             clock.time("write_base_maps", base_started)
-            # The heat map and the overview map need no more: a process of their own starts
-            # on them now, if a core is free for it while this one goes on.
+            figures = {
+                str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
+                for row in turfs.drop(columns="geometry").to_dict(orient="records")
+            }
+            # Worked out once for every turf: compared with the earlier plan's, then the
+            # batches of turfs made afresh take their parts (one join, one projection).
+            source = WalklistSource.of(plan, outlines=outlines)
+            carried, fresh = _carry_over_turfs(
+                plan, folder, previous, earlier, figures, source, clock
+            )
+            pool = worker_count(len(fresh), workers) > 1
+            # The heat map and the overview map: with turf workers, this process writes them
+            # below while the workers work; with the turfs written here (a turf edit), a
+            # process of their own writes them meanwhile.
             pages = stack.enter_context(
                 BackgroundPages(
                     {
@@ -254,18 +267,8 @@ def _write_all(
                             _write_overview_map, plan, turfs, routes, base, folder
                         ),
                     },
-                    background=background_pages(workers),
+                    background=not pool and background_pages(workers),
                 )
-            )
-            figures = {
-                str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
-                for row in turfs.drop(columns="geometry").to_dict(orient="records")
-            }
-            # Worked out once for every turf: compared with the earlier plan's, then the
-            # batches of turfs made afresh take their parts (one join, one projection).
-            source = WalklistSource.of(plan, outlines=outlines)
-            carried, fresh = _carry_over_turfs(
-                plan, folder, previous, earlier, figures, source, clock
             )
             job = TurfFilesJob(
                 plan,
@@ -280,14 +283,21 @@ def _write_all(
             )
             writer = stack.enter_context(TurfFileWriter(job, fresh, workers=workers))
             _write_tables(plan, folder, turfs, routes, source)
+            # (Without workers, the pages' process is waited for at their stages, after the
+            # turfs written here.)
+            written = {page: pages.result(page) for page in ("overview_map", "heatmap") if pool}
         with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
             turf_progress.advance(carried)
             for kind, value in writer.turf_files(turf_progress).items():
                 clock.seconds[kind] += value
         with stages.stage("write_overview_map"):
-            clock.seconds["write_overview_map_work"] = pages.result("overview_map")
+            clock.seconds["write_overview_map_work"] = (
+                written["overview_map"] if pool else pages.result("overview_map")
+            )
         with stages.stage("write_heatmap"):
-            clock.seconds["write_heatmap_work"] = pages.result("heatmap")
+            clock.seconds["write_heatmap_work"] = (
+                written["heatmap"] if pool else pages.result("heatmap")
+            )
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})

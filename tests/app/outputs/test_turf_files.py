@@ -170,27 +170,57 @@ def test_one_process_asked_for_writes_the_heat_map_in_process(
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
-def test_a_failing_heat_map_process_fails_the_plan_and_leaves_no_folder(
+def test_with_turf_workers_the_writing_process_writes_the_plan_pages_meanwhile(
     demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # It would only wait for the workers: a process of the pages' own is one more to fork and
+    # one more on the cores the workers use.
+    _PID_FILES[:] = [tmp_path / "heat.pid", tmp_path / "overview.pid"]
+    monkeypatch.setattr(writer_module, "write_heatmap", _heatmap_in)
+    monkeypatch.setattr(writer_module, "_write_overview_map", _overview_in)
+    turfs_left: list[int] = []
+    heat_map = writer_module.write_heatmap
+
+    def while_the_workers_write(*args: Any) -> Path:
+        made = tmp_path.glob(".plan.*/walklists/*.pdf")
+        turfs_left.append(len(demo_plan.plan.turfs) - len(list(made)))
+        return heat_map(*args)
+
+    monkeypatch.setattr(writer_module, "write_heatmap", while_the_workers_write)
+    write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+
+    assert int((tmp_path / "overview.pid").read_text()) == os.getpid()
+    assert int((tmp_path / "heat.pid").read_text()) == os.getpid()
+    assert turfs_left and turfs_left[0] > 0  # not after the workers were done
+
+
+@pytest.mark.parametrize("where", ["pages' process", "writing process"])
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
+def test_a_failing_heat_map_fails_the_plan_and_leaves_the_folder_as_it_was(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
     def broken(plan: object, turfs: object, path: Path) -> Path:
-        if os.getpid() == parent:
-            raise AssertionError("the heat map was to be written by a process of its own")
         raise OSError(f"disk full writing {path.name}")
 
-    parent = os.getpid()
+    out = tmp_path / "plan"
+    if where == "pages' process":  # a rewrite with every turf carried over (a turf edit)
+        shutil.copytree(demo_plan.out, out)
     monkeypatch.setattr(writer_module, "write_heatmap", broken)
     with pytest.raises(OSError, match=r"disk full writing heat\.html"):
-        write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
-    assert list(tmp_path.iterdir()) == []
+        write_plan(demo_plan.plan, out, workers=2)
+    assert [p.name for p in tmp_path.iterdir()] == (["plan"] if out.exists() else [])
+    if out.exists():
+        assert _files(out) == _files(demo_plan.out)
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
 def test_the_heat_map_written_first_does_not_trip_up_the_rest(
     demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The pages' process may finish before this one makes the turfs' files.
-    carry_over = writer_module._carry_over_turfs
+    # After a turf edit the pages' process may finish before this one writes the tables.
+    out = tmp_path / "plan"
+    shutil.copytree(demo_plan.out, out)
+    write_tables = writer_module._write_tables
     waited: list[bool] = []
 
     def after_the_pages(*args: Any) -> Any:
@@ -201,11 +231,9 @@ def test_the_heat_map_written_first_does_not_trip_up_the_rest(
         ):
             time.sleep(0.02)
         waited.append(time.monotonic() < deadline)
-        return carry_over(*args)
+        return write_tables(*args)
 
-    monkeypatch.setattr(writer_module, "_carry_over_turfs", after_the_pages)
-    write_plan(demo_plan.plan, tmp_path / "plan", workers=2)
+    monkeypatch.setattr(writer_module, "_write_tables", after_the_pages)
+    write_plan(demo_plan.plan, out, workers=2)
     assert waited == [True]
-    assert (tmp_path / "plan" / "maps" / "heat.html").is_file()
-    for turf in demo_plan.plan.turfs:
-        assert (tmp_path / "plan" / "maps" / f"{turf.turf_id}.data.js").is_file()
+    assert _files(out) == _files(demo_plan.out)
