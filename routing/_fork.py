@@ -11,6 +11,7 @@ number of processes.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -70,18 +71,36 @@ def fork_map(
     global _job
     _job = (func, shared)
     try:
-        # What a worker inherits is left out of its garbage collection, which would otherwise
-        # touch (and so copy) every page it shares with this process. Frozen in the worker,
-        # not here (an O(1) splice either way): a heap frozen for good here (the web server's)
-        # stays frozen, and nothing made here stays frozen after.
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=get_context("fork"), initializer=gc.freeze
-        ) as pool:
+        with forked_pool(workers) as pool:
             # Small pieces travel in batches: one round trip per piece would cost more.
             chunk = max(1, len(keys) // (8 * workers))
             yield from pool.map(_run, keys, chunksize=chunk)
     finally:
         _job = None
+
+
+def forked_pool(
+    workers: int, initializer: Callable[..., None] | None = None, *initargs: object
+) -> ProcessPoolExecutor:
+    """``workers`` forked processes, each running ``initializer(*initargs)`` when it starts.
+
+    ``initargs`` reach the workers as they are in memory, never pickled. What a worker inherits
+    is left out of its garbage collection (``gc.freeze`` first), which would otherwise touch
+    (and so copy) every page it shares with this process. Frozen in the worker, not here (an
+    O(1) splice either way): a heap frozen for good here (the web server's) stays frozen, and
+    nothing made here stays frozen after.
+    """
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("fork"),
+        initializer=functools.partial(_frozen_start, initializer, *initargs),
+    )
+
+
+def _frozen_start(initializer: Callable[..., None] | None, *initargs: object) -> None:
+    gc.freeze()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _run(key: Any) -> Any:

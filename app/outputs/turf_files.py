@@ -24,7 +24,6 @@ writing process writes the plan-wide tables and pages:
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import signal
 import time
@@ -33,7 +32,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing import get_context
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -49,7 +47,7 @@ from app.outputs.maps import (
 from app.outputs.pdf_output import make_usual_font_objects
 from app.outputs.walklist_files import WalklistSource, write_walklists
 from app.outputs.walklist_page import load_walklist_template
-from routing._fork import can_fork
+from routing._fork import can_fork, forked_pool
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -271,13 +269,8 @@ def _pool(job: TurfFilesJob, workers: int) -> Iterator[ProcessPoolExecutor]:
 def _forked(
     workers: int, initializer: Callable[..., None], initargs: tuple[object, ...]
 ) -> Iterator[ProcessPoolExecutor]:
-    """``workers`` forked processes, each given ``initargs`` as they are in memory."""
-    # With fork the arguments reach the workers as they are in memory, never pickled.
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("fork"),
-        initializer=functools.partial(_started, initializer, *initargs),
-    )
+    """``workers`` forked processes (``routing._fork.forked_pool``) given ``initargs``."""
+    pool = forked_pool(workers, initializer, *initargs)
     try:
         yield pool
     except BaseException:
@@ -285,16 +278,6 @@ def _forked(
         raise
     finally:
         pool.shutdown(wait=True)
-
-
-def _started(initializer: Callable[..., None], *initargs: object) -> None:
-    """A worker's start: ``initializer(*initargs)``, the heap it inherits frozen first.
-
-    Left out of the worker's garbage collection, which would otherwise touch (and so copy)
-    every page of the plan it shares with the writing process (see ``routing._fork``).
-    """
-    gc.freeze()
-    initializer(*initargs)
 
 
 class BackgroundPages:
@@ -312,6 +295,7 @@ class BackgroundPages:
         self.background = background and can_fork()
         self._stack = ExitStack()
         self._futures: dict[str, Future[float]] = {}
+        self._written: dict[str, float] = {}
 
     def __enter__(self) -> BackgroundPages:
         if self.background:
@@ -328,10 +312,12 @@ class BackgroundPages:
         self._stack.__exit__(kind, error, trace)
 
     def result(self, name: str) -> float:
-        """Wait for the page ``name`` (or write it, in process); the seconds its writing took."""
+        """Wait for the page ``name`` (or write it here, once); the seconds its writing took."""
         if name in self._futures:
             return self._futures[name].result()
-        return _timed(self.pages[name])
+        if name not in self._written:
+            self._written[name] = _timed(self.pages[name])
+        return self._written[name]
 
 
 def background_pages(workers: int | None = None) -> bool:

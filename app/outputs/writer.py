@@ -283,21 +283,17 @@ def _write_all(
             )
             writer = stack.enter_context(TurfFileWriter(job, fresh, workers=workers))
             _write_tables(plan, folder, turfs, routes, source)
-            # (Without workers, the pages' process is waited for at their stages, after the
-            # turfs written here.)
-            written = {page: pages.result(page) for page in ("overview_map", "heatmap") if pool}
+            if pool:  # written now, while the workers work; else waited for after the turfs
+                for page in pages.pages:
+                    pages.result(page)
         with stages.stage("write_turfs", total=len(plan.turfs)) as turf_progress:
             turf_progress.advance(carried)
             for kind, value in writer.turf_files(turf_progress).items():
                 clock.seconds[kind] += value
         with stages.stage("write_overview_map"):
-            clock.seconds["write_overview_map_work"] = (
-                written["overview_map"] if pool else pages.result("overview_map")
-            )
+            clock.seconds["write_overview_map_work"] = pages.result("overview_map")
         with stages.stage("write_heatmap"):
-            clock.seconds["write_heatmap_work"] = (
-                written["heatmap"] if pool else pages.result("heatmap")
-            )
+            clock.seconds["write_heatmap_work"] = pages.result("heatmap")
     timings = dict(plan.timings_s)
     timings.update(stages.timings)
     timings.update({k: round(v, 3) for k, v in clock.seconds.items()})
