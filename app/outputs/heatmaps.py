@@ -31,6 +31,7 @@ from folium.plugins import HeatMap
 from folium.template import Template
 
 from app.outputs.assets import LEAFLET_HEAT
+from app.outputs.geojson import feature_collection
 from app.outputs.maps import TILES_URL, BaseMapLayer, OfflineMap, html_text, save_page
 from app.planning.analysis import PlanAnalysis, analyse, target_stops
 from segments.engagement import engagement_by_hex, engagement_by_precinct
@@ -128,8 +129,8 @@ def _lean(geometry: gpd.GeoSeries) -> npt.NDArray[np.object_]:
     return shapes
 
 
-def _display(table: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
-    """The table with the id and rounded, human-readable text columns for tooltips."""
+def _display(table: gpd.GeoDataFrame, label: str) -> dict[str, list[str]]:
+    """The table's id and rounded, human-readable text columns for tooltips."""
 
     def text(column: str, fmt: Callable[[float], str]) -> list[str]:
         return [
@@ -137,27 +138,22 @@ def _display(table: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
             for v in pd.to_numeric(table[column], errors="coerce")
         ]
 
-    shown = gpd.GeoDataFrame(
-        {
-            # Ids come from the organiser's files and the tooltip is HTML: escape them.
-            label: [html_text(i) for i in table.index],
-            "Voters": text("voters", _count),
-            "Targets": text("targets", _count),
-            "Target doors": text("target_households", _count),
-            "Targets per km²": text("target_per_km2", _count),
-            "Mean support": text("mean_support", _score),
-            "Mean turnout": text("mean_turnout", _score),
-            "Doors knocked": text("doors_knocked", _count),
-            # Not home / come back: knocked, but open for another pass.
-            "Knock again": text("doors_reknock", _count),
-            "Contact rate": text("contact_rate", _percent),
-            "Support rate": text("support_rate", _percent),
-            "Coverage": text("coverage", _percent),
-        },
-        geometry=_lean(table.geometry),
-        crs=4326,
-    )
-    return shown
+    return {
+        # Ids come from the organiser's files and the tooltip is HTML: escape them.
+        label: [html_text(i) for i in table.index],
+        "Voters": text("voters", _count),
+        "Targets": text("targets", _count),
+        "Target doors": text("target_households", _count),
+        "Targets per km²": text("target_per_km2", _count),
+        "Mean support": text("mean_support", _score),
+        "Mean turnout": text("mean_turnout", _score),
+        "Doors knocked": text("doors_knocked", _count),
+        # Not home / come back: knocked, but open for another pass.
+        "Knock again": text("doors_reknock", _count),
+        "Contact rate": text("contact_rate", _percent),
+        "Support rate": text("support_rate", _percent),
+        "Coverage": text("coverage", _percent),
+    }
 
 
 def choropleth_layer(
@@ -197,9 +193,9 @@ def choropleth_layer(
     if results:
         fields += ["Doors knocked", "Contact rate", "Support rate", "Coverage"]
     group = folium.FeatureGroup(name=name, show=show)
-    if len(shown):
+    if len(drawn):
         folium.GeoJson(
-            shown.to_json(),
+            feature_collection(shown, _lean(drawn.geometry)),
             style_function=lambda feature: {
                 "color": "#555",
                 "weight": 1,
@@ -236,19 +232,13 @@ def hotspot_layer(areas: gpd.GeoDataFrame, *, name: str, show: bool = False) -> 
     """
     group = folium.FeatureGroup(name=name, show=show)
     if len(areas):
-        outlines = gpd.GeoDataFrame(
-            {
-                "Hot spot": [
-                    f"<b>Hot spot {area.hotspot + 1}</b><br>{area.doors:,.0f} target doors · "
-                    f"{area.points} stops<br>about {area.hours:.1f} h of canvassing"
-                    for area in areas.itertuples()
-                ]
-            },
-            geometry=_lean(areas.geometry),
-            crs=4326,
-        )
+        tips = [
+            f"<b>Hot spot {area.hotspot + 1}</b><br>{area.doors:,.0f} target doors · "
+            f"{area.points} stops<br>about {area.hours:.1f} h of canvassing"
+            for area in areas.itertuples()
+        ]
         folium.GeoJson(
-            outlines.to_json(),
+            feature_collection({"Hot spot": tips}, _lean(areas.geometry)),
             style_function=lambda _: {
                 "color": "#6a3d9a",
                 "weight": 2,
@@ -263,13 +253,9 @@ def hotspot_layer(areas: gpd.GeoDataFrame, *, name: str, show: bool = False) -> 
 def _turf_layer(turfs: gpd.GeoDataFrame) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="Turfs", show=True)
     if len(turfs):
-        outlines = gpd.GeoDataFrame(
-            {"Turf": [html_text(t) for t in turfs["turf"]]},
-            geometry=_lean(turfs.geometry),
-            crs=4326,
-        )
+        names = [html_text(t) for t in turfs["turf"]]
         folium.GeoJson(
-            outlines.to_json(),
+            feature_collection({"Turf": names}, _lean(turfs.geometry)),
             style_function=lambda _: {"color": "#222", "weight": 1, "fill": False},
             tooltip=folium.GeoJsonTooltip(fields=["Turf"]),
         ).add_to(group)

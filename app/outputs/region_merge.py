@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from app.outputs.assets import copy_assets
+from app.outputs.geojson import write_geojson
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.region_maps import merged_base_map, write_merged_heatmap
 from app.outputs.tables import GPX_NS
@@ -68,7 +69,7 @@ def merge_regions(
         _concat_geojson([f.routes_path for f in folders], folder.routes_path)
         _concat_gpx([f.gpx_path for f in folders], folder.gpx_path)
         if precincts is not None and len(precincts):
-            precincts[["precinct", "geometry"]].to_file(folder.precincts_path, driver="GeoJSON")
+            write_geojson(precincts[["precinct", "geometry"]], folder.precincts_path)
         copy_assets(folder.assets_dir)
         for sub in ("walklists", "maps"):
             (staging / sub).mkdir()

@@ -24,6 +24,7 @@ import pandas as pd
 from app.outputs.assets import copy_assets
 from app.outputs.basemap import PlanBaseMap, base_map_data, plan_base_map
 from app.outputs.budget_skip import write_budget_skip
+from app.outputs.geojson import write_geojson
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
@@ -373,14 +374,14 @@ def _write_tables(
     if plan.suggestion is not None:
         suggested = plan.suggestion.rows[list(SUGGESTION_COLUMNS)]
         neutralise_frame(suggested).to_csv(folder.suggestion_path, index=False)
-    turfs.to_file(folder.turfs_path, driver="GeoJSON")
+    write_geojson(turfs, folder.turfs_path)
     figures_only = pd.DataFrame(turfs.drop(columns="geometry"))
     neutralise_frame(figures_only).to_csv(folder.turfs_csv_path, index=False)
     if plan.precincts is not None and len(plan.precincts):
         # For the manager dashboard's precinct layers (ids and outlines only).
         outlines = plan.precincts[["precinct", "geometry"]]
-        outlines.to_file(folder.precincts_path, driver="GeoJSON")
-    routes.to_file(folder.routes_path, driver="GeoJSON")
+        write_geojson(outlines, folder.precincts_path)
+    write_geojson(routes, folder.routes_path)
     write_gpx(plan, routes, folder.gpx_path)
     copy_assets(folder.assets_dir)
     # Every field, whatever the walk lists show: what the store imports (issue 21).
