@@ -22,6 +22,8 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from app.outputs.page_render import render_page
+
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
 
@@ -76,7 +78,7 @@ def save_page(fmap: folium.Map, path: Path) -> list[Path]:
         scripts.append(match.group(1))
         return f'<script src="{quote(path.stem)}.{len(scripts) - 1}.js"></script>'
 
-    page = _INLINE_SCRIPT.sub(external, fmap.get_root().render())
+    page = _INLINE_SCRIPT.sub(external, render_page(fmap))
     written = [path]
     for index, code in enumerate(scripts):
         script = path.with_name(f"{path.stem}.{index}.js")

@@ -17,6 +17,7 @@ import geopandas as gpd
 
 from app.errors import NotFoundError
 from app.outputs.heatmaps import heat_map
+from app.outputs.page_render import render_page
 from app.plan_folder import PlanFolder
 from app.planning.analysis import PlanAnalysis, analyse, target_stops
 from app.services.progress import PlanActivity, plan_activity
@@ -96,6 +97,6 @@ def live_heat_map_html(
         tile_url=tile_url,
         basemap_url=f"{assets_url}../maps/index.basemap.js",
     )
-    html: str = fmap.get_root().render()
+    html = render_page(fmap)
     # The map's scripts load from the plan's own copy of the assets (see app.outputs.maps).
     return html.replace('"../assets/', f'"{assets_url}')

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from app.outputs.heatmaps import heat_map
+from app.outputs.heatmaps import heat_map, write_heatmap
+from app.outputs.page_render import render_page
+from app.outputs.tables import turf_table
 from app.settings import Settings
 from app.web.app import create_app
 from segments.door_results import RESULT_CODES
@@ -132,3 +135,32 @@ def test_ids_from_the_organisers_files_are_escaped(demo_plan: BuiltPlan, tmp_pat
     assert "<img src=x" not in html
     # Escaped for HTML (and the & then written as \u0026 inside the JSON).
     assert "lt;img src=x onerror=alert(1)" in html
+
+
+# Jinja syntax in a precinct or turf id: the page engine (branca) once compiled every rendered
+# part of a page as a template again, so this ran as Python on the machine writing the plan.
+TEMPLATE_IDS = {
+    "P01": "{{ cycler.__init__.__globals__.os.getcwd() }}",
+    "P02": "{{ 7*7 }} {% if %}",
+}
+
+
+def test_template_syntax_in_ids_is_text_on_the_page(demo_plan: BuiltPlan, tmp_path: Path) -> None:
+    plan = demo_plan.plan
+    assert plan.precincts is not None
+    voters = plan.voters.assign(precinct=plan.voters["precinct"].replace(TEMPLATE_IDS))
+    precincts = plan.precincts.assign(precinct=plan.precincts["precinct"].replace(TEMPLATE_IDS))
+    turfs = turf_table(plan)
+    turfs["turf"] = turfs["turf"].mask(turfs["turf"] == turfs["turf"].iloc[0], "{{ 6*7 }}")
+    hostile = replace(plan, voters=voters, precincts=precincts)
+    written = write_heatmap(hostile, turfs, tmp_path / "maps" / "heat.html")
+    maps = written.parent
+    page = "".join(path.read_text(encoding="utf-8") for path in sorted(maps.iterdir()))
+    # The manager dashboard renders the same map into its response.
+    served = render_page(heat_map(voters, precincts=precincts, turfs=turfs))
+    for html in (page, served):
+        assert str(Path.cwd()) not in html
+        assert '"Precinct": "{{ cycler.__init__.__globals__.os.getcwd() }}"' in html
+        assert '"Precinct": "{{ 7*7 }} {% if %}"' in html
+        assert '"Turf": "{{ 6*7 }}"' in html
+        assert "49" not in re.findall(r'"Precinct": "([^"]*)"', html)
