@@ -308,7 +308,9 @@ def base_map_data(
         inside = base.number_tree.query(box, predicate="contains")
         xy = shapely.get_coordinates(base.numbers[inside]) if len(inside) else np.zeros((0, 2))
         document["numbers"] = [
-            [float(lat), float(lon), str(text)]
-            for (lat, lon), text in zip(base.lat_lon(xy), base.number_texts[inside], strict=True)
+            [lat, lon, str(text)]
+            for (lat, lon), text in zip(
+                base.lat_lon(xy).tolist(), base.number_texts[inside].tolist(), strict=True
+            )
         ]
     return document
