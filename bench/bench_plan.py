@@ -78,6 +78,15 @@ try:  # a turf's stops and outline taken once per plan (older code: from the tab
     from app.outputs.maps import MapStops, MapTurfs
 except ImportError:
     MapStops = MapTurfs = None  # type: ignore[assignment,misc]
+try:  # GeoJSON through GEOS and the JSON encoder (older code: GDAL through pyogrio)
+    from app.outputs.geojson import write_geojson
+except ImportError:
+
+    def write_geojson(frame: Any, path: Path) -> Path:
+        frame.to_file(path, driver="GeoJSON")
+        return path
+
+
 try:  # the base maps drawn under the routes (older code has none)
     from app.outputs import basemap as base_map_module
     from app.outputs.maps import write_base_map
@@ -343,12 +352,10 @@ def write_each(report: Report, meter: PeakMeter, plan: Plan, folder: PlanFolder)
         neutralise_frame(rejected).to_csv(folder.rejected_path, index=False)
         neutralise_frame(stop_table(plan)).to_csv(folder.stops_path, index=False)
     with stage("GeoJSON (turfs, precincts, routes)"):
-        turfs.to_file(folder.turfs_path, driver="GeoJSON")
+        write_geojson(turfs, folder.turfs_path)
         if plan.precincts is not None and len(plan.precincts):
-            plan.precincts[["precinct", "geometry"]].to_file(
-                folder.precincts_path, driver="GeoJSON"
-            )
-        routes.to_file(folder.routes_path, driver="GeoJSON")
+            write_geojson(plan.precincts[["precinct", "geometry"]], folder.precincts_path)
+        write_geojson(routes, folder.routes_path)
     with stage("GPX"):
         write_gpx(plan, routes, folder.gpx_path)
     with stage("assets"):
