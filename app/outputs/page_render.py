@@ -5,7 +5,8 @@ branca keeps what an element of a page rendered (its header, html and script par
 page. Text from the organiser's files (a precinct id in a tooltip, a turf id) is in that text,
 so a precinct called ``{{ cycler.__init__.__globals__.os.getcwd() }}`` ran as Python on the
 machine that wrote the plan. And compiling re-reads every embedded GeoJSON: a fifth to a quarter
-of a heat map's time. ``render_page`` renders a page with those parts kept as plain text.
+of a heat map's time. ``render_page`` renders a page with those parts kept as plain text; in
+other threads meanwhile, branca makes its elements as ever.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 import branca.element
 import folium
 
-_RENDERING = threading.Lock()
+_JINJA = branca.element.Template
+_rendering = threading.local()
 
 
 class _RenderedText:
@@ -31,17 +33,25 @@ class _RenderedText:
         return self.text
 
 
+def _template(source: str, *args: Any, **kwargs: Any) -> Any:
+    # branca makes every ``Element(text)`` through this name. Only while this thread renders a
+    # page is the text one that was rendered already; a page built meanwhile (in another
+    # thread, say) gets its templates (the figure's own) as ever.
+    if getattr(_rendering, "page", False):
+        return _RenderedText(source)
+    return _JINJA(source, *args, **kwargs)
+
+
+branca.element.Template = _template  # type: ignore[misc,assignment]
+
+
 @contextmanager
 def _parts_kept_as_text() -> Iterator[None]:
-    # While a page renders, every ``Element(text)`` branca and folium make holds text they have
-    # rendered already (the page's own templates were compiled when their classes were made).
-    with _RENDERING:
-        template = branca.element.Template
-        branca.element.Template = _RenderedText  # type: ignore[misc,assignment]
-        try:
-            yield
-        finally:
-            branca.element.Template = template  # type: ignore[misc]
+    _rendering.page = True
+    try:
+        yield
+    finally:
+        _rendering.page = False
 
 
 def render_page(fmap: folium.Map) -> str:
