@@ -34,7 +34,6 @@ from app.outputs.turf_files import (
     TurfFilesJob,
     TurfFileWriter,
     background_pages,
-    worker_count,
 )
 from app.outputs.voter_data import write_voter_data
 from app.outputs.walklist_files import WalklistSource, csv_texts
@@ -254,7 +253,19 @@ def _write_all(
             carried, fresh = _carry_over_turfs(
                 plan, folder, previous, earlier, figures, source, clock
             )
-            pool = worker_count(len(fresh), workers) > 1
+            job = TurfFilesJob(
+                plan,
+                turfs,
+                routes,
+                folder,
+                plan_name=name,
+                paper=printing.paper.paper,
+                questions=printing.questions,
+                base=base,
+                lists=source,
+            )
+            writer = TurfFileWriter(job, fresh, workers=workers)  # its workers start on entering
+            pool = writer.workers > 1
             # The heat map and the overview map: with turf workers, this process writes them
             # below while the workers work; with the turfs written here (a turf edit), a
             # process of their own writes them meanwhile.
@@ -271,18 +282,7 @@ def _write_all(
                     background=not pool and background_pages(workers),
                 )
             )
-            job = TurfFilesJob(
-                plan,
-                turfs,
-                routes,
-                folder,
-                plan_name=name,
-                paper=printing.paper.paper,
-                questions=printing.questions,
-                base=base,
-                lists=source,
-            )
-            writer = stack.enter_context(TurfFileWriter(job, fresh, workers=workers))
+            stack.enter_context(writer)
             _write_tables(plan, folder, turfs, routes, source)
             if pool:  # written now, while the workers work; else waited for after the turfs
                 for page in pages.pages:

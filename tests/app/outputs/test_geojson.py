@@ -46,17 +46,13 @@ def _messy_table() -> gpd.GeoDataFrame:
     )
 
 
-def _read(path: Path) -> gpd.GeoDataFrame:
-    return gpd.read_file(path)
-
-
 def _same_as_gdal(frame: gpd.GeoDataFrame, tmp_path: Path, name: str) -> gpd.GeoDataFrame:
     ours = write_geojson(frame, tmp_path / f"{name}.geojson")
     gdal_dir = tmp_path / "gdal"
     gdal_dir.mkdir(exist_ok=True)
     theirs = gdal_dir / f"{name}.geojson"
     frame.to_crs(4326).to_file(theirs, driver="GeoJSON")
-    mine, gdal = _read(ours), _read(theirs)
+    mine, gdal = gpd.read_file(ours), gpd.read_file(theirs)
     assert list(mine.columns) == list(gdal.columns)
     assert mine.dtypes.to_dict() == gdal.dtypes.to_dict()
     pd.testing.assert_frame_equal(
