@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from app.outputs.basemap import PlanBaseMap, base_map_data, build_base_map
-from app.outputs.maps import read_data_file, write_base_map
+from app.outputs.maps import read_data_file, write_base_map, write_data_file
 from geo.map_features import read_map_features
 
 # Around Eerikinkatu between Annankatu and Yrjönkatu (west, south, east, north).
@@ -83,3 +83,21 @@ def test_a_written_base_map_reads_back_whatever_its_names_hold(
     assert text.startswith("window.CANVASS_BASEMAP = ") and "</script>" not in text
     assert read_data_file(path) == json.loads(json.dumps(document))
     assert read_data_file(tmp_path / "missing.basemap.js") is None
+
+
+def test_a_data_file_holds_numpy_numbers_and_any_text_safely(tmp_path: Path) -> None:
+    data = {
+        "names": ["Åbo\u2028gatan", 'a<b>&c"</script>'],
+        "numbers": [np.float64(1.5), np.int64(-2), 1e-7, None],
+        "ids": {7: "seven"},
+    }
+    path = write_data_file(data, tmp_path / "T1.data.js", variable="CANVASS_TURF")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("window.CANVASS_TURF = {") and text.endswith("};\n")
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "Åbo" in text  # text is kept as it is, not as \u escapes
+    assert read_data_file(path) == {
+        "names": ["Åbo\u2028gatan", 'a<b>&c"</script>'],
+        "numbers": [1.5, -2, 1e-7, None],
+        "ids": {"7": "seven"},
+    }
