@@ -12,7 +12,10 @@ writing process writes the plan-wide tables and pages:
 - the writing process starts them as soon as the walk-list rows of all turfs are joined (once,
   ``WalklistSource``, for every batch) and writes the plan-wide tables, the heat map and the
   overview map meanwhile (one process fewer than a process of their own: less to fork and
-  less contention on two cores); the last batches are small so that the workers finish
+  less contention on two cores);
+- then it writes turfs too: it takes the batches no worker has started yet, so it is one of
+  the processes writing turfs (one worker on two cores, not two: one fork fewer, and no core
+  idle while the last worker finishes); the last batches are small so that all finish
   together;
 - every file is made by the same function (``write_batch``) in a worker or in process, so the
   files are the same whichever way they were written;
@@ -140,7 +143,7 @@ def _cores() -> int:
 
 
 def worker_count(turfs: int, workers: int | None = None) -> int:
-    """How many processes write ``turfs`` turfs' files (1: in this process).
+    """How many processes write ``turfs`` turfs' files, this one included (1: this one alone).
 
     ``workers`` asks for that many (``None``: one per core this process may run on, at most
     ``MAX_WORKERS``); fewer than ``POOL_MIN_TURFS`` turfs, or no ``fork``, give 1.
@@ -171,8 +174,9 @@ def batches(positions: Sequence[int], workers: int) -> list[Sequence[int]]:
 class TurfFileWriter:
     """Writes the files of the turfs at ``positions``.
 
-    Used as a context manager: on entering, with workers, every batch is handed to them;
-    ``turf_files`` then waits for the batches. In process, ``turf_files`` does the writing
+    Used as a context manager: on entering, with ``workers`` above 1, every batch is handed
+    to ``workers - 1`` forked workers; ``turf_files`` then writes the batches none has started
+    (in this process) and waits for the others. In process, ``turf_files`` does all the writing
     when called. On leaving, work not started is dropped.
     """
 
@@ -183,7 +187,7 @@ class TurfFileWriter:
         self.workers = worker_count(len(positions), workers)
         self.batches = batches(positions, self.workers)
         self._pool: ExitStack | None = None
-        self._batches: dict[Future[dict[str, float]], int] = {}
+        self._batches: dict[Future[dict[str, float]], Sequence[int]] = {}
 
     def __enter__(self) -> TurfFileWriter:
         # Parsed and made once, before any worker is forked: shared by every worker (each
@@ -194,9 +198,9 @@ class TurfFileWriter:
         load_walklist_template()
         if self.workers > 1:
             with ExitStack() as stack:
-                pool = stack.enter_context(_pool(self.job, self.workers))
+                pool = stack.enter_context(_pool(self.job, self.workers - 1))
                 self._batches = {
-                    pool.submit(_write_adopted, batch): len(batch) for batch in self.batches
+                    pool.submit(_write_adopted, batch): batch for batch in self.batches
                 }
                 self._pool = stack.pop_all()
         return self
@@ -211,24 +215,33 @@ class TurfFileWriter:
             self._pool.__exit__(kind, error, trace)
 
     def turf_files(self, progress: Progress) -> dict[str, float]:
-        """Write (or wait for) every batch; seconds spent on each kind of file, added up.
+        """Write every batch (or, with workers, those none has started; wait for the others).
 
-        ``progress`` advances as each batch is written.
+        Returns the seconds spent on each kind of file, added up. ``progress`` advances as each
+        batch is written.
         """
         seconds: dict[str, float] = defaultdict(float)
+
+        def written(batch: Sequence[int], timings: dict[str, float]) -> None:
+            for name, value in timings.items():
+                seconds[name] += value
+            progress.advance(len(batch))
+
         if self._pool is None:
             for batch in self.batches:
-                for name, value in write_batch(self.job, batch).items():
-                    seconds[name] += value
-                progress.advance(len(batch))
+                written(batch, write_batch(self.job, batch))
             return dict(seconds)
         pending = dict(self._batches)
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                for name, value in future.result().items():
-                    seconds[name] += value
-                progress.advance(pending.pop(future))
+            for future in [future for future in pending if future.done()]:
+                written(pending.pop(future), future.result())
+            # The first batch not yet handed to a worker (cancelling it is what tells).
+            mine = next((future for future in pending if future.cancel()), None)
+            if mine is not None:
+                batch = pending.pop(mine)
+                written(batch, write_batch(self.job, batch))
+            elif pending:
+                wait(pending, return_when=FIRST_COMPLETED)
         return dict(seconds)
 
 

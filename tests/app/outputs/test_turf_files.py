@@ -237,3 +237,35 @@ def test_the_heat_map_written_first_does_not_trip_up_the_rest(
     write_plan(demo_plan.plan, out, workers=2)
     assert waited == [True]
     assert _files(out) == _files(demo_plan.out)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: all is written in process")
+def test_the_writing_process_writes_the_batches_no_worker_has_started(
+    demo_plan: BuiltPlan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With its pages written it takes turfs too, not only waits: two cores, one worker.
+    writer_process = os.getpid()
+    log = tmp_path / "batches.log"
+    write_batch = turf_files.write_batch
+
+    def noted(job: turf_files.TurfFilesJob, batch: list[int]) -> dict[str, float]:
+        if os.getpid() != writer_process:
+            time.sleep(0.2)  # a slow worker: batches are left for the writing process
+        with log.open("a") as file:
+            file.write(f"{os.getpid()} {' '.join(map(str, batch))}\n")
+        return write_batch(job, batch)
+
+    monkeypatch.setattr(turf_files, "write_batch", noted)
+    progress = Counts()
+    write_plan(demo_plan.plan, tmp_path / "plan", workers=2, progress=progress)
+
+    by_process: dict[int, list[int]] = {}
+    for line in log.read_text().splitlines():
+        pid, *positions = map(int, line.split())
+        by_process.setdefault(pid, []).extend(positions)
+    assert len(by_process) == 2 and writer_process in by_process
+    written = sorted(p for positions in by_process.values() for p in positions)
+    assert written == list(range(len(demo_plan.plan.turfs)))  # each turf once
+    assert progress.done["write_turfs"] == len(demo_plan.plan.turfs)
+    files = _files(tmp_path / "plan")
+    assert all(f"walklists/{turf.turf_id}.pdf" in files for turf in demo_plan.plan.turfs)
