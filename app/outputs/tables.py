@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -66,33 +67,67 @@ def turf_table(plan: Plan, outlines: np.ndarray | None = None) -> gpd.GeoDataFra
     return frame.to_crs(4326)
 
 
-def turf_outlines(plan: Plan) -> np.ndarray:
+def turf_outlines(plan: Plan, stops_xy: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Each turf's outline (metric CRS): ``TURF_OUTLINE_BUFFER_M`` around its stops and route.
 
-    In the order of ``plan.turfs``. Buffering long routes is most of the work of the turf
+    In the order of ``plan.turfs``. Buffering and joining is most of the work of the turf
     table; GEOS runs without Python's lock, so the turfs are shared out between threads, one
-    per core.
+    per core (every other turf to each: big and small turfs alike). ``stops_xy``:
+    ``stops_metric(plan)``, if the caller has it (then the plan's tables are not read here).
     """
-    stop_x, stop_y = plan.graph.to_metric(
-        plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
-    )
+    stop_x, stop_y = stops_metric(plan) if stops_xy is None else stops_xy
+    turfs = list(plan.turfs)
     threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    if threads <= 1 or len(plan.turfs) < 2 * threads:
-        return np.array([turf_outline(t, stop_x, stop_y) for t in plan.turfs], dtype=object)
+    if threads <= 1 or len(turfs) < 2 * threads:
+        return outlines_of(turfs, stop_x, stop_y)
+    outlines = np.empty(len(turfs), dtype=object)
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outline") as pool:
-        outlines = pool.map(lambda t: turf_outline(t, stop_x, stop_y), plan.turfs, chunksize=8)
-        return np.array(list(outlines), dtype=object)
+        shares = {
+            k: pool.submit(outlines_of, turfs[k::threads], stop_x, stop_y) for k in range(threads)
+        }
+        for k, share in shares.items():
+            outlines[k::threads] = share.result()
+    return outlines
+
+
+def stops_metric(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
+    """Every stop of ``plan`` in the metric CRS (x, y)."""
+    x, y = plan.graph.to_metric(plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy())
+    return np.asarray(x), np.asarray(y)
 
 
 def turf_outline(turf: Turf, stop_x: np.ndarray, stop_y: np.ndarray) -> shapely.Geometry:
-    """``turf``'s outline: ``outline_of`` its stops and its walk.
+    """``turf``'s outline (``outlines_of``)."""
+    return outlines_of([turf], stop_x, stop_y)[0]
 
-    ``stop_x``, ``stop_y`` are every stop of the plan in the metric CRS.
+
+def outlines_of(turfs: Sequence[Turf], stop_x: np.ndarray, stop_y: np.ndarray) -> np.ndarray:
+    """``TURF_OUTLINE_BUFFER_M`` around each turf's stops and its walk (metric CRS).
+
+    ``stop_x``, ``stop_y`` are every stop of the plan in the metric CRS. Each stop's circle and
+    each walk are buffered apart, then each turf's are joined in one union: a quarter of the
+    work of buffering the stops and the walk together, and the same outline within 0.25 m (the
+    round ends are drawn apart). Three GEOS calls for all the turfs, each without Python's
+    lock from start to end (so other threads run meanwhile).
     """
-    positions = np.asarray(turf.route.stops, dtype=np.intp)
-    line = turf.route.line_xy
-    walk = shapely.linestrings(line) if len(line) >= 2 else None
-    return outline_of(stop_x[positions], stop_y[positions], walk)
+    positions = [np.asarray(turf.route.stops, dtype=np.intp) for turf in turfs]
+    counts = np.array([len(p) for p in positions], dtype=np.intp)
+    stops = np.concatenate(positions) if positions else np.zeros(0, dtype=np.intp)
+    circles = shapely.buffer(shapely.points(stop_x[stops], stop_y[stops]), TURF_OUTLINE_BUFFER_M)
+    walks = np.array(
+        [
+            shapely.linestrings(turf.route.line_xy) if len(turf.route.line_xy) >= 2 else None
+            for turf in turfs
+        ],
+        dtype=object,
+    )
+    # Each turf's circles and buffered walk as one collection (a ragged table), then joined.
+    owner = np.concatenate([np.repeat(np.arange(len(turfs)), counts), np.arange(len(turfs))])
+    order = np.argsort(owner, kind="stable")
+    parts = np.concatenate([circles, shapely.buffer(walks, TURF_OUTLINE_BUFFER_M)])[order]
+    each = np.empty(len(turfs), dtype=object)
+    shapely.geometrycollections(parts, indices=owner[order], out=each)
+    return np.asarray(shapely.union_all(each[:, np.newaxis], axis=1), dtype=object)
 
 
 def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
@@ -106,23 +141,6 @@ def _drop_offs_lonlat(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     if known.any():
         lon[known], lat[known] = plan.graph.to_lonlat(xy[known, 0], xy[known, 1])
     return lon, lat
-
-
-def outline_of(
-    stop_x: np.ndarray, stop_y: np.ndarray, walk: shapely.Geometry | None
-) -> shapely.Geometry:
-    """``TURF_OUTLINE_BUFFER_M`` around a turf's stops and its ``walk`` (metric CRS).
-
-    Each stop's circle and the walk are buffered apart, then joined in one union: a quarter of
-    the work of buffering the stops and the walk together, and the same outline within 0.25 m
-    (the round ends are drawn apart).
-    """
-    circles = shapely.buffer(
-        shapely.points(np.column_stack([stop_x, stop_y])), TURF_OUTLINE_BUFFER_M
-    )
-    if walk is not None:
-        circles = np.append(circles, shapely.buffer(walk, TURF_OUTLINE_BUFFER_M))
-    return shapely.union_all(circles)
 
 
 def stop_table(plan: Plan) -> pd.DataFrame:

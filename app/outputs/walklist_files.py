@@ -58,6 +58,10 @@ class WalklistSource:
         safe = replace(table, rows=neutralise_frame(table.rows))
         return cls(everything, table, safe, ListSource.of(plan, table, outlines))
 
+    def with_outlines(self, plan: Plan, outlines: Iterable[shapely.Geometry]) -> WalklistSource:
+        """The same, with ``tables.turf_outlines(plan)`` for the sketches."""
+        return replace(self, lists=self.lists.with_outlines(plan, outlines))
+
 
 def write_walklists(
     plan: Plan,

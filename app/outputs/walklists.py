@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -385,6 +385,11 @@ class ListSource:
         drawn = {} if outlines is None else dict(zip(ids, outlines, strict=True))
         cells, stops = _Cells.of(rows), _StopCells.of(plan, rows["stop_id"])
         return cls(cells, stops, MetricStops(plan), drawn)
+
+    def with_outlines(self, plan: Plan, outlines: Iterable[shapely.Geometry]) -> ListSource:
+        """The same, with ``tables.turf_outlines(plan)`` for the sketches."""
+        ids = [turf.turf_id for turf in plan.turfs]
+        return replace(self, outlines=dict(zip(ids, outlines, strict=True)))
 
 
 def _walk_list(

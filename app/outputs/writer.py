@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,14 @@ from app.outputs.geojson import write_geojson
 from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
-from app.outputs.tables import route_lines, stop_table, turf_outlines, turf_table, write_gpx
+from app.outputs.tables import (
+    route_lines,
+    stop_table,
+    stops_metric,
+    turf_outlines,
+    turf_table,
+    write_gpx,
+)
 from app.outputs.turf_files import (
     BackgroundPages,
     TurfFilesJob,
@@ -237,19 +245,24 @@ def _write_all(
             # First what the plan-wide pages need, then what the turfs' files are made from;
             # the workers (when used) start on those files while this process writes the
             # plan-wide tables and pages.
-            outlines = turf_outlines(plan)  # the turf table's and the page-1 sketches'
+            with ThreadPoolExecutor(1, thread_name_prefix="outlines") as geos:
+                # The turf table's and the page-1 sketches' outlines: GEOS's work, without
+                # Python's lock, made meanwhile beside the walk-list rows (pandas's).
+                drawing = geos.submit(turf_outlines, plan, stops_metric(plan))
+                routes = route_lines(plan)
+                base_started = time.perf_counter()
+                base = plan_base_map(plan)
+                clock.time("write_base_maps", base_started)
+                # Worked out once for every turf: compared with the earlier plan's, then the
+                # batches of turfs made afresh take their parts (one join, one projection).
+                source = WalklistSource.of(plan)
+                outlines = drawing.result()
+            source = source.with_outlines(plan, outlines)
             turfs = turf_table(plan, outlines)
-            routes = route_lines(plan)
-            base_started = time.perf_counter()
-            base = plan_base_map(plan)
-            clock.time("write_base_maps", base_started)
             figures = {
                 str(row["turf"]): {k: _plain(row[k]) for k in TURF_FIGURES} | printed
                 for row in turfs.drop(columns="geometry").to_dict(orient="records")
             }
-            # Worked out once for every turf: compared with the earlier plan's, then the
-            # batches of turfs made afresh take their parts (one join, one projection).
-            source = WalklistSource.of(plan, outlines=outlines)
             carried, fresh = _carry_over_turfs(
                 plan, folder, previous, earlier, figures, source, clock
             )

@@ -11,7 +11,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from app.outputs.tables import GPX_NS, TURF_OUTLINE_BUFFER_M, route_lines, turf_table, write_gpx
+from app.outputs.tables import (
+    GPX_NS,
+    TURF_OUTLINE_BUFFER_M,
+    outlines_of,
+    route_lines,
+    stops_metric,
+    turf_outline,
+    turf_table,
+    write_gpx,
+)
 from app.planning.pipeline import Plan
 from tests.app.conftest import BuiltPlan
 
@@ -46,6 +55,26 @@ def test_outlines_are_the_buffered_stops_and_route_of_each_turf(demo_plan: Built
         )
         assert table["drop_off_lat"].iloc[rank] == round(float(start_lat[0]), 7)
         assert table["drop_off_lon"].iloc[rank] == round(float(start_lon[0]), 7)
+
+
+def test_a_turf_of_one_stop_is_its_circle_among_others_drawn_at_once(
+    demo_plan: BuiltPlan,
+) -> None:
+    plan = demo_plan.plan
+    x, y = stops_metric(plan)
+    first, second = plan.turfs[0], plan.turfs[1]
+    door = first.route.stops[0]
+    # A walk of one point: no line to buffer, only the stop's circle.
+    lone = replace(
+        first, route=replace(first.route, stops=[door], line_xy=np.array([[x[door], y[door]]]))
+    )
+    outlines = outlines_of([second, lone, first], x, y)
+    circle = shapely.buffer(shapely.Point(x[door], y[door]), TURF_OUTLINE_BUFFER_M)
+    assert shapely.equals_exact(outlines[1], circle, 1e-6)
+    # Each turf's outline is its own, wherever it sits among the turfs drawn together.
+    assert shapely.equals_exact(outlines[0], turf_outline(second, x, y), 0)
+    assert shapely.equals_exact(outlines[2], turf_outline(first, x, y), 0)
+    assert not shapely.equals(outlines[0], outlines[2])
 
 
 def _gpx_with_element_tree(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
