@@ -34,3 +34,17 @@ def test_the_sketch_of_the_turf_tables_outline_is_the_sketch_drawn_alone(
     stops = MetricStops(plan)
     for turf, outline in zip(plan.turfs, turf_outlines(plan), strict=True):
         assert sketch_of(turf, stops, outline=outline) == sketch_of(turf, stops)
+
+
+def test_an_outline_too_small_to_simplify_is_drawn_as_it_is(demo_plan: BuiltPlan) -> None:
+    plan = demo_plan.plan
+    turf = plan.turfs[0]
+    stops = MetricStops(plan)
+    first = turf.route.stops[0]
+    x, y = float(stops.x[first]), float(stops.y[first])
+    # Narrower than the 2 m the outline is simplified by: simplifying leaves nothing.
+    tiny = shapely.box(x - 0.5, y - 0.5, x + 0.5, y + 0.5)
+    sketch = sketch_of(turf, stops, outline=tiny)
+    assert len(sketch.outline) == 1 and len(sketch.outline[0]) == 5
+    assert all(0 <= px <= sketch.width_mm and 0 <= py <= sketch.height_mm
+               for px, py in sketch.outline[0])  # fmt: skip
