@@ -134,8 +134,10 @@ def _distinct_numbers(points: np.ndarray, texts: np.ndarray) -> tuple[np.ndarray
 
 def build_base_map(features: MapFeatures, *, lat0: float, lon0: float) -> PlanBaseMap:
     """Put ``features`` in the local frame about (``lat0``, ``lon0``) and index them."""
-    # Simplified once here, not per turf: a metre is below what a phone map shows.
-    streets = shapely.simplify(_to_frame(features.streets, lat0, lon0), SIMPLIFY_M)
+    # Simplified once here, not per turf: a metre is below what a phone map shows. Streets are
+    # lines, drawn, never joined into areas: plain Douglas-Peucker (the same lines as keeping
+    # the topology on the demo's 2,049 streets, in a sixth of the time).
+    streets = _simplified_lines(_to_frame(features.streets, lat0, lon0), SIMPLIFY_M)
     buildings = shapely.simplify(_to_frame(features.buildings, lat0, lon0), SIMPLIFY_M / 2)
     numbers, texts = _distinct_numbers(
         _to_frame(features.numbers, lat0, lon0), features.number_texts
@@ -153,6 +155,10 @@ def build_base_map(features: MapFeatures, *, lat0: float, lon0: float) -> PlanBa
         building_tree=shapely.STRtree(buildings),
         number_tree=shapely.STRtree(numbers),
     )
+
+
+def _simplified_lines(lines: np.ndarray, tolerance_m: float) -> np.ndarray:
+    return shapely.simplify(lines, tolerance_m, preserve_topology=False)
 
 
 @lru_cache(maxsize=2)
@@ -281,7 +287,7 @@ def base_map_data(
     hits = base.street_tree.query(box)
     clipped = shapely.clip_by_rect(base.streets[hits], xmin, ymin, xmax, ymax)
     if simplify_m > SIMPLIFY_M:
-        clipped = shapely.simplify(clipped, simplify_m)
+        clipped = _simplified_lines(clipped, simplify_m)
     by_kind, names, named_lines, line_names = _streets(base, hits, clipped)
     labels = _labels(named_lines, line_names)
     streets = {kind: _flat_lines(lines, base) for kind, lines in by_kind.items()}
