@@ -67,27 +67,63 @@ def turf_table(plan: Plan, outlines: np.ndarray | None = None) -> gpd.GeoDataFra
     return frame.to_crs(4326)
 
 
-def turf_outlines(plan: Plan, stops_xy: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def turf_outlines(plan: Plan) -> np.ndarray:
     """Each turf's outline (metric CRS): ``TURF_OUTLINE_BUFFER_M`` around its stops and route.
 
-    In the order of ``plan.turfs``. Buffering and joining is most of the work of the turf
-    table; GEOS runs without Python's lock, so the turfs are shared out between threads, one
-    per core (every other turf to each: big and small turfs alike). ``stops_xy``:
-    ``stops_metric(plan)``, if the caller has it (then the plan's tables are not read here).
+    In the order of ``plan.turfs`` (``OutlineDrawing``, this thread drawing too).
     """
-    stop_x, stop_y = stops_metric(plan) if stops_xy is None else stops_xy
-    turfs = list(plan.turfs)
-    threads = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    if threads <= 1 or len(turfs) < 2 * threads:
-        return outlines_of(turfs, stop_x, stop_y)
-    outlines = np.empty(len(turfs), dtype=object)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outline") as pool:
-        shares = {
-            k: pool.submit(outlines_of, turfs[k::threads], stop_x, stop_y) for k in range(threads)
-        }
-        for k, share in shares.items():
-            outlines[k::threads] = share.result()
-    return outlines
+    with OutlineDrawing(plan, stops_metric(plan)) as drawing:
+        return drawing.result()
+
+
+class OutlineDrawing:
+    """The turfs' outlines, drawn by threads while the caller goes on; ``result`` waits for them.
+
+    Buffering and joining is most of the work of the turf table, and GEOS runs without Python's
+    lock: threads (one per core but one) draw shares of the turfs meanwhile, and the thread that
+    asks for the result draws the shares none has started. The shares take every n-th turf (big
+    and small turfs alike) and are small enough that all threads finish together. Used as a
+    context manager: on leaving, shares not started are dropped.
+    """
+
+    def __init__(self, plan: Plan, stops_xy: tuple[np.ndarray, np.ndarray]) -> None:
+        self._turfs = list(plan.turfs)
+        self._stops_xy = stops_xy
+        cores = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+        shares = min(len(self._turfs), 4 * cores) if cores > 1 else 1
+        self._shares = [self._turfs[k::shares] for k in range(shares)]
+        self._pool = (
+            ThreadPoolExecutor(max_workers=cores - 1, thread_name_prefix="outline")
+            if cores > 1 and shares > 1
+            else None
+        )
+        self._drawn = (
+            [self._pool.submit(outlines_of, share, *stops_xy) for share in self._shares]
+            if self._pool is not None
+            else []
+        )
+
+    def result(self) -> np.ndarray:
+        """Each turf's outline, in the order of the plan's turfs."""
+        outlines = np.empty(len(self._turfs), dtype=object)
+        count = len(self._shares)
+        started = []
+        for k, share in enumerate(self._shares):
+            drawn = self._drawn[k] if self._drawn else None
+            if drawn is None or drawn.cancel():  # no thread has started it: drawn here
+                outlines[k::count] = outlines_of(share, *self._stops_xy)
+            else:
+                started.append((k, drawn))
+        for k, drawn in started:
+            outlines[k::count] = drawn.result()
+        return outlines
+
+    def __enter__(self) -> OutlineDrawing:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
 
 def stops_metric(plan: Plan) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,6 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -30,10 +29,10 @@ from app.outputs.heatmaps import write_heatmap
 from app.outputs.maps import plan_map_data, write_base_map, write_plan_map
 from app.outputs.paper import PaperChoice, choose_paper
 from app.outputs.tables import (
+    OutlineDrawing,
     route_lines,
     stop_table,
     stops_metric,
-    turf_outlines,
     turf_table,
     write_gpx,
 )
@@ -244,11 +243,10 @@ def _write_all(
         with stages.stage("write_tables"):
             # First what the plan-wide pages need, then what the turfs' files are made from;
             # the workers (when used) start on those files while this process writes the
-            # plan-wide tables and pages.
-            with ThreadPoolExecutor(1, thread_name_prefix="outlines") as geos:
-                # The turf table's and the page-1 sketches' outlines: GEOS's work, without
-                # Python's lock, made meanwhile beside the walk-list rows (pandas's).
-                drawing = geos.submit(turf_outlines, plan, stops_metric(plan))
+            # plan-wide tables and pages. The outlines (the turf table's and the page-1
+            # sketches') are GEOS's work, without Python's lock: other threads draw them
+            # beside the walk-list rows (pandas's), then this one helps.
+            with OutlineDrawing(plan, stops_metric(plan)) as drawing:
                 routes = route_lines(plan)
                 base_started = time.perf_counter()
                 base = plan_base_map(plan)

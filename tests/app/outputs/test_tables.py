@@ -3,6 +3,7 @@ The GPX file is the document ElementTree writes, whatever the addresses hold."""
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ import shapely
 from app.outputs.tables import (
     GPX_NS,
     TURF_OUTLINE_BUFFER_M,
+    OutlineDrawing,
     outlines_of,
     route_lines,
     stops_metric,
@@ -75,6 +77,20 @@ def test_a_turf_of_one_stop_is_its_circle_among_others_drawn_at_once(
     assert shapely.equals_exact(outlines[0], turf_outline(second, x, y), 0)
     assert shapely.equals_exact(outlines[2], turf_outline(first, x, y), 0)
     assert not shapely.equals(outlines[0], outlines[2])
+
+
+def test_outlines_drawn_by_threads_and_the_caller_are_in_the_turfs_order(
+    demo_plan: BuiltPlan,
+) -> None:
+    plan = demo_plan.plan
+    x, y = stops_metric(plan)
+    with OutlineDrawing(plan, (x, y)) as drawing:
+        # The caller's own work meanwhile (the writer's walk-list rows).
+        time.sleep(0.01)
+        outlines = drawing.result()
+    assert len(outlines) == len(plan.turfs)
+    for turf, outline in zip(plan.turfs, outlines, strict=True):
+        assert shapely.equals_exact(outline, turf_outline(turf, x, y), 0), turf.turf_id
 
 
 def _gpx_with_element_tree(plan: Plan, routes: gpd.GeoDataFrame, path: Path) -> None:
