@@ -143,7 +143,7 @@ def outlines_of(turfs: Sequence[Turf], stop_x: np.ndarray, stop_y: np.ndarray) -
     ``stop_x``, ``stop_y`` are every stop of the plan in the metric CRS. Each stop's circle and
     each walk are buffered apart, then each turf's are joined in one union: a quarter of the
     work of buffering the stops and the walk together, and the same outline within 0.25 m (the
-    round ends are drawn apart). Three GEOS calls for all the turfs, each without Python's
+    round ends are drawn apart). A few GEOS calls for all the turfs, each without Python's
     lock from start to end (so other threads run meanwhile).
     """
     positions = [np.asarray(turf.route.stops, dtype=np.intp) for turf in turfs]
