@@ -129,7 +129,7 @@ class OutlineDrawing:
 def stops_metric(plan: Plan) -> tuple[np.ndarray, np.ndarray]:
     """Every stop of ``plan`` in the metric CRS (x, y)."""
     x, y = plan.graph.to_metric(plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy())
-    return np.asarray(x), np.asarray(y)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 def turf_outline(turf: Turf, stop_x: np.ndarray, stop_y: np.ndarray) -> shapely.Geometry:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 
-from app.outputs.tables import turf_outline
+from app.outputs.tables import stops_metric, turf_outline
 
 if TYPE_CHECKING:
     from app.planning.pipeline import Plan, Turf
@@ -51,11 +51,7 @@ class MetricStops:
     """Every stop of a plan in the street graph's metric CRS, projected once for all turfs."""
 
     def __init__(self, plan: Plan) -> None:
-        x, y = plan.graph.to_metric(
-            plan.stops.geometry.x.to_numpy(), plan.stops.geometry.y.to_numpy()
-        )
-        self.x = np.asarray(x, dtype=float)
-        self.y = np.asarray(y, dtype=float)
+        self.x, self.y = stops_metric(plan)
 
 
 def sketch_of(

@@ -381,10 +381,9 @@ class ListSource:
         ``outlines``: ``tables.turf_outlines(plan)``, if the caller has it, for the sketches.
         """
         rows = table.rows
-        ids = [turf.turf_id for turf in plan.turfs]
-        drawn = {} if outlines is None else dict(zip(ids, outlines, strict=True))
         cells, stops = _Cells.of(rows), _StopCells.of(plan, rows["stop_id"])
-        return cls(cells, stops, MetricStops(plan), drawn)
+        source = cls(cells, stops, MetricStops(plan), {})
+        return source if outlines is None else source.with_outlines(plan, outlines)
 
     def with_outlines(self, plan: Plan, outlines: Iterable[shapely.Geometry]) -> ListSource:
         """The same, with ``tables.turf_outlines(plan)`` for the sketches."""
